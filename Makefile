@@ -1,0 +1,79 @@
+# healer — build, test, demo and benchmark. See README.md.
+CC       ?= cc
+PKGS     := libwebsockets libcurl libcjson sqlite3 openssl yaml-0.1
+DEB_PKGS := build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev \
+            libsqlite3-dev libssl-dev libyaml-dev libcmocka-dev python3 python3-pytest \
+            python3-websockets python3-cryptography
+PYTHON   := /usr/bin/python3
+BUILD    := build
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Ibot -Iworkflows -Iadapters \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+LIB_SRC  := $(filter-out bot/main.c,$(wildcard bot/*.c workflows/*.c adapters/*.c adapters/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all deps demo test unit asan integration bench clean format
+
+all: $(BUILD)/healer
+
+$(BUILD)/healer: $(BUILD)/obj/bot/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard bot/*.h workflows/*.h adapters/*.h adapters/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+$(BUILD)/asan/%: tests/unit/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
+
+# Installs whatever Debian packages are missing: apt-get as root, else the sudo line to run.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "missing Debian packages; run:"; echo "  sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) demo/demo.py
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
+
+asan: $(ASAN_BIN)
+	@set -e; for t in $(ASAN_BIN); do echo "== $$t (asan+ubsan)"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+integration: $(BUILD)/healer
+	$(PYTHON) -m pytest -q tests/integration
+
+test: deps
+	@$(MAKE) --no-print-directory all unit asan
+	@$(MAKE) --no-print-directory integration
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) bench/bench.py
+
+format:
+	clang-format -i bot/*.[ch] workflows/*.[ch] adapters/*.[ch] adapters/*/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf $(BUILD)

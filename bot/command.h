@@ -1,0 +1,55 @@
+/* command.h — the chat command grammar shared by every surface: parsing is pure, execution
+ * goes through the engine as the calling user. */
+#ifndef HEALER_COMMAND_H
+#define HEALER_COMMAND_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum command_verb {
+	CMD_LIST, CMD_SHOW, CMD_APPROVE, CMD_REJECT, CMD_DRYRUN, CMD_ACK, CMD_DECLARE, CMD_RUN,
+	CMD_STATS, CMD_RUNBOOKS, CMD_AUTOPILOT, CMD_HELP, CMD_CLOSE
+};
+
+#define COMMAND_MAX_KV 16
+
+struct command {
+	enum command_verb verb;
+	int64_t incident_id;  /* show/approve/reject/dryrun/ack/close; "INC-7", "inc-7" or "7" */
+	bool all;             /* list all */
+	char text[512];       /* reject reason; declare title; stats window ("24h") */
+	char severity[8];     /* declare: sev1..sev4 (default sev3) */
+	char runbook[128];    /* run */
+	bool on;              /* autopilot on|off */
+	char keys[COMMAND_MAX_KV][64];
+	char values[COMMAND_MAX_KV][256];
+	size_t nkv;           /* declare/run key=value */
+	int card_version;     /* from buttons; 0 = not from a card */
+};
+
+/* Parses one command line (leading "/incident" or "incident" is skipped; quotes group words
+ * with \" escapes). Returns 0, or -1 with err saying what is wrong and the usage of that
+ * verb, e.g. "usage: reject ID reason…". */
+int command_parse(const char *line, struct command *out, char *err, size_t errlen);
+/* The help text: one line per verb. Static. */
+const char *command_help(void);
+
+/* The result of running a command: text for the caller (already formatted for plain text;
+ * adapters may re-render `data`), whether it is a refusal, and structured data (the
+ * incident view for show, the list for list, …). */
+struct command_reply {
+	bool ok;       /* false = refused or error: adapters show it privately */
+	char *text;    /* owned */
+	cJSON *data;   /* owned, may be NULL */
+	int64_t incident_id; /* the incident acted on, 0 if none */
+};
+void command_reply_free(struct command_reply *r);
+
+/* Runs a parsed command as `user` ("console:alice", "slack:U123", "teams:<aad>") through the
+ * engine. Loop thread. Always fills reply. */
+void command_execute(const struct command *c, const char *user, struct command_reply *reply);
+/* parse + execute; a parse error becomes a refusal reply with the usage. */
+void command_run_line(const char *line, const char *user, struct command_reply *reply);
+
+#endif

@@ -1,0 +1,42 @@
+/* loop.h — the one event loop (an lws context on one service thread), its timers, the
+ * thread-safe post queue back into it, and the worker pools for blocking work. */
+#ifndef HEALER_LOOP_H
+#define HEALER_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lws_context;
+struct lws_vhost;
+
+/* Creates the lws context (no listener). Returns 0 or -1. Starts `nworkers` worker threads
+ * for each pool. */
+int loop_init(void);
+struct lws_context *loop_context(void);
+/* Runs until loop_stop(); then returns. */
+void loop_run(void);
+/* Thread-safe; also async-signal-safe enough for SIGINT/SIGTERM handlers (sets a flag and
+ * calls lws_cancel_service). */
+void loop_stop(void);
+bool loop_stopping(void);
+/* Joins workers and destroys the context. */
+void loop_shutdown(void);
+bool loop_on_loop_thread(void);
+
+/* Runs fn(arg) on the loop thread soon. Thread-safe: the way results come back. */
+typedef void (*loop_fn)(void *arg);
+void loop_post(loop_fn fn, void *arg);
+
+/* One-shot timer on the loop thread. Returns an id > 0; cancel with loop_timer_cancel (a
+ * cancelled or fired id is ignored). Must be called on the loop thread. */
+uint64_t loop_timer_add(int64_t delay_ms, loop_fn fn, void *arg);
+void loop_timer_cancel(uint64_t id);
+
+/* Worker pools: WORK_IO for network calls (chat APIs, SNS certs, LLM), WORK_EXEC for runbook
+ * steps and diagnostics (child processes, HTTP steps, waits). work(arg) runs on a worker
+ * thread; done(arg) then runs on the loop thread (never if the loop stopped first: then
+ * work is still finished and done is skipped — arg leaks only at exit). */
+enum work_pool { WORK_IO, WORK_EXEC, WORK__COUNT };
+void work_submit(enum work_pool pool, loop_fn work, loop_fn done, void *arg);
+
+#endif

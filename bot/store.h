@@ -1,0 +1,194 @@
+/* store.h — the only owner of SQL. SQLite in WAL mode with foreign keys and user_version
+ * migrations; incidents, alerts, actions, approvals, step runs, chat refs, the outbox, the
+ * settings and the hash-chained audit log. Not thread-safe: the loop thread (or the CLI)
+ * only. Every function returns 0 on success or a negative enum store_err. */
+#ifndef HEALER_STORE_H
+#define HEALER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+struct alert;
+
+enum store_err {
+	STORE_OK = 0,
+	STORE_ERROR = -1,    /* SQLite error; logged */
+	STORE_NOTFOUND = -2,
+	STORE_CONFLICT = -3, /* compare-and-set lost: the row was not in the expected state */
+	STORE_DUPLICATE = -4 /* unique key exists (redelivered alert, second approval by a user) */
+};
+const char *store_strerror(int err);
+
+int store_open(const char *path);
+void store_close(void);
+
+/* Transactions: BEGIN IMMEDIATE … COMMIT. Nested begin is an error (fatalx). */
+int store_begin(void);
+int store_commit(void);
+void store_rollback(void);
+
+/* ---- incidents ---- */
+struct incident {
+	int64_t id;
+	char state[24];
+	char severity[8];
+	char *title, *resource, *source, *fingerprint;
+	cJSON *labels, *annotations; /* owned */
+	int occurrences;
+	int64_t created_at, updated_at, last_seen_at, acked_at, resolved_at, cleared_at;
+	char *acked_by, *assignee, *requester; /* requester: who declared/ran; NULL for alerts */
+	bool alert_cleared;
+	char *analysis;
+	double confidence;
+	int64_t action_id; /* current action, 0 if none */
+	int version;       /* bumped on every change; cards carry it */
+	char *outcome;     /* one line when finished */
+	char *attention;   /* why needs_attention */
+};
+void incident_free(struct incident *inc);
+
+/* Returns STORE_DUPLICATE when an alert with this dedup_key exists (redelivery). */
+int store_alert_seen(const char *dedup_key);
+/* Open = not terminal. STORE_NOTFOUND if none. */
+int store_incident_find_open(const char *fingerprint, int64_t *id);
+/* Creates an incident from an alert, state open, version 1; also records the alert. */
+int store_incident_create(const struct alert *a, const char *requester, int64_t *id);
+/* Records a further alert delivery on the incident: firing → occurrences+1, last_seen;
+ * resolved → alert_cleared=1, cleared_at. Bumps version. */
+int store_incident_add_alert(int64_t id, const struct alert *a);
+int store_incident_get(int64_t id, struct incident *out);
+/* Compare-and-set of the state; bumps version; sets resolved_at for terminal states.
+ * STORE_CONFLICT when the current state is not `from`. */
+int store_incident_cas(int64_t id, const char *from, const char *to);
+/* Field setters; each bumps version. NULL strings clear the field. */
+int store_incident_set_analysis(int64_t id, const char *analysis, double confidence);
+int store_incident_set_action(int64_t id, int64_t action_id);
+int store_incident_set_outcome(int64_t id, const char *outcome);
+int store_incident_set_attention(int64_t id, const char *why);
+int store_incident_ack(int64_t id, const char *user, int64_t at);
+/* IDs of incidents in a state, oldest first (for timers and recovery). Owned array. */
+int store_incidents_in_state(const char *state, int64_t **ids, size_t *n);
+
+/* ---- actions (a proposed runbook run for an incident) ---- */
+struct action {
+	int64_t id, incident_id;
+	char *runbook_id;
+	cJSON *params;     /* object of strings */
+	double cost_usd;
+	char *cost_formula;
+	int risk_score;
+	char risk_level[12];
+	cJSON *risk_reasons; /* array of strings */
+	char decision[12];   /* autopilot | approval | blocked */
+	char *decision_reason;
+	int approvals_needed;
+	char *roles;
+	bool requester_may_approve;
+	char *requester;
+	bool autopilot;
+	bool dry_run;
+	int64_t created_at, expires_at, started_at, finished_at;
+	char status[16]; /* proposed | running | verifying | succeeded | failed | rolled_back | cancelled */
+	char *result;    /* one line */
+};
+void action_free(struct action *a);
+int store_action_create(struct action *a); /* sets a->id, created_at */
+int store_action_get(int64_t id, struct action *out);
+int store_action_set_status(int64_t id, const char *status, const char *result);
+int store_action_set_decision(int64_t id, const char *decision, const char *reason,
+			      int approvals_needed, const char *roles, bool requester_may_approve,
+			      int64_t expires_at);
+int store_action_set_autopilot(int64_t id, bool autopilot);
+
+/* ---- approvals ---- */
+/* decision "approve" | "reject". STORE_DUPLICATE if the user already decided this action. */
+int store_approval_add(int64_t action_id, const char *user, const char *roles,
+		       const char *decision, const char *reason);
+/* Users who approved (owned array of owned strings). */
+int store_approvers(int64_t action_id, char ***users, size_t *n);
+
+/* ---- step runs ---- */
+/* phase: "diagnostic" | "step" | "verify" | "rollback". Committed as status "running". */
+int store_step_start(int64_t action_id, const char *phase, int idx, const char *name,
+		     int attempt, int64_t *step_run_id);
+struct step_result {
+	const char *status; /* ok | failed | timeout | error | interrupted */
+	int exit_code;
+	long http_status;
+	const char *out, *err, *error;
+	bool truncated;
+	int64_t duration_ms;
+};
+int store_step_finish(int64_t step_run_id, const struct step_result *r);
+/* Step runs left "running" by a crash: (action_id, phase, idx, step_run_id), owned arrays. */
+struct interrupted_step {
+	int64_t step_run_id, action_id;
+	char phase[16];
+	int idx;
+	char name[128];
+};
+int store_steps_interrupted(struct interrupted_step **v, size_t *n);
+
+/* ---- what the policy needs ---- */
+int store_policy_counts(const char *resource, int64_t now_ms, int64_t day_start_ms,
+			double *usd_autopilot_today, int *runs_last_hour, int *running,
+			int64_t *last_run_on_resource_ms);
+/* Failed/rolled-back actions of runbook on resource since `since_ms`. */
+int store_recent_failures(const char *runbook_id, const char *resource, int64_t since_ms,
+			  int *count);
+
+/* ---- settings ---- */
+int store_setting_get(const char *key, char *out, size_t outlen); /* NOTFOUND if unset */
+int store_setting_set(const char *key, const char *value);
+
+/* ---- audit (append-only, hash-chained, written inside the caller's transaction) ---- */
+/* kind: e.g. "alert.received", "incident.state", "policy.decision", "approval.granted",
+ * "approval.refused", "step.started", "step.finished", "command", "param.refused".
+ * incident_id 0 = none. data may be NULL; not consumed. The message is the human line that
+ * also forms the incident's timeline. */
+int store_audit(const char *actor, int64_t incident_id, const char *kind, const char *message,
+		const cJSON *data);
+/* Verifies the chain. Returns 0 if intact; else STORE_CONFLICT with `bad_id` the first bad
+ * row and why ("row 17: hash mismatch", "row 18 missing (gap after 17)"). */
+int store_audit_verify(int64_t *rows, int64_t *bad_id, char *why, size_t whylen);
+/* Calls fn with one JSON line per row with at >= since_ms, in order. */
+int store_audit_export(int64_t since_ms, void (*fn)(const char *line, void *ctx), void *ctx);
+
+/* ---- outbox (chat writes, drained by adapters) ---- */
+/* kind: "card" (payload NULL: render the incident's current state at send time) |
+ * "thread" (payload: {"text": …}) | "ephemeral" (payload: {"user":…, "text":…, …}). */
+int store_outbox_add(const char *adapter, int64_t incident_id, const char *kind,
+		     const cJSON *payload);
+struct outbox_item {
+	int64_t id, incident_id;
+	char adapter[16];
+	char kind[16];
+	cJSON *payload; /* owned, may be NULL */
+	int attempts;
+};
+/* The oldest due item for adapter (next_attempt_at <= now). Card items for the same
+ * incident are coalesced: every pending card item of that incident is returned as this one
+ * (the others are marked sent when this one is). STORE_NOTFOUND when none is due. */
+int store_outbox_next(const char *adapter, int64_t now_ms, struct outbox_item *out);
+int store_outbox_done(const struct outbox_item *it);
+int store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const char *error);
+void outbox_item_free(struct outbox_item *it);
+
+/* ---- chat message references ---- */
+int store_chatref_get(int64_t incident_id, const char *adapter, char *channel, size_t chlen,
+		      char *msg_id, size_t idlen);
+int store_chatref_set(int64_t incident_id, const char *adapter, const char *channel,
+		      const char *msg_id);
+
+/* ---- views (cJSON, the common currency of CLI, cards and tests) ---- */
+/* The full view of one incident, see docs/internals/views.md. Owned. */
+int store_incident_view(int64_t id, cJSON **out);
+/* Summaries: [{id,"INC-7",state,severity,title,resource,occurrences,created_at,updated_at}],
+ * newest first; all=false: only non-terminal. */
+int store_incident_list(bool all, int limit, cJSON **out);
+/* Counts for metrics and stats: {"incidents_by_state":{…}, "actions_by_result":{…}}. */
+int store_counts(cJSON **out);
+
+#endif

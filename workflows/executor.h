@@ -1,0 +1,41 @@
+/* executor.h — runs one bound step: exec (fork/execve, no shell, clean environment, capped
+ * capture, timeout SIGTERM then SIGKILL), http (libcurl through httpc) or wait. Blocking:
+ * call from a WORK_EXEC worker thread. */
+#ifndef HEALER_EXECUTOR_H
+#define HEALER_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "runbook.h"
+
+#define EXEC_MAX_OUTPUT (64 * 1024)
+#define EXEC_TRUNC_MARK "\n[… output truncated at 64 KiB]\n"
+
+enum exec_status { EXEC_OK, EXEC_FAILED, EXEC_TIMEOUT, EXEC_ERROR };
+const char *exec_status_name(enum exec_status s); /* "ok" "failed" "timeout" "error" */
+
+struct exec_result {
+	enum exec_status status;
+	int exit_code;     /* exec: exit status, -1 if signalled/not run */
+	int term_signal;   /* exec: signal that ended it, 0 if none */
+	long http_status;  /* http: status, 0 if none */
+	char *out;         /* stdout (exec) or response body (http), capped, owned */
+	char *err;         /* stderr (exec), owned, may be "" */
+	bool truncated;
+	int64_t duration_ms;
+	char error[256];   /* why, for FAILED/TIMEOUT/ERROR: "exit status 3", "timed out after 30 s",
+			      "HTTP 503, expected 200", "execve /usr/bin/x: No such file" */
+};
+
+/* Environment given to children: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,
+ * LANG=C.UTF-8, HOME, and the names in HEALER_EXEC_ENV_ALLOW (comma list, e.g. AWS_PROFILE,
+ * KUBECONFIG) copied from the daemon's environment. stdin is /dev/null. The child gets its
+ * own process group (killed as a group on timeout) and PR_SET_PDEATHSIG SIGKILL so it never
+ * outlives the daemon. argv[0] without a slash is looked up in that PATH. */
+int executor_run(const struct bound_step *s, struct exec_result *r);
+void exec_result_free(struct exec_result *r);
+
+/* Cancels every running child (SIGTERM, then SIGKILL after 2 s). For shutdown. */
+void executor_kill_all(void);
+
+#endif
