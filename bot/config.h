@@ -1,0 +1,30 @@
+/* config.h — settings from the environment (and an optional .env file), with defaults. */
+#ifndef HEALER_CONFIG_H
+#define HEALER_CONFIG_H
+
+#include <stdbool.h>
+
+struct config {
+	char *db;            /* HEALER_DB, default ./healer.db */
+	char *listen;        /* HEALER_LISTEN, default 127.0.0.1:8080 */
+	char *runbooks;      /* HEALER_RUNBOOKS, default ./runbooks */
+	char *policy;        /* HEALER_POLICY, default $HEALER_RUNBOOKS/policy.yaml */
+	bool policy_explicit; /* HEALER_POLICY was set: a missing file is an error */
+	char *ingest_token;  /* HEALER_INGEST_TOKEN, NULL = ingest refused */
+	char *console_user;  /* "console:<HEALER_CONSOLE_USER or $USER>" */
+	int console;         /* HEALER_CONSOLE: -1 auto (on without chat credentials), 0, 1 */
+	char *log_level;     /* HEALER_LOG_LEVEL */
+	char *sns_topics;    /* HEALER_SNS_TOPICS, comma list of allowed topic ARNs */
+	char *sns_cert_hosts; /* HEALER_SNS_CERT_HOSTS, extra SigningCertURL hosts (tests) */
+	char *ca_file;       /* HEALER_CA_FILE */
+};
+
+extern struct config cfg;
+
+/* Reads .env (KEY=VALUE lines, # comments, optional quotes; the environment wins) from
+ * the current directory if present, then the environment. Secrets are registered with
+ * log_redact. Returns 0, or -1 after logging a malformed .env line. */
+int config_load(void);
+void config_free(void);
+
+#endif
