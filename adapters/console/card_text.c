@@ -1,0 +1,229 @@
+/* card_text.c — the incident view as a framed text card for terminals. Pure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card_text.h"
+#include "util.h"
+
+#define OUTPUT_LINES 6
+
+static const char *
+str(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
+
+	return s ? s : "";
+}
+
+static double
+num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* Display columns of UTF-8 text: count code points, not bytes. */
+static size_t
+cols(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/* One framed line: "│ text…padding │", wrapped on the width (UTF-8 aware). */
+static void
+line(struct buf *b, int width, const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+	size_t inner = (size_t)width - 4;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	const char *p = text;
+	do {
+		size_t n = 0, c = 0;
+		while (p[n] && p[n] != '\n' && c < inner) {
+			n++;
+			while (((unsigned char)p[n] & 0xC0) == 0x80)
+				n++;
+			c++;
+		}
+		buf_append(b, "│ ", strlen("│ "));
+		buf_append(b, p, n);
+		for (size_t k = cols(p, n); k < inner; k++)
+			buf_append(b, " ", 1);
+		buf_append(b, " │\n", strlen(" │\n"));
+		p += n;
+		if (*p == '\n')
+			p++;
+	} while (*p);
+}
+
+static void
+rule(struct buf *b, int width, const char *left, const char *right, const char *title)
+{
+	size_t used = 2;
+
+	buf_printf(b, "%s─", left);
+	if (title && *title) {
+		buf_printf(b, " %s ", title);
+		used += cols(title, strlen(title)) + 2;
+	}
+	for (size_t i = used; i < (size_t)width - 1; i++)
+		buf_append(b, "─", strlen("─"));
+	buf_printf(b, "%s\n", right);
+}
+
+static const char *
+mark(const char *status)
+{
+	if (strcmp(status, "ok") == 0)
+		return "✅";
+	if (strcmp(status, "running") == 0)
+		return "⏳";
+	return "❌";
+}
+
+static void
+render_action(struct buf *b, int width, const cJSON *act, const cJSON *view)
+{
+	const cJSON *it;
+
+	line(b, width, "Runbook:   %s — %s", str(act, "runbook"), str(act, "runbook_title"));
+	char params[512] = "";
+	size_t off = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "params"))
+	{
+		if (strcmp(it->string, "incident") == 0 || off >= sizeof(params))
+			continue;
+		off += (size_t)snprintf(params + off, sizeof(params) - off, "%s%s=%s",
+					off ? " " : "", it->string, cJSON_GetStringValue(it));
+	}
+	line(b, width, "Params:    %s", params);
+	int i = 1;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "steps"))
+		line(b, width, "  %d. %s", i++, cJSON_GetStringValue(it));
+	line(b, width, "Cost:      $%.2f (%s)", num(act, "cost_usd"), str(act, "cost_formula"));
+	line(b, width, "Risk:      %d/100 %s", (int)num(act, "risk_score"), str(act, "risk_level"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "risk_reasons"))
+		line(b, width, "           %s", cJSON_GetStringValue(it));
+	if (*str(act, "decision"))
+		line(b, width, "Decision:  %s", str(act, "decision_reason"));
+	int approved = 0;
+	char who[400] = "";
+	off = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "approvals"))
+	{
+		if (strcmp(str(it, "decision"), "approve") != 0 || off >= sizeof(who))
+			continue;
+		approved++;
+		off += (size_t)snprintf(who + off, sizeof(who) - off, "%s%s", off ? ", " : "",
+					str(it, "user"));
+	}
+	if (strcmp(str(act, "decision"), "approval") == 0)
+		line(b, width, "Approvals: %d of %d%s%s", approved, (int)num(act, "approvals_needed"),
+		     approved ? ": " : "", who);
+}
+
+static void
+render_runs(struct buf *b, int width, const cJSON *view)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "step_runs"))
+	{
+		const char *status = str(it, "status");
+		char d[32] = "";
+		if (cJSON_IsNumber(cJSON_GetObjectItem(it, "duration_ms")))
+			duration_format((int64_t)num(it, "duration_ms"), d, sizeof(d));
+		line(b, width, "%s %-10s %s%s%s%s%s", mark(status), str(it, "phase"), str(it, "name"),
+		     *d ? " (" : "", d, *d ? ")" : "",
+		     *str(it, "error") ? "" : "");
+		if (*str(it, "error"))
+			line(b, width, "     %s", str(it, "error"));
+		/* a few lines of output: enough to see, the rest is in `show --json` */
+		const char *out = str(it, "output");
+		for (int n = 0; *out && n < OUTPUT_LINES; n++) {
+			const char *nl = strchr(out, '\n');
+			size_t len = nl ? (size_t)(nl - out) : strlen(out);
+			line(b, width, "     │ %.*s", (int)(len > 200 ? 200 : len), out);
+			out = nl ? nl + 1 : out + len;
+		}
+	}
+}
+
+char *
+card_text_render(const cJSON *view, int width, int64_t now)
+{
+	struct buf b;
+	char title[256], created[40], age[32];
+	const cJSON *act = cJSON_GetObjectItem(view, "action");
+	int64_t created_ms = 0;
+
+	if (width < 40)
+		width = 40;
+	buf_init(&b, 256 * 1024);
+	snprintf(title, sizeof(title), "%s · %s · %s", str(view, "key"), str(view, "severity"),
+		 str(view, "state"));
+	rule(&b, width, "╭", "╮", title);
+	line(&b, width, "%s", str(view, "title"));
+	snprintf(created, sizeof(created), "%s", str(view, "created_at"));
+	time_parse_iso(created, &created_ms);
+	duration_format(now - created_ms, age, sizeof(age));
+	line(&b, width, "Resource:  %s   Source: %s   Age: %s   Occurrences: %d",
+	     *str(view, "resource") ? str(view, "resource") : "-", str(view, "source"), age,
+	     (int)num(view, "occurrences"));
+	if (*str(view, "acked_by"))
+		line(&b, width, "Acked by:  %s", str(view, "acked_by"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(view, "alert_cleared")))
+		line(&b, width, "Alert:     cleared at the source");
+	if (*str(view, "analysis"))
+		line(&b, width, "Analysis:  %s (confidence %.2f)", str(view, "analysis"),
+		     num(view, "confidence"));
+	if (*str(view, "attention"))
+		line(&b, width, "Attention: %s", str(view, "attention"));
+	if (cJSON_IsObject(act)) {
+		rule(&b, width, "├", "┤", "proposed fix");
+		render_action(&b, width, act, view);
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "step_runs")) > 0) {
+		rule(&b, width, "├", "┤", "runs");
+		render_runs(&b, width, view);
+	}
+	rule(&b, width, "├", "┤", NULL);
+	if (*str(view, "outcome"))
+		line(&b, width, "Outcome:   %s", str(view, "outcome"));
+	const char *state = str(view, "state");
+	if (strcmp(state, "awaiting_approval") == 0)
+		line(&b, width, "Actions:   approve %s | reject %s <reason> | dryrun %s | ack %s",
+		     str(view, "key"), str(view, "key"), str(view, "key"), str(view, "key"));
+	else if (!*str(view, "outcome"))
+		line(&b, width, "Actions:   show %s | ack %s | close %s", str(view, "key"),
+		     str(view, "key"), str(view, "key"));
+	rule(&b, width, "╰", "╯", NULL);
+	return buf_steal(&b);
+}
+
+char *
+card_text_list(const cJSON *list)
+{
+	struct buf b;
+	const cJSON *it;
+
+	buf_init(&b, 256 * 1024);
+	cJSON_ArrayForEach(it, list)
+		buf_printf(&b, "%-8s %-18s %-5s %s%s%s%s\n", str(it, "key"), str(it, "state"),
+			   str(it, "severity"), str(it, "title"), *str(it, "resource") ? " (" : "",
+			   str(it, "resource"), *str(it, "resource") ? ")" : "");
+	if (b.len == 0)
+		buf_printf(&b, "no incidents\n");
+	return buf_steal(&b);
+}

@@ -1,0 +1,326 @@
+/* main.c — the command line: a table of subcommands, `serve` (the daemon) by default. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter.h"
+#include "alerts_http.h"
+#include "card_text.h"
+#include "config.h"
+#include "engine.h"
+#include "http_server.h"
+#include "httpc.h"
+#include "log.h"
+#include "loop.h"
+#include "policy.h"
+#include "runbook.h"
+#include "store.h"
+#include "util.h"
+
+#ifndef HEALER_VERSION
+#define HEALER_VERSION "0.1.0"
+#endif
+
+struct subcommand {
+	const char *name, *sub; /* "incidents" "list" */
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+static bool
+has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return true;
+	return false;
+}
+
+static void
+print_diags(const struct diag_list *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", d->msgs[i]);
+}
+
+/* Loads runbooks and policy into the engine. Returns the number of problems found. */
+static int
+load_engine(bool quiet)
+{
+	struct runbook_set *rbs = xcalloc(1, sizeof(*rbs));
+	struct policy *pol = xcalloc(1, sizeof(*pol));
+	struct diag_list d = {0};
+	int errors = runbook_load_dir(cfg.runbooks, rbs, &d);
+
+	errors += policy_load(cfg.policy, cfg.policy_explicit, pol, &d);
+	if (!quiet)
+		for (size_t i = 0; i < d.n; i++)
+			log_warnx("%s", d.msgs[i]);
+	diag_free(&d);
+	engine_init(rbs, pol);
+	return errors;
+}
+
+static int
+open_store(void)
+{
+	if (store_open(cfg.db) != 0) {
+		fprintf(stderr, "healer: cannot open the store %s\n", cfg.db);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	loop_stop();
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	int port = 0, problems;
+
+	(void)argc;
+	(void)argv;
+	problems = load_engine(false);
+	if (problems)
+		log_warnx("%d configuration problem(s) above: those runbooks are not loaded", problems);
+	log_info("%zu runbooks loaded from %s", engine_runbooks()->n, cfg.runbooks);
+	if (open_store() != 0)
+		return 1;
+	httpc_global_init();
+	if (loop_init() != 0) {
+		log_errorx("cannot start the event loop");
+		return 1;
+	}
+	adapters_start();
+	alerts_http_register();
+	if (http_server_start(cfg.listen, &port) != 0) {
+		log_errorx("cannot listen on %s", cfg.listen);
+		return 1;
+	}
+	if (cfg.ingest_token == NULL)
+		log_warnx("HEALER_INGEST_TOKEN is not set: /alerts/* (except SNS) refuse everything");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	engine_start();
+	adapters_kick();
+	char host[128];
+	snprintf(host, sizeof(host), "%s", cfg.listen);
+	char *colon = strrchr(host, ':');
+	if (colon)
+		*colon = '\0';
+	log_info("healer %s listening on %s:%d", HEALER_VERSION, host, port);
+	loop_run();
+	log_info("shutting down");
+	engine_shutdown();
+	adapters_stop();
+	loop_shutdown();
+	store_close();
+	httpc_global_cleanup();
+	return 0;
+}
+
+static int
+cmd_check_config(int argc, char **argv)
+{
+	struct runbook_set rbs = {0};
+	struct policy pol;
+	struct diag_list d = {0};
+	int errors;
+
+	(void)argc;
+	(void)argv;
+	errors = runbook_load_dir(cfg.runbooks, &rbs, &d);
+	errors += policy_load(cfg.policy, cfg.policy_explicit, &pol, &d);
+	print_diags(&d);
+	diag_free(&d);
+	runbook_set_free(&rbs);
+	policy_free(&pol);
+	if (errors) {
+		fprintf(stderr, "%d problem(s)\n", errors);
+		return 1;
+	}
+	printf("configuration OK (%s, %s)\n", cfg.runbooks, cfg.policy);
+	return 0;
+}
+
+static int
+cmd_runbooks_validate(int argc, char **argv)
+{
+	struct runbook_set rbs = {0};
+	struct diag_list d = {0};
+	const char *dir = argc > 0 ? argv[0] : cfg.runbooks;
+	int errors = runbook_load_dir(dir, &rbs, &d);
+
+	print_diags(&d);
+	for (size_t i = 0; i < rbs.n; i++)
+		printf("ok  %-28s %s\n", rbs.v[i]->id, rbs.v[i]->file);
+	diag_free(&d);
+	runbook_set_free(&rbs);
+	if (errors)
+		fprintf(stderr, "%d problem(s)\n", errors);
+	return errors ? 1 : 0;
+}
+
+static int
+print_json(cJSON *j)
+{
+	char *s = cJSON_Print(j);
+
+	puts(s);
+	free(s);
+	cJSON_Delete(j);
+	return 0;
+}
+
+static int
+cmd_incidents_list(int argc, char **argv)
+{
+	cJSON *list = NULL;
+
+	if (open_store() != 0 || store_incident_list(has_flag(argc, argv, "--all"), 1000, &list))
+		return 1;
+	if (has_flag(argc, argv, "--json"))
+		return print_json(list);
+	char *t = card_text_list(list);
+	fputs(t, stdout);
+	free(t);
+	cJSON_Delete(list);
+	return 0;
+}
+
+static int
+cmd_incidents_show(int argc, char **argv)
+{
+	int64_t id = 0;
+
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		if (strncasecmp(s, "INC-", 4) == 0)
+			s += 4;
+		if (*s >= '0' && *s <= '9')
+			id = strtoll(s, NULL, 10);
+	}
+	if (id <= 0) {
+		fprintf(stderr, "usage: healer incidents show INC-N [--json]\n");
+		return 2;
+	}
+	load_engine(true);
+	if (open_store() != 0)
+		return 1;
+	cJSON *view = engine_incident_view(id);
+	if (view == NULL) {
+		fprintf(stderr, "healer: INC-%lld does not exist\n", (long long)id);
+		return 1;
+	}
+	if (has_flag(argc, argv, "--json"))
+		return print_json(view);
+	char *t = card_text_render(view, 78, now_ms());
+	fputs(t, stdout);
+	free(t);
+	cJSON_Delete(view);
+	return 0;
+}
+
+static int
+cmd_audit_verify(int argc, char **argv)
+{
+	int64_t rows = 0, bad = 0;
+	char why[256];
+
+	(void)argc;
+	(void)argv;
+	if (open_store() != 0)
+		return 1;
+	if (store_audit_verify(&rows, &bad, why, sizeof(why)) != 0) {
+		printf("audit log TAMPERED: %s\n", why);
+		return 1;
+	}
+	printf("audit log intact: %lld rows\n", (long long)rows);
+	return 0;
+}
+
+static void
+print_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	puts(line);
+}
+
+static int
+cmd_audit_export(int argc, char **argv)
+{
+	int64_t since = 0;
+
+	for (int i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--since") == 0 && time_parse_iso(argv[i + 1], &since) != 0) {
+			int64_t ago;
+			if (duration_parse(argv[i + 1], &ago) != 0) {
+				fprintf(stderr, "healer: --since wants RFC 3339 time or a duration "
+						"like 24h\n");
+				return 2;
+			}
+			since = now_ms() - ago;
+		}
+	if (open_store() != 0)
+		return 1;
+	return store_audit_export(since, print_line, NULL) == 0 ? 0 : 1;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("healer %s\n", HEALER_VERSION);
+	return 0;
+}
+
+static const struct subcommand subcommands[] = {
+	{"serve", NULL, cmd_serve, "serve                       run the daemon (default)"},
+	{"check-config", NULL, cmd_check_config, "check-config                env, policy, runbooks"},
+	{"runbooks", "validate", cmd_runbooks_validate, "runbooks validate [DIR]     every error with file:line"},
+	{"incidents", "list", cmd_incidents_list, "incidents list [--all] [--json]"},
+	{"incidents", "show", cmd_incidents_show, "incidents show INC-N [--json]"},
+	{"audit", "verify", cmd_audit_verify, "audit verify                prove the log untouched"},
+	{"audit", "export", cmd_audit_export, "audit export [--since T]    JSON lines"},
+	{"version", NULL, cmd_version, "version"},
+};
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: healer <command>\n");
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++)
+		fprintf(stderr, "  %s\n", subcommands[i].usage);
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "serve";
+
+	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+		usage();
+		return 0;
+	}
+	config_load();
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++) {
+		const struct subcommand *s = &subcommands[i];
+		if (strcmp(s->name, name) != 0)
+			continue;
+		if (s->sub == NULL)
+			return s->fn(argc > 2 ? argc - 2 : 0, argv + 2);
+		if (argc > 2 && strcmp(argv[2], s->sub) == 0)
+			return s->fn(argc - 3, argv + 3);
+	}
+	fprintf(stderr, "healer: unknown command '%s'\n", name);
+	return usage();
+}

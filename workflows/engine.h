@@ -1,0 +1,63 @@
+/* engine.h — the incident loop: alert → incident → analysis → decision → approval →
+ * execution → verification → rollback, and the human verbs on it. Loop thread only.
+ * Every state change is one store transaction with its audit rows and outbox rows. */
+#ifndef HEALER_ENGINE_H
+#define HEALER_ENGINE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "runbook.h"
+
+struct alert_batch;
+
+enum engine_rc {
+	ENGINE_OK = 0,
+	ENGINE_REFUSED = -1, /* not allowed for this user/state: msg says why and what is needed */
+	ENGINE_NOTFOUND = -2,
+	ENGINE_ERROR = -3    /* store failure; nothing changed */
+};
+
+/* Takes ownership of the runbooks and the policy. */
+void engine_init(struct runbook_set *runbooks, struct policy *policy);
+/* Recovery after a crash (interrupted steps, pending approvals, blocked incidents, runs to
+ * resume) and the timers. Call once the loop and the store are up. */
+void engine_start(void);
+void engine_shutdown(void);
+
+const struct runbook_set *engine_runbooks(void);
+const struct policy *engine_policy(void);
+
+/* Applies a batch of alerts in one transaction: dedupe, group, open, clear. Fills
+ * `incidents` (a cJSON array it appends "INC-n" keys to) and the counters. Analysis of new
+ * incidents starts after the commit. ENGINE_ERROR = nothing stored. */
+int engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted,
+		  int *duplicates, int *ignored);
+
+/* Human verbs. `msg` receives the reply line (success or the refusal's reason). */
+int engine_approve(int64_t id, const char *user, int card_version, char *msg, size_t msglen);
+int engine_reject(int64_t id, const char *user, const char *reason, int card_version, char *msg,
+		  size_t msglen);
+/* Dry run: the exact commands and requests that would run, nothing executed. */
+int engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t msglen);
+int engine_ack(int64_t id, const char *user, char *msg, size_t msglen);
+int engine_close(int64_t id, const char *user, char *msg, size_t msglen);
+/* declare: labels is an object of strings (may be NULL). */
+int engine_declare(const char *user, const char *title, const char *severity,
+		   const cJSON *labels, int64_t *id, char *msg, size_t msglen);
+/* run: a human asks for a runbook with parameters; same policy as alerts. */
+int engine_run(const char *user, const char *runbook_id, const cJSON *params, int64_t *id,
+	       char *msg, size_t msglen);
+int engine_autopilot_set(const char *user, bool on, char *msg, size_t msglen);
+bool engine_autopilot_enabled(void);
+
+/* The store's incident view completed with what only the engine knows (the bound steps of
+ * the proposed runbook). Owned; NULL if not found. */
+cJSON *engine_incident_view(int64_t id);
+
+/* "INC-7" */
+void incident_key(int64_t id, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,412 @@
+/* engine_cmd.c — the human verbs on incidents (approve, reject, dry run, ack, close,
+ * declare, run, autopilot), each checked by the policy at the moment it is used. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "state.h"
+#include "util.h"
+
+#define MANUAL_CONFIDENCE 1.0
+
+/* Loads the incident and its action, refusing stale cards. */
+static int
+load(int64_t id, int card_version, struct incident *inc, struct action *act, char *msg,
+     size_t msglen)
+{
+	if (store_incident_get(id, inc) != 0) {
+		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
+		return ENGINE_NOTFOUND;
+	}
+	if (card_version > 0 && card_version != inc->version) {
+		snprintf(msg, msglen,
+			 "this card is out of date (INC-%lld changed since: it is now %s); the card "
+			 "has been refreshed, look again before acting",
+			 (long long)id, inc->state);
+		store_begin();
+		eng_commit(eng_notify(id));
+		incident_free(inc);
+		return ENGINE_REFUSED;
+	}
+	if (act) {
+		memset(act, 0, sizeof(*act));
+		if (inc->action_id == 0 || store_action_get(inc->action_id, act) != 0) {
+			snprintf(msg, msglen, "INC-%lld has no proposed action", (long long)id);
+			incident_free(inc);
+			return ENGINE_REFUSED;
+		}
+	}
+	return ENGINE_OK;
+}
+
+/* Audits a refusal in its own transaction and returns ENGINE_REFUSED. */
+static int
+refuse(int64_t id, const char *user, const char *kind, const char *msg)
+{
+	int rc = store_begin();
+
+	if (rc == 0)
+		rc = store_audit(user, id, kind, msg, NULL);
+	eng_commit(rc);
+	metrics_inc("healer_refusals_total", "Refused human actions", "");
+	return ENGINE_REFUSED;
+}
+
+static enum risk_level
+action_risk(const struct action *a)
+{
+	int lvl = risk_level_from_name(a->risk_level);
+
+	return lvl < 0 ? RISK_CRITICAL : (enum risk_level)lvl;
+}
+
+int
+engine_approve(int64_t id, const char *user, int card_version, char *msg, size_t msglen)
+{
+	struct incident inc;
+	struct action act;
+	char why[320], roles[160];
+	char **approvers = NULL;
+	size_t napprovers = 0;
+	int rc = load(id, card_version, &inc, &act, msg, msglen);
+
+	if (rc != ENGINE_OK)
+		return rc;
+	if (strcmp(inc.state, "awaiting_approval") != 0) {
+		snprintf(msg, msglen, "INC-%lld is %s: there is nothing to approve", (long long)id,
+			 inc.state);
+		rc = ENGINE_REFUSED;
+		goto out;
+	}
+	store_approvers(act.id, &approvers, &napprovers);
+	if (policy_check_approval(eng_pol, action_risk(&act), user, act.requester,
+				  (const char *const *)approvers, napprovers, now_ms(),
+				  act.expires_at, why, sizeof(why)) != 0) {
+		snprintf(msg, msglen, "%s", why);
+		rc = refuse(id, user, "approval.refused", why);
+		goto out;
+	}
+	policy_user_roles(eng_pol, user, roles, sizeof(roles));
+	int have = (int)napprovers + 1;
+	bool enough = have >= act.approvals_needed;
+	snprintf(msg, msglen, "INC-%lld: approval %d of %d by %s%s", (long long)id, have,
+		 act.approvals_needed, user, enough ? "; running now" : "");
+	rc = store_begin();
+	if (rc == 0)
+		rc = store_approval_add(act.id, user, roles, "approve", NULL);
+	if (rc == STORE_DUPLICATE) {
+		store_rollback();
+		snprintf(msg, msglen, "you already approved INC-%lld", (long long)id);
+		rc = refuse(id, user, "approval.refused", msg);
+		goto out;
+	}
+	if (rc == 0)
+		rc = store_audit(user, id, "approval.granted", msg, NULL);
+	if (rc == 0 && enough)
+		rc = eng_transition(id, "awaiting_approval", "approved", user, NULL);
+	if (rc == 0)
+		rc = eng_notify(id);
+	if (rc == STORE_CONFLICT) {
+		store_rollback();
+		snprintf(msg, msglen, "INC-%lld changed meanwhile; nothing recorded", (long long)id);
+		rc = ENGINE_REFUSED;
+		goto out;
+	}
+	if (eng_commit(rc) != 0) {
+		snprintf(msg, msglen, "could not record the approval; try again");
+		rc = ENGINE_ERROR;
+		goto out;
+	}
+	metrics_inc("healer_approvals_total", "Approvals recorded", "");
+	if (enough)
+		eng_execute(act.id);
+	rc = ENGINE_OK;
+out:
+	for (size_t i = 0; i < napprovers; i++)
+		free(approvers[i]);
+	free(approvers);
+	action_free(&act);
+	incident_free(&inc);
+	return rc;
+}
+
+int
+engine_reject(int64_t id, const char *user, const char *reason, int card_version, char *msg,
+	      size_t msglen)
+{
+	struct incident inc;
+	struct action act;
+	char why[320];
+	int rc;
+
+	if (reason == NULL || *reason == '\0') {
+		snprintf(msg, msglen, "a reason is required: reject INC-%lld <reason>", (long long)id);
+		return ENGINE_REFUSED;
+	}
+	if ((rc = load(id, card_version, &inc, &act, msg, msglen)) != ENGINE_OK)
+		return rc;
+	if (strcmp(inc.state, "awaiting_approval") != 0) {
+		snprintf(msg, msglen, "INC-%lld is %s: there is nothing to reject", (long long)id,
+			 inc.state);
+		rc = ENGINE_REFUSED;
+		goto out;
+	}
+	if (policy_check_actor(eng_pol, action_risk(&act), user, "reject", why, sizeof(why)) != 0) {
+		snprintf(msg, msglen, "%s", why);
+		rc = refuse(id, user, "approval.refused", why);
+		goto out;
+	}
+	char *outcome = xasprintf("Rejected by %s: %s", user, reason);
+	rc = store_begin();
+	if (rc == 0)
+		rc = store_approval_add(act.id, user, "", "reject", reason);
+	if (rc == 0)
+		rc = store_audit(user, id, "approval.rejected", outcome, NULL);
+	if (rc == 0)
+		rc = eng_transition(id, "awaiting_approval", "rejected", user, reason);
+	if (rc == 0)
+		rc = store_incident_set_outcome(id, outcome);
+	if (rc == 0)
+		rc = store_action_set_status(act.id, "cancelled", outcome);
+	rc = eng_commit(rc);
+	snprintf(msg, msglen, rc == 0 ? "INC-%lld rejected: %s" : "INC-%lld: could not record: %s",
+		 (long long)id, reason);
+	free(outcome);
+	rc = rc == 0 ? ENGINE_OK : ENGINE_ERROR;
+out:
+	action_free(&act);
+	incident_free(&inc);
+	return rc;
+}
+
+int
+engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t msglen)
+{
+	struct incident inc;
+	struct action act;
+	struct buf b;
+	char err[300];
+	int rc = load(id, 0, &inc, &act, msg, msglen);
+
+	*plan = NULL;
+	if (rc != ENGINE_OK)
+		return rc;
+	const struct runbook *rb = eng_action_runbook(&act);
+	if (rb == NULL) {
+		snprintf(msg, msglen, "runbook %s is not loaded", act.runbook_id);
+		rc = ENGINE_REFUSED;
+		goto out;
+	}
+	buf_init(&b, 64 * 1024);
+	buf_printf(&b, "Dry run of %s for INC-%lld (nothing is executed):\n", rb->id,
+		   (long long)id);
+	static const char *const titles[] = {"diagnostics", "steps", "verify", "rollback"};
+	const struct step *lists[] = {rb->diagnostics, rb->steps, rb->verify, rb->rollback};
+	size_t counts[] = {rb->ndiagnostics, rb->nsteps, rb->nverify, rb->nrollback};
+	for (size_t p = 0; p < ARRAY_LEN(titles); p++) {
+		if (counts[p] == 0)
+			continue;
+		buf_printf(&b, "%s:\n", titles[p]);
+		for (size_t i = 0; i < counts[p]; i++) {
+			struct bound_step bs;
+			if (lists[p][i].kind == STEP_ALERT_RESOLVED) {
+				char d[32];
+				duration_format(lists[p][i].wait_ms, d, sizeof(d));
+				buf_printf(&b, "  %zu. %s: alert resolved within %s\n", i + 1,
+					   lists[p][i].name, d);
+				continue;
+			}
+			if (runbook_bind_step(&lists[p][i], act.params, &bs, err, sizeof(err)) != 0) {
+				buf_printf(&b, "  %zu. %s: cannot bind: %s\n", i + 1, lists[p][i].name,
+					   err);
+				continue;
+			}
+			char *d = step_describe(&bs);
+			buf_printf(&b, "  %zu. %s: %s\n", i + 1, bs.name, d);
+			free(d);
+			bound_step_free(&bs);
+		}
+	}
+	buf_printf(&b, "cost: %s; risk %d (%s)", act.cost_formula, act.risk_score, act.risk_level);
+	*plan = buf_steal(&b);
+	snprintf(msg, msglen, "dry run of INC-%lld", (long long)id);
+	rc = store_begin();
+	if (rc == 0)
+		rc = store_audit(user, id, "command", "dry run requested", NULL);
+	eng_commit(rc);
+	rc = ENGINE_OK;
+out:
+	action_free(&act);
+	incident_free(&inc);
+	return rc;
+}
+
+int
+engine_ack(int64_t id, const char *user, char *msg, size_t msglen)
+{
+	struct incident inc;
+	int rc = load(id, 0, &inc, NULL, msg, msglen);
+
+	if (rc != ENGINE_OK)
+		return rc;
+	if (state_is_terminal(state_from_name(inc.state))) {
+		snprintf(msg, msglen, "INC-%lld is already %s", (long long)id, inc.state);
+		incident_free(&inc);
+		return ENGINE_REFUSED;
+	}
+	snprintf(msg, msglen, "INC-%lld acknowledged by %s", (long long)id, user);
+	rc = store_begin();
+	if (rc == 0)
+		rc = store_incident_ack(id, user, now_ms());
+	if (rc == 0)
+		rc = store_audit(user, id, "incident.ack", msg, NULL);
+	if (rc == 0)
+		rc = eng_notify(id);
+	rc = eng_commit(rc) == 0 ? ENGINE_OK : ENGINE_ERROR;
+	incident_free(&inc);
+	return rc;
+}
+
+int
+engine_close(int64_t id, const char *user, char *msg, size_t msglen)
+{
+	struct incident inc;
+	char why[320];
+	int rc = load(id, 0, &inc, NULL, msg, msglen);
+
+	if (rc != ENGINE_OK)
+		return rc;
+	int st = state_from_name(inc.state);
+	if (st < 0 || !state_can_transition((enum incident_state)st, ST_CLOSED)) {
+		snprintf(msg, msglen, "INC-%lld is %s and cannot be closed now", (long long)id,
+			 inc.state);
+		rc = ENGINE_REFUSED;
+		goto out;
+	}
+	if (st == ST_RUNNING || st == ST_VERIFYING || st == ST_APPROVED) {
+		snprintf(msg, msglen, "INC-%lld is %s: wait for the run to finish", (long long)id,
+			 inc.state);
+		rc = ENGINE_REFUSED;
+		goto out;
+	}
+	if (policy_check_actor(eng_pol, RISK_LOW, user, "close", why, sizeof(why)) != 0) {
+		snprintf(msg, msglen, "%s", why);
+		rc = refuse(id, user, "command.refused", why);
+		goto out;
+	}
+	char *outcome = xasprintf("Closed by %s", user);
+	rc = eng_transition_tx(id, inc.state, "closed", user, "closed by hand", outcome);
+	free(outcome);
+	snprintf(msg, msglen, rc == 0 ? "INC-%lld closed" : "INC-%lld changed meanwhile; not closed",
+		 (long long)id);
+	rc = rc == 0 ? ENGINE_OK : ENGINE_REFUSED;
+out:
+	incident_free(&inc);
+	return rc;
+}
+
+/* Opens an incident for a human: declare and run. */
+static int
+open_manual(const char *user, const char *title, const char *severity, const cJSON *labels,
+	    int64_t *id, char *msg, size_t msglen)
+{
+	struct alert a;
+	static unsigned seq;
+	char fp[64];
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	/* each declaration is its own incident: never grouped */
+	snprintf(fp, sizeof(fp), "declare:%lld:%u", (long long)now_ms(), ++seq);
+	a.source = SRC_DECLARE;
+	a.fingerprint = fp;
+	a.title = (char *)title;
+	a.severity = (char *)severity_normalise(severity);
+	const cJSON *res = labels ? cJSON_GetObjectItem(labels, "resource") : NULL;
+	a.resource = cJSON_IsString(res) ? res->valuestring : "";
+	a.labels = labels ? cJSON_Duplicate(labels, 1) : cJSON_CreateObject();
+	a.annotations = cJSON_CreateObject();
+	a.firing = true;
+	a.starts_at_ms = now_ms();
+	rc = store_begin();
+	if (rc == 0)
+		rc = store_incident_create(&a, user, id);
+	if (rc == 0) {
+		char *m = xasprintf("declared by %s: %s", user, title);
+		rc = store_audit(user, *id, "incident.opened", m, NULL);
+		free(m);
+	}
+	if (rc == 0)
+		rc = eng_notify(*id);
+	rc = eng_commit(rc);
+	cJSON_Delete(a.labels);
+	cJSON_Delete(a.annotations);
+	if (rc != 0) {
+		snprintf(msg, msglen, "could not open the incident");
+		return ENGINE_ERROR;
+	}
+	return ENGINE_OK;
+}
+
+int
+engine_declare(const char *user, const char *title, const char *severity, const cJSON *labels,
+	       int64_t *id, char *msg, size_t msglen)
+{
+	int rc = open_manual(user, title, severity, labels, id, msg, msglen);
+
+	if (rc != ENGINE_OK)
+		return rc;
+	snprintf(msg, msglen, "INC-%lld declared: %s", (long long)*id, title);
+	eng_analyze(*id, NULL, NULL, MANUAL_CONFIDENCE);
+	return ENGINE_OK;
+}
+
+int
+engine_run(const char *user, const char *runbook_id, const cJSON *params, int64_t *id, char *msg,
+	   size_t msglen)
+{
+	const struct runbook *rb = runbook_find(eng_rbs, runbook_id);
+
+	if (rb == NULL) {
+		snprintf(msg, msglen, "no runbook '%s' (see: runbooks)", runbook_id);
+		return ENGINE_REFUSED;
+	}
+	char *title = xasprintf("%s (run by %s)", rb->title, user);
+	int rc = open_manual(user, title, "sev3", params, id, msg, msglen);
+	free(title);
+	if (rc != ENGINE_OK)
+		return rc;
+	snprintf(msg, msglen, "INC-%lld opened to run %s", (long long)*id, runbook_id);
+	eng_analyze(*id, runbook_id, params, MANUAL_CONFIDENCE);
+	return ENGINE_OK;
+}
+
+int
+engine_autopilot_set(const char *user, bool on, char *msg, size_t msglen)
+{
+	char why[320];
+
+	/* Stopping autopilot must be easy for anyone on call; turning it back on is a lead's. */
+	if (on ? policy_check_actor(eng_pol, RISK_HIGH, user, "turn autopilot on", why, sizeof(why))
+	       : policy_check_actor(eng_pol, RISK_MEDIUM, user, "turn autopilot off", why,
+				    sizeof(why))) {
+		snprintf(msg, msglen, "%s", why);
+		return refuse(0, user, "command.refused", why);
+	}
+	int rc = store_begin();
+	if (rc == 0)
+		rc = store_setting_set("autopilot", on ? "on" : "off");
+	snprintf(msg, msglen, "autopilot %s by %s", on ? "switched on" : "switched off", user);
+	if (rc == 0)
+		rc = store_audit(user, 0, "autopilot", msg, NULL);
+	if (eng_commit(rc) != 0) {
+		snprintf(msg, msglen, "could not change autopilot");
+		return ENGINE_ERROR;
+	}
+	log_info("%s", msg);
+	return ENGINE_OK;
+}

@@ -1,0 +1,50 @@
+/* engine_int.h — what the engine's files share; not for other modules. */
+#ifndef HEALER_ENGINE_INT_H
+#define HEALER_ENGINE_INT_H
+
+#include "engine.h"
+#include "store.h"
+
+extern struct runbook_set *eng_rbs;
+extern struct policy *eng_pol;
+
+#define ENGINE_ACTOR "healer"
+
+/* Inside a transaction: a card outbox row for every enabled adapter. */
+int eng_notify(int64_t id);
+/* Ends a transaction: commit when rc == 0 (then kicks the adapters), else rollback.
+ * Returns the final rc. */
+int eng_commit(int rc);
+/* Inside a transaction: compare-and-set + audit "incident.state" + notify. */
+int eng_transition(int64_t id, const char *from, const char *to, const char *actor,
+		   const char *why);
+/* Commits a state change as its own transaction, with an optional outcome line. */
+int eng_transition_tx(int64_t id, const char *from, const char *to, const char *actor,
+		      const char *why, const char *outcome);
+
+/* Analysis of a new incident: choose a runbook (rule match, or `runbook_id` when a human
+ * asked for one), bind parameters, estimate, record the action, run diagnostics, decide. */
+void eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double confidence);
+/* Policy decision for an action whose incident is open, blocked or needs_attention. */
+void eng_decide(int64_t action_id);
+/* Re-decides blocked incidents whose cause may have passed. */
+void eng_reconsider_blocked(void);
+/* Schedules the approval expiry of an awaiting action. */
+void eng_schedule_expiry(int64_t incident_id, int64_t expires_at);
+
+/* engine_run.c: phases of an action. */
+enum eng_phase { PH_DIAG, PH_STEPS, PH_VERIFY, PH_ROLLBACK };
+const char *eng_phase_name(enum eng_phase p);
+int eng_phase_from_name(const char *s);
+/* Runs the diagnostics of an action, then eng_decide. */
+void eng_run_diagnostics(int64_t action_id);
+/* approved → running and the steps. */
+void eng_execute(int64_t action_id);
+/* Resumes a phase at step idx (after a restart). */
+void eng_resume(int64_t action_id, enum eng_phase phase, int idx, int attempt);
+void eng_run_shutdown(void);
+
+/* The runbook and the bound params of an action (with the builtins incident/resource). */
+const struct runbook *eng_action_runbook(const struct action *a);
+
+#endif
