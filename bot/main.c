@@ -44,20 +44,28 @@ print_diags(const struct diag_list *d)
 		fprintf(stderr, "%s\n", d->msgs[i]);
 }
 
-/* Loads runbooks and policy into the engine. Returns the number of problems found. */
+/* Loads runbooks and policy into the engine. A runbook with errors is left out; a policy
+ * with errors is fatal for the daemon (*policy_errors), since every decision rests on it.
+ * Returns the number of runbook problems. */
 static int
-load_engine(bool quiet)
+load_engine(bool quiet, int *policy_errors)
 {
 	struct runbook_set *rbs = xcalloc(1, sizeof(*rbs));
 	struct policy *pol = xcalloc(1, sizeof(*pol));
-	struct diag_list d = {0};
+	struct diag_list d = {0}, pd = {0};
 	int errors = runbook_load_dir(cfg.runbooks, rbs, &d);
+	int perr = policy_load(cfg.policy, cfg.policy_explicit, pol, &pd);
 
-	errors += policy_load(cfg.policy, cfg.policy_explicit, pol, &d);
-	if (!quiet)
+	if (!quiet) {
 		for (size_t i = 0; i < d.n; i++)
 			log_warnx("%s", d.msgs[i]);
+		for (size_t i = 0; i < pd.n; i++)
+			log_errorx("%s", pd.msgs[i]);
+	}
+	if (policy_errors)
+		*policy_errors = perr;
 	diag_free(&d);
+	diag_free(&pd);
 	engine_init(rbs, pol);
 	return errors;
 }
@@ -86,9 +94,15 @@ cmd_serve(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	problems = load_engine(false);
+	int policy_errors = 0;
+	problems = load_engine(false, &policy_errors);
+	if (policy_errors) {
+		log_errorx("the policy %s has %d problem(s): refusing to start", cfg.policy,
+			   policy_errors);
+		return 1;
+	}
 	if (problems)
-		log_warnx("%d configuration problem(s) above: those runbooks are not loaded", problems);
+		log_warnx("%d runbook problem(s) above: those runbooks are not loaded", problems);
 	log_info("%zu runbooks loaded from %s", engine_runbooks()->n, cfg.runbooks);
 	if (open_store() != 0)
 		return 1;
@@ -211,7 +225,7 @@ cmd_incidents_show(int argc, char **argv)
 		fprintf(stderr, "usage: healer incidents show INC-N [--json]\n");
 		return 2;
 	}
-	load_engine(true);
+	load_engine(true, NULL);
 	if (open_store() != 0)
 		return 1;
 	cJSON *view = engine_incident_view(id);

@@ -24,15 +24,37 @@ num(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-/* Display columns of UTF-8 text: count code points, not bytes. */
+/* Display width of one code point starting at s: the status marks are drawn two columns
+ * wide by terminals, everything else we print is one. */
+static size_t
+cp_width(const char *s)
+{
+	static const char *const wide[] = {"✅", "⏳", "❌"};
+
+	for (size_t i = 0; i < ARRAY_LEN(wide); i++)
+		if (strncmp(s, wide[i], strlen(wide[i])) == 0)
+			return 2;
+	return 1;
+}
+
+static size_t
+cp_len(const char *s)
+{
+	size_t n = 1;
+
+	while (((unsigned char)s[n] & 0xC0) == 0x80)
+		n++;
+	return n;
+}
+
+/* Display columns of UTF-8 text. */
 static size_t
 cols(const char *s, size_t n)
 {
 	size_t c = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
+	for (size_t i = 0; i < n; i += cp_len(s + i))
+		c += cp_width(s + i);
 	return c;
 }
 
@@ -49,20 +71,23 @@ line(struct buf *b, int width, const char *fmt, ...)
 	va_end(ap);
 	const char *p = text;
 	do {
-		size_t n = 0, c = 0;
-		while (p[n] && p[n] != '\n' && c < inner) {
-			n++;
-			while (((unsigned char)p[n] & 0xC0) == 0x80)
-				n++;
-			c++;
+		size_t n = 0, c = 0, last_space = 0;
+		while (p[n] && p[n] != '\n' && c + cp_width(p + n) <= inner) {
+			if (p[n] == ' ')
+				last_space = n;
+			c += cp_width(p + n);
+			n += cp_len(p + n);
 		}
+		/* wrap on a word boundary when the line goes on and a space is not too far back */
+		if (p[n] && p[n] != '\n' && p[n] != ' ' && last_space > inner / 2)
+			n = last_space;
 		buf_append(b, "│ ", strlen("│ "));
 		buf_append(b, p, n);
 		for (size_t k = cols(p, n); k < inner; k++)
 			buf_append(b, " ", 1);
 		buf_append(b, " │\n", strlen(" │\n"));
 		p += n;
-		if (*p == '\n')
+		if (*p == '\n' || *p == ' ')
 			p++;
 	} while (*p);
 }
@@ -102,7 +127,9 @@ render_action(struct buf *b, int width, const cJSON *act, const cJSON *view)
 	size_t off = 0;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "params"))
 	{
-		if (strcmp(it->string, "incident") == 0 || off >= sizeof(params))
+		/* the builtins are on the card already */
+		if (strcmp(it->string, "incident") == 0 || strcmp(it->string, "resource") == 0 ||
+		    off >= sizeof(params))
 			continue;
 		off += (size_t)snprintf(params + off, sizeof(params) - off, "%s%s=%s",
 					off ? " " : "", it->string, cJSON_GetStringValue(it));

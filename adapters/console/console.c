@@ -61,13 +61,17 @@ console_reader(void *arg)
 	return NULL; /* EOF: the daemon keeps running without a terminal */
 }
 
-/* Drains every due outbox row; card rows are rendered from the store right now, so several
- * changes in a row print one card of the latest state. */
+static bool drain_queued;
+
+/* Drains every due outbox row; card rows are rendered from the store at drain time, so the
+ * changes committed in one turn of the loop print one card of the latest state. */
 static void
-console_kick(struct adapter *a)
+console_drain(void *arg)
 {
+	struct adapter *a = arg;
 	struct outbox_item it;
 
+	drain_queued = false;
 	while (store_outbox_next(a->name, now_ms(), &it) == 0) {
 		if (strcmp(it.kind, "card") == 0) {
 			cJSON *view = engine_incident_view(it.incident_id);
@@ -87,6 +91,15 @@ console_kick(struct adapter *a)
 		}
 		store_outbox_done(&it);
 		outbox_item_free(&it);
+	}
+}
+
+static void
+console_kick(struct adapter *a)
+{
+	if (!drain_queued) {
+		drain_queued = true;
+		loop_post(console_drain, a);
 	}
 }
 
