@@ -46,7 +46,8 @@ struct policy {
 /* Defaults equal design.md's example. */
 void policy_defaults(struct policy *p);
 /* Loads and validates; errors as "file:line: message" into errs. Returns 0 or error count.
- * A missing file is an error only when must_exist. */
+ * A missing file is an error only when must_exist (else the defaults). `out` is overwritten,
+ * not freed first; on errors it holds the defaults, so it is always safe to use and free. */
 int policy_load(const char *path, bool must_exist, struct policy *out, struct diag_list *errs);
 void policy_free(struct policy *p);
 
@@ -59,6 +60,8 @@ bool policy_in_freeze(const struct policy *p, int64_t now_ms, const char **which
 bool policy_user_has_role(const struct policy *p, const char *user, const char *role);
 /* Comma list of the user's roles, "" if none; into out. */
 void policy_user_roles(const struct policy *p, const char *user, char *out, size_t outlen);
+/* True for "slack:<id>", "teams:<id>", "console:<name>" (id: 1–128 of [A-Za-z0-9._@:-]). */
+bool policy_user_valid(const char *user);
 
 /* What the store knows that a decision depends on. */
 struct decision_ctx {
