@@ -35,8 +35,8 @@ struct policy {
 	double ap_max_cost_usd, ap_min_confidence, ap_max_usd_per_day;
 	struct approval_rule approvals[RISK__COUNT];
 	int64_t approval_ttl_ms;
-	int max_runs_per_hour, max_concurrent;
-	int64_t cooldown_ms;
+	int max_runs_per_hour, max_concurrent; /* 0 = no limit */
+	int64_t cooldown_ms;                   /* 0 = none */
 	struct freeze_window freeze[POLICY_MAX_FREEZE];
 	size_t nfreeze;
 	struct role_members *roles;
