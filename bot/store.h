@@ -47,7 +47,7 @@ struct incident {
 	char *outcome;     /* one line when finished */
 	char *attention;   /* why needs_attention */
 };
-void incident_free(struct incident *inc);
+void incident_free(struct incident *inc); /* frees the members; the struct is the caller's */
 
 /* Returns STORE_DUPLICATE when an alert with this dedup_key exists (redelivery). */
 int store_alert_seen(const char *dedup_key);
@@ -56,7 +56,9 @@ int store_incident_find_open(const char *fingerprint, int64_t *id);
 /* Creates an incident from an alert, state open, version 1; also records the alert. */
 int store_incident_create(const struct alert *a, const char *requester, int64_t *id);
 /* Records a further alert delivery on the incident: firing → occurrences+1, last_seen;
- * resolved → alert_cleared=1, cleared_at. Bumps version. */
+ * resolved → alert_cleared=1, cleared_at. Bumps version. A firing delivery after a clear
+ * sets alert_cleared back to 0 (the problem is back). STORE_DUPLICATE on a redelivery
+ * (nothing changes), STORE_NOTFOUND if the incident does not exist. */
 int store_incident_add_alert(int64_t id, const struct alert *a);
 int store_incident_get(int64_t id, struct incident *out);
 /* Compare-and-set of the state; bumps version; sets resolved_at for terminal states.
@@ -94,8 +96,13 @@ struct action {
 	char *result;    /* one line */
 };
 void action_free(struct action *a);
+/* Sets a->id, created_at (and status "proposed" if empty). The action's changes below, and
+ * approvals and step runs, also bump the version of the action's incident: the version
+ * names what the card shows. */
 int store_action_create(struct action *a); /* sets a->id, created_at */
 int store_action_get(int64_t id, struct action *out);
+/* "running" sets started_at the first time; succeeded|failed|rolled_back|cancelled set
+ * finished_at. */
 int store_action_set_status(int64_t id, const char *status, const char *result);
 int store_action_set_decision(int64_t id, const char *decision, const char *reason,
 			      int approvals_needed, const char *roles, bool requester_may_approve,
@@ -121,6 +128,8 @@ struct step_result {
 	bool truncated;
 	int64_t duration_ms;
 };
+/* exit_code is stored as null when http_status > 0 (an HTTP step) or exit_code < 0 (no exit
+ * status); http_status 0 as null. STORE_NOTFOUND for an unknown step run. */
 int store_step_finish(int64_t step_run_id, const struct step_result *r);
 /* Step runs left "running" by a crash: (action_id, phase, idx, step_run_id), owned arrays. */
 struct interrupted_step {
@@ -174,6 +183,8 @@ struct outbox_item {
 int store_outbox_next(const char *adapter, int64_t now_ms, struct outbox_item *out);
 int store_outbox_done(const struct outbox_item *it);
 int store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const char *error);
+/* Deletes items sent before before_ms (the outbox is a queue, not a history). */
+int store_outbox_prune(int64_t before_ms);
 void outbox_item_free(struct outbox_item *it);
 
 /* ---- chat message references ---- */
@@ -183,12 +194,17 @@ int store_chatref_set(int64_t incident_id, const char *adapter, const char *chan
 		      const char *msg_id);
 
 /* ---- views (cJSON, the common currency of CLI, cards and tests) ---- */
-/* The full view of one incident, see docs/internals/views.md. Owned. */
+/* The full view of one incident, see docs/internals/views.md. Owned. approvals and
+ * step_runs are those of the current action; action.runbook_title is null and
+ * action.steps [] (the engine completes both); age_s stops at resolved_at. */
 int store_incident_view(int64_t id, cJSON **out);
-/* Summaries: [{id,"INC-7",state,severity,title,resource,occurrences,created_at,updated_at}],
+/* Summaries: [{id, key "INC-7", state, severity, title, resource, occurrences, created_at,
+ * updated_at (RFC 3339)}],
  * newest first; all=false: only non-terminal. */
 int store_incident_list(bool all, int limit, cJSON **out);
-/* Counts for metrics and stats: {"incidents_by_state":{…}, "actions_by_result":{…}}. */
+/* Counts for metrics and stats, only non-zero entries:
+ * {"incidents_by_state": {"open": 3, …}, "actions_by_result": {"<runbook id>": {"<status>": n}},
+ *  "alerts_by_source": {"alertmanager": n, …}, "outbox_pending": {"<adapter>": n}}. */
 int store_counts(cJSON **out);
 
 #endif

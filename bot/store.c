@@ -1,0 +1,549 @@
+/* store.c — the SQLite connection: schema migrations, the statement cache, transactions,
+ * settings and chat references. The rest of the store lives in store_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "util.h"
+
+sqlite3 *store_db;
+static bool store_in_tx; /* inside store_begin … store_commit */
+
+/*
+ * Schema migrations, applied in order inside one transaction; migration i leaves
+ * user_version = i + 1. Never edit a released entry: append a new one.
+ *
+ * incidents.state is free text checked by workflows/state.c; the partial index serves the
+ * grouping lookup (open incident by fingerprint), which runs for every alert. audit.id is
+ * AUTOINCREMENT so a deleted row leaves a detectable gap. incidents_fts holds its own copy
+ * of the searchable text with rowid = incident id, rewritten by store_incident_fts().
+ */
+static const char *const store_migrations[] = {
+    "CREATE TABLE incidents ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " state TEXT NOT NULL, severity TEXT NOT NULL, title TEXT NOT NULL,"
+    " resource TEXT NOT NULL DEFAULT '', source TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    " labels TEXT NOT NULL DEFAULT '{}', annotations TEXT NOT NULL DEFAULT '{}',"
+    " occurrences INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL,"
+    " acked_at INTEGER, resolved_at INTEGER, cleared_at INTEGER,"
+    " acked_by TEXT, assignee TEXT, requester TEXT,"
+    " alert_cleared INTEGER NOT NULL DEFAULT 0,"
+    " analysis TEXT, confidence REAL,"
+    " action_id INTEGER REFERENCES actions(id),"
+    " version INTEGER NOT NULL DEFAULT 1,"
+    " outcome TEXT, attention TEXT);"
+    "CREATE INDEX incidents_open_fp ON incidents(fingerprint)"
+    " WHERE state NOT IN " STORE_TERMINAL_SQL ";"
+    "CREATE INDEX incidents_state ON incidents(state, id);"
+    "CREATE INDEX incidents_resource ON incidents(resource);"
+    "CREATE TABLE alerts ("
+    " id INTEGER PRIMARY KEY,"
+    " incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+    " dedup_key TEXT UNIQUE, fingerprint TEXT NOT NULL, source TEXT NOT NULL,"
+    " firing INTEGER NOT NULL, title TEXT, severity TEXT, resource TEXT, url TEXT,"
+    " labels TEXT, annotations TEXT, starts_at INTEGER, received_at INTEGER NOT NULL);"
+    "CREATE INDEX alerts_incident ON alerts(incident_id);"
+    "CREATE TABLE actions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+    " runbook_id TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',"
+    " cost_usd REAL NOT NULL DEFAULT 0, cost_formula TEXT,"
+    " risk_score INTEGER NOT NULL DEFAULT 0, risk_level TEXT NOT NULL DEFAULT '',"
+    " risk_reasons TEXT NOT NULL DEFAULT '[]',"
+    " decision TEXT NOT NULL DEFAULT '', decision_reason TEXT,"
+    " approvals_needed INTEGER NOT NULL DEFAULT 0, roles TEXT,"
+    " requester_may_approve INTEGER NOT NULL DEFAULT 1, requester TEXT,"
+    " autopilot INTEGER NOT NULL DEFAULT 0, dry_run INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER, started_at INTEGER,"
+    " finished_at INTEGER, status TEXT NOT NULL DEFAULT 'proposed', result TEXT);"
+    "CREATE INDEX actions_incident ON actions(incident_id);"
+    "CREATE INDEX actions_started ON actions(started_at);"
+    "CREATE INDEX actions_status ON actions(status);"
+    "CREATE INDEX actions_runbook ON actions(runbook_id, status);"
+    "CREATE TABLE approvals ("
+    " id INTEGER PRIMARY KEY,"
+    " action_id INTEGER NOT NULL REFERENCES actions(id),"
+    " user TEXT NOT NULL, roles TEXT, decision TEXT NOT NULL, reason TEXT,"
+    " at INTEGER NOT NULL, UNIQUE(action_id, user));"
+    "CREATE TABLE step_runs ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " action_id INTEGER NOT NULL REFERENCES actions(id),"
+    " phase TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL,"
+    " attempt INTEGER NOT NULL DEFAULT 1, status TEXT NOT NULL DEFAULT 'running',"
+    " exit_code INTEGER, http_status INTEGER, stdout TEXT, stderr TEXT,"
+    " truncated INTEGER NOT NULL DEFAULT 0, error TEXT,"
+    " started_at INTEGER NOT NULL, finished_at INTEGER, duration_ms INTEGER);"
+    "CREATE INDEX step_runs_action ON step_runs(action_id, id);"
+    "CREATE INDEX step_runs_running ON step_runs(id) WHERE status = 'running';"
+    "CREATE TABLE chat_refs ("
+    " incident_id INTEGER NOT NULL REFERENCES incidents(id), adapter TEXT NOT NULL,"
+    " channel TEXT NOT NULL, msg_id TEXT NOT NULL, PRIMARY KEY (incident_id, adapter));"
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, adapter TEXT NOT NULL,"
+    " incident_id INTEGER REFERENCES incidents(id), kind TEXT NOT NULL, payload TEXT,"
+    " attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+    " next_attempt_at INTEGER NOT NULL, sent_at INTEGER, last_error TEXT,"
+    " merged_into INTEGER);"
+    "CREATE INDEX outbox_pending ON outbox(adapter, next_attempt_at)"
+    " WHERE sent_at IS NULL AND merged_into IS NULL;"
+    "CREATE INDEX outbox_merged ON outbox(merged_into) WHERE merged_into IS NOT NULL;"
+    "CREATE INDEX outbox_incident ON outbox(incident_id, kind) WHERE sent_at IS NULL;"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " incident_id INTEGER, kind TEXT NOT NULL, message TEXT NOT NULL, data TEXT,"
+    " prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE INDEX audit_incident ON audit(incident_id, id);"
+    "CREATE INDEX audit_at ON audit(at);"
+    "CREATE VIRTUAL TABLE incidents_fts USING fts5("
+    " title, labels, annotations, analysis, outcome, runbook);"
+    "PRAGMA user_version = 1;",
+};
+
+static const char *const store_errs[] = {
+    [-STORE_OK] = "ok",
+    [-STORE_ERROR] = "database error",
+    [-STORE_NOTFOUND] = "not found",
+    [-STORE_CONFLICT] = "changed meanwhile",
+    [-STORE_DUPLICATE] = "already recorded",
+};
+
+const char *
+store_strerror(int err)
+{
+	if (err > 0 || (size_t)-err >= ARRAY_LEN(store_errs))
+		return "unknown store error";
+	return store_errs[-err];
+}
+
+int
+store_sqlerr(const char *what)
+{
+	log_warnx("store: %s: %s", what, store_db ? sqlite3_errmsg(store_db) : "not open");
+	return STORE_ERROR;
+}
+
+/* ---- statement cache: open addressing keyed by the SQL text ---- */
+
+#define STMT_SLOTS 256 /* a power of two well above the number of distinct statements */
+static struct {
+	const char *sql;
+	sqlite3_stmt *st;
+} stmt_cache[STMT_SLOTS];
+
+static unsigned
+stmt_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+sqlite3_stmt *
+store_stmt(const char *sql)
+{
+	unsigned i, n;
+	sqlite3_stmt *st;
+
+	for (i = stmt_hash(sql) & (STMT_SLOTS - 1), n = 0; n < STMT_SLOTS;
+	     i = (i + 1) & (STMT_SLOTS - 1), n++) {
+		if (stmt_cache[i].sql == NULL)
+			break;
+		if (stmt_cache[i].sql == sql || strcmp(stmt_cache[i].sql, sql) == 0) {
+			st = stmt_cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (n == STMT_SLOTS)
+		fatalx("store: statement cache full");
+	if (sqlite3_prepare_v3(store_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("store: prepare \"%.60s\": %s", sql, sqlite3_errmsg(store_db));
+		return NULL;
+	}
+	stmt_cache[i].sql = sql;
+	stmt_cache[i].st = st;
+	return st;
+}
+
+void
+store_done(sqlite3_stmt *st)
+{
+	if (st != NULL)
+		sqlite3_reset(st);
+}
+
+static void
+stmt_cache_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < STMT_SLOTS; i++) {
+		if (stmt_cache[i].st != NULL)
+			sqlite3_finalize(stmt_cache[i].st);
+		stmt_cache[i].sql = NULL;
+		stmt_cache[i].st = NULL;
+	}
+}
+
+int
+store_run(sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return STORE_DUPLICATE;
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return STORE_NOTFOUND;
+	return store_sqlerr(what);
+}
+
+int
+store_row(sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return store_sqlerr(what);
+}
+
+/* ---- open, migrate, close ---- */
+
+static int
+store_exec(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(store_db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("store: %.60s: %s", sql, err ? err : sqlite3_errmsg(store_db));
+		sqlite3_free(err);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+static int
+store_migrate(void)
+{
+	const int latest = (int)ARRAY_LEN(store_migrations);
+	sqlite3_stmt *st = NULL;
+	int rc, version;
+
+	/* IMMEDIATE: two processes opening a fresh file must not both migrate it */
+	if (store_exec("BEGIN IMMEDIATE") != STORE_OK)
+		return STORE_ERROR;
+	if (sqlite3_prepare_v2(store_db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		rc = store_sqlerr("read user_version");
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	if (version > latest) {
+		log_warnx("store: database schema version %d is newer than this healer (%d)",
+			  version, latest);
+		rc = STORE_ERROR;
+		goto out;
+	}
+	for (rc = STORE_OK; version < latest && rc == STORE_OK; version++)
+		rc = store_exec(store_migrations[version]);
+out:
+	sqlite3_finalize(st);
+	if (rc == STORE_OK)
+		rc = store_exec("COMMIT");
+	if (rc != STORE_OK)
+		store_exec("ROLLBACK");
+	return rc;
+}
+
+int
+store_open(const char *path)
+{
+	int rc = STORE_ERROR;
+
+	if (store_db != NULL)
+		fatalx("store_open: already open");
+	if (sqlite3_open_v2(path, &store_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		store_sqlerr(path);
+		goto out;
+	}
+	sqlite3_extended_result_codes(store_db, 1);
+	/* the CLI reads the same file while the daemon writes it */
+	sqlite3_busy_timeout(store_db, 5000);
+	if (store_exec("PRAGMA journal_mode = WAL") == STORE_OK &&
+	    store_exec("PRAGMA synchronous = NORMAL") == STORE_OK &&
+	    store_exec("PRAGMA foreign_keys = ON") == STORE_OK)
+		rc = store_migrate();
+out:
+	if (rc != STORE_OK) {
+		log_warnx("store: cannot open %s", path);
+		sqlite3_close(store_db);
+		store_db = NULL;
+	}
+	return rc;
+}
+
+void
+store_close(void)
+{
+	if (store_db == NULL)
+		return;
+	if (store_in_tx)
+		store_rollback();
+	stmt_cache_clear();
+	sqlite3_close(store_db);
+	store_db = NULL;
+}
+
+/* ---- transactions ---- */
+
+int
+store_begin(void)
+{
+	if (store_in_tx)
+		fatalx("store_begin: transaction already open");
+	if (store_run(store_stmt("BEGIN IMMEDIATE"), "begin") != STORE_OK)
+		return STORE_ERROR;
+	store_in_tx = true;
+	return STORE_OK;
+}
+
+int
+store_commit(void)
+{
+	int rc = store_run(store_stmt("COMMIT"), "commit");
+
+	if (rc != STORE_OK)
+		store_run(store_stmt("ROLLBACK"), "rollback");
+	store_in_tx = false;
+	return rc == STORE_OK ? STORE_OK : STORE_ERROR;
+}
+
+void
+store_rollback(void)
+{
+	if (!sqlite3_get_autocommit(store_db))
+		store_run(store_stmt("ROLLBACK"), "rollback");
+	store_in_tx = false;
+}
+
+int
+store_tx_enter(bool *own)
+{
+	*own = sqlite3_get_autocommit(store_db) != 0;
+	if (*own)
+		return store_run(store_stmt("BEGIN IMMEDIATE"), "begin") == STORE_OK ? STORE_OK
+										     : STORE_ERROR;
+	return store_run(store_stmt("SAVEPOINT store_call"), "savepoint") == STORE_OK ? STORE_OK
+										      : STORE_ERROR;
+}
+
+int
+store_tx_leave(bool own, int rc)
+{
+	if (own) {
+		if (rc == STORE_OK && store_run(store_stmt("COMMIT"), "commit") == STORE_OK)
+			return STORE_OK;
+		store_run(store_stmt("ROLLBACK"), "rollback");
+		return rc == STORE_OK ? STORE_ERROR : rc;
+	}
+	if (rc != STORE_OK)
+		store_run(store_stmt("ROLLBACK TO store_call"), "rollback to savepoint");
+	if (store_run(store_stmt("RELEASE store_call"), "release savepoint") != STORE_OK &&
+	    rc == STORE_OK)
+		rc = STORE_ERROR;
+	return rc;
+}
+
+/* ---- binding and reading ---- */
+
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else /* static: every statement is reset before its caller's strings go away */
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+void
+store_bind_id(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, id);
+}
+
+void
+store_bind_json(sqlite3_stmt *st, int i, const cJSON *j, const char *dflt)
+{
+	char *s;
+
+	if (j == NULL) {
+		store_bind_text(st, i, dflt);
+		return;
+	}
+	s = cJSON_PrintUnformatted(j);
+	if (s == NULL)
+		fatalx("out of memory (cJSON print)");
+	sqlite3_bind_text(st, i, s, -1, cJSON_free);
+}
+
+char *
+store_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+void
+store_col_copy(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	snprintf(out, outlen, "%s", s ? (const char *)s : "");
+}
+
+cJSON *
+store_col_json(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? cJSON_ParseWithLength(s, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+cJSON *
+store_col_view_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? cJSON_CreateString((const char *)s) : cJSON_CreateNull();
+}
+
+cJSON *
+store_col_view_int(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return cJSON_CreateNull();
+	return cJSON_CreateNumber((double)sqlite3_column_int64(st, i));
+}
+
+cJSON *
+store_view_time(int64_t ms)
+{
+	char ts[40];
+
+	if (ms <= 0)
+		return cJSON_CreateNull();
+	time_format_iso(ms, ts, sizeof(ts));
+	return cJSON_CreateString(ts);
+}
+
+cJSON *
+store_col_view_time(sqlite3_stmt *st, int i)
+{
+	return store_view_time(sqlite3_column_int64(st, i));
+}
+
+bool
+store_state_terminal(const char *state)
+{
+	static const char *const terminal[] = {"resolved", "rejected", "expired", "rolled_back",
+					       "closed"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(terminal); i++)
+		if (strcmp(state, terminal[i]) == 0)
+			return true;
+	return false;
+}
+
+/* ---- settings ---- */
+
+int
+store_setting_get(const char *key, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = store_stmt("SELECT value FROM settings WHERE key = ?");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((rc = store_row(st, "get setting")) == STORE_OK)
+		store_col_copy(st, 0, out, outlen);
+	store_done(st);
+	return rc;
+}
+
+int
+store_setting_set(const char *key, const char *value)
+{
+	sqlite3_stmt *st = store_stmt("INSERT INTO settings (key, value) VALUES (?, ?)"
+				      " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value ? value : "", -1, SQLITE_STATIC);
+	return store_run(st, "set setting");
+}
+
+/* ---- chat message references ---- */
+
+int
+store_chatref_get(int64_t incident_id, const char *adapter, char *channel, size_t chlen,
+		  char *msg_id, size_t idlen)
+{
+	sqlite3_stmt *st = store_stmt("SELECT channel, msg_id FROM chat_refs"
+				      " WHERE incident_id = ? AND adapter = ?");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_text(st, 2, adapter, -1, SQLITE_STATIC);
+	if ((rc = store_row(st, "get chat ref")) == STORE_OK) {
+		store_col_copy(st, 0, channel, chlen);
+		store_col_copy(st, 1, msg_id, idlen);
+	}
+	store_done(st);
+	return rc;
+}
+
+int
+store_chatref_set(int64_t incident_id, const char *adapter, const char *channel, const char *msg_id)
+{
+	sqlite3_stmt *st = store_stmt(
+	    "INSERT INTO chat_refs (incident_id, adapter, channel, msg_id) VALUES (?, ?, ?, ?)"
+	    " ON CONFLICT (incident_id, adapter) DO UPDATE"
+	    " SET channel = excluded.channel, msg_id = excluded.msg_id");
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_text(st, 2, adapter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, msg_id, -1, SQLITE_STATIC);
+	return store_run(st, "set chat ref");
+}

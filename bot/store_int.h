@@ -1,0 +1,63 @@
+/* store_int.h — private to bot/store*.c: the database handle, cached statements, helpers. */
+#ifndef HEALER_STORE_INT_H
+#define HEALER_STORE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "store.h"
+
+/* The states after which nothing further happens; must match workflows/state.c. Used both
+ * in SQL (the partial index on open incidents must see the very same expression) and in C. */
+#define STORE_TERMINAL_SQL "('resolved','rejected','expired','rolled_back','closed')"
+
+extern sqlite3 *store_db;
+
+/* A prepared statement for sql, cached by its text for the life of the connection. It comes
+ * back reset with its bindings cleared. NULL (logged) if it does not prepare. The caller
+ * must sqlite3_reset() it when done so no read snapshot lingers (store_done). A statement
+ * must not be fetched again while its rows are still being read. */
+sqlite3_stmt *store_stmt(const char *sql);
+void store_done(sqlite3_stmt *st);
+/* Steps a statement that returns no rows to completion and resets it. Maps a unique-key
+ * violation to STORE_DUPLICATE, a foreign-key violation to STORE_NOTFOUND, anything else
+ * to STORE_ERROR (logged with `what`). */
+int store_run(sqlite3_stmt *st, const char *what);
+/* Steps once: STORE_OK with a row to read, STORE_NOTFOUND at the end, STORE_ERROR (logged).
+ * Does not reset. */
+int store_row(sqlite3_stmt *st, const char *what);
+/* Logs SQLite's last error for `what`; returns STORE_ERROR. */
+int store_sqlerr(const char *what);
+
+/* Writes that must be atomic run between these. Outside a caller's transaction they are
+ * their own BEGIN IMMEDIATE … COMMIT; inside one, a savepoint, so that a failure undoes
+ * only this call's writes and the caller decides about the rest. tx_leave commits or rolls
+ * back according to rc and returns rc (or STORE_ERROR if the commit failed). */
+int store_tx_enter(bool *own);
+int store_tx_leave(bool own, int rc);
+
+/* Binding: NULL text and id 0 bind SQL NULL; JSON binds its unformatted text or dflt. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *s);
+void store_bind_id(sqlite3_stmt *st, int i, int64_t id);
+void store_bind_json(sqlite3_stmt *st, int i, const cJSON *j, const char *dflt);
+
+/* Reading a column: an owned copy (NULL for SQL NULL), a bounded copy ("" for NULL), parsed
+ * JSON (NULL if SQL NULL or unparsable), and cJSON values for views (null for SQL NULL). */
+char *store_col_dup(sqlite3_stmt *st, int i);
+void store_col_copy(sqlite3_stmt *st, int i, char *out, size_t outlen);
+cJSON *store_col_json(sqlite3_stmt *st, int i);
+cJSON *store_col_view_str(sqlite3_stmt *st, int i);
+cJSON *store_col_view_int(sqlite3_stmt *st, int i);
+cJSON *store_col_view_time(sqlite3_stmt *st, int i);
+cJSON *store_view_time(int64_t ms); /* RFC 3339 string, null for ms <= 0 */
+
+bool store_state_terminal(const char *state);
+
+/* Incident bookkeeping shared by the incident and action files: bump version/updated_at,
+ * and rewrite the incident's full-text row (title, labels, …, runbook of its action). */
+int store_incident_bump(int64_t id);
+int store_incident_fts(int64_t id);
+
+#endif

@@ -1,0 +1,438 @@
+/* test_store.c — the SQLite store on a temporary file: grouping, CAS, approvals, steps,
+ * outbox coalescing, views and policy counts. The audit chain is in test_store_audit.c. */
+#include "store_fixture.h"
+
+static void
+test_migration_idempotent(void **state)
+{
+	int64_t id = new_incident("fp-m", "d-m");
+	struct incident inc;
+
+	(void)state;
+	store_close();
+	assert_int_equal(store_open("/nonexistent/healer/healer.db"), STORE_ERROR);
+	assert_int_equal(store_open(dbpath), STORE_OK);
+	store_close();
+	/* a file from a newer healer is refused rather than misread */
+	raw_exec("PRAGMA user_version = 99");
+	assert_int_equal(store_open(dbpath), STORE_ERROR);
+	raw_exec("PRAGMA user_version = 1");
+	assert_int_equal(store_open(dbpath), STORE_OK);
+	assert_int_equal(raw_int("PRAGMA user_version"), 1);
+	assert_int_equal(raw_int("SELECT count(*) FROM incidents"), 1);
+	assert_int_equal(store_incident_get(id, &inc), STORE_OK);
+	assert_string_equal(inc.title, "ServiceDown api on web-1");
+	incident_free(&inc);
+	/* WAL and the settings the daemon and the CLI share */
+	assert_int_equal(raw_int("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+}
+
+static void
+test_group_and_dedupe(void **state)
+{
+	struct alert a;
+	struct incident inc;
+	int64_t id, found = 0;
+
+	(void)state;
+	assert_int_equal(store_alert_seen("d1"), STORE_OK);
+	assert_int_equal(store_incident_find_open("fp-1", &found), STORE_NOTFOUND);
+	id = new_incident("fp-1", "d1");
+	assert_int_equal(store_alert_seen("d1"), STORE_DUPLICATE);
+	assert_int_equal(store_incident_find_open("fp-1", &found), STORE_OK);
+	assert_int_equal(found, id);
+
+	/* a redelivery changes nothing */
+	alert_init(&a, "fp-1", "d1", true);
+	assert_int_equal(store_incident_add_alert(id, &a), STORE_DUPLICATE);
+	assert_int_equal(store_incident_get(id, &inc), STORE_OK);
+	assert_int_equal(inc.occurrences, 1);
+	assert_int_equal(inc.version, 1);
+	assert_string_equal(inc.state, "open");
+	assert_string_equal(inc.severity, "sev2");
+	assert_string_equal(inc.source, "alertmanager");
+	assert_string_equal(cJSON_GetObjectItem(inc.labels, "alertname")->valuestring,
+			    "ServiceDown");
+	incident_free(&inc);
+
+	/* a new firing delivery groups */
+	a.dedup_key = (char *)"d2";
+	assert_int_equal(store_incident_add_alert(id, &a), STORE_OK);
+	/* the resolved delivery clears */
+	a.dedup_key = (char *)"d3";
+	a.firing = false;
+	assert_int_equal(store_incident_add_alert(id, &a), STORE_OK);
+	assert_int_equal(store_incident_get(id, &inc), STORE_OK);
+	assert_int_equal(inc.occurrences, 2);
+	assert_true(inc.alert_cleared);
+	assert_true(inc.cleared_at > 0);
+	assert_int_equal(inc.version, 3);
+	incident_free(&inc);
+	a.dedup_key = (char *)"d4";
+	assert_int_equal(store_incident_add_alert(9999, &a), STORE_NOTFOUND);
+	assert_int_equal(store_alert_seen("d4"), STORE_OK); /* nothing half-recorded */
+	alert_done(&a);
+
+	/* once terminal the fingerprint opens a new incident */
+	assert_int_equal(store_incident_cas(id, "open", "closed"), STORE_OK);
+	assert_int_equal(store_incident_find_open("fp-1", &found), STORE_NOTFOUND);
+	assert_int_equal(raw_int("SELECT count(*) FROM alerts"), 3);
+	/* indexed for search */
+	assert_int_equal(raw_int("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH "
+				 "'servicedown'"),
+			 id);
+}
+
+static void
+test_cas(void **state)
+{
+	int64_t id = new_incident("fp-c", "dc");
+	struct incident inc;
+
+	(void)state;
+	assert_int_equal(store_incident_cas(id, "open", "awaiting_approval"), STORE_OK);
+	assert_int_equal(store_incident_cas(id, "open", "awaiting_approval"), STORE_CONFLICT);
+	assert_int_equal(store_incident_cas(id, "open", "closed"), STORE_CONFLICT);
+	assert_int_equal(store_incident_cas(4242, "open", "closed"), STORE_NOTFOUND);
+	assert_int_equal(store_incident_get(id, &inc), STORE_OK);
+	assert_string_equal(inc.state, "awaiting_approval");
+	assert_int_equal(inc.version, 2);
+	assert_int_equal(inc.resolved_at, 0);
+	incident_free(&inc);
+	assert_int_equal(store_incident_cas(id, "awaiting_approval", "rejected"), STORE_OK);
+	assert_int_equal(store_incident_get(id, &inc), STORE_OK);
+	assert_int_equal(inc.version, 3);
+	assert_true(inc.resolved_at > 0);
+	incident_free(&inc);
+
+	/* setters bump the version; NULL clears */
+	assert_int_equal(store_incident_set_outcome(id, "rejected by alice"), STORE_OK);
+	assert_int_equal(store_incident_set_attention(id, "why"), STORE_OK);
+	assert_int_equal(store_incident_set_attention(id, NULL), STORE_OK);
+	assert_int_equal(store_incident_ack(id, "console:alice", 1714557600000), STORE_OK);
+	assert_int_equal(store_incident_get(id, &inc), STORE_OK);
+	assert_int_equal(inc.version, 7);
+	assert_null(inc.attention);
+	assert_string_equal(inc.outcome, "rejected by alice");
+	assert_string_equal(inc.acked_by, "console:alice");
+	incident_free(&inc);
+	assert_int_equal(store_incident_set_outcome(4242, "x"), STORE_NOTFOUND);
+	assert_int_equal(store_incident_get(4242, &inc), STORE_NOTFOUND);
+	assert_int_equal(raw_int("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH "
+				 "'outcome:alice'"),
+			 id);
+}
+
+static void
+test_in_state_and_transaction(void **state)
+{
+	int64_t a = new_incident("fp-a", "da"), b = new_incident("fp-b", "db"), *ids;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(store_incident_cas(b, "open", "blocked"), STORE_OK);
+	assert_int_equal(store_incidents_in_state("open", &ids, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], a);
+	free(ids);
+
+	/* a rolled-back transaction leaves nothing */
+	assert_int_equal(store_begin(), STORE_OK);
+	assert_int_equal(store_incident_cas(a, "open", "closed"), STORE_OK);
+	assert_int_equal(store_audit("healer", a, "incident.state", "closed", NULL), STORE_OK);
+	store_rollback();
+	assert_int_equal(store_incidents_in_state("open", &ids, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	free(ids);
+	assert_int_equal(raw_int("SELECT count(*) FROM audit"), 0);
+}
+
+static void
+test_approvals(void **state)
+{
+	int64_t inc = new_incident("fp-p", "dp"),
+		act = new_action(inc, "restart-service", 0, false);
+	char **users;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(store_approval_add(act, "slack:U1", "admin", "approve", NULL), STORE_OK);
+	assert_int_equal(store_approval_add(act, "slack:U1", "admin", "approve", NULL),
+			 STORE_DUPLICATE);
+	assert_int_equal(store_approval_add(act, "slack:U1", "admin", "reject", "no"),
+			 STORE_DUPLICATE);
+	assert_int_equal(store_approval_add(act, "slack:U3", "lead", "reject", "no"), STORE_OK);
+	assert_int_equal(store_approval_add(act, "slack:U2", "lead", "approve", NULL), STORE_OK);
+	assert_int_equal(store_approval_add(777, "slack:U2", "lead", "approve", NULL),
+			 STORE_NOTFOUND);
+	assert_int_equal(store_approvers(act, &users, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(users[0], "slack:U1");
+	assert_string_equal(users[1], "slack:U2");
+	free(users[0]);
+	free(users[1]);
+	free(users);
+}
+
+static void
+test_steps(void **state)
+{
+	int64_t inc = new_incident("fp-s", "ds"),
+		act = new_action(inc, "restart-service", 0, false);
+	int64_t s1, s2;
+	struct interrupted_step *v;
+	struct step_result r = {
+	    .status = "ok", .exit_code = 0, .out = "restarted\n", .err = "", .duration_ms = 12};
+	size_t n;
+
+	(void)state;
+	assert_int_equal(store_step_start(act, "step", 0, "restart", 1, &s1), STORE_OK);
+	assert_int_equal(store_step_start(act, "verify", 0, "probe", 1, &s2), STORE_OK);
+	assert_int_equal(store_step_finish(s1, &r), STORE_OK);
+	assert_int_equal(store_step_finish(9999, &r), STORE_NOTFOUND);
+	assert_int_equal(store_steps_interrupted(&v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].step_run_id, s2);
+	assert_int_equal(v[0].action_id, act);
+	assert_string_equal(v[0].phase, "verify");
+	assert_string_equal(v[0].name, "probe");
+	free(v);
+	r.status = "failed";
+	r.http_status = 503;
+	r.out = "down";
+	assert_int_equal(store_step_finish(s2, &r), STORE_OK);
+	assert_int_equal(store_steps_interrupted(&v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(raw_int("SELECT http_status FROM step_runs WHERE exit_code IS NULL"), 503);
+}
+
+static void
+test_outbox(void **state)
+{
+	int64_t i1 = new_incident("fp-o1", "do1"), i2 = new_incident("fp-o2", "do2"), first;
+	struct outbox_item it;
+	cJSON *p = cJSON_CreateObject();
+
+	(void)state;
+	cJSON_AddStringToObject(p, "text", "hello");
+	assert_int_equal(store_outbox_add("console", i1, "card", NULL), STORE_OK);
+	assert_int_equal(store_outbox_add("console", i1, "thread", p), STORE_OK);
+	assert_int_equal(store_outbox_add("console", i1, "card", NULL), STORE_OK);
+	assert_int_equal(store_outbox_add("console", i2, "card", NULL), STORE_OK);
+	assert_int_equal(store_outbox_add("console", i1, "card", NULL), STORE_OK);
+	assert_int_equal(store_outbox_add("slack", i1, "card", NULL), STORE_OK);
+	cJSON_Delete(p);
+
+	assert_int_equal(store_outbox_next("console", now_ms(), &it), STORE_OK);
+	assert_string_equal(it.kind, "card");
+	assert_int_equal(it.incident_id, i1);
+	first = it.id;
+	/* failure: retried later, still covering the merged cards */
+	assert_int_equal(store_outbox_retry(&it, now_ms() + 60000, "HTTP 429"), STORE_OK);
+	outbox_item_free(&it);
+	assert_int_equal(store_outbox_next("console", now_ms(), &it), STORE_OK);
+	assert_string_equal(it.kind, "thread");
+	assert_string_equal(cJSON_GetObjectItem(it.payload, "text")->valuestring, "hello");
+	assert_int_equal(store_outbox_done(&it), STORE_OK);
+	outbox_item_free(&it);
+	assert_int_equal(store_outbox_next("console", now_ms(), &it), STORE_OK);
+	assert_int_equal(it.incident_id, i2);
+	assert_int_equal(store_outbox_done(&it), STORE_OK);
+	outbox_item_free(&it);
+	assert_int_equal(store_outbox_next("console", now_ms(), &it), STORE_NOTFOUND);
+
+	/* due again: the retried card, with its attempt counted, then all i1 cards are sent */
+	assert_int_equal(store_outbox_next("console", now_ms() + 61000, &it), STORE_OK);
+	assert_int_equal(it.id, first);
+	assert_int_equal(it.attempts, 1);
+	assert_int_equal(store_outbox_done(&it), STORE_OK);
+	outbox_item_free(&it);
+	assert_int_equal(store_outbox_next("console", now_ms() + 61000, &it), STORE_NOTFOUND);
+	assert_int_equal(raw_int("SELECT count(*) FROM outbox WHERE adapter = 'console'"
+				 " AND sent_at IS NULL"),
+			 0);
+	assert_int_equal(raw_int("SELECT count(*) FROM outbox WHERE last_error = 'HTTP 429'"), 1);
+	assert_int_equal(store_outbox_prune(now_ms() + 1000), STORE_OK);
+	assert_int_equal(raw_int("SELECT count(*) FROM outbox"), 1); /* the slack item */
+	/* another adapter's queue is its own */
+	assert_int_equal(store_outbox_next("slack", now_ms(), &it), STORE_OK);
+	assert_int_equal(it.incident_id, i1);
+	outbox_item_free(&it);
+}
+
+static void
+test_view(void **state)
+{
+	static const char *const keys[] = {
+	    "id",	    "key",	   "version",	    "state",	   "severity",
+	    "title",	    "resource",	   "source",	    "fingerprint", "labels",
+	    "annotations",  "occurrences", "alert_cleared", "created_at",  "updated_at",
+	    "last_seen_at", "resolved_at", "age_s",	    "acked_by",	   "acked_at",
+	    "assignee",	    "requester",   "analysis",	    "confidence",  "attention",
+	    "outcome",	    "action",	   "approvals",	    "step_runs",   "timeline"};
+	int64_t id = new_incident("fp-v", "dv"), act, s;
+	struct step_result r = {.status = "ok", .out = "log line", .err = "", .duration_ms = 7};
+	cJSON *v, *a, *e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(store_incident_view(id, &v), STORE_OK);
+	for (i = 0; i < ARRAY_LEN(keys); i++)
+		assert_non_null(cJSON_GetObjectItemCaseSensitive(v, keys[i]));
+	assert_int_equal(cJSON_GetArraySize(v), ARRAY_LEN(keys));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(v, "action")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(v, "confidence")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(v, "resolved_at")));
+	cJSON_Delete(v);
+
+	assert_int_equal(store_audit("healer", id, "incident.opened",
+				     "opened from alertmanager alert ServiceDown", NULL),
+			 STORE_OK);
+	assert_int_equal(store_incident_set_analysis(id, "Matched runbook restart-service", 0.9),
+			 STORE_OK);
+	act = new_action(id, "restart-service", 0, false);
+	assert_int_equal(store_action_set_decision(act, "approval", "needs 1 approval", 1,
+						   "engineer, lead, admin", true, 1714559400000),
+			 STORE_OK);
+	assert_int_equal(store_incident_set_action(id, act), STORE_OK);
+	assert_int_equal(store_approval_add(act, "console:alice", "admin", "approve", NULL),
+			 STORE_OK);
+	assert_int_equal(store_step_start(act, "diagnostic", 0, "recent logs", 1, &s), STORE_OK);
+	assert_int_equal(store_step_finish(s, &r), STORE_OK);
+
+	assert_int_equal(store_incident_view(id, &v), STORE_OK);
+	assert_string_equal(jstr(v, "key"), "INC-1");
+	assert_int_equal(jnum(v, "id"), id);
+	assert_string_equal(jstr(v, "state"), "open");
+	assert_string_equal(jstr(v, "source"), "alertmanager");
+	assert_string_equal(jstr(v, "resource"), "api");
+	assert_string_equal(jstr(cJSON_GetObjectItem(v, "labels"), "alertname"), "ServiceDown");
+	assert_string_equal(jstr(v, "analysis"), "Matched runbook restart-service");
+	assert_true(jnum(v, "confidence") > 0.89 && jnum(v, "confidence") < 0.91);
+	/* created, then analysis, decision, action, approval, step start, step finish */
+	assert_int_equal(jnum(v, "version"), 7);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "alert_cleared")));
+	assert_int_equal(strlen(jstr(v, "created_at")), strlen("2024-05-01T10:00:00.000Z"));
+	a = cJSON_GetObjectItem(v, "action");
+	assert_string_equal(jstr(a, "runbook"), "restart-service");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(a, "runbook_title")));
+	assert_string_equal(jstr(cJSON_GetObjectItem(a, "params"), "service"), "api");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(a, "steps")), 0);
+	assert_string_equal(jstr(a, "decision"), "approval");
+	assert_string_equal(jstr(a, "roles"), "engineer, lead, admin");
+	assert_string_equal(jstr(a, "expires_at"), "2024-05-01T10:30:00.000Z");
+	assert_string_equal(jstr(a, "status"), "proposed");
+	assert_string_equal(jstr(a, "risk_level"), "low");
+	assert_string_equal(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(a, "risk_reasons"), 0)->valuestring,
+	    "+10 runbook risk low");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(a, "started_at")));
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "approvals"), 0);
+	assert_string_equal(jstr(e, "user"), "console:alice");
+	assert_string_equal(jstr(e, "decision"), "approve");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(e, "reason")));
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "step_runs"), 0);
+	assert_string_equal(jstr(e, "phase"), "diagnostic");
+	assert_string_equal(jstr(e, "name"), "recent logs");
+	assert_string_equal(jstr(e, "output"), "log line");
+	assert_int_equal(jnum(e, "exit_code"), 0);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(e, "http_status")));
+	assert_int_equal(jnum(e, "duration_ms"), 7);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "timeline"), 0);
+	assert_string_equal(jstr(e, "kind"), "incident.opened");
+	assert_string_equal(jstr(e, "message"), "opened from alertmanager alert ServiceDown");
+	cJSON_Delete(v);
+	assert_int_equal(store_incident_view(4242, &v), STORE_NOTFOUND);
+	assert_null(v);
+
+	assert_int_equal(store_incident_list(false, 10, &v), STORE_OK);
+	assert_int_equal(cJSON_GetArraySize(v), 1);
+	assert_string_equal(jstr(cJSON_GetArrayItem(v, 0), "key"), "INC-1");
+	cJSON_Delete(v);
+	assert_int_equal(raw_int("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH "
+				 "'runbook:\"restart-service\"'"),
+			 id);
+}
+
+static void
+test_policy_counts(void **state)
+{
+	int64_t i1 = new_incident("fp-x", "dx"), i2 = new_incident("fp-y", "dy"), a1, a2, last;
+	int64_t now = now_ms();
+	double usd;
+	int runs, running, fails;
+	cJSON *c;
+
+	(void)state;
+	a1 = new_action(i1, "scale-out", 2.5, true);
+	a2 = new_action(i2, "restart-service", 1.0, false);
+	assert_int_equal(store_action_set_status(a1, "running", NULL), STORE_OK);
+	assert_int_equal(store_action_set_status(a1, "failed", "exit 1"), STORE_OK);
+	assert_int_equal(store_incident_set_action(i2, a2), STORE_OK);
+	assert_int_equal(store_incident_cas(i2, "open", "approved"), STORE_OK);
+	assert_int_equal(store_policy_counts("api", now, now - 1000, &usd, &runs, &running, &last),
+			 STORE_OK);
+	assert_true(usd > 2.49 && usd < 2.51);
+	assert_int_equal(runs, 1);
+	assert_int_equal(running, 1); /* i2: approved, not started */
+	assert_true(last >= now);
+	assert_int_equal(store_policy_counts("db", now, now, &usd, &runs, &running, &last),
+			 STORE_OK);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_recent_failures("scale-out", "api", now - 1000, &fails), STORE_OK);
+	assert_int_equal(fails, 1);
+	assert_int_equal(store_recent_failures("scale-out", "db", now - 1000, &fails), STORE_OK);
+	assert_int_equal(fails, 0);
+
+	assert_int_equal(store_counts(&c), STORE_OK);
+	assert_int_equal(jnum(cJSON_GetObjectItem(c, "incidents_by_state"), "open"), 1);
+	assert_int_equal(jnum(cJSON_GetObjectItem(c, "incidents_by_state"), "approved"), 1);
+	assert_int_equal(
+	    jnum(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "actions_by_result"), "scale-out"),
+		 "failed"),
+	    1);
+	assert_int_equal(jnum(cJSON_GetObjectItem(c, "alerts_by_source"), "alertmanager"), 2);
+	cJSON_Delete(c);
+}
+
+static void
+test_settings_chatrefs(void **state)
+{
+	char v[64], ch[32], msg[32];
+
+	(void)state;
+	assert_int_equal(store_setting_get("autopilot", v, sizeof(v)), STORE_NOTFOUND);
+	assert_int_equal(store_setting_set("autopilot", "off"), STORE_OK);
+	assert_int_equal(store_setting_set("autopilot", "on"), STORE_OK);
+	assert_int_equal(store_setting_get("autopilot", v, sizeof(v)), STORE_OK);
+	assert_string_equal(v, "on");
+	new_incident("fp-r", "dr");
+	assert_int_equal(store_chatref_get(1, "slack", ch, sizeof(ch), msg, sizeof(msg)),
+			 STORE_NOTFOUND);
+	assert_int_equal(store_chatref_set(1, "slack", "C1", "1714557600.000100"), STORE_OK);
+	assert_int_equal(store_chatref_set(1, "slack", "C1", "1714557600.000200"), STORE_OK);
+	assert_int_equal(store_chatref_get(1, "slack", ch, sizeof(ch), msg, sizeof(msg)), STORE_OK);
+	assert_string_equal(ch, "C1");
+	assert_string_equal(msg, "1714557600.000200");
+	assert_string_equal(store_strerror(STORE_CONFLICT), "changed meanwhile");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_migration_idempotent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_and_dedupe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cas, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_in_state_and_transaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_approvals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_view, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_policy_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_settings_chatrefs, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
