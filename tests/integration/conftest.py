@@ -184,6 +184,7 @@ class Daemon:
         self._cv = threading.Condition()
         self.cursor = 0  # read_until searches console text from here
         self.logfile = self.root / "daemon.log"
+        self.args = ["serve"]  # [] tests that serve is the default
 
     # -- environment shared by serve and the CLI
     def env(self):
@@ -213,7 +214,7 @@ class Daemon:
             self.cursor = len(self._out)
             errstart = len(self._err)
         self.proc = subprocess.Popen(
-            [str(HEALER), "serve"], cwd=str(self.root), env=self.env(),
+            [str(HEALER)] + self.args, cwd=str(self.root), env=self.env(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for stream, buf in ((self.proc.stdout, self._out), (self.proc.stderr, self._err)):
             threading.Thread(target=self._pump, args=(stream, buf), daemon=True).start()

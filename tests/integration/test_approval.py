@@ -131,3 +131,67 @@ def test_medium_approved_by_engineer_runs(healer):
     v = d.wait_state("INC-1", "resolved")
     assert approvals(v) == [("console:eve", "approve")]
     assert (d.root / "scaled").exists()
+
+
+COOLDOWN_POLICY = """\
+autopilot: {max_risk: low, max_cost_usd: 20, min_confidence: 0.8, max_usd_per_day: 100}
+approvals:
+  low:      {roles: [any], count: 1}
+  medium:   {roles: [engineer, lead, admin], count: 1}
+  high:     {roles: [lead, admin], count: 1, requester_may_approve: false}
+  critical: {roles: [lead, admin], count: 2, requester_may_approve: false}
+approval_ttl: 30m
+limits: {max_runs_per_hour: 100, max_concurrent: 10, cooldown_per_resource: 1h}
+freeze: @FREEZE@
+roles:
+  admin:    ["console:root"]
+  engineer: ["console:eve"]
+  lead:     ["console:lead1"]
+"""
+
+QUICK = """\
+id: quick
+title: Quick fix
+match:
+  - labels: {alertname: "~^Quick"}
+params:
+  service: {from: labels.service, pattern: '^[a-z0-9@._-]{1,64}$', required: true}
+risk: low
+cost: {usd: 0}
+steps:
+  - {name: fix, exec: [/bin/echo, "fixed {{service}}"]}
+"""
+
+
+def test_cooldown_blocks_second_run_on_resource(healer):
+    d = healer(runbooks={"quick.yaml": QUICK}, policy=COOLDOWN_POLICY, subst={"FREEZE": "[]"})
+    d.alert(am_alert("QuickA", labels={"service": "api", "severity": "warning"}))
+    d.wait_state("INC-1", "resolved")
+    d.alert(am_alert("QuickB", labels={"service": "api", "severity": "warning"}))
+    v = d.wait_state("INC-2", "blocked")
+    assert v["resource"] == "api"
+    assert v["action"]["decision"] == "blocked"
+    assert v["action"]["decision_reason"].startswith("blocked: cooldown on api until "), \
+        v["action"]["decision_reason"]
+    assert not [s for s in v["step_runs"] if s["phase"] == "step"]
+    # another resource is not affected
+    d.alert(am_alert("QuickA", labels={"service": "web", "severity": "warning"}))
+    d.wait_state("INC-3", "resolved")
+
+
+def test_freeze_only_admin_may_approve(healer):
+    d = healer(runbooks={"quick.yaml": QUICK}, policy=COOLDOWN_POLICY,
+               subst={"FREEZE": '["Mon 00:00-Sun 23:59"]'}, user="eve")
+    d.alert(am_alert("QuickA", labels={"service": "api", "severity": "warning"}))
+    v = d.wait_state("INC-1", "awaiting_approval")
+    a = v["action"]
+    assert a["autopilot"] is False and a["decision"] == "approval", a
+    assert "+15" in " ".join(a["risk_reasons"]) and "freeze" in " ".join(a["risk_reasons"]), a
+    d.send("approve INC-1")
+    m = d.read_until(r"refused: [^\n]*")
+    assert "freeze" in m.group(0) and "admin" in m.group(0), m.group(0)
+    assert d.view("INC-1")["state"] == "awaiting_approval"
+    d.restart(user="root")
+    d.send("approve INC-1")
+    v = d.wait_state("INC-1", "resolved")
+    assert [x["user"] for x in v["approvals"]] == ["console:root"]

@@ -1,7 +1,8 @@
 """The command line beside the daemon: version, check-config, runbooks validate, incidents."""
 import re
+import subprocess
 
-from conftest import am_alert
+from conftest import HEALER, am_alert
 
 GOOD = """\
 id: ok-book
@@ -84,3 +85,28 @@ def test_incidents_list(healer):
     assert "INC-1" in text and "INC-2" in text
     p = d.cli("incidents", "show", "INC-9", "--json", check=False)
     assert p.returncode != 0
+
+
+def test_no_arguments_means_serve(healer):
+    d = healer(runbooks={"ok.yaml": GOOD}, start=False)
+    d.args = []
+    d.start()
+    d.alert(am_alert("Fine", labels={"service": "x", "severity": "warning"}))
+    d.wait_state("INC-1", "resolved")
+    assert d.stop() == 0
+
+
+def test_policy_path_from_env(healer, tmp_path):
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("approval_ttl: 30m\nroles:\n  admin: [\"console:root\"]\n"
+                         "approvals:\n  low: {roles: [nobody], count: 1}\n")
+    d = healer(runbooks={"ok.yaml": GOOD}, start=False, HEALER_POLICY=str(elsewhere))
+    p = d.cli("check-config", check=False)
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, out
+    assert "elsewhere.yaml:5: " in out and "nobody" in out, out
+    # the daemon refuses to start on it rather than running without a policy
+    r = subprocess.run([str(HEALER), "serve"], cwd=str(d.root), env=d.env(), timeout=20,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "elsewhere.yaml" in r.stderr, r.stderr

@@ -70,7 +70,8 @@ def test_wrong_method(d):
     r = d.get("/alerts/alertmanager", token=TOKEN)
     assert_error(r, 405)
     assert "POST" in r.headers.get("allow", ""), r.headers
-    assert_error(d.get("/alerts/generic", token=TOKEN), 405)
+    for path in ("/alerts/generic", "/alerts/eventbridge", "/alerts/sns"):
+        assert_error(d.get(path, token=TOKEN), 405)
     assert_nothing_stored(d)
 
 

@@ -193,6 +193,18 @@ def test_subscription_confirmed(d, fake):
     assert d.incidents() == []
 
 
+def test_tampered_confirmation_not_followed(d, fake):
+    env = {"Type": "SubscriptionConfirmation", "MessageId": str(uuid.uuid4()), "Token": "tok1",
+           "TopicArn": TOPIC, "Message": "confirm please",
+           "SubscribeURL": fake.base + "/confirm?Action=ConfirmSubscription&Token=tok1",
+           "Timestamp": ts()}
+    fake.sign(env, "2")
+    env["SubscribeURL"] = fake.base + "/confirm?Action=ConfirmSubscription&Token=evil"
+    r = sns_post(d, env)
+    assert r.status == 403, r
+    assert not [g for g in fake.gets if g.startswith("/confirm")], fake.gets
+
+
 @pytest.mark.parametrize("version", ["1", "2"])
 def test_notification_creates_incident(d, fake, version):
     env = notification(fake, version=version)
