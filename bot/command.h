@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine.h"
+
 enum command_verb {
 	CMD_LIST, CMD_SHOW, CMD_APPROVE, CMD_REJECT, CMD_DRYRUN, CMD_ACK, CMD_DECLARE, CMD_RUN,
 	CMD_STATS, CMD_RUNBOOKS, CMD_AUTOPILOT, CMD_HELP, CMD_CLOSE
@@ -25,7 +27,7 @@ struct command {
 	char keys[COMMAND_MAX_KV][64];
 	char values[COMMAND_MAX_KV][256];
 	size_t nkv;           /* declare/run key=value */
-	int card_version;     /* from buttons; 0 = not from a card */
+	struct card_ref card; /* from a button: what the card showed; version 0 = typed */
 };
 
 /* Parses one command line (leading "/incident" or "incident" is skipped; quotes group words

@@ -112,10 +112,12 @@ command_execute(const struct command *c, const char *user, struct command_reply 
 		return;
 	}
 	case CMD_APPROVE:
-		rc = engine_approve(c->incident_id, user, c->card_version, msg, sizeof(msg));
+		rc = engine_approve(c->incident_id, user, c->card.version ? &c->card : NULL, msg,
+				    sizeof(msg));
 		break;
 	case CMD_REJECT:
-		rc = engine_reject(c->incident_id, user, c->text, c->card_version, msg, sizeof(msg));
+		rc = engine_reject(c->incident_id, user, c->text, c->card.version ? &c->card : NULL,
+				   msg, sizeof(msg));
 		break;
 	case CMD_DRYRUN: {
 		char *plan = NULL;

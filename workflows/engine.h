@@ -36,10 +36,22 @@ const struct policy *engine_policy(void);
 int engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted,
 		  int *duplicates, int *ignored);
 
-/* Human verbs. `msg` receives the reply line (success or the refusal's reason). */
-int engine_approve(int64_t id, const char *user, int card_version, char *msg, size_t msglen);
-int engine_reject(int64_t id, const char *user, const char *reason, int card_version, char *msg,
-		  size_t msglen);
+/* What a card showed when its button was clicked. A click is stale, and refused with the
+ * card refreshed, when the incident is no longer in `state` or the proposal on it is no
+ * longer `action_id` — not merely because the version moved (occurrences, a first approval
+ * or a diagnostic's output bump it without changing what is being decided). */
+struct card_ref {
+	int version;       /* the incident version the card was rendered from */
+	int64_t action_id; /* the proposal on the card, 0 if none */
+	char state[24];    /* the state on the card */
+};
+
+/* Human verbs. `card` is NULL for typed commands. `msg` receives the reply line (success or
+ * the refusal's reason). */
+int engine_approve(int64_t id, const char *user, const struct card_ref *card, char *msg,
+		   size_t msglen);
+int engine_reject(int64_t id, const char *user, const char *reason, const struct card_ref *card,
+		  char *msg, size_t msglen);
 /* Dry run: the exact commands and requests that would run, nothing executed. */
 int engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t msglen);
 int engine_ack(int64_t id, const char *user, char *msg, size_t msglen);

@@ -15,18 +15,20 @@
 
 /* Loads the incident and its action, refusing stale cards. */
 static int
-load(int64_t id, int card_version, struct incident *inc, struct action *act, char *msg,
+load(int64_t id, const struct card_ref *card, struct incident *inc, struct action *act, char *msg,
      size_t msglen)
 {
 	if (store_incident_get(id, inc) != 0) {
 		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
 		return ENGINE_NOTFOUND;
 	}
-	if (card_version > 0 && card_version != inc->version) {
+	if (card && ((card->state[0] && strcmp(card->state, inc->state) != 0) ||
+		     card->action_id != inc->action_id)) {
 		snprintf(msg, msglen,
-			 "this card is out of date (INC-%lld changed since: it is now %s); the card "
+			 "this card is out of date (it showed %s; INC-%lld is now %s%s); the card "
 			 "has been refreshed, look again before acting",
-			 (long long)id, inc->state);
+			 card->state[0] ? card->state : "an older state", (long long)id, inc->state,
+			 card->action_id != inc->action_id ? " with a different proposal" : "");
 		store_begin();
 		eng_commit(eng_notify(id));
 		incident_free(inc);
@@ -65,14 +67,15 @@ action_risk(const struct action *a)
 }
 
 int
-engine_approve(int64_t id, const char *user, int card_version, char *msg, size_t msglen)
+engine_approve(int64_t id, const char *user, const struct card_ref *card, char *msg,
+	       size_t msglen)
 {
 	struct incident inc;
 	struct action act;
 	char why[320], roles[160];
 	char **approvers = NULL;
 	size_t napprovers = 0;
-	int rc = load(id, card_version, &inc, &act, msg, msglen);
+	int rc = load(id, card, &inc, &act, msg, msglen);
 
 	if (rc != ENGINE_OK)
 		return rc;
@@ -135,8 +138,8 @@ out:
 }
 
 int
-engine_reject(int64_t id, const char *user, const char *reason, int card_version, char *msg,
-	      size_t msglen)
+engine_reject(int64_t id, const char *user, const char *reason, const struct card_ref *card,
+	      char *msg, size_t msglen)
 {
 	struct incident inc;
 	struct action act;
@@ -147,7 +150,7 @@ engine_reject(int64_t id, const char *user, const char *reason, int card_version
 		snprintf(msg, msglen, "a reason is required: reject INC-%lld <reason>", (long long)id);
 		return ENGINE_REFUSED;
 	}
-	if ((rc = load(id, card_version, &inc, &act, msg, msglen)) != ENGINE_OK)
+	if ((rc = load(id, card, &inc, &act, msg, msglen)) != ENGINE_OK)
 		return rc;
 	if (strcmp(inc.state, "awaiting_approval") != 0) {
 		snprintf(msg, msglen, "INC-%lld is %s: there is nothing to reject", (long long)id,
@@ -190,7 +193,7 @@ engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t msgle
 	struct action act;
 	struct buf b;
 	char err[300];
-	int rc = load(id, 0, &inc, &act, msg, msglen);
+	int rc = load(id, NULL, &inc, &act, msg, msglen);
 
 	*plan = NULL;
 	if (rc != ENGINE_OK)
@@ -249,7 +252,7 @@ int
 engine_ack(int64_t id, const char *user, char *msg, size_t msglen)
 {
 	struct incident inc;
-	int rc = load(id, 0, &inc, NULL, msg, msglen);
+	int rc = load(id, NULL, &inc, NULL, msg, msglen);
 
 	if (rc != ENGINE_OK)
 		return rc;
@@ -276,7 +279,7 @@ engine_close(int64_t id, const char *user, char *msg, size_t msglen)
 {
 	struct incident inc;
 	char why[320];
-	int rc = load(id, 0, &inc, NULL, msg, msglen);
+	int rc = load(id, NULL, &inc, NULL, msg, msglen);
 
 	if (rc != ENGINE_OK)
 		return rc;
