@@ -195,3 +195,18 @@ def test_freeze_only_admin_may_approve(healer):
     d.send("approve INC-1")
     v = d.wait_state("INC-1", "resolved")
     assert [x["user"] for x in v["approvals"]] == ["console:root"]
+
+
+def test_dryrun_shows_plan_and_runs_nothing(healer):
+    d = healer(runbooks={"scale.yaml": SCALE}, user="eve")
+    d.alert(am_alert("WebSlow", labels={"service": "web", "severity": "warning"}))
+    v1 = d.wait_state("INC-1", "awaiting_approval")
+    d.mark()
+    d.send("dryrun INC-1")
+    d.read_until(r"scale-web")
+    d.read_until(r"flag\.py set %s/scaled" % d.root)
+    v = d.view("INC-1")
+    assert v["state"] == "awaiting_approval"
+    assert v["approvals"] == []
+    assert len(v["step_runs"]) == len(v1["step_runs"])
+    assert not (d.root / "scaled").exists()
