@@ -6,6 +6,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "loop.h"
 #include "util.h"
 
 #define MAX_RESUMED 4096
@@ -142,6 +143,18 @@ recover_state(const char *state)
 	free(ids);
 }
 
+#define OUTBOX_KEEP_MS (7 * 86400000LL)
+#define PRUNE_EVERY_MS 3600000
+
+/* Sent chat writes are kept a week for debugging, then dropped. */
+static void
+prune_outbox(void *arg)
+{
+	(void)arg;
+	store_outbox_prune(now_ms() - OUTBOX_KEEP_MS);
+	loop_timer_add(PRUNE_EVERY_MS, prune_outbox, NULL);
+}
+
 void
 engine_start(void)
 {
@@ -159,6 +172,7 @@ engine_start(void)
 	for (size_t i = 0; i < ARRAY_LEN(states); i++)
 		recover_state(states[i]);
 	eng_reconsider_blocked();
+	prune_outbox(NULL);
 }
 
 void
