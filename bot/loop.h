@@ -8,12 +8,14 @@
 
 struct lws_context;
 struct lws_vhost;
+struct lws_protocols;
 
 /* Creates the lws context (no listener). Returns 0 or -1. Starts `nworkers` worker threads
  * for each pool. */
 int loop_init(void);
 struct lws_context *loop_context(void);
-/* Runs until loop_stop(); then returns. */
+/* Runs until loop_stop(); then returns. May be called again after it returned (tests do): a
+ * new run starts un-stopped, but a stop requested before the first run is kept. */
 void loop_run(void);
 /* Thread-safe; also async-signal-safe enough for SIGINT/SIGTERM handlers (sets a flag and
  * calls lws_cancel_service). */
@@ -22,6 +24,14 @@ bool loop_stopping(void);
 /* Joins workers and destroys the context. */
 void loop_shutdown(void);
 bool loop_on_loop_thread(void);
+
+/* Adds a protocol (copied; its name and callback must stay valid) to the shared client vhost,
+ * for websocket clients. Call before loop_init. Returns 0, or -1 when too late or full. */
+int loop_client_protocol_add(const struct lws_protocols *p);
+/* The client vhost: no listener, TLS client context initialised, trusts the system CAs and
+ * HEALER_CA_FILE when set. Connect with .vhost = this and .local_protocol_name = the name
+ * given to loop_client_protocol_add. NULL before loop_init. */
+struct lws_vhost *loop_client_vhost(void);
 
 /* Runs fn(arg) on the loop thread soon. Thread-safe: the way results come back. */
 typedef void (*loop_fn)(void *arg);

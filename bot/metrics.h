@@ -14,6 +14,12 @@ void metrics_add(const char *name, const char *help, const char *labels, double 
 struct buf;
 typedef void (*metrics_gauge_fn)(struct buf *out, void *ctx);
 void metrics_register_gauges(metrics_gauge_fn fn, void *ctx);
+/* For gauge callbacks: the "# HELP" and "# TYPE name gauge" lines, once per name. */
+void metrics_gauge_header(struct buf *out, const char *name, const char *help);
+/* For gauge callbacks: one sample line "name{labels} value" (labels may be ""). */
+void metrics_line(struct buf *out, const char *name, const char *labels, double v);
+/* Forgets every counter and gauge callback (tests; exit). */
+void metrics_reset(void);
 /* Whole exposition text (# HELP/# TYPE, counters, then gauges); owned. */
 char *metrics_render(void);
 

@@ -1,0 +1,578 @@
+/* http_server.c — the HTTP vhost: route table, capped bodies, JSON errors, deferred answers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <libwebsockets.h>
+
+#include "http_server.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "util.h"
+
+#define ROUTES_MAX 32
+#define REQ_BUCKETS 64
+#define PATH_MAX_LEN 2048
+/* A deferred answer that never comes must not pin the connection forever. */
+#define DEFER_TIMEOUT_S 120
+
+struct route {
+	char path[128];
+	char methods[64];
+	http_handler_fn fn;
+	void *ctx;
+};
+
+/* Captured at request start: the ah (lws header storage) is gone once the body streams. */
+static const struct hdr_spec {
+	const char *name;
+	int token; /* lws token, or -1 for a custom header looked up by name */
+	int cap;
+} hdr_specs[] = {
+    {"authorization", WSI_TOKEN_HTTP_AUTHORIZATION, HTTP_MAX_HEADERS},
+    {"content-type", WSI_TOKEN_HTTP_CONTENT_TYPE, 256},
+    {"user-agent", WSI_TOKEN_HTTP_USER_AGENT, 512},
+    {"x-amz-sns-message-type", -1, 64},
+    {"x-amz-sns-topic-arn", -1, 512},
+    {"x-amz-sns-message-id", -1, 128},
+};
+#define HDR_COUNT (sizeof(hdr_specs) / sizeof(hdr_specs[0]))
+
+static const struct {
+	int token;
+	const char *name;
+	bool has_body;
+} method_tokens[] = {
+    {WSI_TOKEN_GET_URI, "GET", false},	       {WSI_TOKEN_POST_URI, "POST", true},
+    {WSI_TOKEN_PUT_URI, "PUT", true},	       {WSI_TOKEN_PATCH_URI, "PATCH", true},
+    {WSI_TOKEN_DELETE_URI, "DELETE", false},   {WSI_TOKEN_HEAD_URI, "HEAD", false},
+    {WSI_TOKEN_OPTIONS_URI, "OPTIONS", false},
+};
+
+enum req_state {
+	REQ_BODY,    /* collecting the request body */
+	REQ_WAIT,    /* handler deferred; waiting for http_respond_later */
+	REQ_HEADERS, /* response ready; headers go out on the next writeable */
+	REQ_OUT,     /* headers sent; body goes out on the next writeable */
+};
+
+/* One transaction. Found by id through the map, never by wsi: wsi addresses are reused. */
+struct req {
+	struct http_request pub;
+	struct req *next; /* map bucket chain */
+	struct lws *wsi;
+	enum req_state state;
+	const struct route *route;
+	char method[8];
+	char peer[64];
+	char *path;
+	char *hdr[HDR_COUNT];
+	struct buf body;
+	bool discard_body; /* answered early; read the body only to keep the connection usable */
+	bool close_after;
+	int status;
+	const char *content_type;
+	const char *allow;
+	unsigned char *out; /* LWS_PRE headroom, then out_len bytes */
+	size_t out_len;
+};
+
+struct pss {
+	struct req *req;
+};
+
+static struct route routes[ROUTES_MAX];
+static size_t nroutes;
+static struct req *req_map[REQ_BUCKETS];
+static uint64_t req_next_id;
+static struct lws_vhost *http_vh;
+
+static int http_callback(struct lws *, enum lws_callback_reasons, void *, void *, size_t);
+
+static const struct lws_protocols http_protocols[] = {
+    {"http", http_callback, sizeof(struct pss), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+void
+http_route(const char *path, const char *methods, http_handler_fn fn, void *ctx)
+{
+	struct route *r = NULL;
+	size_t i;
+
+	if (strlen(path) >= sizeof(r->path) || strlen(methods) >= sizeof(r->methods))
+		fatalx("http_route: path or methods too long: %s", path);
+	for (i = 0; i < nroutes; i++)
+		if (strcmp(routes[i].path, path) == 0)
+			r = &routes[i];
+	if (r == NULL) {
+		if (nroutes == ROUTES_MAX)
+			fatalx("http_route: more than %d routes", ROUTES_MAX);
+		r = &routes[nroutes++];
+	}
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	snprintf(r->methods, sizeof(r->methods), "%s", methods);
+	r->fn = fn;
+	r->ctx = ctx;
+}
+
+static const struct route *
+route_find(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < nroutes; i++)
+		if (strcmp(routes[i].path, path) == 0)
+			return &routes[i];
+	return NULL;
+}
+
+/* methods is a list like "GET" or "GET, POST". */
+static bool
+method_listed(const char *methods, const char *m)
+{
+	size_t n = strlen(m);
+	const char *p = methods;
+
+	while (*p != '\0') {
+		p += strspn(p, ", ");
+		if (strncmp(p, m, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p += strcspn(p, ", ");
+	}
+	return false;
+}
+
+const char *
+http_request_header(const struct http_request *pub, const char *name)
+{
+	const struct req *r = lws_container_of(pub, struct req, pub);
+	size_t i;
+
+	for (i = 0; i < HDR_COUNT; i++)
+		if (strcasecmp(hdr_specs[i].name, name) == 0)
+			return r->hdr[i];
+	return NULL;
+}
+
+char *
+http_json_error(const char *fmt, ...)
+{
+	va_list ap;
+	cJSON *o;
+	char *msg, *s, *out;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("http_json_error: bad format");
+	msg = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "error", msg) == NULL ||
+	    (s = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("http_json_error: out of memory");
+	out = xstrdup(s);
+	cJSON_free(s);
+	cJSON_Delete(o);
+	free(msg);
+	return out;
+}
+
+static struct req **
+req_slot(uint64_t id)
+{
+	struct req **rp = &req_map[id % REQ_BUCKETS];
+
+	while (*rp != NULL && (*rp)->pub.id != id)
+		rp = &(*rp)->next;
+	return rp;
+}
+
+static void
+req_free(struct pss *pss)
+{
+	struct req *r = pss->req;
+	struct req **rp;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	pss->req = NULL;
+	rp = req_slot(r->pub.id);
+	if (*rp == r)
+		*rp = r->next;
+	for (i = 0; i < HDR_COUNT; i++)
+		free(r->hdr[i]);
+	free(r->path);
+	buf_free(&r->body);
+	free(r->out);
+	free(r);
+}
+
+static char *
+hdr_capture(struct lws *wsi, const struct hdr_spec *h)
+{
+	char name[64], *v;
+	int n, nlen = 0;
+
+	if (h->token >= 0) {
+		n = lws_hdr_total_length(wsi, (enum lws_token_indexes)h->token);
+	} else {
+		nlen = snprintf(name, sizeof(name), "%s:", h->name);
+		n = lws_hdr_custom_length(wsi, name, nlen);
+	}
+	if (n <= 0)
+		return NULL;
+	if (n > h->cap) {
+		log_warnx("http: %s header of %d bytes ignored (cap %d)", h->name, n, h->cap);
+		return NULL;
+	}
+	v = xmalloc((size_t)n + 1);
+	if (h->token >= 0)
+		n = lws_hdr_copy(wsi, v, n + 1, (enum lws_token_indexes)h->token);
+	else
+		n = lws_hdr_custom_copy(wsi, v, n + 1, name, nlen);
+	if (n < 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static struct req *
+req_new(struct lws *wsi, struct pss *pss, const char *path)
+{
+	struct req *r = xcalloc(1, sizeof(*r));
+	struct req **head;
+	size_t i;
+
+	r->wsi = wsi;
+	r->pub.id = ++req_next_id;
+	head = &req_map[r->pub.id % REQ_BUCKETS];
+	r->next = *head;
+	*head = r;
+	pss->req = r;
+
+	snprintf(r->method, sizeof(r->method), "?");
+	for (i = 0; i < ARRAY_LEN(method_tokens); i++) {
+		if (lws_hdr_total_length(wsi, (enum lws_token_indexes)method_tokens[i].token) > 0) {
+			snprintf(r->method, sizeof(r->method), "%s", method_tokens[i].name);
+			break;
+		}
+	}
+	r->path = xstrndup(path, PATH_MAX_LEN);
+	lws_get_peer_simple(wsi, r->peer, sizeof(r->peer));
+	for (i = 0; i < HDR_COUNT; i++)
+		r->hdr[i] = hdr_capture(wsi, &hdr_specs[i]);
+	buf_init(&r->body, HTTP_MAX_BODY);
+
+	r->pub.method = r->method;
+	r->pub.path = r->path;
+	r->pub.peer = r->peer;
+	r->pub.body = "";
+	return r;
+}
+
+/* Sets the answer (taking body) and asks for a writeable callback to send it. */
+static void
+req_respond(struct req *r, int status, const char *content_type, char *body)
+{
+	char label[32];
+	size_t n = body != NULL ? strlen(body) : 0;
+
+	r->status = status;
+	r->content_type = content_type != NULL ? content_type : "application/json";
+	r->out = xmalloc(LWS_PRE + n + 1);
+	if (n > 0)
+		memcpy(r->out + LWS_PRE, body, n);
+	r->out_len = n;
+	free(body);
+	snprintf(label, sizeof(label), "status=\"%d\"", status);
+	metrics_inc("healer_http_requests_total", "HTTP responses by status code.", label);
+	if (r->state == REQ_BODY && r->discard_body)
+		return; /* sent once the body is read, see LWS_CALLBACK_HTTP_BODY_COMPLETION */
+	r->state = REQ_HEADERS;
+	lws_callback_on_writable(r->wsi);
+}
+
+static void
+req_dispatch(struct req *r)
+{
+	struct http_response resp = {0, NULL, NULL};
+	enum http_handled h;
+
+	r->pub.body = r->body.data != NULL ? r->body.data : "";
+	r->pub.body_len = r->body.len;
+	r->state = REQ_WAIT;
+	h = r->route->fn(&r->pub, &resp, r->route->ctx);
+	if (h == HTTP_DEFERRED) {
+		free(resp.body);
+		if (r->state == REQ_WAIT) /* not answered from inside the handler */
+			lws_set_timeout(r->wsi, PENDING_TIMEOUT_HTTP_CONTENT, DEFER_TIMEOUT_S);
+		return;
+	}
+	if (resp.status < 100 || resp.status > 599) {
+		log_errorx("http: handler for %s returned status %d", r->path, resp.status);
+		free(resp.body);
+		req_respond(r, 500, NULL, http_json_error("internal error"));
+		return;
+	}
+	req_respond(r, resp.status, resp.content_type, resp.body);
+}
+
+/* Bytes outside printable ASCII become '?' in place, so an echoed path is always valid
+ * UTF-8 JSON; the path is only used for exact route matches, which already failed. */
+static const char *
+printable(char *s)
+{
+	unsigned char *p;
+
+	for (p = (unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return s;
+}
+
+/* Request line and headers are in: route, check method and length, then read or dispatch. */
+static int
+http_on_request(struct lws *wsi, struct pss *pss, const char *path)
+{
+	struct req *r;
+	char cl_text[32];
+	unsigned long long cl = 0;
+	bool has_cl, chunked, wants_body = false;
+	size_t i;
+
+	req_free(pss); /* a previous transaction that never completed */
+	r = req_new(wsi, pss, path);
+	has_cl = lws_hdr_copy(wsi, cl_text, sizeof(cl_text), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+	if (has_cl)
+		cl = strtoull(cl_text, NULL, 10);
+	chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+	for (i = 0; i < ARRAY_LEN(method_tokens); i++)
+		if (strcmp(method_tokens[i].name, r->method) == 0)
+			wants_body = method_tokens[i].has_body;
+
+	/* lws 4.1.6 cannot read chunked bodies, and a huge body is refused before it streams:
+	 * both leave unread bytes on the socket, so the connection closes after the answer.
+	 * A refused body within the cap is read and dropped to keep the connection usable. */
+	r->close_after = chunked || cl > HTTP_MAX_BODY;
+	r->discard_body = !r->close_after && cl > 0;
+	r->state = r->discard_body ? REQ_BODY : REQ_WAIT;
+	r->route = route_find(r->path);
+	if (r->route == NULL) {
+		req_respond(r, 404, NULL, http_json_error("no such path: %s", printable(r->path)));
+	} else if (!method_listed(r->route->methods, r->method)) {
+		r->allow = r->route->methods;
+		req_respond(
+		    r, 405, NULL,
+		    http_json_error("method %s not allowed; use %s", r->method, r->route->methods));
+	} else if (chunked || (wants_body && !has_cl)) {
+		r->close_after = true;
+		req_respond(
+		    r, 411, NULL,
+		    http_json_error("Content-Length required (chunked bodies are not supported)"));
+	} else if (cl > HTTP_MAX_BODY) {
+		req_respond(r, 413, NULL,
+			    http_json_error("body of %llu bytes exceeds the limit of %d", cl,
+					    HTTP_MAX_BODY));
+	} else {
+		r->discard_body = false;
+		if (cl == 0)
+			req_dispatch(r);
+	}
+	return 0;
+}
+
+static int
+http_write_headers(struct lws *wsi, struct req *r)
+{
+	unsigned char hbuf[LWS_PRE + 1024];
+	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
+
+	if (lws_add_http_common_headers(wsi, (unsigned int)r->status, r->content_type, r->out_len,
+					&p, end) != 0 ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					 (const unsigned char *)"no-store", 8, &p, end) != 0)
+		return -1;
+	if (r->allow != NULL &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ALLOW, (const unsigned char *)r->allow,
+					 (int)strlen(r->allow), &p, end) != 0)
+		return -1;
+	if (r->close_after &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+					 5, &p, end) != 0)
+		return -1;
+	return lws_finalize_write_http_header(wsi, start, &p, end);
+}
+
+/* Headers on one writeable, the body with HTTP_FINAL on the next, as lws 4.1.6 wants. */
+static int
+http_on_writeable(struct lws *wsi, struct pss *pss)
+{
+	struct req *r = pss->req;
+	bool close_after;
+
+	if (r == NULL || (r->state != REQ_HEADERS && r->state != REQ_OUT))
+		return 0;
+	if (r->state == REQ_HEADERS) {
+		if (http_write_headers(wsi, r) != 0)
+			return -1;
+		r->state = REQ_OUT;
+		if (r->out_len > 0) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+	} else if (lws_write(wsi, r->out + LWS_PRE, r->out_len, LWS_WRITE_HTTP_FINAL) !=
+		   (int)r->out_len) {
+		return -1;
+	}
+	close_after = r->close_after;
+	req_free(pss);
+	if (close_after || lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
+}
+
+/* Websocket (or h2c) upgrades have no place here: answer 400 at once and hang up. */
+static int
+http_refuse_upgrade(struct lws *wsi)
+{
+	unsigned char hbuf[LWS_PRE + 512];
+	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
+	char *body = http_json_error("protocol upgrades are not supported");
+	size_t n = strlen(body);
+	unsigned char *out = xmalloc(LWS_PRE + n);
+
+	memcpy(out + LWS_PRE, body, n);
+	metrics_inc("healer_http_requests_total", "HTTP responses by status code.",
+		    "status=\"400\"");
+	if (lws_add_http_common_headers(wsi, 400, "application/json", n, &p, end) == 0 &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+					 5, &p, end) == 0 &&
+	    lws_finalize_write_http_header(wsi, start, &p, end) == 0)
+		lws_write(wsi, out + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+	free(out);
+	free(body);
+	return -1;
+}
+
+static int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct pss *pss = user;
+	struct req *r = pss != NULL ? pss->req : NULL;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return http_refuse_upgrade(wsi);
+	case LWS_CALLBACK_HTTP:
+		return http_on_request(wsi, pss, in != NULL ? in : "/");
+	case LWS_CALLBACK_HTTP_BODY:
+		if (r == NULL || r->state != REQ_BODY)
+			return 0;
+		if (!r->discard_body && buf_append(&r->body, in, len) != 0) {
+			log_warnx("http: body over %d bytes on %s", HTTP_MAX_BODY, r->path);
+			return -1; /* Content-Length was checked; lws let more through */
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (r == NULL || r->state != REQ_BODY)
+			return 0;
+		if (r->discard_body) {
+			r->state = REQ_HEADERS;
+			lws_callback_on_writable(wsi);
+		} else {
+			req_dispatch(r);
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return pss != NULL ? http_on_writeable(wsi, pss) : 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (pss != NULL)
+			req_free(pss);
+		return 0;
+	case LWS_CALLBACK_PROTOCOL_DESTROY:
+		http_vh = NULL; /* the context is going away; a later start may listen again */
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+int
+http_server_start(const char *listen, int *bound_port)
+{
+	struct lws_context_creation_info info;
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	char *end;
+	long port;
+
+	if (http_vh != NULL) {
+		log_errorx("http: server already started");
+		return -1;
+	}
+	if (loop_context() == NULL) {
+		log_errorx("http: server started before the loop");
+		return -1;
+	}
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host)) {
+		log_errorx("http: listen address \"%s\" is not host:port", listen);
+		return -1;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535) {
+		log_errorx("http: bad port in listen address \"%s\"", listen);
+		return -1;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "http";
+	info.port = (int)port;
+	/* Without DISABLE_IPV6, "127.0.0.1" silently binds [::], i.e. every interface. */
+	info.iface = host[0] != '\0' && strcmp(host, "0.0.0.0") != 0 ? host : NULL;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.protocols = http_protocols;
+	info.server_string = "healer";
+	http_vh = lws_create_vhost(loop_context(), &info);
+	if (http_vh == NULL) {
+		log_errorx("http: cannot listen on %s", listen);
+		return -1;
+	}
+	if (bound_port != NULL)
+		*bound_port = lws_get_vhost_listen_port(http_vh);
+	log_info("http: listening on %s:%d", host, lws_get_vhost_listen_port(http_vh));
+	return 0;
+}
+
+void
+http_respond_later(uint64_t req_id, int status, const char *content_type, char *body)
+{
+	struct req *r;
+
+	if (!loop_on_loop_thread())
+		fatalx("http_respond_later off the loop thread");
+	r = *req_slot(req_id);
+	if (r == NULL || r->state != REQ_WAIT) {
+		log_debug("http: answer to request %llu dropped: connection gone",
+			  (unsigned long long)req_id);
+		free(body);
+		return;
+	}
+	lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
+	req_respond(r, status, content_type, body);
+}

@@ -1,0 +1,276 @@
+/* httpc.c — blocking HTTP client over libcurl (the only file including curl.h). */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "httpc.h"
+#include "log.h"
+#include "util.h"
+
+#define HTTPC_DEFAULT_TIMEOUT_MS 10000L
+#define HTTPC_DEFAULT_MAX_RESPONSE (1024 * 1024)
+#define HTTPC_SYSTEM_CA_DIR "/etc/ssl/certs"
+
+/* One transfer's sinks: the capped body and the headers we care about. */
+struct xfer {
+	struct buf body;
+	long retry_after_s;
+};
+
+static char *ca_file;
+/* A handle per thread, kept between calls so keep-alive connections and TLS sessions are
+ * reused; freed by the key's destructor when a worker thread exits. */
+static pthread_key_t handle_key;
+static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
+
+static void
+handle_destroy(void *h)
+{
+	curl_easy_cleanup(h);
+}
+
+static void
+handle_key_make(void)
+{
+	if (pthread_key_create(&handle_key, handle_destroy) != 0)
+		fatalx("httpc: pthread_key_create failed");
+}
+
+static CURL *
+handle_get(void)
+{
+	CURL *h;
+
+	pthread_once(&handle_once, handle_key_make);
+	h = pthread_getspecific(handle_key);
+	if (h == NULL) {
+		if ((h = curl_easy_init()) == NULL)
+			fatalx("httpc: curl_easy_init failed");
+		pthread_setspecific(handle_key, h);
+	}
+	return h;
+}
+
+void
+httpc_global_init(void)
+{
+	const char *ca = getenv("HEALER_CA_FILE");
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("httpc: curl_global_init failed");
+	free(ca_file);
+	ca_file = ca != NULL && *ca != '\0' ? xstrdup(ca) : NULL;
+	pthread_once(&handle_once, handle_key_make);
+}
+
+void
+httpc_global_cleanup(void)
+{
+	CURL *h;
+
+	pthread_once(&handle_once, handle_key_make);
+	if ((h = pthread_getspecific(handle_key)) != NULL) {
+		pthread_setspecific(handle_key, NULL);
+		curl_easy_cleanup(h);
+	}
+	free(ca_file);
+	ca_file = NULL;
+	curl_global_cleanup();
+}
+
+static size_t
+xfer_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t n = size * nmemb;
+
+	if (buf_append(&x->body, ptr, n) != 0)
+		return 0; /* curl aborts with CURLE_WRITE_ERROR */
+	return n;
+}
+
+/* Retry-After is delta-seconds or an HTTP-date; anything else is ignored. */
+static long
+retry_after_parse(const char *v, size_t n)
+{
+	char tmp[64];
+	char *end;
+	long s;
+	time_t t;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	if (isdigit((unsigned char)tmp[0])) {
+		s = strtol(tmp, &end, 10);
+		return *end == '\0' && s >= 0 ? s : -1;
+	}
+	if ((t = curl_getdate(tmp, NULL)) == -1)
+		return -1;
+	t -= time(NULL);
+	return t > 0 ? (long)t : 0;
+}
+
+static size_t
+xfer_header(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+	static const char name[] = "retry-after:";
+	struct xfer *x = userdata;
+	size_t n = size * nitems, vlen;
+	const char *v;
+
+	/* Headers of an interim response (100 Continue) must not leak into the final one. */
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
+		x->retry_after_s = -1;
+	if (n <= sizeof(name) - 1 || strncasecmp(ptr, name, sizeof(name) - 1) != 0)
+		return n;
+	v = ptr + sizeof(name) - 1;
+	vlen = n - (sizeof(name) - 1);
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+		vlen--;
+	x->retry_after_s = retry_after_parse(v, vlen);
+	return n;
+}
+
+/* The method decides how the body goes out: POST as POSTFIELDS, others by CUSTOMREQUEST. */
+static void
+set_method(CURL *h, const struct httpc_req *req)
+{
+	const char *m = req->method != NULL ? req->method : "GET";
+	bool has_body = req->body != NULL;
+
+	if (strcmp(m, "GET") == 0 && !has_body) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		return;
+	}
+	if (strcmp(m, "HEAD") == 0) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		return;
+	}
+	if (strcmp(m, "POST") == 0 || has_body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)(has_body ? req->body_len : 0));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, has_body ? req->body : "");
+	}
+	if (strcmp(m, "POST") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+}
+
+int
+httpc_perform(const struct httpc_req *req, struct httpc_resp *resp)
+{
+	CURL *h = handle_get();
+	struct curl_slist *hdrs = NULL, *tmp;
+	struct xfer x;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *ctype = NULL;
+	size_t max = req->max_response > 0 ? req->max_response : HTTPC_DEFAULT_MAX_RESPONSE;
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : HTTPC_DEFAULT_TIMEOUT_MS;
+	CURLcode rc;
+	size_t i;
+	int ret = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after_s = -1;
+	buf_init(&x.body, max);
+	x.retry_after_s = -1;
+
+	if (req->headers != NULL) {
+		for (i = 0; req->headers[i] != NULL; i++) {
+			if ((tmp = curl_slist_append(hdrs, req->headers[i])) == NULL)
+				fatalx("httpc: out of memory");
+			hdrs = tmp;
+		}
+	}
+	/* Servers that never send 100 Continue would cost every large POST a second. */
+	if ((tmp = curl_slist_append(hdrs, "Expect:")) == NULL)
+		fatalx("httpc: out of memory");
+	hdrs = tmp;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "healer");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, xfer_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, xfer_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+	/* CAINFO replaces the default bundle file, so the system CAs stay trusted through the
+	 * hashed directory (Debian's default CAPATH, set explicitly here). */
+	if (ca_file != NULL) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
+		if (access(HTTPC_SYSTEM_CA_DIR, R_OK) == 0)
+			curl_easy_setopt(h, CURLOPT_CAPATH, HTTPC_SYSTEM_CA_DIR);
+	}
+	set_method(h, req);
+
+	rc = curl_easy_perform(h);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK &&
+		    ctype != NULL)
+			resp->content_type = xstrdup(ctype);
+		resp->retry_after_s = x.retry_after_s;
+		resp->body_len = x.body.len;
+		resp->body = buf_steal(&x.body);
+		ret = 0;
+		goto out;
+	}
+	if (x.body.overflow || rc == CURLE_FILESIZE_EXCEEDED)
+		snprintf(resp->err, sizeof(resp->err), "response too large");
+	else if (errbuf[0] != '\0')
+		snprintf(resp->err, sizeof(resp->err), "%s", errbuf);
+	else
+		snprintf(resp->err, sizeof(resp->err), "%s", curl_easy_strerror(rc));
+	resp->body = xstrdup("");
+
+out:
+	/* The handle keeps pointers to these until the next reset; drop them now. */
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(hdrs);
+	buf_free(&x.body);
+	return ret;
+}
+
+void
+httpc_resp_free(struct httpc_resp *resp)
+{
+	free(resp->body);
+	free(resp->content_type);
+	resp->body = NULL;
+	resp->content_type = NULL;
+	resp->body_len = 0;
+}
+
+char *
+httpc_urlencode(const char *s)
+{
+	char *e, *out;
+
+	if ((e = curl_easy_escape(handle_get(), s, 0)) == NULL)
+		fatalx("httpc: out of memory");
+	out = xstrdup(e);
+	curl_free(e);
+	return out;
+}
