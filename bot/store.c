@@ -100,6 +100,16 @@ static const char *const store_migrations[] = {
     "CREATE VIRTUAL TABLE incidents_fts USING fts5("
     " title, labels, annotations, analysis, outcome, runbook);"
     "PRAGMA user_version = 1;",
+    /* Teams: conversation references for proactive posts, and each incident's card */
+    "CREATE TABLE IF NOT EXISTS teams_conversations ("
+    " conversation_id TEXT PRIMARY KEY, service_url TEXT NOT NULL, tenant_id TEXT,"
+    " conversation_type TEXT, name TEXT, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS teams_cards ("
+    " incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),"
+    " service_url TEXT NOT NULL, conversation_id TEXT NOT NULL,"
+    " activity_id TEXT NOT NULL DEFAULT '', last_audit_id INTEGER NOT NULL DEFAULT 0,"
+    " last_state TEXT);"
+    "PRAGMA user_version = 2;",
 };
 
 static const char *const store_errs[] = {

@@ -207,4 +207,33 @@ int store_incident_list(bool all, int limit, cJSON **out);
  *  "alerts_by_source": {"alertmanager": n, …}, "outbox_pending": {"<adapter>": n}}. */
 int store_counts(cJSON **out);
 
+/* ---- teams ---- */
+/* A Teams conversation the bot may post into (stored from conversationUpdate). */
+struct teams_conv {
+	char conversation_id[512];
+	char service_url[512];
+	char tenant_id[64];
+	char type[16]; /* personal | groupChat | channel */
+	char name[128];
+};
+int store_teams_conv_set(const struct teams_conv *c);
+int store_teams_conv_get(const char *conversation_id, struct teams_conv *out);
+/* Where incident cards go when no channel is configured: the most recently stored channel,
+ * else the most recent conversation of any kind. STORE_NOTFOUND if none. */
+int store_teams_conv_default(struct teams_conv *out);
+/* The card posted for an incident: where, its activity id ("" before the first post), the
+ * last audit row replied in its thread and the last state posted (webhook mode). */
+struct teams_card_ref {
+	char service_url[512];
+	char conversation_id[512];
+	char activity_id[256];
+	int64_t last_audit_id;
+	char last_state[24];
+};
+int store_teams_card_get(int64_t incident_id, struct teams_card_ref *out);
+int store_teams_card_set(int64_t incident_id, const struct teams_card_ref *r);
+/* The incident's audit rows with id > after_id, oldest first, at most limit:
+ * [{id, at, actor, kind, message}]. Owned. */
+int store_teams_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **out);
+
 #endif
