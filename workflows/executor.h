@@ -31,9 +31,21 @@ struct exec_result {
  * LANG=C.UTF-8, HOME, and the names in HEALER_EXEC_ENV_ALLOW (comma list, e.g. AWS_PROFILE,
  * KUBECONFIG) copied from the daemon's environment. stdin is /dev/null. The child gets its
  * own process group (killed as a group on timeout) and PR_SET_PDEATHSIG SIGKILL so it never
- * outlives the daemon. argv[0] without a slash is looked up in that PATH. */
+ * outlives the daemon. argv[0] without a slash is looked up in that PATH. Always fills r (out
+ * and err non-NULL; free with exec_result_free); returns 0 when r->status is EXEC_OK, else -1.
+ * After executor_kill_all every step ends as EXEC_ERROR "cancelled: the daemon is shutting
+ * down" (a WAIT step is woken at once). */
 int executor_run(const struct bound_step *s, struct exec_result *r);
 void exec_result_free(struct exec_result *r);
+
+/* Internal to executor.c and executor_http.c. */
+#define EXEC_DEFAULT_TIMEOUT_MS 30000
+struct buf;
+/* Runs an http step: fills status, http_status, out (body, capped), err ("") and error. */
+void executor_http_run(const struct bound_step *s, struct exec_result *r);
+/* Takes a capped capture as text; when it overflowed, drops a partial trailing UTF-8
+ * character, appends EXEC_TRUNC_MARK and sets *truncated. The buffer is left empty. */
+char *exec_output_take(struct buf *b, bool *truncated);
 
 /* Cancels every running child (SIGTERM, then SIGKILL after 2 s). For shutdown. */
 void executor_kill_all(void);
