@@ -11,6 +11,14 @@ static struct adapter *started[ARRAY_LEN(all)];
 static const char *started_names[ARRAY_LEN(all) + 1];
 static size_t nstarted;
 
+void
+adapters_prepare(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(all); i++)
+		if (all[i]->prepare)
+			all[i]->prepare(all[i]);
+}
+
 int
 adapters_start(void)
 {

@@ -11,6 +11,9 @@
  * state. Callbacks run on the loop thread. */
 struct adapter {
 	const char *name; /* "console", "slack", "teams": the outbox's adapter column */
+	/* Optional, before the event loop exists: register websocket client protocols
+	 * (loop_client_protocol_add) and read configuration. 0 = ok, 1 = not configured. */
+	int (*prepare)(struct adapter *a);
 	/* 0 = enabled and started; 1 = not configured (skipped); -1 = error */
 	int (*start)(struct adapter *a);
 	void (*kick)(struct adapter *a); /* outbox has new rows */
@@ -18,7 +21,10 @@ struct adapter {
 	void *priv;
 };
 
-/* Registers built-in adapters and starts the configured ones. */
+/* Calls every adapter's prepare hook; before loop_init. */
+void adapters_prepare(void);
+/* Starts the configured adapters; after loop_init, before the HTTP server starts (so they
+ * can add routes). */
 int adapters_start(void);
 void adapters_stop(void);
 /* Calls kick on every started adapter. Loop thread. */

@@ -107,6 +107,7 @@ cmd_serve(int argc, char **argv)
 	if (open_store() != 0)
 		return 1;
 	httpc_global_init();
+	adapters_prepare();
 	if (loop_init() != 0) {
 		log_errorx("cannot start the event loop");
 		return 1;

@@ -465,13 +465,9 @@ eng_decide(int64_t action_id)
 			    &ctx.usd_autopilot_today, &ctx.runs_last_hour, &ctx.running,
 			    &ctx.last_run_on_resource_ms);
 	int lvl = risk_level_from_name(act.risk_level);
-	/* A human who asked for the run is not "autopilot": they still need approval rules. */
+	/* `run` by a human gets the same policy as an alert: cheap and low-risk runs itself. */
 	policy_decide(eng_pol, lvl < 0 ? RISK_CRITICAL : (enum risk_level)lvl, act.cost_usd,
 		      inc.confidence, &ctx, &d);
-	if (d.kind == DECIDE_AUTOPILOT && inc.requester != NULL) {
-		d.kind = DECIDE_APPROVAL;
-		d.approvals_needed = eng_pol->approvals[lvl < 0 ? RISK_CRITICAL : lvl].count;
-	}
 	next = d.kind == DECIDE_AUTOPILOT ? "approved"
 	       : d.kind == DECIDE_APPROVAL ? "awaiting_approval"
 					   : "blocked";
