@@ -6,7 +6,9 @@
 #include "util.h"
 
 /* Built-in adapters in start order; Slack and Teams join this table. */
-static struct adapter *const all[] = {&console_adapter};
+extern struct adapter slack_adapter; /* adapters/slack/slack.c */
+extern struct adapter teams_adapter; /* adapters/teams/teams.c */
+static struct adapter *const all[] = {&console_adapter, &slack_adapter, &teams_adapter};
 static struct adapter *started[ARRAY_LEN(all)];
 static const char *started_names[ARRAY_LEN(all) + 1];
 static size_t nstarted;

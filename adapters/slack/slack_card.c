@@ -1,0 +1,605 @@
+/* slack_card.c — the incident card in Block Kit, rendered from the incident view. Pure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slack_card.h"
+#include "slack_card_int.h"
+#include "util.h"
+
+#define STEP_LINES_BUDGET 2600 /* the proposal section keeps room for its heading */
+
+const char *
+sc_str(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
+
+	return s ? s : "";
+}
+
+double
+sc_num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+char *
+slack_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			buf_append(&b, "&amp;", 5);
+			break;
+		case '<':
+			buf_append(&b, "&lt;", 4);
+			break;
+		case '>':
+			buf_append(&b, "&gt;", 4);
+			break;
+		default:
+			buf_append(&b, s, 1);
+		}
+	}
+	return buf_steal(&b);
+}
+
+/* Appends escaped user text, cut to max bytes before escaping so an entity is never split. */
+void
+sc_esc(struct buf *b, const char *s, size_t max)
+{
+	char *cut = utf8_truncate(s ? s : "", max);
+	char *e = slack_escape(cut);
+
+	buf_printf(b, "%s", e);
+	free(e);
+	free(cut);
+}
+
+/* A user as mrkdwn: a Slack user is a mention, anyone else their escaped name. */
+void
+sc_user(struct buf *b, const char *user)
+{
+	if (strncmp(user, "slack:", 6) == 0 &&
+	    strspn(user + 6, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			     "0123456789") == strlen(user + 6) &&
+	    user[6] != '\0')
+		buf_printf(b, "<@%s>", user + 6);
+	else
+		sc_esc(b, user, 128);
+}
+
+cJSON *
+sc_text(const char *type, const char *s, size_t max)
+{
+	cJSON *t = cJSON_CreateObject();
+	char *cut = utf8_truncate(s, max);
+
+	cJSON_AddStringToObject(t, "type", type);
+	cJSON_AddStringToObject(t, "text", cut[0] ? cut : " ");
+	if (strcmp(type, "plain_text") == 0)
+		cJSON_AddBoolToObject(t, "emoji", true);
+	free(cut);
+	return t;
+}
+
+/* Adds a block unless the message is full: a card never exceeds the limit, whatever the
+ * view holds. */
+void
+sc_add(cJSON *blocks, cJSON *block, int max)
+{
+	if (cJSON_GetArraySize(blocks) >= max) {
+		cJSON_Delete(block);
+		return;
+	}
+	cJSON_AddItemToArray(blocks, block);
+}
+
+cJSON *
+sc_section(const char *md)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(s, "type", "section");
+	cJSON_AddItemToObject(s, "text", sc_text("mrkdwn", md, SLACK_TEXT_MAX));
+	return s;
+}
+
+cJSON *
+sc_context(const char *md)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON *els = cJSON_AddArrayToObject(c, "elements");
+
+	cJSON_AddStringToObject(c, "type", "context");
+	cJSON_AddItemToArray(els, sc_text("mrkdwn", md, SLACK_TEXT_MAX));
+	return c;
+}
+
+/* "<!date^…^{date_short_pretty} {time}|fallback>": shown in each reader's time zone. */
+void
+sc_date(struct buf *b, const char *iso, const char *fmt)
+{
+	int64_t ms;
+
+	if (iso == NULL || time_parse_iso(iso, &ms) != 0 || ms <= 0) {
+		buf_printf(b, "—");
+		return;
+	}
+	buf_printf(b, "<!date^%lld^%s|%.19sZ>", (long long)(ms / 1000), fmt, iso);
+}
+
+static const char *
+sev_mark(const char *sev)
+{
+	static const char *const marks[][2] = {
+	    {"sev1", "🔴"}, {"sev2", "🟠"}, {"sev3", "🟡"}, {"sev4", "🔵"}};
+
+	for (size_t i = 0; i < ARRAY_LEN(marks); i++)
+		if (strcmp(sev, marks[i][0]) == 0)
+			return marks[i][1];
+	return "⚪";
+}
+
+/* "awaiting_approval" → "awaiting approval" */
+void
+sc_state(struct buf *b, const char *state)
+{
+	for (const char *p = state; *p; p++)
+		buf_append(b, *p == '_' ? " " : p, 1);
+}
+
+static bool
+terminal(const char *state)
+{
+	static const char *const t[] = {"resolved",    "rejected", "expired",
+					"rolled_back", "closed",   "failed"};
+
+	for (size_t i = 0; i < ARRAY_LEN(t); i++)
+		if (strcmp(state, t[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *
+run_mark(const char *status)
+{
+	if (strcmp(status, "ok") == 0)
+		return "✅";
+	if (strcmp(status, "running") == 0)
+		return "⏳";
+	return "❌";
+}
+
+/* The latest run of (phase, idx), or NULL. */
+static const cJSON *
+find_run(const cJSON *runs, const char *phase, int idx)
+{
+	const cJSON *r, *found = NULL;
+
+	cJSON_ArrayForEach(r, runs)
+	{
+		if (strcmp(sc_str(r, "phase"), phase) == 0 && (int)sc_num(r, "idx") == idx)
+			found = r;
+	}
+	return found;
+}
+
+static void
+run_line(struct buf *b, const cJSON *run)
+{
+	char dur[32];
+
+	buf_printf(b, " %s", run_mark(sc_str(run, "status")));
+	if (strcmp(sc_str(run, "status"), "running") != 0) {
+		duration_format((int64_t)sc_num(run, "duration_ms"), dur, sizeof(dur));
+		buf_printf(b, " %s", dur);
+	}
+	if ((int)sc_num(run, "attempt") > 1)
+		buf_printf(b, " (attempt %d)", (int)sc_num(run, "attempt"));
+}
+
+static void
+fields_block(cJSON *blocks, const cJSON *v)
+{
+	cJSON *s = cJSON_CreateObject(), *f;
+	struct buf b;
+	const char *who = sc_str(v, "assignee");
+
+	cJSON_AddStringToObject(s, "type", "section");
+	f = cJSON_AddArrayToObject(s, "fields");
+	buf_init(&b, 0);
+	buf_printf(&b, "*State*\n");
+	sc_state(&b, sc_str(v, "state"));
+	if (cJSON_IsString(cJSON_GetObjectItem(v, "acked_by"))) {
+		buf_printf(&b, " · acked by ");
+		sc_user(&b, sc_str(v, "acked_by"));
+	}
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	buf_printf(&b, "*Resource*\n");
+	sc_esc(&b, sc_str(v, "resource")[0] ? sc_str(v, "resource") : "—", 500);
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	buf_printf(&b, "*Source*\n");
+	sc_esc(&b, sc_str(v, "source"), 200);
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	char age[32];
+	duration_format((int64_t)sc_num(v, "age_s") * 1000, age, sizeof(age));
+	buf_printf(&b, "*Age*\n%s, since ", age);
+	sc_date(&b, cJSON_GetStringValue(cJSON_GetObjectItem(v, "created_at")),
+		"{date_short_pretty} {time}");
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	buf_printf(&b, "*Occurrences*\n%d%s", (int)sc_num(v, "occurrences"),
+		   cJSON_IsTrue(cJSON_GetObjectItem(v, "alert_cleared")) ? " (alert cleared)" : "");
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	buf_printf(&b, "*Assignee*\n");
+	if (who[0])
+		sc_user(&b, who);
+	else
+		buf_printf(&b, "—");
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	sc_add(blocks, s, SLACK_BLOCKS_MAX);
+}
+
+/* The proposal: runbook, bound parameters and the steps, with status marks once running. */
+static void
+proposal_block(cJSON *blocks, const cJSON *act, const cJSON *runs)
+{
+	const cJSON *p, *step;
+	struct buf b, line;
+	int i = 0;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "*Proposed runbook* `");
+	sc_esc(&b, sc_str(act, "runbook"), 128);
+	buf_printf(&b, "`");
+	if (sc_str(act, "runbook_title")[0]) {
+		buf_printf(&b, " — ");
+		sc_esc(&b, sc_str(act, "runbook_title"), 200);
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(act, "params")) > 0) {
+		buf_printf(&b, "\n*Parameters:*");
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(act, "params"))
+		{
+			buf_printf(&b, " ");
+			sc_esc(&b, p->string, 64);
+			buf_printf(&b, "=`");
+			sc_esc(&b, cJSON_IsString(p) ? p->valuestring : "?", 200);
+			buf_printf(&b, "`");
+		}
+	}
+	buf_printf(&b, "\n*Steps:*");
+	buf_init(&line, 0);
+	cJSON_ArrayForEach(step, cJSON_GetObjectItem(act, "steps"))
+	{
+		const cJSON *run = find_run(runs, "step", i);
+		buf_free(&line);
+		buf_printf(&line, "\n%d. `", i + 1);
+		sc_esc(&line, cJSON_GetStringValue(step), 300);
+		buf_printf(&line, "`");
+		if (run)
+			run_line(&line, run);
+		if (b.len + line.len > STEP_LINES_BUDGET) {
+			buf_printf(&b, "\n… and %d more",
+				   cJSON_GetArraySize(cJSON_GetObjectItem(act, "steps")) - i);
+			break;
+		}
+		buf_printf(&b, "%s", line.data);
+		i++;
+	}
+	/* verification and rollback runs, once there are any */
+	cJSON_ArrayForEach(step, runs)
+	{
+		const char *ph = sc_str(step, "phase");
+		if (strcmp(ph, "verify") != 0 && strcmp(ph, "rollback") != 0)
+			continue;
+		if (find_run(runs, ph, (int)sc_num(step, "idx")) != step)
+			continue; /* an earlier attempt */
+		buf_free(&line);
+		buf_printf(&line, "\n%s: ", ph);
+		sc_esc(&line, sc_str(step, "name"), 100);
+		run_line(&line, step);
+		if (b.len + line.len > STEP_LINES_BUDGET + 300) {
+			buf_printf(&b, "\n…");
+			break;
+		}
+		buf_printf(&b, "%s", line.data);
+	}
+	buf_free(&line);
+	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+	buf_free(&b);
+}
+
+static void
+estimate_blocks(cJSON *blocks, const cJSON *act)
+{
+	cJSON *s = cJSON_CreateObject(), *f, *r;
+	struct buf b;
+
+	cJSON_AddStringToObject(s, "type", "section");
+	f = cJSON_AddArrayToObject(s, "fields");
+	buf_init(&b, 0);
+	buf_printf(&b, "*Cost*\n$%.2f (", sc_num(act, "cost_usd"));
+	sc_esc(&b, sc_str(act, "cost_formula"), 1000);
+	buf_printf(&b, ")");
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	buf_printf(&b, "*Risk*\n%d/100 ", (int)sc_num(act, "risk_score"));
+	sc_esc(&b, sc_str(act, "risk_level"), 16);
+	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+	buf_free(&b);
+	sc_add(blocks, s, SLACK_BLOCKS_MAX);
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(act, "risk_reasons"))
+	{
+		buf_printf(&b, "%s", b.len ? " · " : "");
+		sc_esc(&b, cJSON_GetStringValue(r), 200);
+	}
+	if (b.len)
+		sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
+	buf_free(&b);
+}
+
+static void
+decision_block(cJSON *blocks, const cJSON *v, const cJSON *act)
+{
+	const cJSON *a;
+	struct buf b;
+	int n = 0;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "*Decision:* ");
+	sc_esc(&b, sc_str(act, "decision"), 32);
+	if (sc_str(act, "decision_reason")[0]) {
+		buf_printf(&b, " — ");
+		sc_esc(&b, sc_str(act, "decision_reason"), 600);
+	}
+	if (strcmp(sc_str(act, "decision"), "approval") == 0) {
+		buf_printf(&b, "\n*Who may approve:* ");
+		sc_esc(&b, sc_str(act, "roles")[0] ? sc_str(act, "roles") : "anyone", 300);
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(act, "requester_may_approve")))
+			buf_printf(&b, " (not the requester)");
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
+		{
+			if (strcmp(sc_str(a, "decision"), "approve") == 0)
+				n++;
+		}
+		buf_printf(&b, "\n*Approvals:* %d of %d", n, (int)sc_num(act, "approvals_needed"));
+		int shown = 0;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
+		{
+			if (strcmp(sc_str(a, "decision"), "approve") != 0)
+				continue;
+			if (b.len > 2500) {
+				buf_printf(&b, ", …");
+				break;
+			}
+			buf_printf(&b, "%s", shown++ ? ", " : ": ");
+			sc_user(&b, sc_str(a, "user"));
+		}
+	}
+	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+	buf_free(&b);
+}
+
+static cJSON *
+button(const char *label, const char *action_id, const char *value, const char *style)
+{
+	cJSON *btn = cJSON_CreateObject();
+	char *v = utf8_truncate(value, SLACK_VALUE_MAX);
+
+	cJSON_AddStringToObject(btn, "type", "button");
+	cJSON_AddItemToObject(btn, "text", sc_text("plain_text", label, SLACK_BUTTON_TEXT_MAX));
+	cJSON_AddStringToObject(btn, "action_id", action_id);
+	cJSON_AddStringToObject(btn, "value", v);
+	if (style)
+		cJSON_AddStringToObject(btn, "style", style);
+	free(v);
+	return btn;
+}
+
+/* Approve asks again when the action is risky: a misclick must not restart production. */
+static cJSON *
+approve_confirm(const cJSON *v, const cJSON *act)
+{
+	cJSON *c = cJSON_CreateObject();
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "Approve %s?", sc_str(v, "key"));
+	cJSON_AddItemToObject(c, "title", sc_text("plain_text", b.data, SLACK_CONFIRM_TITLE_MAX));
+	buf_free(&b);
+	buf_printf(&b, "Run *");
+	sc_esc(&b, sc_str(act, "runbook"), 80);
+	buf_printf(&b, "* on *");
+	sc_esc(&b, sc_str(v, "resource"), 80);
+	buf_printf(&b, "*: risk %d (%s), cost $%.2f.", (int)sc_num(act, "risk_score"),
+		   sc_str(act, "risk_level"), sc_num(act, "cost_usd"));
+	cJSON_AddItemToObject(c, "text", sc_text("mrkdwn", b.data, SLACK_CONFIRM_TEXT_MAX));
+	buf_free(&b);
+	cJSON_AddItemToObject(c, "confirm",
+			      sc_text("plain_text", "Approve", SLACK_CONFIRM_BUTTON_MAX));
+	cJSON_AddItemToObject(c, "deny", sc_text("plain_text", "Cancel", SLACK_CONFIRM_BUTTON_MAX));
+	cJSON_AddStringToObject(c, "style", "primary");
+	return c;
+}
+
+static void
+buttons_block(cJSON *blocks, const cJSON *v, const cJSON *act)
+{
+	const char *state = sc_str(v, "state");
+	bool awaiting = strcmp(state, "awaiting_approval") == 0;
+	cJSON *blk = cJSON_CreateObject(), *els, *btn;
+	struct card_ref ref;
+	char value[128], bid[48];
+
+	memset(&ref, 0, sizeof(ref));
+	ref.version = (int)sc_num(v, "version");
+	ref.action_id = act ? (int64_t)sc_num(act, "id") : 0;
+	snprintf(ref.state, sizeof(ref.state), "%s", state);
+	slack_value_format((int64_t)sc_num(v, "id"), &ref, value, sizeof(value));
+	cJSON_AddStringToObject(blk, "type", "actions");
+	snprintf(bid, sizeof(bid), "inc%lld_v%d", (long long)sc_num(v, "id"), ref.version);
+	cJSON_AddStringToObject(blk, "block_id", bid);
+	els = cJSON_AddArrayToObject(blk, "elements");
+	if (awaiting && act) {
+		btn = button("Approve", SLACK_ACT_APPROVE, value, "primary");
+		if (strcmp(sc_str(act, "risk_level"), "low") != 0)
+			cJSON_AddItemToObject(btn, "confirm", approve_confirm(v, act));
+		cJSON_AddItemToArray(els, btn);
+		cJSON_AddItemToArray(els, button("Reject", SLACK_ACT_REJECT, value, "danger"));
+	}
+	if (act)
+		cJSON_AddItemToArray(els, button("Dry run", SLACK_ACT_DRYRUN, value, NULL));
+	if (!cJSON_IsString(cJSON_GetObjectItem(v, "acked_by")))
+		cJSON_AddItemToArray(els, button("Acknowledge", SLACK_ACT_ACK, value, NULL));
+	if (cJSON_GetArraySize(els) == 0) {
+		cJSON_Delete(blk);
+		return;
+	}
+	sc_add(blocks, blk, SLACK_BLOCKS_MAX);
+}
+
+/* "Resolved in 41 s by autopilot, verified": the engine's outcome, or the state and age. */
+static void
+outcome_block(cJSON *blocks, const cJSON *v)
+{
+	struct buf b;
+	char age[32];
+	const char *state = sc_str(v, "state");
+	const char *mark = strcmp(state, "resolved") == 0 ? "✅" : "⏹️";
+
+	buf_init(&b, 0);
+	if (strcmp(state, "failed") == 0 || strcmp(state, "rolled_back") == 0)
+		mark = "❌";
+	buf_printf(&b, "%s *", mark);
+	if (sc_str(v, "outcome")[0]) {
+		sc_esc(&b, sc_str(v, "outcome"), 1000);
+	} else {
+		duration_format((int64_t)sc_num(v, "age_s") * 1000, age, sizeof(age));
+		sc_state(&b, state);
+		buf_printf(&b, " after %s", age);
+	}
+	buf_printf(&b, "*");
+	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+	buf_free(&b);
+}
+
+static char *
+fallback_text(const cJSON *v)
+{
+	struct buf b;
+	char *t;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s [%s] ", sc_str(v, "key"), sc_str(v, "severity"));
+	sc_state(&b, sc_str(v, "state"));
+	buf_printf(&b, ": ");
+	sc_esc(&b, sc_str(v, "title"), 1000);
+	if (sc_str(v, "outcome")[0]) {
+		buf_printf(&b, " — ");
+		sc_esc(&b, sc_str(v, "outcome"), 1000);
+	}
+	t = utf8_truncate(b.data, SLACK_TEXT_MAX);
+	buf_free(&b);
+	return t;
+}
+
+cJSON *
+slack_card_render(const cJSON *v, int64_t now)
+{
+	cJSON *msg = cJSON_CreateObject(), *blocks, *hdr;
+	const cJSON *act = cJSON_GetObjectItem(v, "action");
+	const char *state = sc_str(v, "state");
+	char *fb = fallback_text(v), upd[40];
+	struct buf b;
+
+	if (!cJSON_IsObject(act))
+		act = NULL;
+	cJSON_AddStringToObject(msg, "text", fb);
+	free(fb);
+	blocks = cJSON_AddArrayToObject(msg, "blocks");
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s %s · %s · ", sev_mark(sc_str(v, "severity")), sc_str(v, "severity"),
+		   sc_str(v, "key"));
+	buf_printf(&b, "%s", sc_str(v, "title")); /* plain_text: nothing to escape */
+	hdr = cJSON_CreateObject();
+	cJSON_AddStringToObject(hdr, "type", "header");
+	cJSON_AddItemToObject(hdr, "text", sc_text("plain_text", b.data, SLACK_HEADER_MAX));
+	sc_add(blocks, hdr, SLACK_BLOCKS_MAX);
+	buf_free(&b);
+
+	fields_block(blocks, v);
+	if (sc_str(v, "attention")[0]) {
+		buf_printf(&b, ":warning: *Needs attention:* ");
+		sc_esc(&b, sc_str(v, "attention"), 2000);
+		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+		buf_free(&b);
+	}
+	if (sc_str(v, "analysis")[0]) {
+		buf_printf(&b, "*Analysis*");
+		if (cJSON_IsNumber(cJSON_GetObjectItem(v, "confidence")))
+			buf_printf(&b, " (confidence %.0f%%)", sc_num(v, "confidence") * 100);
+		buf_printf(&b, "\n");
+		sc_esc(&b, sc_str(v, "analysis"), 2500);
+		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+		buf_free(&b);
+	}
+	if (act) {
+		sc_add(blocks, cJSON_Parse("{\"type\":\"divider\"}"), SLACK_BLOCKS_MAX);
+		proposal_block(blocks, act, cJSON_GetObjectItem(v, "step_runs"));
+		estimate_blocks(blocks, act);
+		decision_block(blocks, v, act);
+	}
+	if (terminal(state))
+		outcome_block(blocks, v);
+	else
+		buttons_block(blocks, v, act);
+	time_format_iso(now, upd, sizeof(upd));
+	buf_printf(&b, "%s · v%d · updated ", sc_str(v, "key"), (int)sc_num(v, "version"));
+	sc_date(&b, upd, "{date_short_pretty} {time_secs}");
+	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
+	buf_free(&b);
+	return msg;
+}
+
+void
+slack_value_format(int64_t id, const struct card_ref *ref, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%lld:%d:%lld:%s", (long long)id, ref->version,
+		 (long long)ref->action_id, ref->state);
+}
+
+int
+slack_value_parse(const char *value, int64_t *id, struct card_ref *ref)
+{
+	long long iid, aid;
+	int ver, n = 0;
+
+	memset(ref, 0, sizeof(ref[0]));
+	if (value == NULL || strlen(value) > 200 ||
+	    sscanf(value, "%lld:%d:%lld:%n", &iid, &ver, &aid, &n) != 3 || n == 0 || iid <= 0 ||
+	    ver <= 0 || aid < 0)
+		return -1;
+	const char *st = value + n;
+	size_t sl = strcspn(st, "|");
+	if (sl == 0 || sl >= sizeof(ref->state) || strspn(st, "abcdefghijklmnopqrstuvwxyz_") < sl)
+		return -1;
+	memcpy(ref->state, st, sl);
+	ref->state[sl] = '\0';
+	ref->version = ver;
+	ref->action_id = aid;
+	*id = iid;
+	return 0;
+}

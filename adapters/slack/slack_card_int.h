@@ -1,0 +1,29 @@
+/* slack_card_int.h — helpers shared by slack_card.c and slack_text.c (Block Kit builders). */
+#ifndef HEALER_SLACK_CARD_INT_H
+#define HEALER_SLACK_CARD_INT_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* A string member or "" (borrowed); a number member or 0. */
+const char *sc_str(const cJSON *o, const char *k);
+double sc_num(const cJSON *o, const char *k);
+/* Appends user text cut to max bytes, then mrkdwn-escaped. */
+void sc_esc(struct buf *b, const char *s, size_t max);
+/* Appends a user: <@U…> for slack:U…, else the escaped name. */
+void sc_user(struct buf *b, const char *user);
+/* Appends a state with spaces for underscores. */
+void sc_state(struct buf *b, const char *state);
+/* Appends a Slack date token for an RFC 3339 time ("—" when absent). */
+void sc_date(struct buf *b, const char *iso, const char *fmt);
+/* A text object of type plain_text|mrkdwn cut to max bytes (never empty). Owned. */
+cJSON *sc_text(const char *type, const char *s, size_t max);
+/* A mrkdwn section / a context of one mrkdwn element, cut to the text limit. Owned. */
+cJSON *sc_section(const char *md);
+cJSON *sc_context(const char *md);
+/* Appends block to blocks unless it already holds max (then block is freed). */
+void sc_add(cJSON *blocks, cJSON *block, int max);
+
+#endif

@@ -1,0 +1,75 @@
+/* slack_int.h — private to adapters/slack: the settings, the Socket Mode link, the envelope
+ * handlers, the Web API client and the outbox sender. Loop thread unless said otherwise. */
+#ifndef HEALER_SLACK_INT_H
+#define HEALER_SLACK_INT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SLACK_ADAPTER "slack" /* the outbox and chat_refs adapter name */
+
+/* From the environment at start; read-only afterwards (workers read them too). */
+struct slack_conf {
+	char *app_token; /* SLACK_APP_TOKEN, xapp-… (apps.connections.open) */
+	char *bot_token; /* SLACK_BOT_TOKEN, xoxb-… (everything else) */
+	char *channel;	 /* SLACK_CHANNEL, the incident channel ID */
+	char *api_url;	 /* SLACK_API_URL, ends in '/' */
+	int ping_s;	 /* HEALER_SLACK_PING_S: ping after this much silence; hang up at 3× */
+};
+extern struct slack_conf slack_conf;
+
+/* ---- slack.c: the adapter and the Socket Mode link ---- */
+struct sm_conn;
+/* Queues the ack of an envelope on the connection it came from; payload (may be NULL) is
+ * not consumed. Written as soon as the socket is writable, ahead of any processing. */
+void slack_link_ack(struct sm_conn *c, const char *envelope_id, const cJSON *payload);
+/* Stops the link and the sender for good (link_disabled, revoked tokens): logs why. */
+void slack_halt(const char *why);
+bool slack_halted(void);
+
+/* ---- slack_events.c: envelopes ---- */
+/* Handles one envelope (not hello/disconnect): acks it on c at once, then processes it after
+ * the ack is on its way. Consumes env. */
+void slack_envelope(struct sm_conn *c, cJSON *env);
+void slack_events_init(void);
+void slack_events_free(void);
+
+/* ---- slack_api.c: the Web API ---- */
+struct slack_result {
+	bool ok;	    /* HTTP 200 with "ok": true */
+	bool transient;	    /* network error, 5xx or 429: worth retrying */
+	long status;	    /* HTTP status, 0 for a transport error */
+	long retry_after_s; /* from a 429, else -1 */
+	char error[64];	    /* Slack's "error" code or "http 503" / "network" */
+	char detail[256];   /* transport error text or the "needed" scope */
+	cJSON *json;	    /* the parsed answer (owned), may be NULL */
+};
+void slack_result_free(struct slack_result *r);
+/* Blocking POST of a JSON body (form-encoded when body is NULL) with the token; url is a
+ * full URL. Worker threads only. Always fills res. */
+void slack_api_perform(const char *url, const char *token, const char *body,
+		       struct slack_result *res);
+/* An operator's next step for a Slack error code, or NULL. Static. */
+const char *slack_api_hint(const char *error);
+/* True for errors about configuration (channel, scopes, tokens): fixing them on Slack's side
+ * makes a retry succeed. */
+bool slack_api_config_error(const char *error);
+/* Web API method: POSTs body (consumed) with the bot token on a worker; done (may be NULL)
+ * then runs on the loop thread with the result, which it must not free. Errors are logged
+ * with their hint. A method under a 429 waits for its Retry-After first. */
+typedef void (*slack_done_fn)(const struct slack_result *res, void *arg);
+void slack_api_call(const char *method, cJSON *body, slack_done_fn done, void *arg);
+/* POSTs body (consumed) to a response_url (no token). */
+void slack_api_respond(const char *response_url, cJSON *body);
+/* Rate limits per method: the epoch ms until which method is blocked by a 429 (0 = free). */
+int64_t slack_api_blocked_until(const char *method);
+void slack_api_block(const char *method, long retry_after_s);
+/* chat.postEphemeral of text to user in channel. */
+void slack_api_ephemeral(const char *channel, const char *user, const char *text);
+
+/* ---- slack_outbox.c: the sender ---- */
+void slack_outbox_kick(void);
+void slack_outbox_stop(void);
+
+#endif

@@ -1,0 +1,284 @@
+/* slack_text.c — the rest of what Slack shows: thread replies from the timeline, the reject
+ * modal, the App Home tab, command replies, and mention text back to a command. Pure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slack_card.h"
+#include "slack_card_int.h"
+#include "util.h"
+
+#define DIAG_OUTPUT_MAX 1200 /* a diagnostic's output in the thread: enough to read, not a log */
+#define HOME_ROWS_MAX 90     /* leaves room for the header blocks under the 100-block limit */
+
+static const char *
+kind_mark(const char *kind)
+{
+	static const char *const marks[][2] = {
+	    {"incident.opened", "🚨"},	  {"alert.received", "🔁"},
+	    {"analysis.proposed", "🔎"},	  {"policy.decision", "⚖️"},
+	    {"approval.granted", "👍"},	  {"approval.refused", "🚫"},
+	    {"approval.rejected", "👎"},	  {"step.started", "▶️"},
+	    {"step.finished", "⚙️"},  {"step.resumed", "↩️"},
+	    {"incident.state", "➡️"}, {"incident.ack", "👀"},
+	    {"command", "⌨️"},	  {"param.refused", "🚫"}};
+
+	for (size_t i = 0; i < ARRAY_LEN(marks); i++)
+		if (strcmp(kind, marks[i][0]) == 0)
+			return marks[i][1];
+	return "•";
+}
+
+/* The output of the diagnostic named in "diagnostic 'name' …", latest attempt. Borrowed. */
+static const char *
+diag_output(const cJSON *view, const char *message)
+{
+	const cJSON *r, *found = NULL;
+	const char *q, *e;
+	size_t n;
+
+	if (strncmp(message, "diagnostic '", 12) != 0)
+		return NULL;
+	q = message + 12;
+	if ((e = strstr(q, "' ")) == NULL)
+		return NULL;
+	n = (size_t)(e - q);
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(view, "step_runs"))
+	{
+		const char *name = sc_str(r, "name");
+		if (strcmp(sc_str(r, "phase"), "diagnostic") == 0 && strlen(name) == n &&
+		    strncmp(name, q, n) == 0)
+			found = r;
+	}
+	if (found == NULL)
+		return NULL;
+	return sc_str(found, "output")[0] ? sc_str(found, "output") : sc_str(found, "stderr");
+}
+
+static void
+row_line(struct buf *b, const cJSON *view, const cJSON *row)
+{
+	const char *actor = sc_str(row, "actor"), *msg = sc_str(row, "message");
+	const char *out;
+
+	buf_printf(b, "%s ", kind_mark(sc_str(row, "kind")));
+	sc_date(b, cJSON_GetStringValue(cJSON_GetObjectItem(row, "at")), "{time_secs}");
+	buf_printf(b, " ");
+	if (actor[0] && strcmp(actor, "healer") != 0) {
+		buf_printf(b, "*");
+		sc_user(b, actor);
+		buf_printf(b, "* ");
+	}
+	sc_esc(b, msg, 1500);
+	if ((out = diag_output(view, msg)) != NULL && out[0]) {
+		size_t n = strlen(out);
+		while (n > 0 && out[n - 1] == '\n')
+			n--;
+		char *o = xstrndup(out, n);
+		buf_printf(b, "\n```");
+		sc_esc(b, o, DIAG_OUTPUT_MAX);
+		buf_printf(b, "```");
+		free(o);
+	}
+}
+
+char *
+slack_thread_render(const cJSON *view, size_t from, size_t *next)
+{
+	const cJSON *tl = cJSON_GetObjectItem(view, "timeline");
+	size_t n = (size_t)cJSON_GetArraySize(tl), i;
+	struct buf out, line;
+
+	*next = from;
+	if (from >= n)
+		return NULL;
+	buf_init(&out, 0);
+	buf_init(&line, 0);
+	for (i = from; i < n; i++) {
+		buf_free(&line);
+		row_line(&line, view, cJSON_GetArrayItem(tl, (int)i));
+		if (out.len > 0 && out.len + 1 + line.len > SLACK_MSG_TEXT_MAX)
+			break;
+		if (line.len > SLACK_MSG_TEXT_MAX) {
+			char *cut = utf8_truncate(line.data, SLACK_MSG_TEXT_MAX - 8);
+			buf_printf(&out, "%s", cut);
+			if (strstr(line.data, "```") && !strstr(cut + strlen(cut) - 8, "```"))
+				buf_printf(&out, "```");
+			free(cut);
+		} else {
+			buf_printf(&out, "%s%s", out.len ? "\n" : "", line.data);
+		}
+		*next = i + 1;
+	}
+	buf_free(&line);
+	return buf_steal(&out);
+}
+
+cJSON *
+slack_reject_modal(const char *value, const char *channel)
+{
+	cJSON *m = cJSON_CreateObject(), *blocks, *in, *el;
+	char title[64], *meta, *key = NULL;
+	int64_t id = 0;
+	struct card_ref ref;
+
+	if (slack_value_parse(value, &id, &ref) == 0)
+		key = xasprintf("INC-%lld", (long long)id);
+	snprintf(title, sizeof(title), "Reject %s", key ? key : "incident");
+	meta = xasprintf("%s|%s", value ? value : "", channel ? channel : "");
+	cJSON_AddStringToObject(m, "type", "modal");
+	cJSON_AddStringToObject(m, "callback_id", SLACK_REJECT_CALLBACK);
+	cJSON_AddItemToObject(m, "title", sc_text("plain_text", title, SLACK_MODAL_TITLE_MAX));
+	cJSON_AddItemToObject(m, "submit", sc_text("plain_text", "Reject", SLACK_MODAL_TITLE_MAX));
+	cJSON_AddItemToObject(m, "close", sc_text("plain_text", "Cancel", SLACK_MODAL_TITLE_MAX));
+	if (strlen(meta) <= SLACK_METADATA_MAX)
+		cJSON_AddStringToObject(m, "private_metadata", meta);
+	blocks = cJSON_AddArrayToObject(m, "blocks");
+	in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "type", "input");
+	cJSON_AddStringToObject(in, "block_id", SLACK_REJECT_BLOCK);
+	cJSON_AddItemToObject(in, "label",
+			      sc_text("plain_text", "Why reject this action?", SLACK_TEXT_MAX));
+	el = cJSON_AddObjectToObject(in, "element");
+	cJSON_AddStringToObject(el, "type", "plain_text_input");
+	cJSON_AddStringToObject(el, "action_id", SLACK_REJECT_INPUT);
+	cJSON_AddBoolToObject(el, "multiline", true);
+	cJSON_AddNumberToObject(el, "max_length", 500); /* the grammar keeps 511 bytes */
+	sc_add(blocks, in, SLACK_VIEW_BLOCKS_MAX);
+	free(meta);
+	free(key);
+	return m;
+}
+
+/* A link that opens the card's message: channel archive URL with the ts without its dot. */
+static void
+card_link(struct buf *b, const char *channel, const char *ts)
+{
+	buf_printf(b, "https://slack.com/archives/%s/p", channel);
+	for (; *ts; ts++)
+		if (*ts != '.')
+			buf_append(b, ts, 1);
+}
+
+cJSON *
+slack_home_render(const cJSON *list, int64_t now)
+{
+	cJSON *v = cJSON_CreateObject(), *blocks, *hdr;
+	const cJSON *it;
+	struct buf b;
+	char upd[40];
+	int n = cJSON_GetArraySize(list), shown = 0;
+
+	cJSON_AddStringToObject(v, "type", "home");
+	blocks = cJSON_AddArrayToObject(v, "blocks");
+	hdr = cJSON_CreateObject();
+	cJSON_AddStringToObject(hdr, "type", "header");
+	cJSON_AddItemToObject(hdr, "text",
+			      sc_text("plain_text", "healer — open incidents", SLACK_HEADER_MAX));
+	sc_add(blocks, hdr, SLACK_VIEW_BLOCKS_MAX);
+	buf_init(&b, 0);
+	time_format_iso(now, upd, sizeof(upd));
+	buf_printf(&b, "%d open incident%s · updated ", n, n == 1 ? "" : "s");
+	sc_date(&b, upd, "{date_short_pretty} {time}");
+	sc_add(blocks, sc_context(b.data), SLACK_VIEW_BLOCKS_MAX);
+	buf_free(&b);
+	if (n == 0)
+		sc_add(blocks, sc_section("Nothing open. :sunny:"), SLACK_VIEW_BLOCKS_MAX);
+	cJSON_ArrayForEach(it, list)
+	{
+		cJSON *s;
+		const char *ch = sc_str(it, "slack_channel"), *ts = sc_str(it, "slack_ts");
+		if (shown == HOME_ROWS_MAX) {
+			buf_printf(&b, "… and %d more: `/incident list`", n - shown);
+			sc_add(blocks, sc_context(b.data), SLACK_VIEW_BLOCKS_MAX);
+			buf_free(&b);
+			break;
+		}
+		shown++;
+		buf_printf(&b, "*%s* · ", sc_str(it, "key"));
+		sc_state(&b, sc_str(it, "state"));
+		buf_printf(&b, " · %s\n", sc_str(it, "severity"));
+		sc_esc(&b, sc_str(it, "title"), 400);
+		buf_printf(&b, "\n");
+		sc_esc(&b, sc_str(it, "resource")[0] ? sc_str(it, "resource") : "—", 200);
+		buf_printf(&b, " · %d occurrence%s · opened ", (int)sc_num(it, "occurrences"),
+			   (int)sc_num(it, "occurrences") == 1 ? "" : "s");
+		sc_date(&b, cJSON_GetStringValue(cJSON_GetObjectItem(it, "created_at")),
+			"{date_short_pretty} {time}");
+		s = sc_section(b.data);
+		buf_free(&b);
+		if (ch[0] && ts[0]) {
+			cJSON *btn = cJSON_AddObjectToObject(s, "accessory");
+			cJSON_AddStringToObject(btn, "type", "button");
+			cJSON_AddItemToObject(
+			    btn, "text", sc_text("plain_text", "Open card", SLACK_BUTTON_TEXT_MAX));
+			cJSON_AddStringToObject(btn, "action_id", SLACK_ACT_OPEN);
+			cJSON_AddStringToObject(btn, "value", sc_str(it, "key"));
+			card_link(&b, ch, ts);
+			cJSON_AddStringToObject(btn, "url", b.data);
+			buf_free(&b);
+		}
+		sc_add(blocks, s, SLACK_VIEW_BLOCKS_MAX);
+	}
+	return v;
+}
+
+char *
+slack_reply_text(const char *text, bool ok, size_t max)
+{
+	const char *t = text ? text : "";
+	size_t n = strlen(t);
+	bool multi;
+	struct buf b;
+	char *r, *inner;
+
+	while (n > 0 && t[n - 1] == '\n')
+		n--;
+	inner = xstrndup(t, n);
+	multi = strchr(inner, '\n') != NULL;
+	buf_init(&b, 0);
+	if (!ok)
+		buf_printf(&b, ":no_entry_sign: ");
+	if (multi)
+		buf_printf(&b, "```\n");
+	sc_esc(&b, inner, max > 64 ? max - 64 : max); /* room for the fences */
+	if (multi)
+		buf_printf(&b, "\n```");
+	r = utf8_truncate(b.data ? b.data : "", max);
+	buf_free(&b);
+	free(inner);
+	return r;
+}
+
+char *
+slack_mention_command(const char *text)
+{
+	static const char *const map[][2] = {{"&amp;", "&"}, {"&lt;", "<"},  {"&gt;", ">"},
+					     {"“", "\""},    {"”", "\""},    {"‘", "'"},
+					     {"’", "'"},     {"\u00a0", " "}};
+	const char *p = text ? text : "";
+	struct buf b;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (strncmp(p, "<@", 2) != 0 || strchr(p, '>') == NULL)
+			break;
+		p = strchr(p, '>') + 1;
+	}
+	buf_init(&b, 0);
+	while (*p) {
+		size_t i;
+		for (i = 0; i < ARRAY_LEN(map); i++) {
+			size_t l = strlen(map[i][0]);
+			if (strncmp(p, map[i][0], l) == 0) {
+				buf_printf(&b, "%s", map[i][1]);
+				p += l;
+				break;
+			}
+		}
+		if (i == ARRAY_LEN(map))
+			buf_append(&b, p++, 1);
+	}
+	return buf_steal(&b);
+}

@@ -1,0 +1,580 @@
+/* test_slack_card.c — the Block Kit card, thread, modal, App Home and text helpers: content
+ * a user sees, and every Block Kit limit of protocols.md section 5 on hostile views. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "slack/slack_card.h"
+#include "util.h"
+
+#define NOW_MS 1700000100000LL
+
+static const char *VIEW =
+    "{\"id\":7,\"key\":\"INC-7\",\"version\":12,\"state\":\"awaiting_approval\","
+    "\"severity\":\"sev2\",\"title\":\"ServiceDown api on web-1\",\"resource\":\"api\","
+    "\"source\":\"alertmanager\",\"occurrences\":3,\"alert_cleared\":false,"
+    "\"created_at\":\"2023-11-14T22:13:20.000Z\",\"age_s\":95,\"acked_by\":null,"
+    "\"assignee\":null,\"analysis\":\"Matched runbook restart-service by rule <x> & y\","
+    "\"confidence\":0.9,\"attention\":null,\"outcome\":null,"
+    "\"action\":{\"id\":4,\"runbook\":\"restart-service\",\"runbook_title\":\"Restart a stuck "
+    "systemd service\",\"params\":{\"service\":\"api\"},\"steps\":[\"systemctl restart api\"],"
+    "\"cost_usd\":0.0,\"cost_formula\":\"fixed $0.00\",\"risk_score\":35,\"risk_level\":\"medium\","
+    "\"risk_reasons\":[\"+30 runbook risk medium\",\"+5 severity sev2\"],\"decision\":\"approval\","
+    "\"decision_reason\":\"needs 2 approvals from lead or admin: risk medium\","
+    "\"approvals_needed\":2,\"roles\":\"lead, admin\",\"requester_may_approve\":true},"
+    "\"approvals\":[{\"user\":\"slack:U0123ABCD\",\"decision\":\"approve\"}],"
+    "\"step_runs\":[{\"phase\":\"diagnostic\",\"idx\":0,\"name\":\"recent logs\",\"attempt\":1,"
+    "\"status\":\"ok\",\"duration_ms\":12,\"output\":\"line <1>\\nline 2\\n\",\"stderr\":\"\"}],"
+    "\"timeline\":[{\"at\":\"2023-11-14T22:13:20.000Z\",\"actor\":\"healer\",\"kind\":"
+    "\"incident.opened\",\"message\":\"opened from alertmanager alert ServiceDown\"},"
+    "{\"at\":\"2023-11-14T22:13:21.000Z\",\"actor\":\"healer\",\"kind\":\"step.finished\","
+    "\"message\":\"diagnostic 'recent logs' ok in 12 ms\"},"
+    "{\"at\":\"2023-11-14T22:13:25.000Z\",\"actor\":\"slack:U0123ABCD\",\"kind\":"
+    "\"approval.granted\",\"message\":\"INC-7: approval 1 of 2 by slack:U0123ABCD\"}]}";
+
+/* ---- a Block Kit limit checker, applied to everything rendered ---- */
+
+static size_t
+u8len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static void
+assert_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : 3;
+		assert_true(*p < 0x80 || (*p & 0xC0) == 0xC0);
+		p++;
+		for (int i = 0; i < n; i++, p++)
+			assert_int_equal(*p & 0xC0, 0x80);
+	}
+}
+
+static void
+check_text(const cJSON *t, size_t max)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(t, "text"));
+
+	assert_non_null(s);
+	assert_true(s[0] != '\0');
+	assert_utf8(s);
+	assert_true(u8len(s) <= max);
+}
+
+static void
+check_element(const cJSON *e)
+{
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(e, "type"));
+	const cJSON *c;
+
+	if (strcmp(type, "button") != 0)
+		return;
+	check_text(cJSON_GetObjectItem(e, "text"), 75);
+	assert_true(u8len(cJSON_GetStringValue(cJSON_GetObjectItem(e, "action_id"))) <= 255);
+	if (cJSON_GetObjectItem(e, "value"))
+		assert_true(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e, "value"))) <= 2000);
+	if ((c = cJSON_GetObjectItem(e, "confirm")) != NULL) {
+		check_text(cJSON_GetObjectItem(c, "title"), 100);
+		check_text(cJSON_GetObjectItem(c, "text"), 300);
+		check_text(cJSON_GetObjectItem(c, "confirm"), 30);
+		check_text(cJSON_GetObjectItem(c, "deny"), 30);
+	}
+}
+
+static void
+check_blocks(const cJSON *blocks, int max_blocks)
+{
+	const cJSON *b, *x;
+
+	assert_true(cJSON_IsArray(blocks));
+	assert_true(cJSON_GetArraySize(blocks) <= max_blocks);
+	cJSON_ArrayForEach(b, blocks)
+	{
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(b, "type"));
+		assert_non_null(type);
+		if (strcmp(type, "header") == 0)
+			check_text(cJSON_GetObjectItem(b, "text"), 150);
+		if (strcmp(type, "section") == 0) {
+			if ((x = cJSON_GetObjectItem(b, "text")) != NULL)
+				check_text(x, 3000);
+			if ((x = cJSON_GetObjectItem(b, "fields")) != NULL) {
+				const cJSON *f;
+				assert_true(cJSON_GetArraySize(x) <= 10);
+				cJSON_ArrayForEach(f, x) check_text(f, 2000);
+			}
+			if ((x = cJSON_GetObjectItem(b, "accessory")) != NULL)
+				check_element(x);
+		}
+		if (strcmp(type, "context") == 0) {
+			assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(b, "elements")) <= 10);
+			cJSON_ArrayForEach(x, cJSON_GetObjectItem(b, "elements"))
+			    check_text(x, 3000);
+		}
+		if (strcmp(type, "actions") == 0) {
+			assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(b, "elements")) <= 25);
+			cJSON_ArrayForEach(x, cJSON_GetObjectItem(b, "elements")) check_element(x);
+		}
+		if ((x = cJSON_GetObjectItem(b, "block_id")) != NULL)
+			assert_true(strlen(x->valuestring) <= 255);
+	}
+}
+
+static void
+check_message(const cJSON *msg)
+{
+	const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "text"));
+
+	assert_non_null(text); /* the notification and screen-reader fallback */
+	assert_true(text[0] != '\0');
+	assert_true(u8len(text) <= 3000);
+	assert_utf8(text);
+	check_blocks(cJSON_GetObjectItem(msg, "blocks"), 50);
+}
+
+/* All block texts joined, to look for what a user reads. */
+static char *
+all_text(const cJSON *j)
+{
+	char *s = cJSON_PrintUnformatted(j);
+
+	return s;
+}
+
+static const cJSON *
+find_block(const cJSON *msg, const char *type)
+{
+	const cJSON *b;
+
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(msg, "blocks"))
+	{
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(b, "type")), type) == 0)
+			return b;
+	}
+	return NULL;
+}
+
+static const cJSON *
+find_button(const cJSON *msg, const char *action_id)
+{
+	const cJSON *acts = find_block(msg, "actions"), *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(acts, "elements"))
+	{
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "action_id")), action_id) ==
+		    0)
+			return e;
+	}
+	return NULL;
+}
+
+/* How many text objects of `type` anywhere in j contain needle. */
+static int
+count_raw(const cJSON *j, const char *type, const char *needle)
+{
+	const cJSON *c;
+	int n = 0;
+
+	if (cJSON_IsObject(j)) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(j, "type"));
+		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(j, "text"));
+		if (t && text && strcmp(t, type) == 0 && strstr(text, needle))
+			n++;
+	}
+	cJSON_ArrayForEach(c, j) n += count_raw(c, type, needle);
+	return n;
+}
+
+/* ---- tests ---- */
+
+static void
+test_card_content(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg;
+	const cJSON *hdr, *btn;
+	char *s;
+
+	(void)state;
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(msg, "text")),
+			    "INC-7 [sev2] awaiting approval: ServiceDown api on web-1");
+	hdr = find_block(msg, "header");
+	assert_string_equal(cJSON_GetObjectItem(hdr, "text")->child->next->valuestring,
+			    "🟠 sev2 · INC-7 · ServiceDown api on web-1");
+	s = all_text(msg);
+	assert_non_null(strstr(s, "*State*\\nawaiting approval"));
+	assert_non_null(strstr(s, "*Occurrences*\\n3"));
+	assert_non_null(
+	    strstr(s, "<!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20Z>"));
+	assert_non_null(strstr(s, "(confidence 90%)"));
+	assert_non_null(strstr(s, "rule &lt;x&gt; &amp; y")); /* user text escaped */
+	assert_non_null(strstr(s, "`restart-service` — Restart a stuck systemd service"));
+	assert_non_null(strstr(s, "service=`api`"));
+	assert_non_null(strstr(s, "1. `systemctl restart api`"));
+	assert_non_null(strstr(s, "$0.00 (fixed $0.00)"));
+	assert_non_null(strstr(s, "35/100 medium"));
+	assert_non_null(strstr(s, "+30 runbook risk medium · +5 severity sev2"));
+	assert_non_null(strstr(s, "*Approvals:* 1 of 2: <@U0123ABCD>"));
+	assert_non_null(strstr(s, "*Who may approve:* lead, admin"));
+	free(s);
+
+	btn = find_button(msg, SLACK_ACT_APPROVE);
+	assert_non_null(btn);
+	assert_string_equal(cJSON_GetObjectItem(btn, "style")->valuestring, "primary");
+	assert_string_equal(cJSON_GetObjectItem(btn, "value")->valuestring,
+			    "7:12:4:awaiting_approval");
+	assert_non_null(cJSON_GetObjectItem(btn, "confirm")); /* risk medium */
+	btn = find_button(msg, SLACK_ACT_REJECT);
+	assert_string_equal(cJSON_GetObjectItem(btn, "style")->valuestring, "danger");
+	assert_non_null(find_button(msg, SLACK_ACT_DRYRUN));
+	assert_non_null(find_button(msg, SLACK_ACT_ACK));
+	cJSON_Delete(msg);
+
+	/* low risk: no confirm; acked: no Acknowledge button */
+	cJSON *act = cJSON_GetObjectItem(v, "action");
+	cJSON_ReplaceItemInObject(act, "risk_level", cJSON_CreateString("low"));
+	cJSON_ReplaceItemInObject(v, "acked_by", cJSON_CreateString("slack:U9"));
+	msg = slack_card_render(v, NOW_MS);
+	assert_null(cJSON_GetObjectItem(find_button(msg, SLACK_ACT_APPROVE), "confirm"));
+	assert_null(find_button(msg, SLACK_ACT_ACK));
+	s = all_text(msg);
+	assert_non_null(strstr(s, "acked by <@U9>"));
+	free(s);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
+static void
+test_card_running_and_finished(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg, *runs;
+	char *s;
+
+	(void)state;
+	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("running"));
+	cJSON *steps = cJSON_GetObjectItem(cJSON_GetObjectItem(v, "action"), "steps");
+	cJSON_AddItemToArray(steps, cJSON_CreateString("curl -f http://api/health"));
+	runs = cJSON_GetObjectItem(v, "step_runs");
+	cJSON_AddItemToArray(runs,
+			     cJSON_Parse("{\"phase\":\"step\",\"idx\":0,\"name\":\"restart\","
+					 "\"attempt\":1,\"status\":\"ok\",\"duration_ms\":2100}"));
+	cJSON_AddItemToArray(runs, cJSON_Parse("{\"phase\":\"step\",\"idx\":1,\"name\":\"check\","
+					       "\"attempt\":2,\"status\":\"running\"}"));
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	s = all_text(msg);
+	assert_non_null(strstr(s, "1. `systemctl restart api` ✅ 2 s"));
+	assert_non_null(strstr(s, "2. `curl -f http://api/health` ⏳ (attempt 2)"));
+	assert_null(find_button(msg, SLACK_ACT_APPROVE)); /* nothing to approve while running */
+	free(s);
+	cJSON_Delete(msg);
+
+	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("resolved"));
+	cJSON_ReplaceItemInObject(v, "outcome",
+				  cJSON_CreateString("Resolved in 41 s by autopilot, verified"));
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	assert_null(find_block(msg, "actions"));
+	s = all_text(msg);
+	assert_non_null(strstr(s, "✅ *Resolved in 41 s by autopilot, verified*"));
+	free(s);
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(msg, "text")),
+			       "— Resolved in 41 s by autopilot, verified"));
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
+/* Everything a peer or a runbook author controls, at sizes far past every limit. */
+static void
+test_card_limits_hostile_view(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg, *act, *arr;
+	struct buf big;
+	char *s;
+
+	(void)state;
+	buf_init(&big, 0);
+	for (int i = 0; i < 5000; i++)
+		buf_printf(&big, "é<&>"); /* multibyte and escapable: cuts must land well */
+	act = cJSON_GetObjectItem(v, "action");
+	cJSON_ReplaceItemInObject(v, "title", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(v, "analysis", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(v, "resource", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(v, "attention", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(v, "assignee", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(act, "runbook_title", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(act, "cost_formula", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(act, "decision_reason", cJSON_CreateString(big.data));
+	cJSON_ReplaceItemInObject(act, "roles", cJSON_CreateString(big.data));
+	arr = cJSON_GetObjectItem(act, "steps");
+	for (int i = 0; i < 400; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(big.data));
+	arr = cJSON_GetObjectItem(act, "risk_reasons");
+	for (int i = 0; i < 100; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(big.data));
+	arr = cJSON_GetObjectItem(v, "approvals");
+	for (int i = 0; i < 500; i++) {
+		char u[32];
+		snprintf(u, sizeof(u), "slack:U%06d", i);
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddStringToObject(a, "user", u);
+		cJSON_AddStringToObject(a, "decision", "approve");
+		cJSON_AddItemToArray(arr, a);
+	}
+	arr = cJSON_GetObjectItem(v, "step_runs");
+	for (int i = 0; i < 300; i++) {
+		cJSON *r =
+		    cJSON_Parse("{\"phase\":\"verify\",\"status\":\"failed\",\"attempt\":1}");
+		cJSON_AddNumberToObject(r, "idx", i);
+		cJSON_AddStringToObject(r, "name", big.data);
+		cJSON_AddItemToArray(arr, r);
+	}
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	s = all_text(msg);
+	assert_non_null(strstr(s, "… and "));
+	free(s);
+	/* mrkdwn never carries the raw text; the plain_text header needs no escaping */
+	assert_int_equal(count_raw(msg, "mrkdwn", "<&>"), 0);
+	assert_true(count_raw(msg, "mrkdwn", "é&lt;&amp;&gt;") > 5);
+	assert_int_equal(count_raw(msg, "plain_text", "é<&>"), 1);
+	cJSON_Delete(msg);
+
+	/* and finished, with a huge outcome */
+	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("failed"));
+	cJSON_ReplaceItemInObject(v, "outcome", cJSON_CreateString(big.data));
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	cJSON_Delete(msg);
+	buf_free(&big);
+	cJSON_Delete(v);
+}
+
+static void
+test_card_minimal_view(void **state)
+{
+	/* an incident with no proposal yet and nulls everywhere */
+	cJSON *v = cJSON_Parse("{\"id\":1,\"key\":\"INC-1\",\"version\":1,\"state\":\"open\","
+			       "\"severity\":\"sev4\",\"title\":\"\",\"resource\":\"\","
+			       "\"source\":\"generic\",\"occurrences\":1,\"created_at\":null,"
+			       "\"age_s\":0,\"action\":null,\"approvals\":[],\"step_runs\":[],"
+			       "\"timeline\":[]}");
+	cJSON *msg = slack_card_render(v, NOW_MS);
+	size_t next = 99;
+
+	(void)state;
+	check_message(msg);
+	assert_non_null(find_button(msg, SLACK_ACT_ACK));
+	assert_null(find_button(msg, SLACK_ACT_APPROVE));
+	assert_null(find_button(msg, SLACK_ACT_DRYRUN));
+	assert_null(slack_thread_render(v, 0, &next));
+	assert_int_equal(next, 0);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
+static void
+test_value_round_trip(void **state)
+{
+	struct card_ref ref = {.version = 12, .action_id = 4, .state = "awaiting_approval"}, back;
+	char value[128];
+	int64_t id = 0;
+
+	(void)state;
+	slack_value_format(7, &ref, value, sizeof(value));
+	assert_string_equal(value, "7:12:4:awaiting_approval");
+	assert_int_equal(slack_value_parse(value, &id, &back), 0);
+	assert_int_equal(id, 7);
+	assert_int_equal(back.version, 12);
+	assert_int_equal(back.action_id, 4);
+	assert_string_equal(back.state, "awaiting_approval");
+	assert_int_equal(slack_value_parse("7:12:0:open|C123", &id, &back), 0);
+	assert_string_equal(back.state, "open");
+	assert_int_equal(slack_value_parse(NULL, &id, &back), -1);
+	assert_int_equal(slack_value_parse("", &id, &back), -1);
+	assert_int_equal(slack_value_parse("7:12:4:", &id, &back), -1);
+	assert_int_equal(slack_value_parse("0:12:4:open", &id, &back), -1);
+	assert_int_equal(slack_value_parse("7:0:4:open", &id, &back), -1);
+	assert_int_equal(slack_value_parse("7:1:4:Open; DROP", &id, &back), -1);
+	assert_int_equal(slack_value_parse("7:1:4:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &id, &back), -1);
+}
+
+static void
+test_thread(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *tl;
+	size_t next = 0, from;
+	char *t;
+	int chunks = 0;
+
+	(void)state;
+	t = slack_thread_render(v, 0, &next);
+	assert_int_equal(next, 3);
+	assert_non_null(strstr(t, "🚨 <!date^1700000000^{time_secs}|2023-11-14T22:13:20Z> opened "
+				  "from alertmanager alert ServiceDown"));
+	/* the diagnostic's output, escaped, in a code block */
+	assert_non_null(strstr(t, "diagnostic 'recent logs' ok in 12 ms\n```line &lt;1&gt;\nline "
+				  "2```"));
+	assert_non_null(strstr(t, "👍 <!date^1700000005^{time_secs}|2023-11-14T22:13:25Z> "
+				  "*<@U0123ABCD>* INC-7: approval 1 of 2"));
+	free(t);
+	t = slack_thread_render(v, 2, &next);
+	assert_null(strstr(t, "opened"));
+	assert_int_equal(next, 3);
+	free(t);
+	assert_null(slack_thread_render(v, 3, &next));
+
+	/* a long timeline comes in several messages, each under the limit, none lost */
+	tl = cJSON_GetObjectItem(v, "timeline");
+	for (int i = 0; i < 300; i++) {
+		char m[64];
+		snprintf(m, sizeof(m), "row %d %s", i, i == 150 ? "" : "padding padding padding");
+		cJSON *r = cJSON_Parse("{\"at\":\"2023-11-14T22:14:00.000Z\",\"actor\":\"console:"
+				       "root\",\"kind\":\"command\"}");
+		cJSON_AddStringToObject(r, "message", m);
+		cJSON_AddItemToArray(tl, r);
+	}
+	for (from = 0; (t = slack_thread_render(v, from, &next)) != NULL; from = next) {
+		assert_true(next > from);
+		assert_true(strlen(t) <= SLACK_MSG_TEXT_MAX);
+		assert_utf8(t);
+		chunks++;
+		free(t);
+	}
+	assert_int_equal(from, 303);
+	assert_true(chunks >= 3);
+	cJSON_Delete(v);
+}
+
+static void
+test_modal_and_home(void **state)
+{
+	cJSON *m = slack_reject_modal("7:12:4:awaiting_approval", "C0CHAN"), *list, *home;
+	char *s;
+
+	(void)state;
+	assert_string_equal(cJSON_GetObjectItem(m, "callback_id")->valuestring,
+			    SLACK_REJECT_CALLBACK);
+	assert_string_equal(cJSON_GetObjectItem(m, "private_metadata")->valuestring,
+			    "7:12:4:awaiting_approval|C0CHAN");
+	check_text(cJSON_GetObjectItem(m, "title"), 24);
+	assert_string_equal(cJSON_GetObjectItem(m, "title")->child->next->valuestring,
+			    "Reject INC-7");
+	check_text(cJSON_GetObjectItem(m, "submit"), 24);
+	check_blocks(cJSON_GetObjectItem(m, "blocks"), 100);
+	s = all_text(m);
+	assert_non_null(strstr(s, "\"block_id\":\"reason\""));
+	assert_non_null(strstr(s, "\"action_id\":\"reason_input\""));
+	free(s);
+	cJSON_Delete(m);
+
+	list = cJSON_CreateArray();
+	for (int i = 200; i > 0; i--) {
+		cJSON *it = cJSON_CreateObject();
+		char key[16];
+		snprintf(key, sizeof(key), "INC-%d", i);
+		cJSON_AddNumberToObject(it, "id", i);
+		cJSON_AddStringToObject(it, "key", key);
+		cJSON_AddStringToObject(it, "state", "awaiting_approval");
+		cJSON_AddStringToObject(it, "severity", "sev2");
+		cJSON_AddStringToObject(it, "title", "disk <full> & slow");
+		cJSON_AddStringToObject(it, "resource", "db-1");
+		cJSON_AddNumberToObject(it, "occurrences", 2);
+		cJSON_AddStringToObject(it, "created_at", "2023-11-14T22:13:20.000Z");
+		if (i == 200) {
+			cJSON_AddStringToObject(it, "slack_channel", "C0CHAN");
+			cJSON_AddStringToObject(it, "slack_ts", "1700000000.000100");
+		}
+		cJSON_AddItemToArray(list, it);
+	}
+	home = slack_home_render(list, NOW_MS);
+	assert_string_equal(cJSON_GetObjectItem(home, "type")->valuestring, "home");
+	check_blocks(cJSON_GetObjectItem(home, "blocks"), 100);
+	s = all_text(home);
+	assert_non_null(strstr(s, "200 open incidents"));
+	assert_non_null(
+	    strstr(s, "*INC-200* · awaiting approval · sev2\\ndisk &lt;full&gt; &amp; slow"));
+	assert_non_null(strstr(s, "https://slack.com/archives/C0CHAN/p1700000000000100"));
+	assert_non_null(strstr(s, "… and 110 more"));
+	free(s);
+	cJSON_Delete(home);
+	cJSON_Delete(list);
+
+	list = cJSON_CreateArray();
+	home = slack_home_render(list, NOW_MS);
+	s = all_text(home);
+	assert_non_null(strstr(s, "Nothing open."));
+	free(s);
+	cJSON_Delete(home);
+	cJSON_Delete(list);
+}
+
+static void
+test_text_helpers(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = slack_escape("a<b>&c");
+	assert_string_equal(s, "a&lt;b&gt;&amp;c");
+	free(s);
+	s = slack_reply_text("INC-7: approval 1 of 2 by slack:U1\n", true, 3000);
+	assert_string_equal(s, "INC-7: approval 1 of 2 by slack:U1");
+	free(s);
+	s = slack_reply_text("refused: approve needs role lead or admin (you have: engineer)",
+			     false, 3000);
+	assert_string_equal(s, ":no_entry_sign: refused: approve needs role lead or admin (you "
+			       "have: engineer)");
+	free(s);
+	s = slack_reply_text("INC-1  open  <db>\nINC-2  closed\n", true, 3000);
+	assert_string_equal(s, "```\nINC-1  open  &lt;db&gt;\nINC-2  closed\n```");
+	free(s);
+	s = slack_reply_text("ééééééééééééééééééééééééééééééééééééééééééééééééééééé\n"
+			     "éééééééééééééééééééééééééééééééééééééééééééééééééééé",
+			     true, 100);
+	assert_true(strlen(s) <= 100);
+	assert_utf8(s);
+	free(s);
+
+	s = slack_mention_command("<@U0BOT> approve INC-7");
+	assert_string_equal(s, "approve INC-7");
+	free(s);
+	s = slack_mention_command(
+	    "  <@U0BOT>  <@U0BOT2> declare “disk &lt;full&gt; &amp; slow” sev2");
+	assert_string_equal(s, "declare \"disk <full> & slow\" sev2");
+	free(s);
+	s = slack_mention_command(NULL);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_card_content),
+	    cmocka_unit_test(test_card_running_and_finished),
+	    cmocka_unit_test(test_card_limits_hostile_view),
+	    cmocka_unit_test(test_card_minimal_view),
+	    cmocka_unit_test(test_value_round_trip),
+	    cmocka_unit_test(test_thread),
+	    cmocka_unit_test(test_modal_and_home),
+	    cmocka_unit_test(test_text_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
