@@ -1,0 +1,565 @@
+/* teams_card.c — the incident view as an Adaptive Card 1.5 (header, facts, proposal, progress,
+ * Action.Execute buttons), cut to fit Teams' size limits. Pure. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "teams_card.h"
+#include "util.h"
+
+/* How much of each long thing a render keeps; tried in order until the card fits. */
+struct level {
+	size_t output; /* bytes of a step run's output */
+	size_t text;   /* bytes of analysis, attention, decision, outcome, plan */
+	int runs;      /* step runs shown (the latest ones) */
+	int items;     /* steps, params, risk reasons, approvals */
+};
+static const struct level levels[] = {
+    {3000, 4000, 40, 40},
+    {1000, 2000, 20, 20},
+    {300, 800, 10, 10},
+    {0, 300, 5, 5},
+};
+
+/* A header colour per severity; a resolved incident turns green. */
+static const struct {
+	const char *severity, *style, *mark;
+} severities[] = {
+    {"sev1", "attention", "🔴"},
+    {"sev2", "warning", "🟠"},
+    {"sev3", "accent", "🔵"},
+    {"sev4", "emphasis", "⚪"},
+};
+
+static const char *const terminal_states[] = {"resolved", "rejected", "expired", "rolled_back",
+					      "closed"};
+
+static const char *
+str(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
+
+	return s ? s : "";
+}
+
+static double
+num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static bool
+terminal(const char *state)
+{
+	for (size_t i = 0; i < ARRAY_LEN(terminal_states); i++)
+		if (strcmp(state, terminal_states[i]) == 0)
+			return true;
+	return false;
+}
+
+char *
+teams_md_escape(const char *s)
+{
+	struct buf b;
+	bool line_start = true;
+
+	buf_init(&b, 0);
+	for (const char *p = s ? s : ""; *p; p++) {
+		/* list and heading markers count only when a blank follows them */
+		bool marker_end = p[1] == ' ' || p[1] == '\0' || p[1] == '\n';
+		if (strchr("\\*_`[]~", *p) != NULL || (line_start && *p == '>') ||
+		    (line_start && strchr("-+#", *p) != NULL && marker_end))
+			buf_append(&b, "\\", 1);
+		/* "1. text" at the start of a line would become a numbered list */
+		if (line_start && *p >= '0' && *p <= '9') {
+			const char *q = p;
+			while (*q >= '0' && *q <= '9')
+				q++;
+			if ((*q == '.' || *q == ')') &&
+			    (q[1] == ' ' || q[1] == '\0' || q[1] == '\n')) {
+				buf_append(&b, p, (size_t)(q - p));
+				buf_append(&b, "\\", 1);
+				p = q;
+			}
+		}
+		buf_append(&b, p, 1);
+		line_start = *p == '\n' || *p == '\r';
+	}
+	return buf_steal(&b);
+}
+
+/* Cut to max bytes, then escaped. Owned. */
+static char *
+cut(const char *s, size_t max)
+{
+	char *t = utf8_truncate(s ? s : "", max);
+	char *e = teams_md_escape(t);
+
+	free(t);
+	return e;
+}
+
+static cJSON *
+text_block(cJSON *parent, const char *text)
+{
+	cJSON *t = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(t, "type", "TextBlock");
+	cJSON_AddStringToObject(t, "text", text);
+	cJSON_AddBoolToObject(t, "wrap", true);
+	cJSON_AddItemToArray(parent, t);
+	return t;
+}
+
+static cJSON *text_blockf(cJSON *parent, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static cJSON *
+text_blockf(cJSON *parent, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("out of memory (vasprintf)");
+	cJSON *t = text_block(parent, s);
+	free(s);
+	return t;
+}
+
+static cJSON *
+container(cJSON *parent, const char *style)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(c, "type", "Container");
+	if (style)
+		cJSON_AddStringToObject(c, "style", style);
+	cJSON_AddItemToArray(parent, c);
+	return cJSON_AddArrayToObject(c, "items");
+}
+
+static void
+fact(cJSON *facts, const char *title, const char *value)
+{
+	cJSON *f = cJSON_CreateObject();
+	char *v = cut(*value ? value : "—", 300);
+
+	cJSON_AddStringToObject(f, "title", title);
+	cJSON_AddStringToObject(f, "value", v);
+	cJSON_AddItemToArray(facts, f);
+	free(v);
+}
+
+static void
+human_state(const char *state, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s", state);
+	for (char *p = out; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+}
+
+static void
+render_header(cJSON *body, const cJSON *view)
+{
+	const char *sev = str(view, "severity"), *style = "default", *mark = "⚪";
+	char state[32], sevu[8];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(severities); i++)
+		if (strcmp(sev, severities[i].severity) == 0) {
+			style = severities[i].style;
+			mark = severities[i].mark;
+		}
+	if (strcmp(str(view, "state"), "resolved") == 0) {
+		style = "good";
+		mark = "✅";
+	}
+	human_state(str(view, "state"), state, sizeof(state));
+	for (i = 0; sev[i] && i + 1 < sizeof(sevu); i++)
+		sevu[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
+	sevu[i] = '\0';
+	cJSON *items = container(body, style);
+	cJSON_AddBoolToObject(cJSON_GetArrayItem(body, cJSON_GetArraySize(body) - 1), "bleed",
+			      true);
+	cJSON *t = text_blockf(items, "%s %s · %s · %s", mark, str(view, "key"), sevu, state);
+	cJSON_AddStringToObject(t, "weight", "Bolder");
+	char *title = cut(str(view, "title"), 300);
+	t = text_block(items, title);
+	cJSON_AddStringToObject(t, "size", "Large");
+	free(title);
+}
+
+static void
+render_facts(cJSON *body, const cJSON *view)
+{
+	cJSON *fs = cJSON_CreateObject(), *facts;
+	char state[32], age[32], occ[16];
+	const char *who = str(view, "assignee");
+
+	cJSON_AddStringToObject(fs, "type", "FactSet");
+	facts = cJSON_AddArrayToObject(fs, "facts");
+	human_state(str(view, "state"), state, sizeof(state));
+	duration_format((int64_t)num(view, "age_s") * 1000, age, sizeof(age));
+	snprintf(occ, sizeof(occ), "%d", (int)num(view, "occurrences"));
+	fact(facts, "State", state);
+	fact(facts, "Resource", str(view, "resource"));
+	fact(facts, "Source", str(view, "source"));
+	fact(facts, "Age", age);
+	fact(facts, "Occurrences", occ);
+	fact(facts, "Assignee",
+	     *who		      ? who
+	     : *str(view, "acked_by") ? str(view, "acked_by")
+				      : "unassigned");
+	if (*str(view, "acked_by"))
+		fact(facts, "Acknowledged by", str(view, "acked_by"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(view, "alert_cleared")))
+		fact(facts, "Alert", "cleared at the source");
+	cJSON_AddItemToArray(body, fs);
+}
+
+/* "- a\r- b" from an array of strings, at most `max` items. Owned. */
+static char *
+bullets(const cJSON *arr, int max, bool numbered, size_t each)
+{
+	struct buf b;
+	const cJSON *it;
+	int i = 0, n = cJSON_GetArraySize(arr);
+
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (i == max) {
+			buf_printf(&b, "\r- … %d more", n - max);
+			break;
+		}
+		char *e = cut(cJSON_GetStringValue(it), each);
+		if (numbered)
+			buf_printf(&b, "%s%d. %s", i ? "\r" : "", i + 1, e);
+		else
+			buf_printf(&b, "%s- %s", i ? "\r" : "", e);
+		free(e);
+		i++;
+	}
+	return buf_steal(&b);
+}
+
+static void
+render_approvals(cJSON *items, const cJSON *view, const cJSON *act, const struct level *lv)
+{
+	const cJSON *it;
+	struct buf b;
+	int approved = 0, shown = 0;
+
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "approvals"))
+	{
+		bool ok = strcmp(str(it, "decision"), "approve") == 0;
+		approved += ok;
+		if (shown++ >= lv->items)
+			continue;
+		char *user = cut(str(it, "user"), 120), *reason = cut(str(it, "reason"), 300);
+		buf_printf(&b, "\r- %s %s%s%s%s", ok ? "✅ approved by" : "❌ rejected by", user,
+			   *str(it, "roles") ? " (" : "", str(it, "roles"),
+			   *str(it, "roles") ? ")" : "");
+		if (*reason)
+			buf_printf(&b, ": %s", reason);
+		free(user);
+		free(reason);
+	}
+	if (strcmp(str(act, "decision"), "approval") == 0 || b.len > 0)
+		text_blockf(items, "**Approvals:** %d of %d%s", approved,
+			    (int)num(act, "approvals_needed"), b.data ? b.data : "");
+	buf_free(&b);
+}
+
+static void
+render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct level *lv)
+{
+	const cJSON *it;
+	cJSON *items = container(body, "emphasis");
+	char *s, *t;
+	int n = 0;
+
+	s = cut(str(act, "runbook"), 128);
+	t = cut(str(act, "runbook_title"), 300);
+	text_blockf(items, "**Proposed fix:** %s%s%s", s, *t ? " — " : "", t);
+	free(s);
+	free(t);
+	cJSON *fs = cJSON_CreateObject(), *facts;
+	cJSON_AddStringToObject(fs, "type", "FactSet");
+	facts = cJSON_AddArrayToObject(fs, "facts");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "params"))
+	{
+		/* the builtins are on the card already */
+		if (strcmp(it->string, "incident") == 0 || strcmp(it->string, "resource") == 0 ||
+		    !cJSON_IsString(it) || n++ >= lv->items)
+			continue;
+		char *k = cut(it->string, 64);
+		fact(facts, k, it->valuestring);
+		free(k);
+	}
+	if (cJSON_GetArraySize(facts) > 0)
+		cJSON_AddItemToArray(items, fs);
+	else
+		cJSON_Delete(fs);
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(act, "steps")) > 0) {
+		s = bullets(cJSON_GetObjectItem(act, "steps"), lv->items, true, 300);
+		text_block(items, "**Steps:**");
+		text_block(items, s);
+		free(s);
+	}
+	s = cut(str(act, "cost_formula"), lv->text);
+	text_blockf(items, "**Cost:** $%.2f%s%s%s", num(act, "cost_usd"), *s ? " (" : "", s,
+		    *s ? ")" : "");
+	free(s);
+	s = bullets(cJSON_GetObjectItem(act, "risk_reasons"), lv->items, false, 200);
+	text_blockf(items, "**Risk:** %d/100 %s%s%s", (int)num(act, "risk_score"),
+		    str(act, "risk_level"), *s ? "\r" : "", s);
+	free(s);
+	if (*str(act, "decision_reason")) {
+		s = cut(str(act, "decision_reason"), lv->text);
+		text_blockf(items, "**Decision:** %s", s);
+		free(s);
+	}
+	render_approvals(items, view, act, lv);
+}
+
+static const char *
+run_mark(const char *status)
+{
+	if (strcmp(status, "ok") == 0)
+		return "✅";
+	if (strcmp(status, "running") == 0)
+		return "⏳";
+	if (strcmp(status, "interrupted") == 0)
+		return "⚠️";
+	return "❌";
+}
+
+static void
+render_runs(cJSON *body, const cJSON *view, const struct level *lv)
+{
+	const cJSON *runs = cJSON_GetObjectItem(view, "step_runs"), *it;
+	int n = cJSON_GetArraySize(runs), i = 0;
+
+	if (n == 0)
+		return;
+	cJSON *items = container(body, NULL);
+	text_block(items, "**Progress:**");
+	if (n > lv->runs)
+		text_blockf(items, "… %d earlier step runs not shown", n - lv->runs);
+	cJSON_ArrayForEach(it, runs)
+	{
+		if (i++ < n - lv->runs)
+			continue;
+		char d[32] = "";
+		if (cJSON_IsNumber(cJSON_GetObjectItem(it, "duration_ms")))
+			duration_format((int64_t)num(it, "duration_ms"), d, sizeof(d));
+		char *name = cut(str(it, "name"), 200), *err = cut(str(it, "error"), 300);
+		text_blockf(items, "%s %s · %s%s%s%s%s%s", run_mark(str(it, "status")),
+			    str(it, "phase"), name, *d ? " (" : "", d, *d ? ")" : "",
+			    *err ? " — " : "", err);
+		free(name);
+		free(err);
+		if (lv->output == 0 || !*str(it, "output"))
+			continue;
+		char *out = cut(str(it, "output"), lv->output);
+		cJSON *t = text_block(items, out);
+		cJSON_AddStringToObject(t, "fontType", "Monospace");
+		cJSON_AddStringToObject(t, "size", "Small");
+		cJSON_AddBoolToObject(t, "isSubtle", true);
+		free(out);
+	}
+}
+
+/* Action.Execute with what the card shows (the click's staleness check), and the same as an
+ * Action.Submit for clients older than card 1.4. */
+static cJSON *
+execute(const cJSON *view, const char *title, const char *verb)
+{
+	const cJSON *act = cJSON_GetObjectItem(view, "action");
+	cJSON *a = cJSON_CreateObject(), *data = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(data, "incident", num(view, "id"));
+	cJSON_AddNumberToObject(data, "version", num(view, "version"));
+	cJSON_AddNumberToObject(data, "action_id", num(act, "id"));
+	cJSON_AddStringToObject(data, "state", str(view, "state"));
+	cJSON_AddStringToObject(a, "type", "Action.Execute");
+	cJSON_AddStringToObject(a, "title", title);
+	cJSON_AddStringToObject(a, "verb", verb);
+	cJSON *fb = cJSON_CreateObject();
+	cJSON_AddStringToObject(fb, "type", "Action.Submit");
+	cJSON_AddStringToObject(fb, "title", title);
+	cJSON *fdata = cJSON_Duplicate(data, true);
+	cJSON_AddStringToObject(fdata, "verb", verb);
+	cJSON_AddItemToObject(fb, "data", fdata);
+	cJSON_AddItemToObject(a, "data", data);
+	cJSON_AddItemToObject(a, "fallback", fb);
+	return a;
+}
+
+static void
+render_actions(cJSON *card, const cJSON *view)
+{
+	const char *state = str(view, "state");
+	bool awaiting = strcmp(state, "awaiting_approval") == 0;
+	bool acked = *str(view, "acked_by") != '\0';
+	cJSON *actions = cJSON_CreateArray();
+
+	if (awaiting) {
+		cJSON_AddItemToArray(actions, execute(view, "Approve", "approve"));
+		/* Reject asks for the reason in a sub-card; Teams checks isRequired */
+		cJSON *sc = cJSON_CreateObject(), *sub = cJSON_CreateObject(), *in;
+		cJSON_AddStringToObject(sc, "type", "Action.ShowCard");
+		cJSON_AddStringToObject(sc, "title", "Reject");
+		cJSON_AddStringToObject(sub, "type", "AdaptiveCard");
+		cJSON *sb = cJSON_AddArrayToObject(sub, "body");
+		in = cJSON_CreateObject();
+		cJSON_AddStringToObject(in, "type", "Input.Text");
+		cJSON_AddStringToObject(in, "id", "reason");
+		cJSON_AddStringToObject(in, "label", "Why reject?");
+		cJSON_AddBoolToObject(in, "isRequired", true);
+		cJSON_AddStringToObject(in, "errorMessage", "A reason is required to reject.");
+		cJSON_AddBoolToObject(in, "isMultiline", true);
+		cJSON_AddNumberToObject(in, "maxLength", 500);
+		cJSON_AddItemToArray(sb, in);
+		cJSON *sa = cJSON_AddArrayToObject(sub, "actions");
+		cJSON_AddItemToArray(sa, execute(view, "Reject", "reject"));
+		cJSON_AddItemToObject(sc, "card", sub);
+		cJSON_AddItemToArray(actions, sc);
+		cJSON_AddItemToArray(actions, execute(view, "Dry run", "dryrun"));
+	}
+	if (!acked)
+		cJSON_AddItemToArray(actions, execute(view, "Acknowledge", "ack"));
+	if (cJSON_GetArraySize(actions) > 0)
+		cJSON_AddItemToObject(card, "actions", actions);
+	else
+		cJSON_Delete(actions);
+}
+
+static cJSON *
+render_level(const cJSON *view, const struct teams_card_opts *o, const struct level *lv)
+{
+	cJSON *card = cJSON_CreateObject(), *body, *ms;
+	const cJSON *act = cJSON_GetObjectItem(view, "action");
+	char *s;
+
+	cJSON_AddStringToObject(card, "type", "AdaptiveCard");
+	cJSON_AddStringToObject(card, "$schema",
+				"http://adaptivecards.io/schemas/adaptive-card.json");
+	cJSON_AddStringToObject(card, "version", "1.5");
+	ms = cJSON_AddObjectToObject(card, "msteams");
+	cJSON_AddStringToObject(ms, "width", "Full");
+	s = utf8_truncate(str(view, "title"), 200);
+	char *fb = xasprintf("%s %s %s: %s", str(view, "key"), str(view, "severity"),
+			     str(view, "state"), s);
+	cJSON_AddStringToObject(card, "fallbackText", fb);
+	free(fb);
+	free(s);
+	body = cJSON_AddArrayToObject(card, "body");
+	render_header(body, view);
+	if (o->notice && *o->notice) {
+		s = cut(o->notice, lv->text);
+		text_blockf(container(body, "warning"), "⚠️ %s", s);
+		free(s);
+	}
+	render_facts(body, view);
+	if (*str(view, "analysis")) {
+		s = cut(str(view, "analysis"), lv->text);
+		text_blockf(body, "**Analysis** (confidence %.0f%%): %s",
+			    num(view, "confidence") * 100, s);
+		free(s);
+	}
+	if (*str(view, "attention")) {
+		s = cut(str(view, "attention"), lv->text);
+		cJSON_AddStringToObject(text_blockf(body, "**Needs attention:** %s", s), "color",
+					"attention");
+		free(s);
+	}
+	if (cJSON_IsObject(act))
+		render_action(body, view, act, lv);
+	render_runs(body, view, lv);
+	if (*str(view, "outcome")) {
+		s = cut(str(view, "outcome"), lv->text);
+		cJSON *t = text_blockf(body, "**Outcome:** %s", s);
+		cJSON_AddStringToObject(t, "weight", "Bolder");
+		cJSON_AddStringToObject(
+		    t, "color", strcmp(str(view, "state"), "resolved") == 0 ? "good" : "attention");
+		free(s);
+	}
+	if (o->plan && *o->plan) {
+		cJSON *items = container(body, "emphasis");
+		text_block(items, "**Dry run** — nothing was executed:");
+		s = cut(o->plan, lv->text);
+		cJSON *t = text_block(items, s);
+		cJSON_AddStringToObject(t, "fontType", "Monospace");
+		cJSON_AddStringToObject(t, "size", "Small");
+		free(s);
+	}
+	if (o->interactive && !terminal(str(view, "state")))
+		render_actions(card, view);
+	return card;
+}
+
+static size_t
+card_size(const cJSON *card)
+{
+	char *s = cJSON_PrintUnformatted(card);
+	size_t n;
+
+	if (s == NULL)
+		fatalx("out of memory (cJSON print)");
+	n = strlen(s);
+	cJSON_free(s);
+	return n;
+}
+
+/* The last resort when even the smallest level does not fit: what it is and where to look. */
+static cJSON *
+render_minimal(const cJSON *view)
+{
+	cJSON *card = cJSON_CreateObject(), *body;
+
+	cJSON_AddStringToObject(card, "type", "AdaptiveCard");
+	cJSON_AddStringToObject(card, "version", "1.5");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(card, "msteams"), "width", "Full");
+	body = cJSON_AddArrayToObject(card, "body");
+	render_header(body, view);
+	text_blockf(body, "This incident is too large for a card: use `show %s`.",
+		    str(view, "key"));
+	return card;
+}
+
+cJSON *
+teams_card_render(const cJSON *view, const struct teams_card_opts *o)
+{
+	size_t max = o->max_bytes ? o->max_bytes : TEAMS_CARD_MAX_BOT;
+
+	for (size_t i = 0; i < ARRAY_LEN(levels); i++) {
+		cJSON *card = render_level(view, o, &levels[i]);
+		if (card_size(card) <= max)
+			return card;
+		cJSON_Delete(card);
+	}
+	return render_minimal(view);
+}
+
+cJSON *
+teams_card_attachment(cJSON *card)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(a, "contentType", "application/vnd.microsoft.card.adaptive");
+	cJSON_AddItemToObject(a, "content", card);
+	return a;
+}
