@@ -149,19 +149,27 @@ view_step_runs(int64_t action_id, cJSON *arr)
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
+#define VIEW_TIMELINE_MAX 200
+
 static int
 view_timeline(int64_t incident_id, cJSON *arr)
 {
-	sqlite3_stmt *st = store_stmt("SELECT at, actor, kind, message FROM audit"
-				      " WHERE incident_id = ? ORDER BY id");
+	/* The newest VIEW_TIMELINE_MAX rows, oldest first: a noisy alert that re-fired ten
+	 * thousand times must not make every card render ten thousand rows. */
+	sqlite3_stmt *st = store_stmt("SELECT at, actor, kind, message, id FROM ("
+				      "SELECT at, actor, kind, message, id FROM audit"
+				      " WHERE incident_id = ?1 ORDER BY id DESC LIMIT ?2)"
+				      " ORDER BY id");
 	cJSON *o;
 	int rc;
 
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, incident_id);
+	sqlite3_bind_int(st, 2, VIEW_TIMELINE_MAX);
 	while ((rc = store_row(st, "view timeline")) == STORE_OK) {
 		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 4));
 		cJSON_AddItemToObject(o, "at", store_col_view_time(st, 0));
 		cJSON_AddItemToObject(o, "actor", store_col_view_str(st, 1));
 		cJSON_AddItemToObject(o, "kind", store_col_view_str(st, 2));
