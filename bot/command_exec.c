@@ -6,6 +6,7 @@
 #include "card_text.h"
 #include "command.h"
 #include "engine.h"
+#include "stats.h"
 #include "store.h"
 #include "util.h"
 
@@ -57,21 +58,22 @@ exec_runbooks(struct command_reply *r)
 static void
 exec_stats(const struct command *c, struct command_reply *r)
 {
-	cJSON *counts = NULL, *it;
-	struct buf b;
+	cJSON *stats = NULL;
+	int64_t span, now = now_ms();
 
-	if (store_counts(&counts) != 0) {
+	if (stats_window_parse(c->text, &span) != 0) {
+		reply_set(r, false, "stats takes 24h, 7d or 30d");
+		return;
+	}
+	if (store_stats(now - span, now + 1, &stats) != 0) {
 		reply_set(r, false, "statistics are not available right now");
 		return;
 	}
-	buf_init(&b, 16 * 1024);
-	buf_printf(&b, "incidents by state (all time; window %s):\n", c->text);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(counts, "incidents_by_state"))
-		buf_printf(&b, "  %-20s %d\n", it->string, (int)cJSON_GetNumberValue(it));
-	buf_printf(&b, "autopilot: %s\n", engine_autopilot_enabled() ? "on" : "off");
+	cJSON_AddStringToObject(stats, "window", c->text);
+	cJSON_AddBoolToObject(stats, "autopilot_enabled", engine_autopilot_enabled());
 	r->ok = true;
-	r->text = buf_steal(&b);
-	r->data = counts;
+	r->text = stats_text(stats);
+	r->data = stats;
 }
 
 void

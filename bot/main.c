@@ -22,6 +22,8 @@
 #define HEALER_VERSION "0.1.0"
 #endif
 
+int stats_cli(int argc, char **argv); /* stats.c */
+
 struct subcommand {
 	const char *name, *sub; /* "incidents" "list" */
 	int (*fn)(int argc, char **argv);
@@ -305,6 +307,7 @@ static const struct subcommand subcommands[] = {
 	{"incidents", "show", cmd_incidents_show, "incidents show INC-N [--json]"},
 	{"audit", "verify", cmd_audit_verify, "audit verify                prove the log untouched"},
 	{"audit", "export", cmd_audit_export, "audit export [--since T]    JSON lines"},
+	{"stats", NULL, stats_cli, "stats [24h|7d|30d] [--json]  how we are doing"},
 	{"version", NULL, cmd_version, "version"},
 };
 

@@ -110,6 +110,20 @@ static const char *const store_migrations[] = {
     " activity_id TEXT NOT NULL DEFAULT '', last_audit_id INTEGER NOT NULL DEFAULT 0,"
     " last_state TEXT);"
     "PRAGMA user_version = 2;",
+    /* Analysis and memory: where the analysis came from, the similar incidents it showed,
+     * LLM calls with their tokens and cost, and an index for the stats windows */
+    "ALTER TABLE incidents ADD COLUMN analysis_source TEXT;"
+    "ALTER TABLE incidents ADD COLUMN similar TEXT;"
+    "CREATE TABLE llm_calls ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+    " model TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'pending',"
+    " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
+    " cost_usd REAL NOT NULL DEFAULT 0, error TEXT,"
+    " started_at INTEGER NOT NULL, finished_at INTEGER);"
+    "CREATE INDEX llm_calls_incident ON llm_calls(incident_id, id);"
+    "CREATE INDEX incidents_created ON incidents(created_at);"
+    "PRAGMA user_version = 3;",
 };
 
 static const char *const store_errs[] = {

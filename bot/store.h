@@ -236,4 +236,72 @@ int store_teams_card_set(int64_t incident_id, const struct teams_card_ref *r);
  * [{id, at, actor, kind, message}]. Owned. */
 int store_teams_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **out);
 
+/* ---- search and stats ---- */
+/* Text search is SQLite FTS5 ranked by BM25. Terms are plain lower-case words (see
+ * analysis_terms()); each is quoted before it reaches MATCH, so no term is query syntax. */
+struct store_runbook_doc {
+	const char *id, *title, *description, *steps, *labels; /* borrowed */
+};
+/* Rebuilds the runbook index in one transaction. It is a TEMP table of this connection:
+ * runbooks come from files, and each process indexes the ones it loaded. */
+int store_runbooks_index(const struct store_runbook_doc *docs, size_t n);
+/* Rows in this connection's runbook index; 0 before store_runbooks_index. */
+size_t store_runbooks_indexed(void);
+struct store_hit {
+	char id[128]; /* runbook id */
+	double score; /* BM25 relevance: higher is better, > 0 */
+};
+/* Runbooks matching any term, best first, at most max. *hits owned (NULL when none). */
+int store_runbooks_search(const char *const *terms, size_t nterms, size_t max,
+			  struct store_hit **hits, size_t *n);
+
+struct store_similar {
+	int64_t id;
+	double score; /* BM25 relevance: higher is better */
+	bool same_resource;
+};
+/* Past incidents (id < before_id) matching any term: those on `resource` first, then by
+ * BM25; at most max into out. Terms found in more than STORE_COMMON_DOCS incidents are
+ * left out of the query, since they say little and cost a scan; when every term is that
+ * common, only the newest STORE_RECENT_DOCS incidents are searched. */
+#define STORE_COMMON_DOCS 2000
+#define STORE_RECENT_DOCS 5000
+int store_similar_incidents(const char *const *terms, size_t nterms, const char *resource,
+			    int64_t before_id, size_t max, struct store_similar *out, size_t *n);
+/* Records where the incident's analysis came from ("rules" | "search" | "llm") and the
+ * similar incidents it showed, in order. Bumps the version. */
+int store_incident_set_memory(int64_t id, const char *source, const int64_t *similar,
+			      size_t n);
+/* Actions of runbook that succeeded since since_ms on other incidents of the same alert
+ * (same fingerprint or same title) than exclude_id. */
+int store_runbook_successes(const char *runbook_id, const char *fingerprint, const char *title,
+			    int64_t exclude_id, int64_t since_ms, int *count);
+
+/* LLM calls: one row per request, "pending" until finished; tokens and estimated cost. */
+int store_llm_begin(int64_t incident_id, const char *model, int64_t *call_id);
+struct store_llm_result {
+	const char *status; /* ok | discarded | timeout | rate_limited | http_error |
+			       malformed | refused | error */
+	const char *error;  /* why it was not used; NULL when ok */
+	int prompt_tokens, completion_tokens;
+	double cost_usd;
+};
+int store_llm_finish(int64_t call_id, const struct store_llm_result *r);
+/* Adds "analysis_source", "similar" and "llm" to an incident view (docs/internals/views.md). */
+int store_view_memory(int64_t id, cJSON *view);
+
+/* Figures over the incidents created in [since_ms, until_ms) (docs/internals/analysis.md):
+ * counts by source, severity and state, durations (mean and p90), autopilot share and
+ * success, verification failures, rollbacks, rejections, dollars, the noisiest alerts. */
+int store_stats(int64_t since_ms, int64_t until_ms, cJSON **out);
+enum store_duration {
+	STORE_DUR_ACK,     /* created → first human action or autopilot decision */
+	STORE_DUR_RESOLVE, /* created → resolved (state resolved only) */
+	STORE_DUR_APPROVAL /* approval asked → last approval given */
+};
+/* The durations in seconds, ascending, of incidents created in [since_ms, until_ms).
+ * *v owned (NULL when none). */
+int store_durations(enum store_duration which, int64_t since_ms, int64_t until_ms, double **v,
+		    size_t *n);
+
 #endif
