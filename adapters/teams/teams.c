@@ -230,7 +230,7 @@ teams_start(struct adapter *a)
 		for (int i = 0; i < 3; i++)
 			log_warnx(
 			    "teams: TEAMS_ALLOW_ANONYMOUS=1: /api/messages accepts activities "
-			    "WITHOUT any token check (local development only, listening on %s)",
+			    "WITHOUT any token check (local development only; HEALER_LISTEN=%s)",
 			    cfg.listen);
 	}
 	if (teams_cfg.bot || teams_cfg.anonymous)

@@ -232,9 +232,14 @@ click_command(const char *verb, const cJSON *data, struct command *c, char *err,
 	c->card.action_id = data_id(obj(data, "action_id"));
 	snprintf(c->card.state, sizeof(c->card.state), "%s", str(data, "state"));
 	if (c->verb == CMD_REJECT) {
-		char *r = message_command(str(data, "reason"));
-		snprintf(c->text, sizeof(c->text), "%s", r);
-		free(r);
+		/* an Input.Text value is plain text: kept as typed, blanks trimmed */
+		const char *r = str(data, "reason");
+		while (isspace((unsigned char)*r))
+			r++;
+		size_t n = strlen(r);
+		while (n > 0 && isspace((unsigned char)r[n - 1]))
+			n--;
+		snprintf(c->text, sizeof(c->text), "%.*s", (int)n, r);
 		if (c->text[0] == '\0') {
 			snprintf(err, errlen, "a reason is required to reject INC-%lld",
 				 (long long)c->incident_id);
