@@ -82,3 +82,14 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# The Teams app package (manifest with TEAMS_APP_ID, scopes team and personal, commands, two
+# icons) to upload in Teams; see README "Microsoft Teams".
+.PHONY: teams-app
+teams-app:
+	@$(PYTHON) adapters/teams/manifest/make_app.py $(BUILD)/teams-app
+	@rm -f $(BUILD)/healer-teams.zip
+	@cd $(BUILD)/teams-app && if command -v zip >/dev/null 2>&1; then \
+		zip -q -X ../healer-teams.zip manifest.json color.png outline.png; \
+	else $(PYTHON) -m zipfile -c ../healer-teams.zip manifest.json color.png outline.png; fi
+	@echo "  ZIP     $(BUILD)/healer-teams.zip"
