@@ -232,7 +232,7 @@ fields_block(cJSON *blocks, const cJSON *v)
 	buf_free(&b);
 	char age[32];
 	duration_format((int64_t)sc_num(v, "age_s") * 1000, age, sizeof(age));
-	buf_printf(&b, "*Age*\n%s, since ", age);
+	buf_printf(&b, "*Age*\n%s, since ", sc_num(v, "age_s") < 1 ? "just now" : age);
 	sc_date(&b, cJSON_GetStringValue(cJSON_GetObjectItem(v, "created_at")),
 		"{date_short_pretty} {time}");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
