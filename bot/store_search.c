@@ -365,7 +365,7 @@ similar_item(int64_t id, const char *resource)
 	cJSON_AddItemToObject(o, "outcome", store_col_view_str(st, 3));
 	int64_t created = sqlite3_column_int64(st, 4), resolved = sqlite3_column_int64(st, 5);
 	if (resolved > 0)
-		cJSON_AddNumberToObject(o, "resolve_s", (double)((resolved - created) / 1000));
+		cJSON_AddNumberToObject(o, "resolve_s", (double)(resolved - created) / 1000.0);
 	else
 		cJSON_AddNullToObject(o, "resolve_s");
 	cJSON_AddItemToObject(o, "created_at", store_view_time(created));

@@ -382,7 +382,7 @@ analysis_similar_text(const cJSON *similar)
 		const cJSON *rs = cJSON_GetObjectItemCaseSensitive(it, "resolve_s");
 		char d[32] = "";
 		if (cJSON_IsNumber(rs))
-			duration_format((int64_t)rs->valuedouble * 1000, d, sizeof(d));
+			duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
 		buf_printf(&b, " %s %s", jstr(it, "key"), jstr(it, "state"));
 		if (*jstr(it, "runbook"))
 			buf_printf(&b, " (%s)", jstr(it, "runbook"));

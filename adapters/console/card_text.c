@@ -187,6 +187,65 @@ render_runs(struct buf *b, int width, const cJSON *view)
 	}
 }
 
+/* Which analysis the card shows (views.md "analysis_source"). */
+static const char *
+source_name(const cJSON *view)
+{
+	static const char *const names[][2] = {
+	    {"rules", "rule match"},
+	    {"search", "text-search suggestion"},
+	    {"llm", "LLM analysis"},
+	    {"request", "requested by a human"},
+	};
+	const char *s = str(view, "analysis_source");
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (strcmp(s, names[i][0]) == 0)
+			return names[i][1];
+	return "";
+}
+
+static void
+render_llm(struct buf *b, int width, const cJSON *llm)
+{
+	const char *status = str(llm, "status");
+
+	if (!cJSON_IsObject(llm))
+		return;
+	if (strcmp(status, "pending") == 0)
+		line(b, width, "LLM:       %s is analysing; the decision waits for it",
+		     str(llm, "model"));
+	else /* why it was not used is in the analysis text */
+		line(b, width, "LLM:       %s, %d+%d tokens, $%.4f%s%s%s", str(llm, "model"),
+		     (int)num(llm, "prompt_tokens"), (int)num(llm, "completion_tokens"),
+		     num(llm, "cost_usd"), strcmp(status, "ok") ? ", not used (" : "",
+		     strcmp(status, "ok") ? status : "", strcmp(status, "ok") ? ")" : "");
+}
+
+/* One line per similar incident: key, state, runbook, time to resolve, then its outcome. */
+static void
+render_similar(struct buf *b, int width, const cJSON *similar)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, similar)
+	{
+		char d[32] = "";
+		const cJSON *rs = cJSON_GetObjectItem(it, "resolve_s");
+		if (cJSON_IsNumber(rs))
+			duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
+		line(b, width, "%-8s %-12s %s%s%s%s", str(it, "key"), str(it, "state"),
+		     *str(it, "runbook") ? str(it, "runbook") : "no runbook",
+		     *d ? ", resolved in " : "", d,
+		     cJSON_IsTrue(cJSON_GetObjectItem(it, "same_resource")) ? ", same resource"
+									    : "");
+		if (*str(it, "outcome"))
+			line(b, width, "         %s", str(it, "outcome"));
+		else
+			line(b, width, "         %s", str(it, "title"));
+	}
+}
+
 char *
 card_text_render(const cJSON *view, int width, int64_t now)
 {
@@ -212,14 +271,26 @@ card_text_render(const cJSON *view, int width, int64_t now)
 		line(&b, width, "Acked by:  %s", str(view, "acked_by"));
 	if (cJSON_IsTrue(cJSON_GetObjectItem(view, "alert_cleared")))
 		line(&b, width, "Alert:     cleared at the source");
-	if (*str(view, "analysis"))
+	if (*str(view, "analysis") && *source_name(view)) {
+		/* the text runs to several lines (history, the model's answer): say first which
+		 * analysis this is and how sure it is */
+		line(&b, width, "Analysis:  %s, confidence %.2f", source_name(view),
+		     num(view, "confidence"));
+		line(&b, width, "%s", str(view, "analysis"));
+	} else if (*str(view, "analysis")) {
 		line(&b, width, "Analysis:  %s (confidence %.2f)", str(view, "analysis"),
 		     num(view, "confidence"));
+	}
+	render_llm(&b, width, cJSON_GetObjectItem(view, "llm"));
 	if (*str(view, "attention"))
 		line(&b, width, "Attention: %s", str(view, "attention"));
 	if (cJSON_IsObject(act)) {
 		rule(&b, width, "├", "┤", "proposed fix");
 		render_action(&b, width, act, view);
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "similar")) > 0) {
+		rule(&b, width, "├", "┤", "similar incidents");
+		render_similar(&b, width, cJSON_GetObjectItem(view, "similar"));
 	}
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "step_runs")) > 0) {
 		rule(&b, width, "├", "┤", "runs");
