@@ -21,6 +21,7 @@
 #define SM_MSG_MAX (512 * 1024) /* an envelope; the largest are view submissions */
 #define SM_QUEUE_MAX 4096	/* acks waiting for the socket: a peer that stops reading */
 #define SM_URL_MAX 2048
+#define SM_HELLO_TIMEOUT_S 15
 
 enum conn_st { CS_FREE, CS_CONNECTING, CS_OPEN, CS_LIVE, CS_CLOSING };
 
@@ -347,6 +348,7 @@ on_hello(struct sm_conn *c, const cJSON *msg)
 
 	c->st = CS_LIVE;
 	failures = 0;
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	if (pending == c)
 		pending = NULL;
 	if (live != NULL && live != c) {
@@ -498,6 +500,8 @@ sm_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		c->st = c->st == CS_CLOSING ? CS_CLOSING : CS_OPEN;
+		/* a link that never says hello is no link: lws closes it, we retry */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, SM_HELLO_TIMEOUT_S);
 		log_debug("slack: websocket open; waiting for hello");
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -628,11 +632,8 @@ slack_stop(struct adapter *a)
 		conn_release(&conns[i]); /* late callbacks find the slot free and do nothing */
 	live = pending = NULL;
 	slack_events_free();
-	free(slack_conf.app_token);
-	free(slack_conf.bot_token);
-	free(slack_conf.channel);
-	free(slack_conf.api_url);
-	memset(&slack_conf, 0, sizeof(slack_conf));
+	/* slack_conf stays: a worker may still be in the middle of a call that reads it, until
+	 * loop_shutdown joins the workers; the process ends right after */
 }
 
 struct adapter slack_adapter = {

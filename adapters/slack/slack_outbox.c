@@ -32,6 +32,7 @@ struct send {
 	char new_ts[64];
 	int thread_sent;
 	bool failed;
+	int64_t queued_ms; /* when picked from the outbox, for the debug log */
 	char failed_method[40];
 	struct slack_result fail;
 };
@@ -272,15 +273,18 @@ out:
 	return rc;
 }
 
+/* Transient failures back off to a minute; configuration errors wait longer, since someone
+ * has to fix something in Slack first. attempts also counts deferrals for pacing, hence the
+ * low cap. */
 static int64_t
 retry_delay(int attempts, bool config)
 {
-	int64_t d = 1000LL << (attempts < 10 ? attempts : 10);
+	int64_t d = 1000LL << (attempts < 6 ? attempts : 6);
 
-	if (config && d < 30000)
-		d = 30000; /* someone has to fix something in Slack first */
-	if (d > RETRY_MAX_MS)
-		d = RETRY_MAX_MS;
+	if (config)
+		d = d < 30000 ? 30000 : d * 4;
+	if (d > (config ? RETRY_MAX_MS : 60000))
+		d = config ? RETRY_MAX_MS : 60000;
 	return d + random() % (d / 4 + 1);
 }
 
@@ -291,6 +295,13 @@ send_done(void *arg)
 	int64_t id = s->it.incident_id, at;
 
 	busy = false;
+	log_debug("slack: INC-%lld %s%s: %d thread message(s), %s in %lld ms", (long long)id,
+		  s->it.kind,
+		  s->new_ts[0] ? " posted"
+		  : s->card    ? " updated"
+			       : "",
+		  s->thread_sent, s->failed ? s->fail.error : "ok",
+		  (long long)(mono_ms() - s->queued_ms));
 	if (s->new_ts[0] && store_chatref_set(id, SLACK_ADAPTER, s->channel, s->new_ts) != 0)
 		log_warnx("slack: INC-%lld: card posted but its reference not stored",
 			  (long long)id);
@@ -347,9 +358,11 @@ drain(void *arg)
 			continue;
 		}
 		if (rc == 2) {
-			send_free(s); /* stays pending, with what was merged into it */
+			/* out of posting budget: later, without holding up updates behind it */
+			store_outbox_retry(&s->it, now_ms() + wait_ms, "paced");
 			wake_schedule(now_ms() + wait_ms);
-			return;
+			send_free(s);
+			continue;
 		}
 		/* a method under a 429 waits; the item keeps its place */
 		const char *m = s->ephemeral	      ? "chat.postEphemeral"
@@ -363,6 +376,7 @@ drain(void *arg)
 			continue;
 		}
 		busy = true;
+		s->queued_ms = mono_ms();
 		work_submit(WORK_IO, send_work, send_done, s);
 	}
 }

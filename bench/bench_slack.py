@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Slack adapter benchmark against the real daemon and the test suite's fake Slack over
+loopback: envelope-to-ack latency (p50/p99) at 500 and 2,000 envelopes/s, click-to-chat.update
+latency (p50), and the daemon's RSS with the link up. Bounded well under a minute.
+
+The envelopes are Events API events the daemon acks and then ignores, so the numbers are the
+ack path itself (receive, parse, queue the ack, write), which Slack holds to 3 s. Latency is
+taken in the fake's event loop from just before the send to the ack's arrival, so it also
+includes Python's own scheduling: it is an upper bound on what the daemon adds."""
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from fake_slack import FakeSlack  # noqa: E402
+
+HEALER = os.path.join(ROOT, "build", "healer")
+CHANNEL = "C0BENCH"
+RATES = (500, 2000)
+SECONDS_PER_RATE = 4.0
+CLICKS = 8
+DEADLINE_S = 55.0
+
+POLICY = """\
+autopilot: {max_risk: low, max_cost_usd: 20, min_confidence: 0.8, max_usd_per_day: 100}
+approvals:
+  medium: {roles: [lead], count: 1}
+approval_ttl: 30m
+limits: {max_runs_per_hour: 1000, max_concurrent: 50, cooldown_per_resource: 0s}
+roles:
+  lead: ["slack:ULEAD"]
+"""
+
+RUNBOOK = """\
+id: bench-restart
+title: Restart (benchmark)
+match:
+  - labels: {alertname: BenchDown}
+params:
+  service: {from: labels.service, pattern: '^[a-z0-9-]{1,64}$', required: true}
+risk: medium
+cost: {usd: 0}
+steps:
+  - {name: restart, exec: [/bin/true]}
+"""
+
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def start_daemon(tmp, fake):
+    rb = os.path.join(tmp, "runbooks")
+    os.makedirs(rb)
+    with open(os.path.join(rb, "policy.yaml"), "w") as f:
+        f.write(POLICY)
+    with open(os.path.join(rb, "bench.yaml"), "w") as f:
+        f.write(RUNBOOK)
+    env = dict(PATH=os.environ.get("PATH", "/usr/bin:/bin"), TZ="UTC", LANG="C.UTF-8",
+               HEALER_DB=os.path.join(tmp, "bench.db"), HEALER_LISTEN="127.0.0.1:0",
+               HEALER_RUNBOOKS=rb, HEALER_INGEST_TOKEN="bench-token-123456",
+               HEALER_CONSOLE="0", HEALER_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "info"),
+               SLACK_APP_TOKEN="xapp-1-bench", SLACK_BOT_TOKEN="xoxb-bench",
+               SLACK_CHANNEL=CHANNEL, SLACK_API_URL=fake.api_url)
+    log = open(os.path.join(tmp, "daemon.log"), "wb")
+    p = subprocess.Popen([HEALER, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with open(os.path.join(tmp, "daemon.log"), "rb") as f:
+            err = f.read()
+        m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", err)
+        if m:
+            return p, int(m.group(1))
+        time.sleep(0.1)
+    p.kill()
+    raise SystemExit("daemon did not start:\n" + err.decode(errors="replace"))
+
+
+def post_alerts(port, n):
+    import http.client
+    alerts = [{"status": "firing", "labels": {"alertname": "BenchDown", "service": "svc-%d" % i},
+               "annotations": {}, "startsAt": "2026-01-01T00:00:00Z",
+               "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "bench%04d" % i}
+              for i in range(n)]
+    body = json.dumps({"version": "4", "status": "firing", "receiver": "healer",
+                       "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+                       "alerts": alerts}).encode()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", "/alerts/alertmanager", body, {
+        "Authorization": "Bearer bench-token-123456", "Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    if r.status != 202:
+        raise SystemExit("alerts refused: %d" % r.status)
+
+
+async def blast(fake, conn, rate, seconds):
+    """Sends `rate` envelopes a second for `seconds` from inside the fake's loop; returns
+    {envelope_id: send time}."""
+    sent = {}
+    n = int(rate * seconds)
+    t0 = time.monotonic()
+    i = 0
+    while i < n:
+        due = min(n, int((time.monotonic() - t0) * rate) + 1)
+        while i < due:
+            eid = str(uuid.uuid4())
+            env = {"envelope_id": eid, "type": "events_api", "accepts_response_payload": False,
+                   "payload": {"type": "event_callback", "event_id": "Ev" + eid[:12],
+                               "event": {"type": "reaction_added", "user": "UBENCH"}}}
+            data = json.dumps(env)
+            sent[eid] = time.monotonic()
+            await conn.ws.send(data)
+            i += 1
+        await asyncio.sleep(0.0005)
+    return sent
+
+
+def ack_latencies(fake, sent, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with fake.lock:
+            got = {a[2]: a[0] for a in fake.acks if a[2] in sent}
+        if len(got) == len(sent):
+            break
+        time.sleep(0.05)
+    lat = [(got[e] - t) * 1000.0 for e, t in sent.items() if e in got]
+    return lat, len(sent) - len(got)
+
+
+def button_value(msg):
+    for b in msg["blocks"] or []:
+        if b["type"] == "actions":
+            for e in b["elements"]:
+                if e["action_id"] == "healer_approve":
+                    return e["value"]
+    return None
+
+
+def click_latencies(fake, n):
+    """Approve clicks one after another; time from the click's send to the card's update."""
+    lat = []
+    for i in range(1, n + 1):
+        key = "INC-%d" % i
+        ts, m = fake.wait(lambda: (lambda c: c if c and button_value(c[1]) else None)(
+            fake.card(key)), "the card of " + key, timeout=20)
+        before = len(fake.calls_to("chat.update"))
+        payload = {"type": "block_actions", "user": {"id": "ULEAD"}, "trigger_id": "t",
+                   "container": {"type": "message", "message_ts": ts, "channel_id": CHANNEL},
+                   "channel": {"id": CHANNEL},
+                   "actions": [{"type": "button", "action_id": "healer_approve",
+                                "value": button_value(m), "action_ts": "%.6f" % time.time()}]}
+        t0 = time.monotonic()
+        fake.send(fake.envelope("interactive", payload))
+        call = fake.wait(lambda: [c for c in fake.calls_to("chat.update")[before:]
+                                  if c[3] and c[3].get("ts") == ts], "the update", 10)[0]
+        lat.append((call[0] - t0) * 1000.0)
+    return lat
+
+
+def main():
+    if not os.path.exists(HEALER):
+        raise SystemExit("build/healer is not built (make)")
+    started = time.monotonic()
+    fake = FakeSlack(CHANNEL)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="healer-bench-slack-") as tmp:
+        p, port = start_daemon(tmp, fake)
+        try:
+            conn = fake.wait_live(timeout=10)
+            time.sleep(0.3)
+            for rate in RATES:
+                if time.monotonic() - started > DEADLINE_S - 20:
+                    break
+                sent = fake._run(blast(fake, conn, rate, SECONDS_PER_RATE), timeout=60)
+                lat, missing = ack_latencies(fake, sent)
+                rows.append(("envelope→ack @ %d/s (n=%d)" % (rate, len(sent)),
+                             "p50 %.3f ms" % statistics.median(lat),
+                             "p99 %.3f ms" % pct(lat, 99),
+                             "missing %d" % missing))
+            post_alerts(port, CLICKS)
+            lat = click_latencies(fake, CLICKS)
+            rows.append(("click→chat.update (n=%d)" % len(lat),
+                         "p50 %.1f ms" % statistics.median(lat), "max %.1f ms" % max(lat), ""))
+            rows.append(("RSS with the link up", "%.1f MB" % (rss_kb(p.pid) / 1024.0), "", ""))
+        finally:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+            fake.close()
+    print("\nSlack adapter (loopback, fake Slack; %.0f s)" % (time.monotonic() - started))
+    w = max(len(r[0]) for r in rows)
+    for r in rows:
+        print("  %-*s  %-14s %-14s %s" % (w, r[0], r[1], r[2], r[3]))
+
+
+if __name__ == "__main__":
+    main()
