@@ -230,19 +230,6 @@ open_work(void *arg)
 	freeaddrinfo(ai);
 }
 
-static bool
-fatal_auth(const char *error)
-{
-	static const char *const fatal[] = {
-	    "not_authed",    "invalid_auth",  "account_inactive",      "user_removed_from_team",
-	    "team_disabled", "token_revoked", "not_allowed_token_type"};
-
-	for (size_t i = 0; i < ARRAY_LEN(fatal); i++)
-		if (strcmp(error, fatal[i]) == 0)
-			return true;
-	return false;
-}
-
 static void
 conn_start(struct open_job *j)
 {
@@ -293,7 +280,7 @@ open_done(void *arg)
 	if (j->gen != gen || halted)
 		goto out;
 	if (!j->res.ok) {
-		if (j->res.json && fatal_auth(j->res.error)) {
+		if (j->res.json && slack_api_fatal_auth(j->res.error)) {
 			char why[256];
 			snprintf(why, sizeof(why),
 				 "apps.connections.open: %s — check SLACK_APP_TOKEN (an app-level "

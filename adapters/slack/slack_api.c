@@ -72,6 +72,19 @@ slack_api_config_error(const char *error)
 	return false;
 }
 
+bool
+slack_api_fatal_auth(const char *error)
+{
+	static const char *const fatal[] = {
+	    "not_authed",    "invalid_auth",  "account_inactive",      "user_removed_from_team",
+	    "team_disabled", "token_revoked", "not_allowed_token_type"};
+
+	for (size_t i = 0; error && i < ARRAY_LEN(fatal); i++)
+		if (strcmp(error, fatal[i]) == 0)
+			return true;
+	return false;
+}
+
 void
 slack_result_free(struct slack_result *r)
 {

@@ -55,6 +55,9 @@ const char *slack_api_hint(const char *error);
 /* True for errors about configuration (channel, scopes, tokens): fixing them on Slack's side
  * makes a retry succeed. */
 bool slack_api_config_error(const char *error);
+/* True for token errors no retry can fix (invalid_auth, token_revoked, …): the tokens are
+ * read once at start, so the adapter stops and says so. */
+bool slack_api_fatal_auth(const char *error);
 /* Web API method: POSTs body (consumed) with the bot token on a worker; done (may be NULL)
  * then runs on the loop thread with the result, which it must not free. Errors are logged
  * with their hint. A method under a 429 waits for its Retry-After first. */

@@ -315,6 +315,14 @@ send_done(void *arg)
 		goto out;
 	}
 	const char *err = s->fail.error, *hint = slack_api_hint(err);
+	if (slack_api_fatal_auth(err)) {
+		char why[256];
+		store_outbox_retry(&s->it, now_ms(), err); /* kept for the next start */
+		snprintf(why, sizeof(why), "%s answered %s%s%s; fix SLACK_BOT_TOKEN and restart",
+			 s->failed_method, err, hint ? " — " : "", hint ? hint : "");
+		slack_halt(why);
+		goto out;
+	}
 	if (s->fail.retry_after_s > 0) {
 		slack_api_block(s->failed_method, s->fail.retry_after_s);
 		at = slack_api_blocked_until(s->failed_method);

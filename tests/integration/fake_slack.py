@@ -154,6 +154,7 @@ class FakeSlack:
         self.fail = {}           # method → list of (status, headers, body) answered in turn
         self.down = False        # every chat.* / views.* answers 503
         self.open_error = None   # apps.connections.open answers {"ok":false,"error":…}
+        self.bot_error = None    # every bot-token method answers {"ok":false,"error":…}
         self.send_hello = True
         self.redeliver = True
         self._ts = itertools.count(1)
@@ -228,6 +229,8 @@ class FakeSlack:
         if not auth.startswith("Bearer xoxb-"):
             self._problem("%s without the bot token (%r)" % (method, auth[:12]))
             return 200, {}, {"ok": False, "error": "not_authed"}
+        if self.bot_error:
+            return 200, {}, {"ok": False, "error": self.bot_error}
         if ctype.replace(" ", "").lower() != "application/json;charset=utf-8":
             self._problem("%s with Content-Type %r" % (method, ctype))
         if body is None:

@@ -442,6 +442,18 @@ def test_invalid_app_token_is_fatal(sd, slack, healer):
     assert "xapp-bad" not in d.log_tail(400)  # tokens are redacted
 
 
+def test_revoked_bot_token_stops_the_sender(sd, slack):
+    d = sd()
+    slack.bot_error = "token_revoked"
+    d.alert(api_down())
+    d.wait_for(lambda: "adapter stopped" in d.log_tail(100) and "token_revoked" in d.log_tail(100),
+               "the log line saying the bot token was refused")
+    n = len(slack.calls_to("chat.postMessage"))
+    time.sleep(1.5)
+    assert len(slack.calls_to("chat.postMessage")) == n == 1  # no retries
+    assert "SLACK_BOT_TOKEN" in d.log_tail(100)
+
+
 # ---------------------------------------------------------------- the sender
 
 def test_429_waits_for_retry_after(sd, slack):
