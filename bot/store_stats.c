@@ -33,7 +33,7 @@ static const char *const duration_sql[] = {
     [STORE_DUR_APPROVAL] =
 	"SELECT (a.started_at - (SELECT min(u.at) FROM audit u WHERE u.incident_id ="
 	" a.incident_id AND u.kind = 'policy.decision' AND u.at >= a.created_at)) / 1000.0"
-	" FROM actions a JOIN incidents i ON i.id = a.incident_id"
+	" FROM incidents i JOIN actions a ON a.id = i.action_id"
 	" WHERE i.created_at >= ?1 AND i.created_at < ?2 AND a.decision = 'approval'"
 	" AND a.started_at IS NOT NULL AND a.autopilot = 0 ORDER BY 1",
 };
@@ -116,7 +116,8 @@ ratio(int64_t num, int64_t den)
 		       : cJSON_CreateNull();
 }
 
-/* What happened to the proposals: autopilot, human verdicts, verification, money. */
+/* What happened to the proposals on the incidents (their current action: one the model's
+ * answer superseded was never decided): autopilot, human verdicts, verification, money. */
 static int
 stats_actions(int64_t since, int64_t until, cJSON *out)
 {
@@ -136,7 +137,7 @@ stats_actions(int64_t since, int64_t until, cJSON *out)
 	    " coalesce(sum(CASE WHEN a.started_at IS NOT NULL THEN a.cost_usd END), 0),"
 	    " coalesce(sum(CASE WHEN a.status = 'succeeded' OR EXISTS (SELECT 1 FROM step_runs s"
 	    "  WHERE s.action_id = a.id AND s.phase = 'verify') THEN a.cost_usd END), 0)"
-	    " FROM actions a JOIN incidents i ON i.id = a.incident_id"
+	    " FROM incidents i JOIN actions a ON a.id = i.action_id"
 	    " WHERE i.created_at >= ?1 AND i.created_at < ?2");
 	int64_t c[9];
 	int rc;
