@@ -222,6 +222,17 @@ def test_reject_with_reason_and_stale_click(healer, bf):
     card = card_of(wait_card(d, bf, lambda c: action(c, "reject"), "the card"))
     data = dict(action(card, "reject")["data"])
 
+    # Dry run: the plan on the card in the answer, nothing run, nothing changed
+    st, body = post_activity(d.port, invoke(bf, "dryrun", action(card, "dryrun")["data"],
+                                            aad="aad-eve"), bf.token())
+    assert st == 200 and body["type"] == CARD_TYPE, body
+    t = texts(body["value"])
+    assert "**Dry run** — nothing was executed:" in t and "restarted" in t, t
+    assert action(body["value"], "approve") is not None
+    v = d.view("INC-1")
+    assert v["state"] == "awaiting_approval" and v["approvals"] == []
+    assert [r["phase"] for r in v["step_runs"]] == ["diagnostic"]
+
     # the reason is required (Teams checks it too; the daemon does not rely on that)
     st, body = post_activity(d.port, invoke(bf, "reject", data, aad="aad-lead"), bf.token())
     assert body["statusCode"] == 400 and "a reason is required" in body["value"]["message"]
@@ -331,6 +342,10 @@ def test_token_rules_refuse_and_change_nothing(healer, bf):
             assert st == status, (name, st, body)
             assert isinstance(body, dict) and "error" in body, (name, body)
         assert metric(d, "healer_teams_auth_failures_total", 'reason="%s"' % reason) == 3, name
+    # a large token (headers up to 16 KB) is fine when it is valid
+    st, body = post_activity(d.port, message(bf, "runbooks", aad="aad-admin"),
+                             bf.issuer.mint(c(pad="x" * 9000)))
+    assert st == 200, body
     st, body = post_activity(d.port, invoke(bf, "approve", data), None)
     assert st == 401
     st, body = post_activity(d.port, invoke(bf, "approve", data), None, raw_auth="Basic Zm9v")
@@ -339,10 +354,12 @@ def test_token_rules_refuse_and_change_nothing(healer, bf):
     # nothing processed: no approval, no reply, no stored conversation
     v = d.view("INC-1")
     assert v["state"] == "awaiting_approval" and v["approvals"] == []
-    assert not any(r["actor"] == "teams:aad-admin" for r in d.audit())
+    assert not any(r["actor"] == "teams:aad-admin" and r["kind"] != "command"
+                   for r in d.audit())
     assert db_rows(d, "SELECT count(*) FROM teams_conversations") == [(1,)]
     time.sleep(1.0)
-    assert len(bf.sent()) == before
+    sent = bf.sent()[before:]
+    assert len(sent) == 1 and "restart-service" in sent[0]["body"]["text"], sent  # runbooks
 
     # a rotated key appears in the JWKS: fetched on first sight of its kid and accepted
     # (unknown kids refetch at most every 5 s, so the fetch at start must be that old)
@@ -372,6 +389,17 @@ def test_connector_429_is_retried(healer, bf):
     d.wait_state("INC-1", "awaiting_approval")
     wait_card(d, bf, lambda c: "awaiting approval" in header(c), "the awaiting card")
     assert len([a for a in bf.sent("POST") if card_of(a) and a["status"] < 300]) == 1
+
+
+def test_explicit_channel(healer, bf):
+    conv = "19:configured@thread.tacv2"
+    d = start(healer, bf, TEAMS_CONVERSATION_ID=conv, TEAMS_SERVICE_URL=bf.service_url)
+    d.alert(service_down())
+    wait_card(d, bf, lambda c: "INC-1" in header(c), "the card")
+    posted = next(a for a in bf.sent("POST") if card_of(a))
+    assert posted["conv"] == conv and posted["status"] == 201
+    d.wait_for(lambda: any(r["conv"] == "%s;messageid=%s" % (conv, posted["id"])
+                           for r in thread_replies(bf)), "the thread reply")
 
 
 def test_webhook_notify_only(healer, bf):
