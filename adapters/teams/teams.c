@@ -260,7 +260,7 @@ teams_stop(struct adapter *a)
 	teams_send_stop();
 	teams_inbound_stop();
 	teams_keys_stop();
-	cfg_free();
+	/* the settings stay: a worker may still be sending until the pools are joined */
 }
 
 struct adapter teams_adapter = {

@@ -67,8 +67,12 @@ fetch_work(void *arg)
 		goto out;
 	doc = cJSON_ParseWithLength(meta.body, meta.body_len);
 	const char *uri = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "jwks_uri"));
-	if (uri == NULL || (strncmp(uri, "https://", 8) != 0 && strncmp(uri, "http://", 7) != 0)) {
-		snprintf(f->err, sizeof(f->err), "OpenID metadata has no http(s) jwks_uri");
+	/* metadata fetched over TLS must not send us to keys over plain HTTP */
+	bool tls = strncmp(f->openid_url, "https://", 8) == 0;
+	if (uri == NULL ||
+	    (strncmp(uri, "https://", 8) != 0 && (tls || strncmp(uri, "http://", 7) != 0))) {
+		snprintf(f->err, sizeof(f->err), "OpenID metadata has no %s jwks_uri",
+			 tls ? "https" : "http(s)");
 		goto out;
 	}
 	if (get_doc(uri, &jwks, f->err, sizeof(f->err)) != 0)

@@ -258,13 +258,17 @@ job_work(void *arg)
 
 /* ---- loop side ---- */
 
+/* Throttling, server trouble, a stale token and a deleted card (posted anew) are worth
+ * another try; other refusals (the bot removed from the conversation, a bad request) are not. */
 static bool
-retryable(long status)
+retryable(const struct sreq *r)
 {
-	static const long codes[] = {0, 401, 404, 408, 412, 429, 500, 502, 503, 504};
+	static const long codes[] = {0, 401, 408, 412, 429, 500, 502, 503, 504};
 
+	if (r->status == 404)
+		return r->method && strcmp(r->method, "PUT") == 0;
 	for (size_t i = 0; i < ARRAY_LEN(codes); i++)
-		if (status == codes[i])
+		if (r->status == codes[i])
 			return true;
 	return false;
 }
@@ -318,7 +322,7 @@ job_done(void *arg)
 	if (!j->token_failed && failed == NULL) {
 		store_outbox_done(&j->item);
 		metrics_inc("healer_teams_sends_total", "Teams outbox sends", "result=\"ok\"");
-	} else if (j->token_failed || retryable(failed->status)) {
+	} else if (j->token_failed || retryable(failed)) {
 		long ra = failed ? failed->retry_after_s : -1;
 		int64_t d = backoff_ms(j->item.attempts, ra);
 		if (j->item.attempts + 1 >= MAX_ATTEMPTS) {
