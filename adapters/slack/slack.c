@@ -1,12 +1,9 @@
 /* slack.c — the Slack adapter and its Socket Mode link: apps.connections.open on a worker,
  * the websocket on the loop, hello/disconnect handling with make-before-break refreshes,
  * pings, and reconnects with backoff and jitter. */
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <arpa/inet.h>
 
 #include <libwebsockets.h>
 
@@ -20,7 +17,6 @@
 #define SM_CONNS 3		/* live + the refresh waiting for hello + one closing */
 #define SM_MSG_MAX (512 * 1024) /* an envelope; the largest are view submissions */
 #define SM_QUEUE_MAX 4096	/* acks waiting for the socket: a peer that stops reading */
-#define SM_URL_MAX 2048
 #define SM_HELLO_TIMEOUT_S 15
 
 enum conn_st { CS_FREE, CS_CONNECTING, CS_OPEN, CS_LIVE, CS_CLOSING };
@@ -38,16 +34,6 @@ struct sm_conn {
 	bool rx_drop; /* the message being received is over the cap */
 	struct frame *qh, *qt;
 	size_t qlen;
-};
-
-/* What the worker found out: where to connect, or why not. */
-struct open_job {
-	unsigned gen;
-	struct slack_result res;
-	bool tls;
-	int port;
-	char host[256], path[SM_URL_MAX], ip[INET6_ADDRSTRLEN];
-	char why[300]; /* set when the URL could not be used */
 };
 
 struct slack_conf slack_conf;
@@ -132,106 +118,8 @@ slack_halt(const char *why)
 	slack_outbox_stop();
 }
 
-/* ---- apps.connections.open, on a worker ---- */
-
-/* Splits ws[s]://host[:port]/path?query. Returns 0 or -1 with why. */
-static int
-url_split(const char *url, struct open_job *j)
-{
-	const char *p, *hs, *he, *slash;
-
-	if (strncmp(url, "wss://", 6) == 0) {
-		j->tls = true;
-		j->port = 443;
-		p = url + 6;
-	} else if (strncmp(url, "ws://", 5) == 0) {
-		j->tls = false;
-		j->port = 80;
-		p = url + 5;
-	} else {
-		snprintf(j->why, sizeof(j->why), "not a ws:// or wss:// URL");
-		return -1;
-	}
-	slash = p + strcspn(p, "/?");
-	hs = p;
-	he = slash;
-	if (*hs == '[') { /* IPv6 literal */
-		const char *rb = memchr(hs, ']', (size_t)(slash - hs));
-		if (rb == NULL)
-			goto bad;
-		hs++;
-		he = rb;
-		p = rb + 1;
-	} else {
-		const char *colon = memchr(hs, ':', (size_t)(slash - hs));
-		if (colon)
-			he = colon;
-		p = colon ? colon : slash;
-	}
-	if (*p == ':') {
-		char *end;
-		long port = strtol(p + 1, &end, 10);
-		if (end != slash || port <= 0 || port > 65535)
-			goto bad;
-		j->port = (int)port;
-	}
-	if (he <= hs || (size_t)(he - hs) >= sizeof(j->host))
-		goto bad;
-	memcpy(j->host, hs, (size_t)(he - hs));
-	j->host[he - hs] = '\0';
-	snprintf(j->path, sizeof(j->path), "%s%s", *slash == '/' ? "" : "/", slash);
-	return 0;
-bad:
-	snprintf(j->why, sizeof(j->why), "malformed host or port in the URL");
-	return -1;
-}
-
 static void
-open_work(void *arg)
-{
-	struct open_job *j = arg;
-	struct addrinfo hints, *ai = NULL;
-	char *url = xasprintf("%sapps.connections.open", slack_conf.api_url);
-	const char *wss;
-	int rc;
-
-	slack_api_perform(url, slack_conf.app_token, NULL, &j->res);
-	free(url);
-	if (!j->res.ok)
-		return;
-	wss = cJSON_GetStringValue(cJSON_GetObjectItem(j->res.json, "url"));
-	if (wss == NULL || strlen(wss) >= SM_URL_MAX || url_split(wss, j) != 0) {
-		if (!j->why[0])
-			snprintf(j->why, sizeof(j->why), "no usable \"url\" in the answer");
-		return;
-	}
-	/* lws resolves on the loop thread and would stall it: resolve here */
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_family = AF_UNSPEC;
-	if ((rc = getaddrinfo(j->host, NULL, &hints, &ai)) != 0) {
-		snprintf(j->why, sizeof(j->why), "cannot resolve %s: %s", j->host,
-			 gai_strerror(rc));
-		return;
-	}
-	/* the first address; IPv4 first when both, as loopback fakes listen there */
-	const struct addrinfo *pick = ai;
-	for (const struct addrinfo *a = ai; a; a = a->ai_next)
-		if (a->ai_family == AF_INET) {
-			pick = a;
-			break;
-		}
-	if (pick->ai_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)pick->ai_addr)->sin_addr, j->ip,
-			  sizeof(j->ip));
-	else
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)pick->ai_addr)->sin6_addr, j->ip,
-			  sizeof(j->ip));
-	freeaddrinfo(ai);
-}
-
-static void
-conn_start(struct open_job *j)
+conn_start(struct slack_open *j)
 {
 	struct lws_client_connect_info ci;
 	struct sm_conn *c = NULL;
@@ -274,7 +162,7 @@ conn_start(struct open_job *j)
 static void
 open_done(void *arg)
 {
-	struct open_job *j = arg;
+	struct slack_open *j = arg;
 
 	job_running = false;
 	if (j->gen != gen || halted)
@@ -314,7 +202,7 @@ out:
 static void
 link_open(void)
 {
-	struct open_job *j;
+	struct slack_open *j;
 
 	if (halted || job_running || pending != NULL)
 		return;
@@ -323,7 +211,7 @@ link_open(void)
 	j = xcalloc(1, sizeof(*j));
 	j->gen = gen;
 	job_running = true;
-	work_submit(WORK_IO, open_work, open_done, j);
+	work_submit(WORK_IO, slack_open_work, open_done, j);
 }
 
 /* ---- the websocket ---- */

@@ -71,6 +71,24 @@ void slack_api_block(const char *method, long retry_after_s);
 /* chat.postEphemeral of text to user in channel. */
 void slack_api_ephemeral(const char *channel, const char *user, const char *text);
 
+/* ---- slack_open.c: apps.connections.open ---- */
+#define SLACK_URL_MAX 2048
+/* What the worker found out: where to connect, or why not. */
+struct slack_open {
+	unsigned gen; /* the link's generation when asked: a stale answer is dropped */
+	struct slack_result res;
+	bool tls;
+	int port;
+	char host[256], path[SLACK_URL_MAX], ip[46];
+	char why[300]; /* set when the URL could not be used */
+};
+/* Splits ws[s]://host[:port]/path?query into j (tls, host, port, path). Returns 0, or -1
+ * with j->why. Pure. */
+int slack_url_split(const char *url, struct slack_open *j);
+/* Worker: POSTs apps.connections.open with the app token, splits the URL and resolves the
+ * host into j->ip (IPv4 first). j->res.ok false or j->why set on failure. */
+void slack_open_work(void *arg);
+
 /* ---- slack_outbox.c: the sender ---- */
 void slack_outbox_kick(void);
 void slack_outbox_stop(void);

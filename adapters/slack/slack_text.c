@@ -11,6 +11,143 @@
 #define DIAG_OUTPUT_MAX 1200 /* a diagnostic's output in the thread: enough to read, not a log */
 #define HOME_ROWS_MAX 90     /* leaves room for the header blocks under the 100-block limit */
 
+/* ---- Block Kit builders shared with slack_card.c (slack_card_int.h) ---- */
+
+const char *
+sc_str(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
+
+	return s ? s : "";
+}
+
+double
+sc_num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+char *
+slack_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			buf_append(&b, "&amp;", 5);
+			break;
+		case '<':
+			buf_append(&b, "&lt;", 4);
+			break;
+		case '>':
+			buf_append(&b, "&gt;", 4);
+			break;
+		default:
+			buf_append(&b, s, 1);
+		}
+	}
+	return buf_steal(&b);
+}
+
+/* Appends escaped user text, cut to max bytes before escaping so an entity is never split. */
+void
+sc_esc(struct buf *b, const char *s, size_t max)
+{
+	char *cut = utf8_truncate(s ? s : "", max);
+	char *e = slack_escape(cut);
+
+	buf_printf(b, "%s", e);
+	free(e);
+	free(cut);
+}
+
+/* A user as mrkdwn: a Slack user is a mention, anyone else their escaped name. */
+void
+sc_user(struct buf *b, const char *user)
+{
+	if (strncmp(user, "slack:", 6) == 0 &&
+	    strspn(user + 6, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			     "0123456789") == strlen(user + 6) &&
+	    user[6] != '\0')
+		buf_printf(b, "<@%s>", user + 6);
+	else
+		sc_esc(b, user, 128);
+}
+
+cJSON *
+sc_text(const char *type, const char *s, size_t max)
+{
+	cJSON *t = cJSON_CreateObject();
+	char *cut = utf8_truncate(s, max);
+
+	cJSON_AddStringToObject(t, "type", type);
+	cJSON_AddStringToObject(t, "text", cut[0] ? cut : " ");
+	if (strcmp(type, "plain_text") == 0)
+		cJSON_AddBoolToObject(t, "emoji", true);
+	free(cut);
+	return t;
+}
+
+/* Adds a block unless the message is full: a card never exceeds the limit, whatever the
+ * view holds. */
+void
+sc_add(cJSON *blocks, cJSON *block, int max)
+{
+	if (cJSON_GetArraySize(blocks) >= max) {
+		cJSON_Delete(block);
+		return;
+	}
+	cJSON_AddItemToArray(blocks, block);
+}
+
+cJSON *
+sc_section(const char *md)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(s, "type", "section");
+	cJSON_AddItemToObject(s, "text", sc_text("mrkdwn", md, SLACK_TEXT_MAX));
+	return s;
+}
+
+cJSON *
+sc_context(const char *md)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON *els = cJSON_AddArrayToObject(c, "elements");
+
+	cJSON_AddStringToObject(c, "type", "context");
+	cJSON_AddItemToArray(els, sc_text("mrkdwn", md, SLACK_TEXT_MAX));
+	return c;
+}
+
+/* "<!date^…^{date_short_pretty} {time}|fallback>": shown in each reader's time zone. */
+void
+sc_date(struct buf *b, const char *iso, const char *fmt)
+{
+	int64_t ms;
+
+	if (iso == NULL || time_parse_iso(iso, &ms) != 0 || ms <= 0) {
+		buf_printf(b, "—");
+		return;
+	}
+	buf_printf(b, "<!date^%lld^%s|%.19sZ>", (long long)(ms / 1000), fmt, iso);
+}
+
+/* "awaiting_approval" → "awaiting approval" */
+void
+sc_state(struct buf *b, const char *state)
+{
+	for (const char *p = state; *p; p++)
+		buf_append(b, *p == '_' ? " " : p, 1);
+}
+
+/* ---- thread replies ---- */
+
 static const char *
 kind_mark(const char *kind)
 {

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "slack/slack_card.h"
+#include "slack/slack_int.h"
 #include "util.h"
 
 #define NOW_MS 1700000100000LL
@@ -562,6 +563,39 @@ test_text_helpers(void **state)
 	free(s);
 }
 
+/* The Socket Mode URL from apps.connections.open, taken apart for lws. */
+static void
+test_url_split(void **state)
+{
+	struct slack_open j;
+
+	(void)state;
+	memset(&j, 0, sizeof(j));
+	assert_int_equal(
+	    slack_url_split("wss://wss-primary.slack.com/link/?ticket=abc&app_id=A1", &j), 0);
+	assert_true(j.tls);
+	assert_int_equal(j.port, 443);
+	assert_string_equal(j.host, "wss-primary.slack.com");
+	assert_string_equal(j.path, "/link/?ticket=abc&app_id=A1");
+	memset(&j, 0, sizeof(j));
+	assert_int_equal(slack_url_split("ws://127.0.0.1:38489/link/?ticket=1", &j), 0);
+	assert_false(j.tls);
+	assert_int_equal(j.port, 38489);
+	assert_string_equal(j.host, "127.0.0.1");
+	memset(&j, 0, sizeof(j));
+	assert_int_equal(slack_url_split("ws://[::1]:9000?x=1", &j), 0);
+	assert_string_equal(j.host, "::1");
+	assert_int_equal(j.port, 9000);
+	assert_string_equal(j.path, "/?x=1");
+	memset(&j, 0, sizeof(j));
+	assert_int_equal(slack_url_split("https://slack.com/link", &j), -1);
+	assert_string_equal(j.why, "not a ws:// or wss:// URL");
+	assert_int_equal(slack_url_split("wss://host:99999/x", &j), -1);
+	assert_int_equal(slack_url_split("wss://host:12ab/x", &j), -1);
+	assert_int_equal(slack_url_split("wss:///x", &j), -1);
+	assert_int_equal(slack_url_split("wss://[::1/x", &j), -1);
+}
+
 int
 main(void)
 {
@@ -574,6 +608,7 @@ main(void)
 	    cmocka_unit_test(test_thread),
 	    cmocka_unit_test(test_modal_and_home),
 	    cmocka_unit_test(test_text_helpers),
+	    cmocka_unit_test(test_url_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
