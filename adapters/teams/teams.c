@@ -10,6 +10,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "metrics.h"
+#include "store.h"
 #include "teams.h"
 #include "util.h"
 
@@ -162,6 +163,7 @@ static int
 cfg_load(void)
 {
 	struct teams_cfg *c = &teams_cfg;
+	struct teams_card_ref ref;
 	const char *anon = getenv("TEAMS_ALLOW_ANONYMOUS");
 	bool want_anon = anon && strcmp(anon, "1") == 0;
 
@@ -213,6 +215,15 @@ cfg_load(void)
 		log_warnx("teams: TEAMS_SERVICE_URL without TEAMS_CONVERSATION_ID is ignored");
 	if (c->conversation_id && !c->service_url)
 		c->service_url = xstrdup(SERVICE_URL_DEFAULT);
+	/* they are stored with each card (struct teams_card_ref): refuse what would be cut */
+	if ((c->conversation_id && strlen(c->conversation_id) >= sizeof(ref.conversation_id)) ||
+	    (c->service_url && strlen(c->service_url) >= sizeof(ref.service_url))) {
+		log_errorx(
+		    "teams: TEAMS_CONVERSATION_ID and TEAMS_SERVICE_URL must be shorter than "
+		    "%zu bytes; Teams is off",
+		    sizeof(ref.conversation_id));
+		return -1;
+	}
 	return 0;
 }
 

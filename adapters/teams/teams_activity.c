@@ -378,9 +378,19 @@ on_conversation(const cJSON *act)
 	struct teams_conv c;
 	char user[USER_MAX];
 
-	cJSON_ArrayForEach(m, obj(act, "membersAdded")) added |= strcmp(str(m, "id"), rid) == 0;
+	cJSON_ArrayForEach(m, obj(act, "membersAdded"))
+	{
+		if (strcmp(str(m, "id"), rid) == 0)
+			added = true;
+	}
 	if (!added || !*str(conv, "id") || !*str(act, "serviceUrl"))
 		return;
+	/* a reference cut to fit would name another conversation */
+	if (strlen(str(conv, "id")) >= sizeof(c.conversation_id) ||
+	    strlen(str(act, "serviceUrl")) >= sizeof(c.service_url)) {
+		log_warnx("teams: conversation id or service URL too long; not stored");
+		return;
+	}
 	memset(&c, 0, sizeof(c));
 	snprintf(c.conversation_id, sizeof(c.conversation_id), "%s", str(conv, "id"));
 	/* a thread's id names its channel plus the root message */
