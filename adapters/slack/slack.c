@@ -23,6 +23,7 @@ enum conn_st { CS_FREE, CS_CONNECTING, CS_OPEN, CS_LIVE, CS_CLOSING };
 
 struct frame {
 	struct frame *next;
+	cJSON *then; /* the envelope this acks: processed once the ack is written */
 	size_t len;
 	unsigned char data[]; /* LWS_PRE headroom, then len bytes */
 };
@@ -66,6 +67,7 @@ conn_release(struct sm_conn *c)
 
 	for (f = c->qh; f != NULL; f = next) {
 		next = f->next;
+		cJSON_Delete(f->then); /* never acked: Slack redelivers it */
 		free(f);
 	}
 	buf_free(&c->rx);
@@ -283,7 +285,7 @@ on_message(struct sm_conn *c, const char *data, size_t len)
 }
 
 void
-slack_link_ack(struct sm_conn *c, const char *envelope_id, const cJSON *payload)
+slack_link_ack(struct sm_conn *c, const char *envelope_id, const cJSON *payload, cJSON *then)
 {
 	cJSON *o;
 	char *s;
@@ -293,17 +295,24 @@ slack_link_ack(struct sm_conn *c, const char *envelope_id, const cJSON *payload)
 	if (c == NULL || c->wsi == NULL || c->st == CS_FREE || c->qlen >= SM_QUEUE_MAX) {
 		log_warnx("slack: cannot ack %s: connection gone; Slack will redeliver",
 			  envelope_id);
+		cJSON_Delete(then);
 		return;
 	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "envelope_id", envelope_id);
-	if (payload)
-		cJSON_AddItemToObject(o, "payload", cJSON_Duplicate(payload, 1));
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	if (payload == NULL &&
+	    strspn(envelope_id, "0123456789abcdefABCDEF-") == strlen(envelope_id)) {
+		s = xasprintf("{\"envelope_id\":\"%s\"}", envelope_id); /* the common case */
+	} else {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "envelope_id", envelope_id);
+		if (payload)
+			cJSON_AddItemToObject(o, "payload", cJSON_Duplicate(payload, 1));
+		s = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+	}
 	n = strlen(s);
 	f = xmalloc(sizeof(*f) + LWS_PRE + n);
 	f->next = NULL;
+	f->then = then;
 	f->len = n;
 	memcpy(f->data + LWS_PRE, s, n);
 	free(s);
@@ -330,6 +339,8 @@ on_writable(struct sm_conn *c)
 		if (c->qh == NULL)
 			c->qt = NULL;
 		c->qlen--;
+		if (f->then)
+			slack_envelope_acked(f->then); /* the ack is out: now the work */
 		free(f);
 		if (c->qh != NULL || c->st == CS_CLOSING)
 			lws_callback_on_writable(c->wsi);

@@ -149,7 +149,7 @@ handle_slash(struct sm_conn *c, const char *eid, const cJSON *p)
 	cJSON *ack;
 
 	if (uid == NULL) {
-		slack_link_ack(c, eid, NULL);
+		slack_link_ack(c, eid, NULL, NULL);
 		return;
 	}
 	user_name(user, sizeof(user), uid);
@@ -160,9 +160,9 @@ handle_slash(struct sm_conn *c, const char *eid, const cJSON *p)
 	cJSON_AddStringToObject(ack, "response_type", "ephemeral");
 	if (strlen(reply) <= ACK_TEXT_MAX) {
 		cJSON_AddStringToObject(ack, "text", reply);
-		slack_link_ack(c, eid, ack);
+		slack_link_ack(c, eid, ack, NULL);
 	} else {
-		slack_link_ack(c, eid, NULL);
+		slack_link_ack(c, eid, NULL, NULL);
 		cJSON_AddStringToObject(ack, "text", reply);
 		slack_api_respond(url, ack);
 		ack = NULL;
@@ -413,12 +413,11 @@ void
 slack_envelope(struct sm_conn *c, cJSON *env)
 {
 	const char *eid = jstr(env, "envelope_id"), *type = jstr(env, "type");
-	struct pending *p;
 
 	if (type && strcmp(type, "slash_commands") == 0) {
 		/* the answer rides on the ack, so this one runs first */
 		if (seen("envelope", eid))
-			slack_link_ack(c, eid, NULL);
+			slack_link_ack(c, eid, NULL, NULL);
 		else
 			handle_slash(c, eid, cJSON_GetObjectItem(env, "payload"));
 		cJSON_Delete(env);
@@ -429,14 +428,22 @@ slack_envelope(struct sm_conn *c, cJSON *env)
 		cJSON *ack = cJSON_Parse("{\"response_action\":\"errors\",\"errors\":{}}");
 		cJSON_AddStringToObject(cJSON_GetObjectItem(ack, "errors"), SLACK_REJECT_BLOCK,
 					"Say why you reject this action: it goes on the record.");
-		slack_link_ack(c, eid, ack);
+		slack_link_ack(c, eid, ack, NULL);
 		cJSON_Delete(ack);
 		cJSON_Delete(env);
 		return;
 	}
-	slack_link_ack(c, eid, NULL);
+	slack_link_ack(c, eid, NULL, env);
+}
+
+void
+slack_envelope_acked(cJSON *env)
+{
+	struct pending *p;
+
 	if (npending >= PENDING_MAX || ring == NULL) {
-		log_warnx("slack: %zu envelopes waiting; dropping %s", npending, eid);
+		log_warnx("slack: %zu envelopes waiting; dropping %s", npending,
+			  jstr(env, "envelope_id"));
 		cJSON_Delete(env);
 		return;
 	}

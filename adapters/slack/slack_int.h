@@ -22,16 +22,21 @@ extern struct slack_conf slack_conf;
 /* ---- slack.c: the adapter and the Socket Mode link ---- */
 struct sm_conn;
 /* Queues the ack of an envelope on the connection it came from; payload (may be NULL) is
- * not consumed. Written as soon as the socket is writable, ahead of any processing. */
-void slack_link_ack(struct sm_conn *c, const char *envelope_id, const cJSON *payload);
+ * not consumed. `then` (may be NULL, consumed) is the envelope itself: it goes to
+ * slack_envelope_acked once the ack frame is written, or is dropped if the connection dies
+ * first (Slack redelivers what was not acked). */
+void slack_link_ack(struct sm_conn *c, const char *envelope_id, const cJSON *payload, cJSON *then);
 /* Stops the link and the sender for good (link_disabled, revoked tokens): logs why. */
 void slack_halt(const char *why);
 bool slack_halted(void);
 
 /* ---- slack_events.c: envelopes ---- */
-/* Handles one envelope (not hello/disconnect): acks it on c at once, then processes it after
- * the ack is on its way. Consumes env. */
+/* Handles one envelope (not hello/disconnect): acks it on c at once, and processes it once
+ * the ack is written (a slash command runs first: its answer rides on the ack). Consumes
+ * env. */
 void slack_envelope(struct sm_conn *c, cJSON *env);
+/* An envelope whose ack is written: queued for processing on the loop. Consumes env. */
+void slack_envelope_acked(cJSON *env);
 void slack_events_init(void);
 void slack_events_free(void);
 
