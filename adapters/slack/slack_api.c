@@ -14,6 +14,7 @@
 #define API_RESPONSE_MAX (256 * 1024)
 #define RETRY_AFTER_DEFAULT_S 5 /* a 429 without the header */
 #define METHODS_MAX 16
+#define CALL_TRIES_MAX 3 /* an interactive answer that keeps meeting 429s is dropped */
 
 struct call {
 	char method[40]; /* "" for a response_url */
@@ -21,6 +22,7 @@ struct call {
 	char *body;
 	slack_done_fn done;
 	void *arg;
+	int tries;
 	struct slack_result res;
 };
 
@@ -209,7 +211,7 @@ call_done(void *arg)
 
 	if (wait_s > 0 && c->method[0]) {
 		slack_api_block(c->method, wait_s);
-		if (wait_s <= 30 && !slack_halted()) {
+		if (wait_s <= 30 && ++c->tries < CALL_TRIES_MAX && !slack_halted()) {
 			/* interactive answers are worth a short wait, not a long one */
 			slack_result_free(&c->res);
 			loop_timer_add(wait_s * 1000, call_retry, c);
