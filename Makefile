@@ -44,6 +44,12 @@ $(BUILD)/asan/%: tests/unit/%.c $(LIB_SRC)
 	@echo "  ASAN    $@"
 	@$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
 
+# Analysis benchmark (bench/bench_analysis.py runs it): similar-incident lookup over a seeded store.
+$(BUILD)/bench_similar: bench/bench_similar.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 # Installs whatever Debian packages are missing: apt-get as root, else the sudo line to run.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -207,32 +207,41 @@ stats_histogram(const double *v, size_t n, const double *le, size_t nb, uint64_t
 	counts[nb] = n;
 }
 
+/*
+ * /metrics: the same figures over a sliding 24-hour window, so that a scrape costs what a
+ * day of incidents costs, not the whole history. They are gauges (the durations as
+ * histogram-shaped gauges: histogram_quantile() over the buckets, without rate()).
+ */
 static const double buckets[] = {10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400};
 
 static void
 histogram_lines(struct buf *out, const char *name, const char *help, enum store_duration which,
-		int64_t now)
+		int64_t since, int64_t until)
 {
 	uint64_t counts[ARRAY_LEN(buckets) + 1];
 	double *v = NULL, sum;
 	size_t n = 0;
-	char lab[32];
+	char lab[48], series[96];
 
-	if (store_durations(which, 0, now + 1, &v, &n) != 0)
+	if (store_durations(which, since, until, &v, &n) != 0)
 		return;
 	stats_histogram(v, n, buckets, ARRAY_LEN(buckets), counts, &sum);
 	free(v);
-	buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	buf_printf(out,
+		   "# HELP %s %s, incidents opened in the last 24 hours\n# TYPE %s histogram\n",
+		   name, help, name);
+	snprintf(series, sizeof(series), "%s_bucket", name);
 	for (size_t b = 0; b <= ARRAY_LEN(buckets); b++) {
-		char bucket[96];
 		if (b < ARRAY_LEN(buckets))
 			snprintf(lab, sizeof(lab), "le=\"%g\"", buckets[b]);
 		else
 			snprintf(lab, sizeof(lab), "le=\"+Inf\"");
-		snprintf(bucket, sizeof(bucket), "%s_bucket", name);
-		metrics_line(out, bucket, lab, (double)counts[b]);
+		metrics_line(out, series, lab, (double)counts[b]);
 	}
-	buf_printf(out, "%s_sum %.3f\n%s_count %zu\n", name, sum, name, n);
+	snprintf(series, sizeof(series), "%s_sum", name);
+	metrics_line(out, series, "", round(sum * 1000) / 1000);
+	snprintf(series, sizeof(series), "%s_count", name);
+	metrics_line(out, series, "", (double)n);
 }
 
 /* A label value from the store (an alert name): quotes, backslashes and newlines escaped. */
@@ -254,57 +263,50 @@ label_value(const char *s, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* One gauge per entry of a JSON object of counts: name{label="key"} n. */
 static void
-counter_lines(struct buf *out, const cJSON *s)
+object_lines(struct buf *out, const char *name, const char *help, const char *label,
+	     const cJSON *obj)
 {
-	static const char *const kinds[] = {"proposed",		"ran",
-					    "autopilot",	"autopilot_succeeded",
-					    "autopilot_failed", "verification_failures",
-					    "rollbacks",	"human_approved",
-					    "rejected"};
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(s, "actions"), *it;
+	const cJSON *it;
 	char lab[192], v[128];
 
-	buf_printf(out,
-		   "# HELP healer_stats_actions_total Proposed actions by what became of them\n"
-		   "# TYPE healer_stats_actions_total counter\n");
-	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
-		snprintf(lab, sizeof(lab), "kind=\"%s\"", kinds[i]);
-		metrics_line(out, "healer_stats_actions_total", lab, num(a, kinds[i]));
-	}
-	buf_printf(out, "# HELP healer_stats_usd_total Estimated dollars of actions approved and "
-			"spent\n# TYPE healer_stats_usd_total counter\n");
-	metrics_line(out, "healer_stats_usd_total", "kind=\"approved\"",
-		     num(cJSON_GetObjectItemCaseSensitive(s, "usd"), "approved"));
-	metrics_line(out, "healer_stats_usd_total", "kind=\"spent\"",
-		     num(cJSON_GetObjectItemCaseSensitive(s, "usd"), "spent"));
-	static const char *const groups[][2] = {{"by_source", "source"},
-						{"by_severity", "severity"}};
-	for (size_t g = 0; g < ARRAY_LEN(groups); g++) {
-		buf_printf(out,
-			   "# HELP healer_stats_incidents_%s_total Incidents opened, %s %s\n"
-			   "# TYPE healer_stats_incidents_%s_total counter\n",
-			   groups[g][0], "by", groups[g][1], groups[g][0]);
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(s, groups[g][0]))
-		{
-			char name[64];
-			label_value(it->string, v, sizeof(v));
-			snprintf(lab, sizeof(lab), "%s=\"%s\"", groups[g][1], v);
-			snprintf(name, sizeof(name), "healer_stats_incidents_%s_total",
-				 groups[g][0]);
-			metrics_line(out, name, lab, it->valuedouble);
-		}
+	metrics_gauge_header(out, name, help);
+	cJSON_ArrayForEach(it, obj)
+	{
+		label_value(it->string, v, sizeof(v));
+		snprintf(lab, sizeof(lab), "%s=\"%s\"", label, v);
+		metrics_line(out, name, lab, it->valuedouble);
 	}
 }
 
 static void
-noisiest_lines(struct buf *out, int64_t now)
+figure_lines(struct buf *out, const cJSON *s)
 {
-	cJSON *s = NULL, *it;
+	const cJSON *it;
 	char lab[192], v[128];
 
-	if (store_stats(now - DAY_MS, now + 1, &s) != 0)
-		return;
+	object_lines(out, "healer_stats_incidents_by_source",
+		     "Incidents opened in the last 24 hours, by source", "source",
+		     cJSON_GetObjectItemCaseSensitive(s, "by_source"));
+	object_lines(out, "healer_stats_incidents_by_severity",
+		     "Incidents opened in the last 24 hours, by severity", "severity",
+		     cJSON_GetObjectItemCaseSensitive(s, "by_severity"));
+	object_lines(out, "healer_stats_incidents_by_state",
+		     "Incidents opened in the last 24 hours, by state now", "state",
+		     cJSON_GetObjectItemCaseSensitive(s, "by_state"));
+	/* counts only: the rates are ratios of these */
+	cJSON *a = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s, "actions"), 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(a, "autopilot_share");
+	cJSON_DeleteItemFromObjectCaseSensitive(a, "autopilot_success_rate");
+	cJSON_DeleteItemFromObjectCaseSensitive(a, "false_positive_rate");
+	object_lines(out, "healer_stats_actions",
+		     "Proposals of the last 24 hours' incidents, by what became of them", "kind",
+		     a);
+	cJSON_Delete(a);
+	object_lines(out, "healer_stats_usd",
+		     "Estimated dollars of the last 24 hours' actions approved and spent", "kind",
+		     cJSON_GetObjectItemCaseSensitive(s, "usd"));
 	metrics_gauge_header(out, "healer_stats_noisiest_alert_occurrences",
 			     "Occurrences of the five noisiest alerts of the last 24 hours");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(s, "noisiest_alerts"))
@@ -315,7 +317,6 @@ noisiest_lines(struct buf *out, int64_t now)
 		metrics_line(out, "healer_stats_noisiest_alert_occurrences", lab,
 			     num(it, "occurrences"));
 	}
-	cJSON_Delete(s);
 }
 
 static char *cached;
@@ -324,7 +325,7 @@ static int64_t cached_at;
 static void
 stats_gauges(struct buf *out, void *ctx)
 {
-	int64_t now = now_ms();
+	int64_t now = now_ms(), since = now - DAY_MS;
 	cJSON *s = NULL;
 	struct buf b;
 
@@ -333,16 +334,16 @@ stats_gauges(struct buf *out, void *ctx)
 		buf_init(&b, 0);
 		histogram_lines(&b, "healer_time_to_acknowledge_seconds",
 				"Incident opened to first human action or autopilot run",
-				STORE_DUR_ACK, now);
+				STORE_DUR_ACK, since, now + 1);
 		histogram_lines(&b, "healer_time_to_resolve_seconds", "Incident opened to resolved",
-				STORE_DUR_RESOLVE, now);
+				STORE_DUR_RESOLVE, since, now + 1);
 		histogram_lines(&b, "healer_approval_latency_seconds",
-				"Approval asked to approval given", STORE_DUR_APPROVAL, now);
-		if (store_stats(0, now + 1, &s) == 0) {
-			counter_lines(&b, s);
+				"Approval asked to approval given", STORE_DUR_APPROVAL, since,
+				now + 1);
+		if (store_stats(since, now + 1, &s) == 0) {
+			figure_lines(&b, s);
 			cJSON_Delete(s);
 		}
-		noisiest_lines(&b, now);
 		free(cached);
 		cached = buf_steal(&b);
 		cached_at = now;

@@ -19,8 +19,9 @@ char *stats_text(const cJSON *stats);
 void stats_histogram(const double *v, size_t n, const double *le, size_t nb, uint64_t *counts,
 		     double *sum);
 
-/* Registers the /metrics gauge callback once: duration histograms and counters over all
- * incidents, recomputed at most once a minute (the store is read on the loop thread). */
+/* Registers the /metrics gauge callback once: the figures of the incidents opened in the
+ * last 24 hours, durations as histograms, recomputed at most once a minute (the store is
+ * read on the loop thread; a day's incidents bound the cost). */
 void stats_metrics_register(void);
 
 /* `healer stats [24h|7d|30d] [--json]` (default 24h). Returns the exit code. */

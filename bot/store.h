@@ -263,9 +263,8 @@ struct store_similar {
 /* Past incidents (id < before_id) matching any term: those on `resource` first, then by
  * BM25; at most max into out. Terms found in more than STORE_COMMON_DOCS incidents are
  * left out of the query, since they say little and cost a scan; when every term is that
- * common, only the newest STORE_RECENT_DOCS incidents are searched. */
-#define STORE_COMMON_DOCS 2000
-#define STORE_RECENT_DOCS 5000
+ * common, the newest incidents on `resource` are returned (score 0). */
+#define STORE_COMMON_DOCS 250
 int store_similar_incidents(const char *const *terms, size_t nterms, const char *resource,
 			    int64_t before_id, size_t max, struct store_similar *out, size_t *n);
 /* Records where the incident's analysis came from ("rules" | "search" | "llm") and the

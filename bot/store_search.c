@@ -173,8 +173,8 @@ similar_has(const struct store_similar *v, size_t n, int64_t id)
 
 /* Runs one ranked query (with or without the resource filter) and appends new rows. */
 static int
-similar_query(sqlite3_stmt *st, const char *expr, int64_t before_id, int64_t after_id,
-	      const char *resource, size_t max, struct store_similar *out, size_t *n)
+similar_query(sqlite3_stmt *st, const char *expr, int64_t before_id, const char *resource,
+	      size_t max, struct store_similar *out, size_t *n)
 {
 	int rc = STORE_NOTFOUND;
 
@@ -182,10 +182,9 @@ similar_query(sqlite3_stmt *st, const char *expr, int64_t before_id, int64_t aft
 		return STORE_ERROR;
 	store_bind_text(st, 1, expr);
 	sqlite3_bind_int64(st, 2, before_id);
-	sqlite3_bind_int64(st, 3, after_id);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
 	if (resource)
-		store_bind_text(st, 5, resource);
+		store_bind_text(st, 4, resource);
 	while (*n < max && (rc = store_row(st, "similar incidents")) == STORE_OK) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		if (similar_has(out, *n, id))
@@ -199,6 +198,33 @@ similar_query(sqlite3_stmt *st, const char *expr, int64_t before_id, int64_t aft
 	return rc == STORE_NOTFOUND || *n == max ? STORE_OK : rc;
 }
 
+/* Every word is in many incidents (an alert that fires all day): ranking them all costs a
+ * scan for little, and the newest on the same resource are the telling ones. */
+static int
+similar_recent(const char *resource, int64_t before_id, size_t max, struct store_similar *out,
+	       size_t *n)
+{
+	sqlite3_stmt *st = store_stmt("SELECT id FROM incidents WHERE resource = ? AND id < ?"
+				      " ORDER BY id DESC LIMIT ?");
+	int rc = STORE_NOTFOUND;
+
+	if (resource == NULL || *resource == '\0')
+		return STORE_OK;
+	if (st == NULL)
+		return STORE_ERROR;
+	store_bind_text(st, 1, resource);
+	sqlite3_bind_int64(st, 2, before_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while (*n < max && (rc = store_row(st, "recent incidents")) == STORE_OK) {
+		out[*n].id = sqlite3_column_int64(st, 0);
+		out[*n].score = 0;
+		out[*n].same_resource = true;
+		(*n)++;
+	}
+	store_done(st);
+	return rc == STORE_NOTFOUND || *n == max ? STORE_OK : rc;
+}
+
 int
 store_similar_incidents(const char *const *terms, size_t nterms, const char *resource,
 			int64_t before_id, size_t max, struct store_similar *out, size_t *n)
@@ -206,24 +232,24 @@ store_similar_incidents(const char *const *terms, size_t nterms, const char *res
 	const char **rare = xcalloc(nterms + 1, sizeof(*rare));
 	char expr[MATCH_MAX];
 	size_t nrare = 0;
-	int64_t after_id = 0;
+	bool common = false;
 	int rc = STORE_OK;
 
 	*n = 0;
 	if (max > SIMILAR_MAX)
 		max = SIMILAR_MAX;
-	for (size_t i = 0; i < nterms; i++) {
+	for (size_t i = 0; i < nterms && max > 0; i++) {
 		int docs = term_docs(terms[i], before_id, STORE_COMMON_DOCS);
 		if (docs > 0 && docs <= STORE_COMMON_DOCS)
 			rare[nrare++] = terms[i];
+		common |= docs > STORE_COMMON_DOCS;
 	}
 	if (nrare == 0) {
-		/* every word is everywhere: rank what there is among the recent incidents */
-		for (size_t i = 0; i < nterms; i++)
-			rare[nrare++] = terms[i];
-		after_id = before_id - STORE_RECENT_DOCS;
+		if (common)
+			rc = similar_recent(resource, before_id, max, out, n);
+		goto out;
 	}
-	if (max == 0 || match_expr(rare, nrare, expr, sizeof(expr)) == 0)
+	if (match_expr(rare, nrare, expr, sizeof(expr)) == 0)
 		goto out;
 	/* CROSS JOIN: FTS first, so only matching rows are looked up by resource */
 	if (resource && *resource)
@@ -231,14 +257,13 @@ store_similar_incidents(const char *const *terms, size_t nterms, const char *res
 		    store_stmt("SELECT incidents_fts.rowid, bm25(incidents_fts) FROM incidents_fts"
 			       " CROSS JOIN incidents i ON i.id = incidents_fts.rowid"
 			       " WHERE incidents_fts MATCH ?1 AND incidents_fts.rowid < ?2"
-			       " AND incidents_fts.rowid > ?3 AND i.resource = ?5"
-			       " ORDER BY rank LIMIT ?4"),
-		    expr, before_id, after_id, resource, max, out, n);
+			       " AND i.resource = ?4 ORDER BY rank LIMIT ?3"),
+		    expr, before_id, resource, max, out, n);
 	if (rc == STORE_OK && *n < max)
 		rc = similar_query(store_stmt("SELECT rowid, bm25(incidents_fts) FROM incidents_fts"
 					      " WHERE incidents_fts MATCH ?1 AND rowid < ?2"
-					      " AND rowid > ?3 ORDER BY rank LIMIT ?4"),
-				   expr, before_id, after_id, NULL, max, out, n);
+					      " ORDER BY rank LIMIT ?3"),
+				   expr, before_id, NULL, max, out, n);
 out:
 	free(rare);
 	return rc;

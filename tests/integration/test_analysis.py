@@ -196,7 +196,9 @@ def test_stats_cli_chat_and_metrics(healer):
     m = d.get("/metrics").text
     assert 'healer_time_to_resolve_seconds_bucket{le="+Inf"} 2' in m, m
     assert "# TYPE healer_time_to_resolve_seconds histogram" in m
-    assert 'healer_stats_actions_total{kind="rejected"} 1' in m
+    assert 'healer_stats_actions{kind="rejected"} 1' in m
+    assert 'healer_stats_incidents_by_source{source="alertmanager"} 3' in m
+    assert 'healer_stats_noisiest_alert_occurrences{alert="ApiDown"} 2' in m
 
 
 # ---------------------------------------------------------------- LLM

@@ -252,20 +252,26 @@ test_common_words(void **state)
 	(void)state;
 	assert_int_equal(store_begin(), STORE_OK);
 	for (int i = 0; i < STORE_COMMON_DOCS + 100; i++) {
-		last = incident(i == 10 ? "everywhere needle" : "everywhere hay", "{}", NULL, "r");
+		last = incident(i == 10 ? "everywhere needle" : "everywhere hay", "{}", NULL,
+				i % 2 ? "odd" : "even");
 		if (i == 10)
 			needle = last;
 	}
 	assert_int_equal(store_commit(), STORE_OK);
 	/* the common word is left out of the query: the rare one decides */
-	assert_int_equal(store_similar_incidents(both, 2, "", last + 1, 3, s, &n), STORE_OK);
+	assert_int_equal(store_similar_incidents(both, 2, "odd", last + 1, 3, s, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(s[0].id, needle);
-	/* only common words: the recent ones are searched, never the whole history */
-	assert_int_equal(store_similar_incidents(common, 1, "", last + 1, 3, s, &n), STORE_OK);
+	assert_false(s[0].same_resource);
+	/* only common words: the newest on the same resource, without a scan */
+	assert_int_equal(store_similar_incidents(common, 1, "odd", last + 1, 3, s, &n), STORE_OK);
 	assert_int_equal(n, 3);
-	for (size_t i = 0; i < n; i++)
-		assert_true(s[i].id > last + 1 - STORE_RECENT_DOCS);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(s[i].id, last - 2 * (int64_t)i);
+		assert_true(s[i].same_resource);
+	}
+	assert_int_equal(store_similar_incidents(common, 1, "", last + 1, 3, s, &n), STORE_OK);
+	assert_int_equal(n, 0);
 }
 
 static void
