@@ -328,10 +328,10 @@ send_done(void *arg)
 		at = slack_api_blocked_until(s->failed_method);
 	} else if (s->fail.transient || slack_api_config_error(err)) {
 		at = now_ms() + retry_delay(s->it.attempts, !s->fail.transient);
-		log_warnx("slack: %s for INC-%lld failed: %s%s%s%s%s; retrying in %lld s",
-			  s->failed_method, (long long)id, err, s->fail.detail[0] ? " " : "",
-			  s->fail.detail, hint ? " — " : "", hint ? hint : "",
-			  (long long)((at - now_ms()) / 1000));
+		log_warnx("slack: %s for INC-%lld in %s failed: %s%s%s%s%s; retrying in %lld s",
+			  s->failed_method, (long long)id, s->channel, err,
+			  s->fail.detail[0] ? " " : "", s->fail.detail, hint ? " — " : "",
+			  hint ? hint : "", (long long)((at - now_ms()) / 1000));
 	} else {
 		log_errorx("slack: %s for INC-%lld refused: %s%s%s; not retrying", s->failed_method,
 			   (long long)id, err, hint ? " — " : "", hint ? hint : "");

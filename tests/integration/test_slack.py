@@ -468,6 +468,16 @@ def test_429_waits_for_retry_after(sd, slack):
     assert "rate limited" in d.log_tail(200)
 
 
+def test_not_in_channel_says_what_to_do(sd, slack):
+    d = sd()
+    slack.fail_next("chat.postMessage", 200, body={"ok": False, "error": "not_in_channel"})
+    d.alert(api_down())
+    d.wait_for(lambda: "chat.postMessage for INC-1 in C0INCIDENT failed: not_in_channel — "
+               "invite @healer to the channel" in d.log_tail(100), "the hint in the log")
+    # not dropped: the next change of the incident (or the retry, 30 s on) posts it
+    slack.wait(lambda: slack.card("INC-1"), "the card after the refusal")
+
+
 def test_posts_are_paced_and_updates_coalesce(sd, slack):
     d = sd()
     d.alert(*[am_alert("Paced%d" % i, labels={"service": "p%d" % i}) for i in range(6)])
