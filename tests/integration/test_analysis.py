@@ -337,3 +337,19 @@ def test_llm_not_asked_for_a_human_request(healer, llm):
     v = d.wait_state("INC-1", "resolved")
     assert v["analysis_source"] == "request" and v["llm"] is None
     assert llm.calls() == []
+
+
+def test_llm_cut_by_restart_decides_on_rules(healer, llm):
+    llm.hold()
+    llm.answer(ANSWER)
+    d = healer(runbooks=RUNBOOKS, **llm_env(llm))
+    d.alert(api_down())
+    d.wait_for(llm.calls, "the LLM call")
+    d.kill9()
+    llm.release()  # nobody is listening any more
+    d.start()
+    v = d.wait_state("INC-1", "resolved")
+    # recovery decides the proposal on the card, as if there were no model
+    assert v["analysis_source"] == "rules" and v["action"]["params"]["mode"] == "soft"
+    assert v["llm"]["status"] == "interrupted"
+    assert len(llm.calls()) == 1
