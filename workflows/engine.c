@@ -1,4 +1,5 @@
 /* engine.c — alerts into incidents, analysis, the policy decision, timers and recovery. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,46 +538,41 @@ local_day_start(int64_t now)
 	return (int64_t)mktime(&tm) * 1000;
 }
 
-struct timer_arg {
-	int64_t id;
-};
-
+/* The timer argument is the incident id itself: nothing to free when the daemon stops
+ * with expiries still pending. */
 static void
 expiry_fire(void *arg)
 {
-	struct timer_arg *t = arg;
+	int64_t id = (int64_t)(intptr_t)arg;
 	struct incident inc;
 	struct action act;
 
-	if (store_incident_get(t->id, &inc) == 0) {
+	if (store_incident_get(id, &inc) == 0) {
 		if (strcmp(inc.state, "awaiting_approval") == 0 &&
 		    store_action_get(inc.action_id, &act) == 0) {
 			if (act.expires_at > 0 && act.expires_at <= now_ms()) {
 				char d[64], why[160];
 				duration_format(eng_pol->approval_ttl_ms, d, sizeof(d));
 				snprintf(why, sizeof(why), "no decision within the approval TTL (%s)", d);
-				if (eng_transition_tx(t->id, "awaiting_approval", "expired",
+				if (eng_transition_tx(id, "awaiting_approval", "expired",
 						      ENGINE_ACTOR, why,
 						      "Expired: nobody approved in time") == 0)
 					store_action_set_status(act.id, "cancelled", "expired");
 			} else if (act.expires_at > 0) {
-				eng_schedule_expiry(t->id, act.expires_at);
+				eng_schedule_expiry(id, act.expires_at);
 			}
 			action_free(&act);
 		}
 		incident_free(&inc);
 	}
-	free(t);
 }
 
 void
 eng_schedule_expiry(int64_t incident_id, int64_t expires_at)
 {
-	struct timer_arg *t = xmalloc(sizeof(*t));
 	int64_t delay = expires_at - now_ms();
 
-	t->id = incident_id;
-	loop_timer_add(delay > 0 ? delay + 5 : 0, expiry_fire, t);
+	loop_timer_add(delay > 0 ? delay + 5 : 0, expiry_fire, (void *)(intptr_t)incident_id);
 }
 
 static uint64_t blocked_timer;
