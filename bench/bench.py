@@ -24,10 +24,12 @@ def pct(values, p):
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS:"):
+    """VmRSS counts shared library pages too (libcrypto alone is ~4 MB, shared with every
+    other OpenSSL user); RssAnon is what this process alone costs."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return 0
 
@@ -169,6 +171,7 @@ def main():
         try:
             time.sleep(0.5)
             idle = rss_kb(d.p.pid)
+            idle_anon = rss_kb(d.p.pid, "RssAnon:")
             for rep in range(3):
                 rate1, lat1 = bench_ingest(d, 1, 4000)
                 noise.append(rate1)
@@ -180,6 +183,7 @@ def main():
                 post(conn, alert_body([f"bulk-{b}-{k}" for k in range(100)]))
             time.sleep(1.0)
             full = rss_kb(d.p.pid)
+            full_anon = rss_kb(d.p.pid, "RssAnon:")
         finally:
             d.stop()
     print("\n== healer core benchmark ==")
@@ -193,7 +197,8 @@ def main():
           f" p99 {fmt_ms(pct(lat100, 99))}")
     print(f"alert POST → card printed on the console ({len(card)} new incidents):"
           f" p50 {fmt_ms(pct(card, 50))}, p99 {fmt_ms(pct(card, 99))}")
-    print(f"RSS idle {idle / 1024:.1f} MB; with 10,000+ incidents {full / 1024:.1f} MB")
+    print(f"RSS idle {idle / 1024:.1f} MB ({idle_anon / 1024:.1f} MB private); with 10,000+"
+          f" incidents {full / 1024:.1f} MB ({full_anon / 1024:.1f} MB private)")
     for extra in ("bench_slack.py", "bench_teams.py", "bench_analysis.py"):
         path = os.path.join(ROOT, "bench", extra)
         if os.path.exists(path):
