@@ -53,6 +53,8 @@ void incident_free(struct incident *inc); /* frees the members; the struct is th
 int store_alert_seen(const char *dedup_key);
 /* Open = not terminal. STORE_NOTFOUND if none. */
 int store_incident_find_open(const char *fingerprint, int64_t *id);
+/* The newest incident with this fingerprint in any state. STORE_NOTFOUND if none. */
+int store_incident_find_latest(const char *fingerprint, int64_t *id);
 /* Creates an incident from an alert, state open, version 1; also records the alert. */
 int store_incident_create(const struct alert *a, const char *requester, int64_t *id);
 /* Records a further alert delivery on the incident: firing → occurrences+1, last_seen;

@@ -69,6 +69,22 @@ store_incident_find_open(const char *fingerprint, int64_t *id)
 	return rc;
 }
 
+int
+store_incident_find_latest(const char *fingerprint, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt("SELECT id FROM incidents WHERE fingerprint = ?"
+				      " ORDER BY id DESC LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	store_bind_text(st, 1, fingerprint ? fingerprint : "");
+	if ((rc = store_row(st, "find latest incident")) == STORE_OK)
+		*id = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return rc;
+}
+
 /* Records one delivery; STORE_DUPLICATE if its dedup_key was seen. */
 static int
 alert_insert(int64_t incident_id, const struct alert *a, int64_t now)

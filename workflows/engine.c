@@ -121,9 +121,26 @@ ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, bool *dup)
 		return 0;
 	}
 	rc = store_incident_find_open(a->fingerprint, &id);
-	if (rc == STORE_NOTFOUND) {
-		if (!a->firing)
-			return 1; /* resolved alert for nothing open: ignored */
+	if (rc == STORE_NOTFOUND && !a->firing) {
+		/* The source agrees the problem is gone after healer finished: record that on
+		 * the incident it belonged to; a resolved alert never opens anything. */
+		struct incident inc;
+		if ((rc = store_incident_find_latest(a->fingerprint, &id)) != 0)
+			return rc == STORE_NOTFOUND ? 1 : rc;
+		if ((rc = store_incident_get(id, &inc)) != 0)
+			return rc;
+		bool cleared = inc.alert_cleared;
+		incident_free(&inc);
+		if (cleared)
+			return 1;
+		rc = store_incident_add_alert(id, a);
+		if (rc == 0)
+			rc = store_audit(ENGINE_ACTOR, id, "alert.received",
+					 "alert resolved at the source (after the incident ended)",
+					 NULL);
+		if (rc == 0)
+			rc = eng_notify(id);
+	} else if (rc == STORE_NOTFOUND) {
 		if ((rc = store_incident_create(a, NULL, &id)) != 0)
 			return rc;
 		snprintf(msg, sizeof(msg), "opened from %s alert: %s", alert_source_name(a->source),

@@ -126,16 +126,22 @@ def test_stdin_eof_does_not_stop_daemon(healer, svc):
     assert d.get("/healthz").status == 200
 
 
-def test_resolved_alert_after_run_changes_nothing(healer, svc):
-    """Once healer resolved the incident it is no longer open: the later "resolved" from
-    Alertmanager matches nothing and opens nothing."""
+def test_resolved_alert_after_run_marks_cleared(healer, svc):
+    """Once healer resolved the incident, the later "resolved" from Alertmanager is recorded
+    on that incident (the source agrees) without reopening it or opening another; its
+    redelivery changes nothing."""
     d = healer(runbooks={"restart.yaml": RESTART}, svc=svc)
     d.alert(api_down(svc))
     v1 = d.wait_state("INC-1", "resolved")
-    r = d.post("/alerts/alertmanager", am_payload(api_down(svc, status="resolved")))
+    assert v1["alert_cleared"] is False
+    resolved = am_payload(api_down(svc, status="resolved"))
+    r = d.post("/alerts/alertmanager", resolved)
     assert r.status == 202, r
-    assert r.json["accepted"] == 0 and r.json["incidents"] == [], r.json
+    assert r.json["accepted"] == 1 and r.json["incidents"] == ["INC-1"], r.json
     v = d.view("INC-1")
-    assert v["state"] == "resolved" and v["version"] == v1["version"]
+    assert v["state"] == "resolved" and v["alert_cleared"] is True
+    assert v["timeline"][-1]["message"] == "alert resolved at the source (after the incident ended)"
+    r = d.post("/alerts/alertmanager", resolved)
+    assert r.json["accepted"] == 0 and r.json["duplicates"] == 1, r.json
     assert len(d.incidents()) == 1
     assert "incident.opened" in audit_kinds(d.audit())
