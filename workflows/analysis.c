@@ -385,11 +385,11 @@ analysis_similar_text(const cJSON *similar)
 			duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
 		buf_printf(&b, " %s %s", jstr(it, "key"), jstr(it, "state"));
 		if (*jstr(it, "runbook"))
-			buf_printf(&b, " (%s)", jstr(it, "runbook"));
+			buf_printf(&b, " with %s", jstr(it, "runbook"));
 		if (*d)
 			buf_printf(&b, " in %s", d);
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "same_resource")))
-			buf_printf(&b, ", same resource");
+			buf_printf(&b, " (same resource)");
 		if (*jstr(it, "outcome"))
 			buf_printf(&b, ": %.120s", jstr(it, "outcome"));
 		buf_printf(&b, ";");

@@ -82,7 +82,8 @@ void analysis_run(const struct incident *inc, const struct runbook_set *rbs,
 int analysis_record(int64_t id, const struct analysis *an);
 
 /* The similar incidents of a view ("similar") as one thread line:
- * "Similar past incidents: INC-3 resolved by restart-service in 40 s (same resource); …".
+ * "Similar past incidents: INC-3 resolved with restart-service in 40 s (same resource):
+ * <its outcome>; …".
  * NULL when there are none. Owned. Pure. */
 char *analysis_similar_text(const cJSON *similar);
 

@@ -142,7 +142,8 @@ def test_similar_incidents_and_history(healer):
     assert ("History: restart-api resolved this alert 1 time in the last 90 days "
             "(confidence +0.05)") in v3["analysis"], v3["analysis"]
     # the thread and the card show them
-    d.read_until(r"INC-3: Similar past incidents: INC-1 resolved \(restart-api\)")
+    d.read_until(r"INC-3: Similar past incidents: INC-1 resolved with restart-api in \d+ ms "
+                 r"\(same resource\): Done")
     d.read_until(r"similar incidents")
     d.alert(api_down(instance="web-3"))
     v4 = d.wait_state("INC-4", "resolved")

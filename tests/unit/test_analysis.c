@@ -414,7 +414,7 @@ test_view_memory(void **state)
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(s1, "resolve_s")));
 	char *line = analysis_similar_text(s);
 	assert_non_null(strstr(line, "Similar past incidents: INC-1 closed in "));
-	assert_non_null(strstr(line, ", same resource: Closed by console:eve; INC-2 open"));
+	assert_non_null(strstr(line, " (same resource): Closed by console:eve; INC-2 open"));
 	free(line);
 	cJSON_Delete(v);
 
