@@ -33,6 +33,40 @@ terminal(const char *state)
 	return false;
 }
 
+/* How the analysis was reached, as a reader would say it. */
+static const char *
+source_name(const char *src)
+{
+	static const char *const names[][2] = {{"rules", "by rule"},
+					       {"search", "search suggestion"},
+					       {"llm", "by the model"},
+					       {"request", "as requested"}};
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (strcmp(src, names[i][0]) == 0)
+			return names[i][1];
+	return "";
+}
+
+/* "Similar: INC-3 (resolved), INC-5 (failed)": the thread has the details. */
+static void
+similar_line(struct buf *b, const cJSON *v)
+{
+	const cJSON *s;
+	int n = 0;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(v, "similar"))
+	{
+		buf_printf(b, "%s", n++ ? ", " : "\n*Similar:* ");
+		sc_esc(b, sc_str(s, "key"), 32);
+		buf_printf(b, " (");
+		sc_state(b, sc_str(s, "state"));
+		buf_printf(b, ")");
+		if (n == 5)
+			break;
+	}
+}
+
 static const char *
 run_mark(const char *status)
 {
@@ -417,9 +451,13 @@ slack_card_render(const cJSON *v, int64_t now)
 	if (sc_str(v, "analysis")[0]) {
 		buf_printf(&b, "*Analysis*");
 		if (cJSON_IsNumber(cJSON_GetObjectItem(v, "confidence")))
-			buf_printf(&b, " (confidence %.0f%%)", sc_num(v, "confidence") * 100);
+			buf_printf(&b, " (%s%sconfidence %.0f%%)",
+				   source_name(sc_str(v, "analysis_source")),
+				   sc_str(v, "analysis_source")[0] ? ", " : "",
+				   sc_num(v, "confidence") * 100);
 		buf_printf(&b, "\n");
-		sc_esc(&b, sc_str(v, "analysis"), 2500);
+		sc_esc(&b, sc_str(v, "analysis"), 2200);
+		similar_line(&b, v);
 		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
 		buf_free(&b);
 	}

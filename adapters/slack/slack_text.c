@@ -192,8 +192,61 @@ diag_output(const cJSON *view, const char *message)
 	return sc_str(found, "output")[0] ? sc_str(found, "output") : sc_str(found, "stderr");
 }
 
+/* Where the similar incidents go: the first row of the analysis, i.e. the proposal, or the
+ * move to needs_attention when nothing could be proposed. -1 if none yet. */
+static int
+similar_row(const cJSON *tl)
+{
+	const cJSON *r;
+	int i = 0;
+
+	cJSON_ArrayForEach(r, tl)
+	{
+		const char *k = sc_str(r, "kind");
+		if (strcmp(k, "analysis.proposed") == 0 ||
+		    (strcmp(k, "incident.state") == 0 &&
+		     strstr(sc_str(r, "message"), "→ needs_attention") != NULL))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
 static void
-row_line(struct buf *b, const cJSON *view, const cJSON *row)
+similar_lines(struct buf *b, const cJSON *view)
+{
+	const cJSON *s;
+	char dur[32];
+
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "similar")) == 0)
+		return;
+	buf_printf(b, "\n*Similar incidents:*");
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(view, "similar"))
+	{
+		buf_printf(b, "\n• *");
+		sc_esc(b, sc_str(s, "key"), 32);
+		buf_printf(b, "* ");
+		sc_esc(b, sc_str(s, "title"), 200);
+		buf_printf(b, " — ");
+		if (sc_str(s, "outcome")[0])
+			sc_esc(b, sc_str(s, "outcome"), 300);
+		else
+			sc_state(b, sc_str(s, "state"));
+		if (sc_str(s, "runbook")[0]) {
+			buf_printf(b, " (`");
+			sc_esc(b, sc_str(s, "runbook"), 100);
+			buf_printf(b, "`)");
+		}
+		if (cJSON_IsNumber(cJSON_GetObjectItem(s, "resolve_s")) &&
+		    !sc_str(s, "outcome")[0]) {
+			duration_format((int64_t)(sc_num(s, "resolve_s") * 1000), dur, sizeof(dur));
+			buf_printf(b, ", resolved in %s", dur);
+		}
+	}
+}
+
+static void
+row_line(struct buf *b, const cJSON *view, const cJSON *row, bool with_similar)
 {
 	const char *actor = sc_str(row, "actor"), *msg = sc_str(row, "message");
 	const char *out;
@@ -217,6 +270,8 @@ row_line(struct buf *b, const cJSON *view, const cJSON *row)
 		buf_printf(b, "```");
 		free(o);
 	}
+	if (with_similar)
+		similar_lines(b, view);
 }
 
 char *
@@ -225,6 +280,7 @@ slack_thread_render(const cJSON *view, size_t from, size_t *next)
 	const cJSON *tl = cJSON_GetObjectItem(view, "timeline");
 	size_t n = (size_t)cJSON_GetArraySize(tl), i;
 	struct buf out, line;
+	int sim = similar_row(tl);
 
 	*next = from;
 	if (from >= n)
@@ -233,7 +289,7 @@ slack_thread_render(const cJSON *view, size_t from, size_t *next)
 	buf_init(&line, 0);
 	for (i = from; i < n; i++) {
 		buf_free(&line);
-		row_line(&line, view, cJSON_GetArrayItem(tl, (int)i));
+		row_line(&line, view, cJSON_GetArrayItem(tl, (int)i), (int)i == sim);
 		if (out.len > 0 && out.len + 1 + line.len > SLACK_MSG_TEXT_MAX)
 			break;
 		if (line.len > SLACK_MSG_TEXT_MAX) {

@@ -178,6 +178,16 @@ def test_alert_card_then_approve_runs_and_resolves(sd, slack):
            for r in rows]
     assert -1 not in pos and pos == sorted(pos), list(zip(rows, pos))
 
+    # the next time, the card and the thread point at what happened before
+    d.alert(am_alert("ApiDown", labels={"service": "api", "severity": "warning"},
+                     starts_at="2026-11-23T11:00:00Z"))
+    ts2, m2 = awaiting_card(slack, "INC-2")
+    assert "*Similar:* INC-1 (resolved)" in blocks_text(m2)
+    th2 = slack.wait(lambda: "\n".join(r["text"] for r in slack.thread(ts2))
+                     if "Similar incidents" in "".join(r["text"] for r in slack.thread(ts2))
+                     else None, "similar incidents in the thread")
+    assert "*Similar incidents:*\n• *INC-1* ApiDown on api — " in th2, th2
+
 
 def test_unauthorised_stale_and_double_clicks(sd, slack):
     d = sd()

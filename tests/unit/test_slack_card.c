@@ -35,8 +35,15 @@ static const char *VIEW =
     "\"incident.opened\",\"message\":\"opened from alertmanager alert ServiceDown\"},"
     "{\"at\":\"2023-11-14T22:13:21.000Z\",\"actor\":\"healer\",\"kind\":\"step.finished\","
     "\"message\":\"diagnostic 'recent logs' ok in 12 ms\"},"
+    "{\"at\":\"2023-11-14T22:13:22.000Z\",\"actor\":\"healer\",\"kind\":\"analysis.proposed\","
+    "\"message\":\"proposed restart-service: cost fixed $0.00, risk 35 (medium)\"},"
     "{\"at\":\"2023-11-14T22:13:25.000Z\",\"actor\":\"slack:U0123ABCD\",\"kind\":"
-    "\"approval.granted\",\"message\":\"INC-7: approval 1 of 2 by slack:U0123ABCD\"}]}";
+    "\"approval.granted\",\"message\":\"INC-7: approval 1 of 2 by slack:U0123ABCD\"}],"
+    "\"analysis_source\":\"rules\",\"similar\":[{\"id\":3,\"key\":\"INC-3\",\"title\":"
+    "\"ServiceDown <api> on web-2\",\"state\":\"resolved\",\"runbook\":\"restart-service\","
+    "\"outcome\":\"Resolved in 41 s by autopilot, verified\",\"resolve_s\":47.2},"
+    "{\"id\":5,\"key\":\"INC-5\",\"title\":\"ServiceDown api\",\"state\":\"running\","
+    "\"runbook\":null,\"outcome\":null,\"resolve_s\":null}]}";
 
 /* ---- a Block Kit limit checker, applied to everything rendered ---- */
 
@@ -221,7 +228,8 @@ test_card_content(void **state)
 	assert_non_null(strstr(s, "*Occurrences*\\n3"));
 	assert_non_null(
 	    strstr(s, "<!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20Z>"));
-	assert_non_null(strstr(s, "(confidence 90%)"));
+	assert_non_null(strstr(s, "*Analysis* (by rule, confidence 90%)"));
+	assert_non_null(strstr(s, "*Similar:* INC-3 (resolved), INC-5 (running)"));
 	assert_non_null(strstr(s, "rule &lt;x&gt; &amp; y")); /* user text escaped */
 	assert_non_null(strstr(s, "`restart-service` — Restart a stuck systemd service"));
 	assert_non_null(strstr(s, "service=`api`"));
@@ -424,7 +432,13 @@ test_thread(void **state)
 
 	(void)state;
 	t = slack_thread_render(v, 0, &next);
-	assert_int_equal(next, 3);
+	assert_int_equal(next, 4);
+	/* the similar incidents come with the proposal, with what happened to them */
+	assert_non_null(strstr(t,
+			       "proposed restart-service: cost fixed $0.00, risk 35 (medium)\n"
+			       "*Similar incidents:*\n• *INC-3* ServiceDown &lt;api&gt; on web-2 — "
+			       "Resolved in 41 s by autopilot, verified (`restart-service`)\n"
+			       "• *INC-5* ServiceDown api — running"));
 	assert_non_null(strstr(t, "🚨 <!date^1700000000^{time_secs}|2023-11-14T22:13:20Z> opened "
 				  "from alertmanager alert ServiceDown"));
 	/* the diagnostic's output, escaped, in a code block */
@@ -433,11 +447,12 @@ test_thread(void **state)
 	assert_non_null(strstr(t, "👍 <!date^1700000005^{time_secs}|2023-11-14T22:13:25Z> "
 				  "*<@U0123ABCD>* INC-7: approval 1 of 2"));
 	free(t);
-	t = slack_thread_render(v, 2, &next);
+	t = slack_thread_render(v, 3, &next);
 	assert_null(strstr(t, "opened"));
-	assert_int_equal(next, 3);
+	assert_null(strstr(t, "Similar")); /* once, with its row */
+	assert_int_equal(next, 4);
 	free(t);
-	assert_null(slack_thread_render(v, 3, &next));
+	assert_null(slack_thread_render(v, 4, &next));
 
 	/* a long timeline comes in several messages, each under the limit, none lost */
 	tl = cJSON_GetObjectItem(v, "timeline");
@@ -456,7 +471,7 @@ test_thread(void **state)
 		chunks++;
 		free(t);
 	}
-	assert_int_equal(from, 303);
+	assert_int_equal(from, 304);
 	assert_true(chunks >= 3);
 	cJSON_Delete(v);
 }
