@@ -356,9 +356,10 @@ eng_llm_done(struct llm_job *job)
 			      a->summary, *a->root_cause ? a->root_cause : "not given", job->model,
 			      rb ? "chose runbook " : "found no candidate runbook that fits",
 			      rb ? rb->id : "; the proposal above stands", a->confidence);
-		audit =
-		    xasprintf("LLM %s: %s", job->model,
-			      rb ? "its choice was adopted" : "no candidate fits; proposal kept");
+		audit = xasprintf("LLM %s: %s", job->model,
+				  !current ? "answered after the incident moved on; not used"
+				  : rb	   ? "its choice was adopted"
+					   : "no candidate fits; proposal kept");
 	} else {
 		log_warnx("INC-%lld: LLM analysis not used (%s): %s", (long long)inc.id,
 			  llm_status_name(job->status), job->why);
