@@ -42,9 +42,19 @@ config_read_dotenv(const char *path)
 		while (isspace((unsigned char)*val))
 			val++;
 		size_t vl = strlen(val);
-		if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
-			val[vl - 1] = '\0';
+		if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && strchr(val + 1, val[0])) {
+			/* quoted: everything up to the closing quote, nothing after it */
+			*strchr(val + 1, val[0]) = '\0';
 			val++;
+		} else {
+			/* unquoted: " # comment" ends the value, as in .env.example */
+			for (char *h = val; (h = strchr(h, '#')) != NULL; h++)
+				if (h == val || isspace((unsigned char)h[-1])) {
+					*h = '\0';
+					break;
+				}
+			for (end = val + strlen(val); end > val && isspace((unsigned char)end[-1]);)
+				*--end = '\0';
 		}
 		setenv(p, val, 0);
 	}

@@ -53,6 +53,9 @@ refuse(int64_t id, const char *user, const char *kind, const char *msg)
 
 	if (rc == 0)
 		rc = store_audit(user, id, kind, msg, NULL);
+	/* the refusal is on the incident's timeline: every surface shows it */
+	if (rc == 0 && id > 0)
+		rc = eng_notify(id);
 	eng_commit(rc);
 	metrics_inc("healer_refusals_total", "Refused human actions", "");
 	return ENGINE_REFUSED;
