@@ -110,15 +110,17 @@ struct llm_job {
 /* True when LLM_API_URL is set (read once). */
 bool analysis_llm_enabled(void);
 /*
- * Runs the diagnostics of action_id (recorded as the engine records them), then asks the
- * model with their output, the alert, the candidates and the similar incidents, off the
- * loop thread, bounded by LLM_TIMEOUT. done(job) then runs on the loop thread with the
- * job's status and answer (unvalidated: the caller applies llm_validate); the caller frees
- * the job with analysis_llm_free. If the incident moves on meanwhile (closed, or another
- * action), the remaining diagnostics are skipped and done sees status LLM_ABANDONED.
+ * Prepares the model's pass for the proposal action_id (the call is recorded as begun, so a
+ * restart shows it interrupted). Returns NULL if it cannot be recorded. Once the engine has
+ * run the proposal's diagnostics, analysis_llm_ask sends the alert, their output, the
+ * candidates and the similar incidents off the loop thread, bounded by LLM_TIMEOUT; done(job)
+ * then runs on the loop thread with the job's status and answer (unvalidated: the caller
+ * applies llm_validate); the caller frees the job with analysis_llm_free. If the incident
+ * moved on meanwhile (closed, or another action), done sees status LLM_ABANDONED at once.
  */
-void analysis_llm_start(int64_t action_id, const struct analysis *an,
-			void (*done)(struct llm_job *job));
+struct llm_job *analysis_llm_prepare(int64_t action_id, const struct analysis *an,
+				     void (*done)(struct llm_job *job));
+void analysis_llm_ask(struct llm_job *job);
 void analysis_llm_free(struct llm_job *job);
 
 #endif

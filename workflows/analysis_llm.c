@@ -1,13 +1,13 @@
-/* analysis_llm.c — the LLM pass of an analysis: the proposal's diagnostics run first (their
- * output is evidence for the model), then one chat-completions call on a WORK_IO worker; the
- * engine's callback merges the answer before the policy decides. */
+/* analysis_llm.c — the LLM pass of an analysis: prepared when the proposal is made, asked
+ * once the engine has run the proposal's diagnostics (their output is evidence for the
+ * model), one chat-completions call on a WORK_IO worker; the engine's callback merges the
+ * answer before the policy decides. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
 #include "engine_int.h"
-#include "executor.h"
 #include "log.h"
 #include "loop.h"
 #include "util.h"
@@ -17,12 +17,6 @@
 #define TEXT_MAX 1500	    /* bytes of a runbook description or an annotation */
 
 struct analysis_llm_run {
-	const struct runbook *rb; /* whose diagnostics run first */
-	cJSON *params;
-	size_t idx;
-	int64_t step_run_id;
-	struct bound_step bs;
-	struct exec_result res;
 	cJSON *context; /* what the model is shown */
 };
 
@@ -47,10 +41,7 @@ analysis_llm_free(struct llm_job *job)
 	if (job == NULL)
 		return;
 	if (job->run) {
-		cJSON_Delete(job->run->params);
 		cJSON_Delete(job->run->context);
-		bound_step_free(&job->run->bs);
-		exec_result_free(&job->run->res);
 		free(job->run);
 	}
 	llm_answer_free(&job->answer);
@@ -204,109 +195,22 @@ llm_done(void *arg)
 	job->done(job);
 }
 
-/* ---- the diagnostics first, recorded as the engine records them ---- */
-
-static void diag_next(struct llm_job *job);
-
-static void
-diag_work(void *arg)
+void
+analysis_llm_ask(struct llm_job *job)
 {
-	struct llm_job *job = arg;
-
-	executor_run(&job->run->bs, &job->run->res);
-}
-
-static void
-diag_record(struct llm_job *job)
-{
-	struct analysis_llm_run *r = job->run;
-	const struct step *s = &r->rb->diagnostics[r->idx];
-	struct step_result sr = {
-	    .status = exec_status_name(r->res.status),
-	    .exit_code = r->res.exit_code,
-	    .http_status = r->res.http_status,
-	    .out = r->res.out ? r->res.out : "",
-	    .err = r->res.err ? r->res.err : "",
-	    .error = r->res.error[0] ? r->res.error : NULL,
-	    .truncated = r->res.truncated,
-	    .duration_ms = r->res.duration_ms,
-	};
-	char msg[512], dur[32];
-
-	duration_format(r->res.duration_ms, dur, sizeof(dur));
-	if (r->res.status == EXEC_OK)
-		snprintf(msg, sizeof(msg), "diagnostic '%s' ok in %s", s->name, dur);
-	else
-		snprintf(msg, sizeof(msg), "diagnostic '%s' %s: %s (attempt 1 of 1)", s->name,
-			 exec_status_name(r->res.status), r->res.error);
-	int rc = store_begin();
-	if (rc == 0)
-		rc = store_step_finish(r->step_run_id, &sr);
-	if (rc == 0)
-		rc = store_audit(ENGINE_ACTOR, job->incident_id, "step.finished", msg, NULL);
-	if (rc == 0)
-		rc = eng_notify(job->incident_id);
-	if (eng_commit(rc) != 0)
-		log_warnx("INC-%lld: diagnostic result not recorded", (long long)job->incident_id);
-	bound_step_free(&r->bs);
-	memset(&r->bs, 0, sizeof(r->bs));
-	exec_result_free(&r->res);
-	r->idx++;
-}
-
-static void
-diag_done(void *arg)
-{
-	struct llm_job *job = arg;
-
-	diag_record(job);
-	diag_next(job);
-}
-
-static void
-diag_next(struct llm_job *job)
-{
-	struct analysis_llm_run *r = job->run;
-	char err[300];
-
 	if (loop_stopping())
 		return; /* the restart decides on the rule-based proposal */
 	if (!job_current(job)) {
 		job_finish(job, LLM_ABANDONED, "the incident moved on before the analysis ended");
 		return;
 	}
-	while (r->idx < r->rb->ndiagnostics &&
-	       r->rb->diagnostics[r->idx].kind == STEP_ALERT_RESOLVED)
-		r->idx++;
-	if (r->idx >= r->rb->ndiagnostics) {
-		r->context = context_build(job);
-		work_submit(WORK_IO, llm_work, llm_done, job);
-		return;
-	}
-	const struct step *s = &r->rb->diagnostics[r->idx];
-	int rc = store_begin();
-	if (rc == 0)
-		rc = store_step_start(job->action_id, "diagnostic", (int)r->idx, s->name, 1,
-				      &r->step_run_id);
-	if (rc == 0)
-		rc = eng_notify(job->incident_id);
-	if (eng_commit(rc) != 0) {
-		job_finish(job, LLM_ABANDONED, "could not record the diagnostic's start");
-		return;
-	}
-	memset(&r->res, 0, sizeof(r->res));
-	if (runbook_bind_step(s, r->params, &r->bs, err, sizeof(err)) != 0) {
-		r->res.status = EXEC_ERROR;
-		r->res.exit_code = -1;
-		snprintf(r->res.error, sizeof(r->res.error), "%.250s", err);
-		diag_done(job);
-		return;
-	}
-	work_submit(WORK_EXEC, diag_work, diag_done, job);
+	job->run->context = context_build(job);
+	work_submit(WORK_IO, llm_work, llm_done, job);
 }
 
-void
-analysis_llm_start(int64_t action_id, const struct analysis *an, void (*done)(struct llm_job *job))
+struct llm_job *
+analysis_llm_prepare(int64_t action_id, const struct analysis *an,
+		     void (*done)(struct llm_job *job))
 {
 	struct llm_job *job = xcalloc(1, sizeof(*job));
 	struct action act;
@@ -323,21 +227,18 @@ analysis_llm_start(int64_t action_id, const struct analysis *an, void (*done)(st
 	snprintf(job->model, sizeof(job->model), "%s", llm_cfg.model ? llm_cfg.model : "");
 	if (store_action_get(action_id, &act) != 0) {
 		analysis_llm_free(job);
-		return;
+		return NULL;
 	}
 	job->incident_id = act.incident_id;
-	job->run->rb = eng_action_runbook(&act);
-	job->run->params = act.params;
-	act.params = NULL; /* owned by the job now */
 	action_free(&act);
 	int rc = store_begin();
 	if (rc == 0)
 		rc = store_llm_begin(job->incident_id, job->model, &job->call_id);
 	if (rc == 0)
 		rc = eng_notify(job->incident_id);
-	if (eng_commit(rc) != 0 || job->run->rb == NULL) {
-		job_finish(job, LLM_ABANDONED, "could not start the LLM analysis");
-		return;
+	if (eng_commit(rc) != 0) {
+		analysis_llm_free(job);
+		return NULL;
 	}
-	diag_next(job);
+	return job;
 }

@@ -25,6 +25,13 @@ int eng_transition_tx(int64_t id, const char *from, const char *to, const char *
 /* Analysis of a new incident: choose a runbook (rule match, or `runbook_id` when a human
  * asked for one), bind parameters, estimate, record the action, run diagnostics, decide. */
 void eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double confidence);
+/* engine_llm.c. A model's pass prepared for an action waits for its diagnostics (NULL is
+ * ignored); eng_llm_done merges the answer under the guardrails, then decides. */
+struct llm_job;
+void eng_llm_pending_add(struct llm_job *job);
+void eng_llm_done(struct llm_job *job);
+/* An action's diagnostics finished: the model's pass if one is waiting, else the decision. */
+void eng_diagnostics_done(int64_t action_id);
 /* Policy decision for an action whose incident is open, blocked or needs_attention. */
 void eng_decide(int64_t action_id);
 /* Re-decides blocked incidents whose cause may have passed. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "engine_int.h"
 #include "log.h"
 #include "loop.h"
@@ -162,6 +163,8 @@ engine_start(void)
 	size_t n = 0;
 
 	nresumed = 0;
+	/* the runbook index and the stats gauges exist from boot, not from the first alert */
+	analysis_setup(eng_rbs);
 	if (store_steps_interrupted(&st, &n) == 0) {
 		for (size_t i = 0; i < n; i++)
 			recover_step(&st[i]);

@@ -315,7 +315,7 @@ phase_done(struct run *r)
 	case PH_DIAG: {
 		int64_t id = r->action_id;
 		run_free(r);
-		eng_decide(id);
+		eng_diagnostics_done(id);
 		return;
 	}
 	case PH_STEPS:
