@@ -3,7 +3,7 @@ CC       ?= cc
 PKGS     := libwebsockets libcurl libcjson sqlite3 openssl yaml-0.1
 DEB_PKGS := build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev \
             libsqlite3-dev libssl-dev libyaml-dev libcmocka-dev python3 python3-pytest \
-            python3-websockets python3-cryptography
+            python3-websockets python3-cryptography openssl
 PYTHON   := /usr/bin/python3
 BUILD    := build
 
