@@ -339,8 +339,12 @@ store_incident_set_analysis(int64_t id, const char *analysis, double confidence)
 	return store_tx_leave(own, rc);
 }
 
-int
-store_incident_set_action(int64_t id, int64_t action_id)
+/* Sets one column of an incident through `sql` (a constant of this file: "UPDATE incidents
+ * SET <col> = ?, version = version + 1, updated_at = ? WHERE id = ?"), binding `text`, or
+ * `num` when text is NULL and is_num; refreshes the search index when the column is in it. */
+static int
+incident_set_one(int64_t id, const char *sql, const char *text, bool is_num, int64_t num,
+		 bool indexed, const char *what)
 {
 	sqlite3_stmt *st;
 	bool own;
@@ -348,49 +352,44 @@ store_incident_set_action(int64_t id, int64_t action_id)
 
 	if (store_tx_enter(&own) != STORE_OK)
 		return STORE_ERROR;
-	st = store_stmt("UPDATE incidents SET action_id = ?, version = version + 1,"
-			" updated_at = ? WHERE id = ?");
-	if (st != NULL) {
-		store_bind_id(st, 1, action_id);
+	if ((st = store_stmt(sql)) != NULL) {
+		if (is_num)
+			store_bind_id(st, 1, num);
+		else
+			store_bind_text(st, 1, text);
 		sqlite3_bind_int64(st, 2, now_ms());
 		sqlite3_bind_int64(st, 3, id);
 	}
-	rc = incident_update_indexed(st, id, "set action");
+	rc = indexed ? incident_update_indexed(st, id, what)
+		     : (st ? incident_update(st, what) : STORE_ERROR);
 	return store_tx_leave(own, rc);
+}
+
+int
+store_incident_set_action(int64_t id, int64_t action_id)
+{
+	return incident_set_one(id,
+				"UPDATE incidents SET action_id = ?, version = version + 1,"
+				" updated_at = ? WHERE id = ?",
+				NULL, true, action_id, true, "set action");
 }
 
 int
 store_incident_set_outcome(int64_t id, const char *outcome)
 {
-	sqlite3_stmt *st;
-	bool own;
-	int rc;
-
-	if (store_tx_enter(&own) != STORE_OK)
-		return STORE_ERROR;
-	st = store_stmt("UPDATE incidents SET outcome = ?, version = version + 1,"
-			" updated_at = ? WHERE id = ?");
-	if (st != NULL) {
-		store_bind_text(st, 1, outcome);
-		sqlite3_bind_int64(st, 2, now_ms());
-		sqlite3_bind_int64(st, 3, id);
-	}
-	rc = incident_update_indexed(st, id, "set outcome");
-	return store_tx_leave(own, rc);
+	return incident_set_one(id,
+				"UPDATE incidents SET outcome = ?, version = version + 1,"
+				" updated_at = ? WHERE id = ?",
+				outcome, false, 0, true, "set outcome");
 }
 
 int
 store_incident_set_attention(int64_t id, const char *why)
 {
-	sqlite3_stmt *st = store_stmt("UPDATE incidents SET attention = ?, version = version + 1,"
-				      " updated_at = ? WHERE id = ?");
-
-	if (st == NULL)
-		return STORE_ERROR;
-	store_bind_text(st, 1, why);
-	sqlite3_bind_int64(st, 2, now_ms());
-	sqlite3_bind_int64(st, 3, id);
-	return incident_update(st, "set attention");
+	return incident_set_one(id,
+				"UPDATE incidents SET attention = ?, version = version + 1,"
+				" updated_at = ? WHERE id = ?",
+				why, false, 0, false, "set attention");
 }
 
 int
