@@ -8,6 +8,8 @@
 #include "util.h"
 
 #define STEP_LINES_BUDGET 2600 /* the proposal section keeps room for its heading */
+#define SIMILAR_SHOWN 3	       /* what the analysis shows of its memory (views.md "similar") */
+#define SIMILAR_BUDGET 2900    /* whole entries only, under the section text limit */
 
 static const char *
 sev_mark(const char *sev)
@@ -48,23 +50,106 @@ source_name(const char *src)
 	return "";
 }
 
-/* "Similar: INC-3 (resolved), INC-5 (failed)": the thread has the details. */
+/* "🤖 *LLM:* gpt-4o-mini, ok, 1830+96 tokens, $0.0004": what the model was asked and cost. */
 static void
-similar_line(struct buf *b, const cJSON *v)
+llm_block(cJSON *blocks, const cJSON *llm)
 {
-	const cJSON *s;
-	int n = 0;
+	const char *status = sc_str(llm, "status");
+	struct buf b;
 
-	cJSON_ArrayForEach(s, cJSON_GetObjectItem(v, "similar"))
-	{
-		buf_printf(b, "%s", n++ ? ", " : "\n*Similar:* ");
-		sc_esc(b, sc_str(s, "key"), 32);
-		buf_printf(b, " (");
-		sc_state(b, sc_str(s, "state"));
-		buf_printf(b, ")");
-		if (n == 5)
-			break;
+	if (!cJSON_IsObject(llm))
+		return;
+	buf_init(&b, 0);
+	buf_printf(&b, "🤖 *LLM:* ");
+	sc_esc(&b, sc_str(llm, "model")[0] ? sc_str(llm, "model") : "model", 100);
+	if (strcmp(status, "pending") == 0) {
+		buf_printf(&b, " is analysing; the decision waits for it");
+	} else {
+		/* why it was not used is in the analysis text */
+		buf_printf(&b, ", %s", strcmp(status, "ok") == 0 ? "" : "not used (");
+		sc_esc(&b, status, 24);
+		buf_printf(&b, "%s, %d+%d tokens, $%.4f", strcmp(status, "ok") == 0 ? "" : ")",
+			   (int)sc_num(llm, "prompt_tokens"), (int)sc_num(llm, "completion_tokens"),
+			   sc_num(llm, "cost_usd"));
 	}
+	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
+	buf_free(&b);
+}
+
+/* One similar incident: its key (a link to its card when the caller says where that is),
+ * runbook, time to resolve, whether it hit the same resource, then what happened to it. */
+static void
+similar_entry(struct buf *b, const cJSON *s)
+{
+	const cJSON *rs = cJSON_GetObjectItem(s, "resolve_s");
+	struct buf url;
+	char dur[32];
+
+	buf_init(&url, 0);
+	buf_printf(b, "\n• *");
+	if (sc_card_url(&url, sc_str(s, "slack_channel"), sc_str(s, "slack_ts")))
+		buf_printf(b, "<%s|", url.data);
+	sc_esc(b, sc_str(s, "key"), 32);
+	buf_printf(b, "%s*", url.len ? ">" : "");
+	buf_free(&url);
+	if (sc_str(s, "runbook")[0]) { /* the state is in the heading just above */
+		buf_printf(b, " · `");
+		sc_esc(b, sc_str(s, "runbook"), 100);
+		buf_printf(b, "`");
+	} else {
+		buf_printf(b, " · no runbook");
+	}
+	if (cJSON_IsNumber(rs)) {
+		duration_format((int64_t)(rs->valuedouble * 1000), dur, sizeof(dur));
+		buf_printf(b, " · resolved in %s", dur);
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItem(s, "same_resource")))
+		buf_printf(b, " · same resource");
+	buf_printf(b, "\n      ");
+	sc_esc(b, sc_str(s, sc_str(s, "outcome")[0] ? "outcome" : "title"), 300);
+}
+
+/* "*Similar:* INC-3 (resolved), INC-5 (running)" then one entry each: the past incidents
+ * the analysis found, as many whole entries as fit in one section. */
+static void
+similar_block(cJSON *blocks, const cJSON *v)
+{
+	const cJSON *sim = cJSON_GetObjectItem(v, "similar"), *s;
+	int n = 0, total = cJSON_GetArraySize(sim);
+	struct buf b, e;
+
+	if (total == 0)
+		return;
+	total = total < SIMILAR_SHOWN ? total : SIMILAR_SHOWN;
+	buf_init(&b, 0);
+	buf_init(&e, 0);
+	cJSON_ArrayForEach(s, sim)
+	{
+		if (n == total)
+			break;
+		buf_printf(&b, "%s", n++ ? ", " : "*Similar:* ");
+		sc_esc(&b, sc_str(s, "key"), 32);
+		buf_printf(&b, " (");
+		sc_state(&b, sc_str(s, "state"));
+		buf_printf(&b, ")");
+	}
+	n = 0;
+	cJSON_ArrayForEach(s, sim)
+	{
+		if (n == total)
+			break;
+		buf_free(&e);
+		similar_entry(&e, s);
+		if (b.len + e.len > SIMILAR_BUDGET) {
+			buf_printf(&b, "\n… and %d more", total - n);
+			break;
+		}
+		buf_printf(&b, "%s", e.data);
+		n++;
+	}
+	buf_free(&e);
+	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+	buf_free(&b);
 }
 
 static const char *
@@ -449,18 +534,20 @@ slack_card_render(const cJSON *v, int64_t now)
 		buf_free(&b);
 	}
 	if (sc_str(v, "analysis")[0]) {
+		const char *src = source_name(sc_str(v, "analysis_source"));
+		bool conf = cJSON_IsNumber(cJSON_GetObjectItem(v, "confidence"));
 		buf_printf(&b, "*Analysis*");
-		if (cJSON_IsNumber(cJSON_GetObjectItem(v, "confidence")))
-			buf_printf(&b, " (%s%sconfidence %.0f%%)",
-				   source_name(sc_str(v, "analysis_source")),
-				   sc_str(v, "analysis_source")[0] ? ", " : "",
-				   sc_num(v, "confidence") * 100);
-		buf_printf(&b, "\n");
+		if (src[0] || conf)
+			buf_printf(&b, " (%s%s", src, src[0] && conf ? ", " : "");
+		if (conf)
+			buf_printf(&b, "confidence %.0f%%", sc_num(v, "confidence") * 100);
+		buf_printf(&b, "%s\n", src[0] || conf ? ")" : "");
 		sc_esc(&b, sc_str(v, "analysis"), 2200);
-		similar_line(&b, v);
 		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
 		buf_free(&b);
 	}
+	llm_block(blocks, cJSON_GetObjectItem(v, "llm"));
+	similar_block(blocks, v);
 	if (act) {
 		sc_add(blocks, cJSON_Parse("{\"type\":\"divider\"}"), SLACK_BLOCKS_MAX);
 		proposal_block(blocks, act, cJSON_GetObjectItem(v, "step_runs"));

@@ -3,6 +3,7 @@
 #define HEALER_SLACK_CARD_INT_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -23,6 +24,9 @@ cJSON *sc_text(const char *type, const char *s, size_t max);
 /* A mrkdwn section / a context of one mrkdwn element, cut to the text limit. Owned. */
 cJSON *sc_section(const char *md);
 cJSON *sc_context(const char *md);
+/* Appends the archive URL of the message channel/ts (a link that opens that card) and
+ * returns true; appends nothing and returns false unless both look like Slack ids. */
+bool sc_card_url(struct buf *b, const char *channel, const char *ts);
 /* Appends block to blocks unless it already holds max (then block is freed). */
 void sc_add(cJSON *blocks, cJSON *block, int max);
 

@@ -343,14 +343,21 @@ slack_reject_modal(const char *value, const char *channel)
 	return m;
 }
 
-/* A link that opens the card's message: channel archive URL with the ts without its dot. */
-static void
-card_link(struct buf *b, const char *channel, const char *ts)
+/* A link that opens the card's message: channel archive URL with the ts without its dot.
+ * The ids are checked because the URL goes inside mrkdwn <url|text> and a button url. */
+bool
+sc_card_url(struct buf *b, const char *channel, const char *ts)
 {
+	size_t cl = strlen(channel), tl = strlen(ts);
+
+	if (cl == 0 || cl > 32 || strspn(channel, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != cl ||
+	    tl == 0 || tl > 32 || strspn(ts, "0123456789.") != tl)
+		return false;
 	buf_printf(b, "https://slack.com/archives/%s/p", channel);
 	for (; *ts; ts++)
 		if (*ts != '.')
 			buf_append(b, ts, 1);
+	return true;
 }
 
 cJSON *
@@ -400,17 +407,16 @@ slack_home_render(const cJSON *list, int64_t now)
 			"{date_short_pretty} {time}");
 		s = sc_section(b.data);
 		buf_free(&b);
-		if (ch[0] && ts[0]) {
+		if (sc_card_url(&b, ch, ts)) {
 			cJSON *btn = cJSON_AddObjectToObject(s, "accessory");
 			cJSON_AddStringToObject(btn, "type", "button");
 			cJSON_AddItemToObject(
 			    btn, "text", sc_text("plain_text", "Open card", SLACK_BUTTON_TEXT_MAX));
 			cJSON_AddStringToObject(btn, "action_id", SLACK_ACT_OPEN);
 			cJSON_AddStringToObject(btn, "value", sc_str(it, "key"));
-			card_link(&b, ch, ts);
 			cJSON_AddStringToObject(btn, "url", b.data);
-			buf_free(&b);
 		}
+		buf_free(&b);
 		sc_add(blocks, s, SLACK_VIEW_BLOCKS_MAX);
 	}
 	return v;

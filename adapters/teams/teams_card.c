@@ -1,5 +1,5 @@
-/* teams_card.c — the incident view as an Adaptive Card 1.5 (header, facts, proposal, progress,
- * Action.Execute buttons), cut to fit Teams' size limits. Pure. */
+/* teams_card.c — the incident view as an Adaptive Card 1.5 (header, facts, analysis with its
+ * memory, proposal, progress, Action.Execute buttons), cut to fit Teams' size limits. Pure. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +32,8 @@ static const struct {
     {"sev3", "accent", "🔵"},
     {"sev4", "emphasis", "⚪"},
 };
+
+#define SIMILAR_SHOWN 3 /* what the analysis shows of its memory (views.md "similar") */
 
 static const char *const terminal_states[] = {"resolved", "rejected", "expired", "rolled_back",
 					      "closed"};
@@ -382,6 +384,103 @@ render_runs(cJSON *body, const cJSON *view, const struct level *lv)
 	}
 }
 
+/* Which analysis the card shows (views.md "analysis_source"), as the console says it. */
+static const char *
+source_name(const char *src)
+{
+	static const char *const names[][2] = {{"rules", "rule match"},
+					       {"search", "text-search suggestion"},
+					       {"llm", "LLM analysis"},
+					       {"request", "requested by a human"}};
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (strcmp(src, names[i][0]) == 0)
+			return names[i][1];
+	return "";
+}
+
+static void
+render_analysis(cJSON *body, const cJSON *view, const struct level *lv)
+{
+	const char *src = source_name(str(view, "analysis_source"));
+	char *s;
+
+	if (!*str(view, "analysis"))
+		return;
+	s = cut(str(view, "analysis"), lv->text);
+	text_blockf(body, "**Analysis** (%s%sconfidence %.0f%%): %s", src, *src ? ", " : "",
+		    num(view, "confidence") * 100, s);
+	free(s);
+}
+
+/* "🤖 LLM: gpt-4o-mini, ok, 1830+96 tokens, $0.0004": what the model was asked and cost. */
+static void
+render_llm(cJSON *body, const cJSON *llm)
+{
+	const char *status;
+	char *model, *st;
+	cJSON *t;
+
+	if (!cJSON_IsObject(llm))
+		return;
+	status = str(llm, "status");
+	model = cut(*str(llm, "model") ? str(llm, "model") : "model", 100);
+	st = cut(status, 24);
+	if (strcmp(status, "pending") == 0)
+		t = text_blockf(body, "🤖 **LLM:** %s is analysing; the decision waits for it",
+				model);
+	else /* why it was not used is in the analysis text */
+		t = text_blockf(body, "🤖 **LLM:** %s, %s%s%s, %d+%d tokens, $%.4f", model,
+				strcmp(status, "ok") ? "not used (" : "", st,
+				strcmp(status, "ok") ? ")" : "", (int)num(llm, "prompt_tokens"),
+				(int)num(llm, "completion_tokens"), num(llm, "cost_usd"));
+	cJSON_AddBoolToObject(t, "isSubtle", true);
+	free(model);
+	free(st);
+}
+
+/* The past incidents the analysis found: key, state, runbook, time to resolve, same
+ * resource, then their outcome (or title while they have none). */
+static void
+render_similar(cJSON *body, const cJSON *view, const struct level *lv)
+{
+	const cJSON *sim = cJSON_GetObjectItem(view, "similar"), *it;
+	struct buf b;
+	int n = 0;
+
+	if (cJSON_GetArraySize(sim) == 0)
+		return;
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(it, sim)
+	{
+		const cJSON *rs = cJSON_GetObjectItem(it, "resolve_s");
+		char state[32], d[32] = "";
+		if (n++ == SIMILAR_SHOWN)
+			break;
+		human_state(str(it, "state"), state, sizeof(state));
+		if (cJSON_IsNumber(rs))
+			duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
+		char *key = cut(str(it, "key"), 32), *st = cut(state, sizeof(state));
+		char *rb = cut(*str(it, "runbook") ? str(it, "runbook") : "no runbook", 100);
+		char *what = cut(str(it, *str(it, "outcome") ? "outcome" : "title"),
+				 lv->text < 300 ? lv->text : 300);
+		buf_printf(&b, "%s- **%s** · %s · %s%s%s%s%s%s", b.len ? "\r" : "", key, st, rb,
+			   *d ? " · resolved in " : "", d,
+			   cJSON_IsTrue(cJSON_GetObjectItem(it, "same_resource"))
+			       ? " · same resource"
+			       : "",
+			   *what ? " — " : "", what);
+		free(key);
+		free(st);
+		free(rb);
+		free(what);
+	}
+	cJSON *items = container(body, NULL);
+	text_block(items, "**Similar incidents:**");
+	text_block(items, b.data);
+	buf_free(&b);
+}
+
 /* Action.Execute with what the card shows (the click's staleness check), and the same as an
  * Action.Submit for clients older than card 1.4. */
 static cJSON *
@@ -474,18 +573,15 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 		free(s);
 	}
 	render_facts(body, view);
-	if (*str(view, "analysis")) {
-		s = cut(str(view, "analysis"), lv->text);
-		text_blockf(body, "**Analysis** (confidence %.0f%%): %s",
-			    num(view, "confidence") * 100, s);
-		free(s);
-	}
+	render_analysis(body, view, lv);
+	render_llm(body, cJSON_GetObjectItem(view, "llm"));
 	if (*str(view, "attention")) {
 		s = cut(str(view, "attention"), lv->text);
 		cJSON_AddStringToObject(text_blockf(body, "**Needs attention:** %s", s), "color",
 					"attention");
 		free(s);
 	}
+	render_similar(body, view, lv);
 	if (cJSON_IsObject(act))
 		render_action(body, view, act, lv);
 	render_runs(body, view, lv);

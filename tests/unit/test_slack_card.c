@@ -373,6 +373,158 @@ test_card_limits_hostile_view(void **state)
 	cJSON_Delete(v);
 }
 
+/* What the analysis showed (views.md "analysis_source", "similar", "llm"): how it was reached,
+ * what the model cost, and at most three past incidents, linked to their cards when known. */
+static void
+test_card_memory(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg, *llm;
+	const cJSON *b, *sim_block = NULL, *llm_block = NULL;
+	char *s;
+
+	(void)state;
+	cJSON_ReplaceItemInObject(v, "analysis_source", cJSON_CreateString("search"));
+	cJSON_ReplaceItemInObject(
+	    v, "similar",
+	    cJSON_Parse(
+		"[{\"id\":3,\"key\":\"INC-3\",\"title\":\"ServiceDown api on web-2\","
+		"\"state\":\"resolved\",\"resource\":\"api\",\"same_resource\":true,"
+		"\"runbook\":\"restart-service\",\"outcome\":\"Resolved in 41 s by "
+		"autopilot, verified\",\"resolve_s\":47.2,\"slack_channel\":\"C0CHAN\","
+		"\"slack_ts\":\"1700000000.000100\"},"
+		"{\"id\":5,\"key\":\"INC-5\",\"title\":\"ServiceDown <api> & co\","
+		"\"state\":\"needs_attention\",\"same_resource\":false,\"runbook\":null,"
+		"\"outcome\":null,\"resolve_s\":null,\"slack_channel\":\"C0<x>\","
+		"\"slack_ts\":\"1.2\"},"
+		"{\"id\":6,\"key\":\"INC-6\",\"title\":\"t\",\"state\":\"failed\","
+		"\"same_resource\":false,\"runbook\":\"a<b>\",\"outcome\":\"Failed: exit 1\","
+		"\"resolve_s\":3725.5},"
+		"{\"id\":8,\"key\":\"INC-8\",\"title\":\"fourth\",\"state\":\"resolved\"}]"));
+	llm = cJSON_Parse("{\"model\":\"gpt-4o-mini\",\"status\":\"ok\",\"error\":null,"
+			  "\"prompt_tokens\":1830,\"completion_tokens\":96,\"cost_usd\":0.0004}");
+	cJSON_AddItemToObject(v, "llm", llm);
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(msg, "blocks"))
+	{
+		const char *t = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(b, "text"), "text"));
+		const cJSON *el = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "elements"), 0);
+		if (t && strncmp(t, "*Similar:*", 10) == 0)
+			sim_block = b;
+		if (el && cJSON_IsString(cJSON_GetObjectItem(el, "text")) &&
+		    strstr(cJSON_GetObjectItem(el, "text")->valuestring, "LLM"))
+			llm_block = b;
+	}
+	assert_non_null(sim_block);
+	assert_string_equal(
+	    cJSON_GetObjectItem(sim_block, "text")->child->next->valuestring,
+	    "*Similar:* INC-3 (resolved), INC-5 (needs attention), INC-6 (failed)\n"
+	    "• *<https://slack.com/archives/C0CHAN/p1700000000000100|INC-3>* · `restart-service` "
+	    "· resolved in 47 s · same resource\n"
+	    "      Resolved in 41 s by autopilot, verified\n"
+	    "• *INC-5* · no runbook\n"
+	    "      ServiceDown &lt;api&gt; &amp; co\n"
+	    "• *INC-6* · `a&lt;b&gt;` · resolved in 1 h 2 min\n"
+	    "      Failed: exit 1");
+	assert_non_null(llm_block);
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(llm_block, "elements"), 0), "text")),
+	    "🤖 *LLM:* gpt-4o-mini, ok, 1830+96 tokens, $0.0004");
+	s = all_text(msg);
+	assert_non_null(strstr(s, "*Analysis* (search suggestion, confidence 90%)\\nMatched"));
+	assert_null(strstr(s, "INC-8")); /* three at most, as the console */
+	free(s);
+	cJSON_Delete(msg);
+
+	/* a model not used says why in short; one still thinking says the decision waits */
+	cJSON_ReplaceItemInObject(llm, "status", cJSON_CreateString("timeout"));
+	msg = slack_card_render(v, NOW_MS);
+	s = all_text(msg);
+	assert_non_null(
+	    strstr(s, "🤖 *LLM:* gpt-4o-mini, not used (timeout), 1830+96 tokens, $0.0004"));
+	free(s);
+	cJSON_Delete(msg);
+	cJSON_ReplaceItemInObject(llm, "status", cJSON_CreateString("pending"));
+	cJSON_ReplaceItemInObject(v, "analysis_source", cJSON_CreateString("llm"));
+	cJSON_ReplaceItemInObject(v, "confidence", cJSON_CreateNull());
+	msg = slack_card_render(v, NOW_MS);
+	s = all_text(msg);
+	assert_non_null(
+	    strstr(s, "🤖 *LLM:* gpt-4o-mini is analysing; the decision waits for it"));
+	assert_non_null(strstr(s, "*Analysis* (by the model)\\nMatched"));
+	free(s);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+
+	/* no memory: no empty section, and the same card as a view without those keys */
+	v = cJSON_Parse(VIEW);
+	cJSON_ReplaceItemInObject(v, "analysis_source", cJSON_CreateNull());
+	cJSON_ReplaceItemInObject(v, "similar", cJSON_CreateArray());
+	cJSON_AddNullToObject(v, "llm");
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	s = all_text(msg);
+	assert_null(strstr(s, "Similar"));
+	assert_null(strstr(s, "LLM"));
+	assert_non_null(strstr(s, "*Analysis* (confidence 90%)\\nMatched"));
+	cJSON_DeleteItemFromObject(v, "analysis_source");
+	cJSON_DeleteItemFromObject(v, "similar");
+	cJSON_DeleteItemFromObject(v, "llm");
+	cJSON *bare = slack_card_render(v, NOW_MS);
+	char *s2 = all_text(bare);
+	assert_string_equal(s, s2);
+	/* header, fields, analysis, divider, proposal, cost/risk, reasons, decision, buttons,
+	 * footer */
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(msg, "blocks")), 10);
+	free(s);
+	free(s2);
+	cJSON_Delete(bare);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
+/* A hostile memory: huge escapable texts in every similar incident stay under the limits. */
+static void
+test_card_memory_limits(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *sim = cJSON_CreateArray(), *msg;
+	struct buf big;
+	char *s;
+
+	(void)state;
+	buf_init(&big, 0);
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&big, "é<&>");
+	for (int i = 0; i < 20; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "key", big.data);
+		cJSON_AddStringToObject(o, "state", "resolved");
+		cJSON_AddStringToObject(o, "runbook", big.data);
+		cJSON_AddStringToObject(o, "outcome", big.data);
+		cJSON_AddStringToObject(o, "title", big.data);
+		cJSON_AddStringToObject(o, "slack_channel", "C0CHAN");
+		cJSON_AddStringToObject(o, "slack_ts", "1700000000.000100");
+		cJSON_AddItemToArray(sim, o);
+	}
+	cJSON_ReplaceItemInObject(v, "similar", sim);
+	cJSON_AddItemToObject(v, "llm", cJSON_Parse("{\"status\":\"ok\"}"));
+	cJSON_AddStringToObject(cJSON_GetObjectItem(v, "llm"), "model", big.data);
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	assert_int_equal(count_raw(msg, "mrkdwn", "<&>"), 0);
+	s = all_text(msg);
+	/* whole entries only: the first fits, the next two do not */
+	assert_non_null(strstr(s, "…\\n… and 2 more\"}"));
+	assert_non_null(strstr(s, "\\n• *"));
+	assert_null(strstr(strstr(s, "\\n• *") + 1, "\\n• *"));
+	free(s);
+	cJSON_Delete(msg);
+	buf_free(&big);
+	cJSON_Delete(v);
+}
+
 static void
 test_card_minimal_view(void **state)
 {
@@ -618,6 +770,8 @@ main(void)
 	    cmocka_unit_test(test_card_content),
 	    cmocka_unit_test(test_card_running_and_finished),
 	    cmocka_unit_test(test_card_limits_hostile_view),
+	    cmocka_unit_test(test_card_memory),
+	    cmocka_unit_test(test_card_memory_limits),
 	    cmocka_unit_test(test_card_minimal_view),
 	    cmocka_unit_test(test_value_round_trip),
 	    cmocka_unit_test(test_thread),
