@@ -5,24 +5,9 @@
 
 #include "card_text.h"
 #include "util.h"
+#include "view.h"
 
 #define OUTPUT_LINES 6
-
-static const char *
-str(const cJSON *o, const char *k)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
-
-	return s ? s : "";
-}
-
-static double
-num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
 
 /* Display width of one code point starting at s: the status marks are drawn two columns
  * wide by terminals, everything else we print is one. */
@@ -122,7 +107,7 @@ render_action(struct buf *b, int width, const cJSON *act, const cJSON *view)
 {
 	const cJSON *it;
 
-	line(b, width, "Runbook:   %s — %s", str(act, "runbook"), str(act, "runbook_title"));
+	line(b, width, "Runbook:   %s — %s", view_str(act, "runbook"), view_str(act, "runbook_title"));
 	char params[512] = "";
 	size_t off = 0;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "params"))
@@ -138,25 +123,25 @@ render_action(struct buf *b, int width, const cJSON *act, const cJSON *view)
 	int i = 1;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "steps"))
 		line(b, width, "  %d. %s", i++, cJSON_GetStringValue(it));
-	line(b, width, "Cost:      $%.2f (%s)", num(act, "cost_usd"), str(act, "cost_formula"));
-	line(b, width, "Risk:      %d/100 %s", (int)num(act, "risk_score"), str(act, "risk_level"));
+	line(b, width, "Cost:      $%.2f (%s)", view_num(act, "cost_usd"), view_str(act, "cost_formula"));
+	line(b, width, "Risk:      %d/100 %s", (int)view_num(act, "risk_score"), view_str(act, "risk_level"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "risk_reasons"))
 		line(b, width, "           %s", cJSON_GetStringValue(it));
-	if (*str(act, "decision"))
-		line(b, width, "Decision:  %s", str(act, "decision_reason"));
+	if (*view_str(act, "decision"))
+		line(b, width, "Decision:  %s", view_str(act, "decision_reason"));
 	int approved = 0;
 	char who[400] = "";
 	off = 0;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "approvals"))
 	{
-		if (strcmp(str(it, "decision"), "approve") != 0 || off >= sizeof(who))
+		if (strcmp(view_str(it, "decision"), "approve") != 0 || off >= sizeof(who))
 			continue;
 		approved++;
 		off += (size_t)snprintf(who + off, sizeof(who) - off, "%s%s", off ? ", " : "",
-					str(it, "user"));
+					view_str(it, "user"));
 	}
-	if (strcmp(str(act, "decision"), "approval") == 0)
-		line(b, width, "Approvals: %d of %d%s%s", approved, (int)num(act, "approvals_needed"),
+	if (strcmp(view_str(act, "decision"), "approval") == 0)
+		line(b, width, "Approvals: %d of %d%s%s", approved, (int)view_num(act, "approvals_needed"),
 		     approved ? ": " : "", who);
 }
 
@@ -167,17 +152,17 @@ render_runs(struct buf *b, int width, const cJSON *view)
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "step_runs"))
 	{
-		const char *status = str(it, "status");
+		const char *status = view_str(it, "status");
 		char d[32] = "";
 		if (cJSON_IsNumber(cJSON_GetObjectItem(it, "duration_ms")))
-			duration_format((int64_t)num(it, "duration_ms"), d, sizeof(d));
-		line(b, width, "%s %-10s %s%s%s%s%s", mark(status), str(it, "phase"), str(it, "name"),
+			duration_format((int64_t)view_num(it, "duration_ms"), d, sizeof(d));
+		line(b, width, "%s %-10s %s%s%s%s%s", mark(status), view_str(it, "phase"), view_str(it, "name"),
 		     *d ? " (" : "", d, *d ? ")" : "",
-		     *str(it, "error") ? "" : "");
-		if (*str(it, "error"))
-			line(b, width, "     %s", str(it, "error"));
+		     *view_str(it, "error") ? "" : "");
+		if (*view_str(it, "error"))
+			line(b, width, "     %s", view_str(it, "error"));
 		/* a few lines of output: enough to see, the rest is in `show --json` */
-		const char *out = str(it, "output");
+		const char *out = view_str(it, "output");
 		for (int n = 0; *out && n < OUTPUT_LINES; n++) {
 			const char *nl = strchr(out, '\n');
 			size_t len = nl ? (size_t)(nl - out) : strlen(out);
@@ -197,7 +182,7 @@ source_name(const cJSON *view)
 	    {"llm", "LLM analysis"},
 	    {"request", "requested by a human"},
 	};
-	const char *s = str(view, "analysis_source");
+	const char *s = view_str(view, "analysis_source");
 
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		if (strcmp(s, names[i][0]) == 0)
@@ -208,17 +193,17 @@ source_name(const cJSON *view)
 static void
 render_llm(struct buf *b, int width, const cJSON *llm)
 {
-	const char *status = str(llm, "status");
+	const char *status = view_str(llm, "status");
 
 	if (!cJSON_IsObject(llm))
 		return;
 	if (strcmp(status, "pending") == 0)
 		line(b, width, "LLM:       %s is analysing; the decision waits for it",
-		     str(llm, "model"));
+		     view_str(llm, "model"));
 	else /* why it was not used is in the analysis text */
-		line(b, width, "LLM:       %s, %d+%d tokens, $%.4f%s%s%s", str(llm, "model"),
-		     (int)num(llm, "prompt_tokens"), (int)num(llm, "completion_tokens"),
-		     num(llm, "cost_usd"), strcmp(status, "ok") ? ", not used (" : "",
+		line(b, width, "LLM:       %s, %d+%d tokens, $%.4f%s%s%s", view_str(llm, "model"),
+		     (int)view_num(llm, "prompt_tokens"), (int)view_num(llm, "completion_tokens"),
+		     view_num(llm, "cost_usd"), strcmp(status, "ok") ? ", not used (" : "",
 		     strcmp(status, "ok") ? status : "", strcmp(status, "ok") ? ")" : "");
 }
 
@@ -234,15 +219,15 @@ render_similar(struct buf *b, int width, const cJSON *similar)
 		const cJSON *rs = cJSON_GetObjectItem(it, "resolve_s");
 		if (cJSON_IsNumber(rs))
 			duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
-		line(b, width, "%-8s %-12s %s%s%s%s", str(it, "key"), str(it, "state"),
-		     *str(it, "runbook") ? str(it, "runbook") : "no runbook",
+		line(b, width, "%-8s %-12s %s%s%s%s", view_str(it, "key"), view_str(it, "state"),
+		     *view_str(it, "runbook") ? view_str(it, "runbook") : "no runbook",
 		     *d ? ", resolved in " : "", d,
 		     cJSON_IsTrue(cJSON_GetObjectItem(it, "same_resource")) ? ", same resource"
 									    : "");
-		if (*str(it, "outcome"))
-			line(b, width, "         %s", str(it, "outcome"));
+		if (*view_str(it, "outcome"))
+			line(b, width, "         %s", view_str(it, "outcome"));
 		else
-			line(b, width, "         %s", str(it, "title"));
+			line(b, width, "         %s", view_str(it, "title"));
 	}
 }
 
@@ -257,33 +242,33 @@ card_text_render(const cJSON *view, int width, int64_t now)
 	if (width < 40)
 		width = 40;
 	buf_init(&b, 256 * 1024);
-	snprintf(title, sizeof(title), "%s · %s · %s", str(view, "key"), str(view, "severity"),
-		 str(view, "state"));
+	snprintf(title, sizeof(title), "%s · %s · %s", view_str(view, "key"), view_str(view, "severity"),
+		 view_str(view, "state"));
 	rule(&b, width, "╭", "╮", title);
-	line(&b, width, "%s", str(view, "title"));
-	snprintf(created, sizeof(created), "%s", str(view, "created_at"));
+	line(&b, width, "%s", view_str(view, "title"));
+	snprintf(created, sizeof(created), "%s", view_str(view, "created_at"));
 	time_parse_iso(created, &created_ms);
 	duration_format(now - created_ms, age, sizeof(age));
 	line(&b, width, "Resource:  %s   Source: %s   Age: %s   Occurrences: %d",
-	     *str(view, "resource") ? str(view, "resource") : "-", str(view, "source"), age,
-	     (int)num(view, "occurrences"));
-	if (*str(view, "acked_by"))
-		line(&b, width, "Acked by:  %s", str(view, "acked_by"));
+	     *view_str(view, "resource") ? view_str(view, "resource") : "-", view_str(view, "source"), age,
+	     (int)view_num(view, "occurrences"));
+	if (*view_str(view, "acked_by"))
+		line(&b, width, "Acked by:  %s", view_str(view, "acked_by"));
 	if (cJSON_IsTrue(cJSON_GetObjectItem(view, "alert_cleared")))
 		line(&b, width, "Alert:     cleared at the source");
-	if (*str(view, "analysis") && *source_name(view)) {
+	if (*view_str(view, "analysis") && *source_name(view)) {
 		/* the text runs to several lines (history, the model's answer): say first which
 		 * analysis this is and how sure it is */
 		line(&b, width, "Analysis:  %s, confidence %.2f", source_name(view),
-		     num(view, "confidence"));
-		line(&b, width, "%s", str(view, "analysis"));
-	} else if (*str(view, "analysis")) {
-		line(&b, width, "Analysis:  %s (confidence %.2f)", str(view, "analysis"),
-		     num(view, "confidence"));
+		     view_num(view, "confidence"));
+		line(&b, width, "%s", view_str(view, "analysis"));
+	} else if (*view_str(view, "analysis")) {
+		line(&b, width, "Analysis:  %s (confidence %.2f)", view_str(view, "analysis"),
+		     view_num(view, "confidence"));
 	}
 	render_llm(&b, width, cJSON_GetObjectItem(view, "llm"));
-	if (*str(view, "attention"))
-		line(&b, width, "Attention: %s", str(view, "attention"));
+	if (*view_str(view, "attention"))
+		line(&b, width, "Attention: %s", view_str(view, "attention"));
 	if (cJSON_IsObject(act)) {
 		rule(&b, width, "├", "┤", "proposed fix");
 		render_action(&b, width, act, view);
@@ -297,15 +282,15 @@ card_text_render(const cJSON *view, int width, int64_t now)
 		render_runs(&b, width, view);
 	}
 	rule(&b, width, "├", "┤", NULL);
-	if (*str(view, "outcome"))
-		line(&b, width, "Outcome:   %s", str(view, "outcome"));
-	const char *state = str(view, "state");
+	if (*view_str(view, "outcome"))
+		line(&b, width, "Outcome:   %s", view_str(view, "outcome"));
+	const char *state = view_str(view, "state");
 	if (strcmp(state, "awaiting_approval") == 0)
 		line(&b, width, "Actions:   approve %s | reject %s <reason> | dryrun %s | ack %s",
-		     str(view, "key"), str(view, "key"), str(view, "key"), str(view, "key"));
-	else if (!*str(view, "outcome"))
-		line(&b, width, "Actions:   show %s | ack %s | close %s", str(view, "key"),
-		     str(view, "key"), str(view, "key"));
+		     view_str(view, "key"), view_str(view, "key"), view_str(view, "key"), view_str(view, "key"));
+	else if (!*view_str(view, "outcome"))
+		line(&b, width, "Actions:   show %s | ack %s | close %s", view_str(view, "key"),
+		     view_str(view, "key"), view_str(view, "key"));
 	rule(&b, width, "╰", "╯", NULL);
 	return buf_steal(&b);
 }
@@ -318,9 +303,9 @@ card_text_list(const cJSON *list)
 
 	buf_init(&b, 256 * 1024);
 	cJSON_ArrayForEach(it, list)
-		buf_printf(&b, "%-8s %-18s %-5s %s%s%s%s\n", str(it, "key"), str(it, "state"),
-			   str(it, "severity"), str(it, "title"), *str(it, "resource") ? " (" : "",
-			   str(it, "resource"), *str(it, "resource") ? ")" : "");
+		buf_printf(&b, "%-8s %-18s %-5s %s%s%s%s\n", view_str(it, "key"), view_str(it, "state"),
+			   view_str(it, "severity"), view_str(it, "title"), *view_str(it, "resource") ? " (" : "",
+			   view_str(it, "resource"), *view_str(it, "resource") ? ")" : "");
 	if (b.len == 0)
 		buf_printf(&b, "no incidents\n");
 	return buf_steal(&b);

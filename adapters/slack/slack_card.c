@@ -54,14 +54,14 @@ source_name(const char *src)
 static void
 llm_block(cJSON *blocks, const cJSON *llm)
 {
-	const char *status = sc_str(llm, "status");
+	const char *status = view_str(llm, "status");
 	struct buf b;
 
 	if (!cJSON_IsObject(llm))
 		return;
 	buf_init(&b, 0);
 	buf_printf(&b, "🤖 *LLM:* ");
-	sc_esc(&b, sc_str(llm, "model")[0] ? sc_str(llm, "model") : "model", 100);
+	sc_esc(&b, view_str(llm, "model")[0] ? view_str(llm, "model") : "model", 100);
 	if (strcmp(status, "pending") == 0) {
 		buf_printf(&b, " is analysing; the decision waits for it");
 	} else {
@@ -69,8 +69,8 @@ llm_block(cJSON *blocks, const cJSON *llm)
 		buf_printf(&b, ", %s", strcmp(status, "ok") == 0 ? "" : "not used (");
 		sc_esc(&b, status, 24);
 		buf_printf(&b, "%s, %d+%d tokens, $%.4f", strcmp(status, "ok") == 0 ? "" : ")",
-			   (int)sc_num(llm, "prompt_tokens"), (int)sc_num(llm, "completion_tokens"),
-			   sc_num(llm, "cost_usd"));
+			   (int)view_num(llm, "prompt_tokens"), (int)view_num(llm, "completion_tokens"),
+			   view_num(llm, "cost_usd"));
 	}
 	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
@@ -87,14 +87,14 @@ similar_entry(struct buf *b, const cJSON *s)
 
 	buf_init(&url, 0);
 	buf_printf(b, "\n• *");
-	if (sc_card_url(&url, sc_str(s, "slack_channel"), sc_str(s, "slack_ts")))
+	if (sc_card_url(&url, view_str(s, "slack_channel"), view_str(s, "slack_ts")))
 		buf_printf(b, "<%s|", url.data);
-	sc_esc(b, sc_str(s, "key"), 32);
+	sc_esc(b, view_str(s, "key"), 32);
 	buf_printf(b, "%s*", url.len ? ">" : "");
 	buf_free(&url);
-	if (sc_str(s, "runbook")[0]) { /* the state is in the heading just above */
+	if (view_str(s, "runbook")[0]) { /* the state is in the heading just above */
 		buf_printf(b, " · `");
-		sc_esc(b, sc_str(s, "runbook"), 100);
+		sc_esc(b, view_str(s, "runbook"), 100);
 		buf_printf(b, "`");
 	} else {
 		buf_printf(b, " · no runbook");
@@ -106,7 +106,7 @@ similar_entry(struct buf *b, const cJSON *s)
 	if (cJSON_IsTrue(cJSON_GetObjectItem(s, "same_resource")))
 		buf_printf(b, " · same resource");
 	buf_printf(b, "\n      ");
-	sc_esc(b, sc_str(s, sc_str(s, "outcome")[0] ? "outcome" : "title"), 300);
+	sc_esc(b, view_str(s, view_str(s, "outcome")[0] ? "outcome" : "title"), 300);
 }
 
 /* "*Similar:* INC-3 (resolved), INC-5 (running)" then one entry each: the past incidents
@@ -128,9 +128,9 @@ similar_block(cJSON *blocks, const cJSON *v)
 		if (n == total)
 			break;
 		buf_printf(&b, "%s", n++ ? ", " : "*Similar:* ");
-		sc_esc(&b, sc_str(s, "key"), 32);
+		sc_esc(&b, view_str(s, "key"), 32);
 		buf_printf(&b, " (");
-		sc_state(&b, sc_str(s, "state"));
+		sc_state(&b, view_str(s, "state"));
 		buf_printf(&b, ")");
 	}
 	n = 0;
@@ -170,7 +170,7 @@ find_run(const cJSON *runs, const char *phase, int idx)
 
 	cJSON_ArrayForEach(r, runs)
 	{
-		if (strcmp(sc_str(r, "phase"), phase) == 0 && (int)sc_num(r, "idx") == idx)
+		if (strcmp(view_str(r, "phase"), phase) == 0 && (int)view_num(r, "idx") == idx)
 			found = r;
 	}
 	return found;
@@ -181,13 +181,13 @@ run_line(struct buf *b, const cJSON *run)
 {
 	char dur[32];
 
-	buf_printf(b, " %s", run_mark(sc_str(run, "status")));
-	if (strcmp(sc_str(run, "status"), "running") != 0) {
-		duration_format((int64_t)sc_num(run, "duration_ms"), dur, sizeof(dur));
+	buf_printf(b, " %s", run_mark(view_str(run, "status")));
+	if (strcmp(view_str(run, "status"), "running") != 0) {
+		duration_format((int64_t)view_num(run, "duration_ms"), dur, sizeof(dur));
 		buf_printf(b, " %s", dur);
 	}
-	if ((int)sc_num(run, "attempt") > 1)
-		buf_printf(b, " (attempt %d)", (int)sc_num(run, "attempt"));
+	if ((int)view_num(run, "attempt") > 1)
+		buf_printf(b, " (attempt %d)", (int)view_num(run, "attempt"));
 }
 
 static void
@@ -195,35 +195,35 @@ fields_block(cJSON *blocks, const cJSON *v)
 {
 	cJSON *s = cJSON_CreateObject(), *f;
 	struct buf b;
-	const char *who = sc_str(v, "assignee");
+	const char *who = view_str(v, "assignee");
 
 	cJSON_AddStringToObject(s, "type", "section");
 	f = cJSON_AddArrayToObject(s, "fields");
 	buf_init(&b, 0);
 	buf_printf(&b, "*State*\n");
-	sc_state(&b, sc_str(v, "state"));
+	sc_state(&b, view_str(v, "state"));
 	if (cJSON_IsString(cJSON_GetObjectItem(v, "acked_by"))) {
 		buf_printf(&b, " · acked by ");
-		sc_user(&b, sc_str(v, "acked_by"));
+		sc_user(&b, view_str(v, "acked_by"));
 	}
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
 	buf_printf(&b, "*Resource*\n");
-	sc_esc(&b, sc_str(v, "resource")[0] ? sc_str(v, "resource") : "—", 500);
+	sc_esc(&b, view_str(v, "resource")[0] ? view_str(v, "resource") : "—", 500);
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
 	buf_printf(&b, "*Source*\n");
-	sc_esc(&b, sc_str(v, "source"), 200);
+	sc_esc(&b, view_str(v, "source"), 200);
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
 	char age[32];
-	duration_format((int64_t)sc_num(v, "age_s") * 1000, age, sizeof(age));
-	buf_printf(&b, "*Age*\n%s, since ", sc_num(v, "age_s") < 1 ? "just now" : age);
+	duration_format((int64_t)view_num(v, "age_s") * 1000, age, sizeof(age));
+	buf_printf(&b, "*Age*\n%s, since ", view_num(v, "age_s") < 1 ? "just now" : age);
 	sc_date(&b, cJSON_GetStringValue(cJSON_GetObjectItem(v, "created_at")),
 		"{date_short_pretty} {time}");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
-	buf_printf(&b, "*Occurrences*\n%d%s", (int)sc_num(v, "occurrences"),
+	buf_printf(&b, "*Occurrences*\n%d%s", (int)view_num(v, "occurrences"),
 		   cJSON_IsTrue(cJSON_GetObjectItem(v, "alert_cleared")) ? " (alert cleared)" : "");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
@@ -247,11 +247,11 @@ proposal_block(cJSON *blocks, const cJSON *act, const cJSON *runs)
 
 	buf_init(&b, 0);
 	buf_printf(&b, "*Proposed runbook* `");
-	sc_esc(&b, sc_str(act, "runbook"), 128);
+	sc_esc(&b, view_str(act, "runbook"), 128);
 	buf_printf(&b, "`");
-	if (sc_str(act, "runbook_title")[0]) {
+	if (view_str(act, "runbook_title")[0]) {
 		buf_printf(&b, " — ");
-		sc_esc(&b, sc_str(act, "runbook_title"), 200);
+		sc_esc(&b, view_str(act, "runbook_title"), 200);
 	}
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(act, "params")) > 0) {
 		buf_printf(&b, "\n*Parameters:*");
@@ -286,14 +286,14 @@ proposal_block(cJSON *blocks, const cJSON *act, const cJSON *runs)
 	/* verification and rollback runs, once there are any */
 	cJSON_ArrayForEach(step, runs)
 	{
-		const char *ph = sc_str(step, "phase");
+		const char *ph = view_str(step, "phase");
 		if (strcmp(ph, "verify") != 0 && strcmp(ph, "rollback") != 0)
 			continue;
-		if (find_run(runs, ph, (int)sc_num(step, "idx")) != step)
+		if (find_run(runs, ph, (int)view_num(step, "idx")) != step)
 			continue; /* an earlier attempt */
 		buf_free(&line);
 		buf_printf(&line, "\n%s: ", ph);
-		sc_esc(&line, sc_str(step, "name"), 100);
+		sc_esc(&line, view_str(step, "name"), 100);
 		run_line(&line, step);
 		if (b.len + line.len > STEP_LINES_BUDGET + 300) {
 			buf_printf(&b, "\n…");
@@ -315,13 +315,13 @@ estimate_blocks(cJSON *blocks, const cJSON *act)
 	cJSON_AddStringToObject(s, "type", "section");
 	f = cJSON_AddArrayToObject(s, "fields");
 	buf_init(&b, 0);
-	buf_printf(&b, "*Cost*\n$%.2f (", sc_num(act, "cost_usd"));
-	sc_esc(&b, sc_str(act, "cost_formula"), 1000);
+	buf_printf(&b, "*Cost*\n$%.2f (", view_num(act, "cost_usd"));
+	sc_esc(&b, view_str(act, "cost_formula"), 1000);
 	buf_printf(&b, ")");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
-	buf_printf(&b, "*Risk*\n%d/100 ", (int)sc_num(act, "risk_score"));
-	sc_esc(&b, sc_str(act, "risk_level"), 16);
+	buf_printf(&b, "*Risk*\n%d/100 ", (int)view_num(act, "risk_score"));
+	sc_esc(&b, view_str(act, "risk_level"), 16);
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
 	sc_add(blocks, s, SLACK_BLOCKS_MAX);
@@ -345,33 +345,33 @@ decision_block(cJSON *blocks, const cJSON *v, const cJSON *act)
 
 	buf_init(&b, 0);
 	buf_printf(&b, "*Decision:* ");
-	sc_esc(&b, sc_str(act, "decision"), 32);
-	if (sc_str(act, "decision_reason")[0]) {
+	sc_esc(&b, view_str(act, "decision"), 32);
+	if (view_str(act, "decision_reason")[0]) {
 		buf_printf(&b, " — ");
-		sc_esc(&b, sc_str(act, "decision_reason"), 600);
+		sc_esc(&b, view_str(act, "decision_reason"), 600);
 	}
-	if (strcmp(sc_str(act, "decision"), "approval") == 0) {
+	if (strcmp(view_str(act, "decision"), "approval") == 0) {
 		buf_printf(&b, "\n*Who may approve:* ");
-		sc_esc(&b, sc_str(act, "roles")[0] ? sc_str(act, "roles") : "anyone", 300);
+		sc_esc(&b, view_str(act, "roles")[0] ? view_str(act, "roles") : "anyone", 300);
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(act, "requester_may_approve")))
 			buf_printf(&b, " (not the requester)");
 		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
 		{
-			if (strcmp(sc_str(a, "decision"), "approve") == 0)
+			if (strcmp(view_str(a, "decision"), "approve") == 0)
 				n++;
 		}
-		buf_printf(&b, "\n*Approvals:* %d of %d", n, (int)sc_num(act, "approvals_needed"));
+		buf_printf(&b, "\n*Approvals:* %d of %d", n, (int)view_num(act, "approvals_needed"));
 		int shown = 0;
 		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
 		{
-			if (strcmp(sc_str(a, "decision"), "approve") != 0)
+			if (strcmp(view_str(a, "decision"), "approve") != 0)
 				continue;
 			if (b.len > 2500) {
 				buf_printf(&b, ", …");
 				break;
 			}
 			buf_printf(&b, "%s", shown++ ? ", " : ": ");
-			sc_user(&b, sc_str(a, "user"));
+			sc_user(&b, view_str(a, "user"));
 		}
 	}
 	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
@@ -402,15 +402,15 @@ approve_confirm(const cJSON *v, const cJSON *act)
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "Approve %s?", sc_str(v, "key"));
+	buf_printf(&b, "Approve %s?", view_str(v, "key"));
 	cJSON_AddItemToObject(c, "title", sc_text("plain_text", b.data, SLACK_CONFIRM_TITLE_MAX));
 	buf_free(&b);
 	buf_printf(&b, "Run *");
-	sc_esc(&b, sc_str(act, "runbook"), 80);
+	sc_esc(&b, view_str(act, "runbook"), 80);
 	buf_printf(&b, "* on *");
-	sc_esc(&b, sc_str(v, "resource"), 80);
-	buf_printf(&b, "*: risk %d (%s), cost $%.2f.", (int)sc_num(act, "risk_score"),
-		   sc_str(act, "risk_level"), sc_num(act, "cost_usd"));
+	sc_esc(&b, view_str(v, "resource"), 80);
+	buf_printf(&b, "*: risk %d (%s), cost $%.2f.", (int)view_num(act, "risk_score"),
+		   view_str(act, "risk_level"), view_num(act, "cost_usd"));
 	cJSON_AddItemToObject(c, "text", sc_text("mrkdwn", b.data, SLACK_CONFIRM_TEXT_MAX));
 	buf_free(&b);
 	cJSON_AddItemToObject(c, "confirm",
@@ -423,24 +423,24 @@ approve_confirm(const cJSON *v, const cJSON *act)
 static void
 buttons_block(cJSON *blocks, const cJSON *v, const cJSON *act)
 {
-	const char *state = sc_str(v, "state");
+	const char *state = view_str(v, "state");
 	bool awaiting = strcmp(state, "awaiting_approval") == 0;
 	cJSON *blk = cJSON_CreateObject(), *els, *btn;
 	struct card_ref ref;
 	char value[128], bid[48];
 
 	memset(&ref, 0, sizeof(ref));
-	ref.version = (int)sc_num(v, "version");
-	ref.action_id = act ? (int64_t)sc_num(act, "id") : 0;
+	ref.version = (int)view_num(v, "version");
+	ref.action_id = act ? (int64_t)view_num(act, "id") : 0;
 	snprintf(ref.state, sizeof(ref.state), "%s", state);
-	slack_value_format((int64_t)sc_num(v, "id"), &ref, value, sizeof(value));
+	slack_value_format((int64_t)view_num(v, "id"), &ref, value, sizeof(value));
 	cJSON_AddStringToObject(blk, "type", "actions");
-	snprintf(bid, sizeof(bid), "inc%lld_v%d", (long long)sc_num(v, "id"), ref.version);
+	snprintf(bid, sizeof(bid), "inc%lld_v%d", (long long)view_num(v, "id"), ref.version);
 	cJSON_AddStringToObject(blk, "block_id", bid);
 	els = cJSON_AddArrayToObject(blk, "elements");
 	if (awaiting && act) {
 		btn = button("Approve", SLACK_ACT_APPROVE, value, "primary");
-		if (strcmp(sc_str(act, "risk_level"), "low") != 0)
+		if (strcmp(view_str(act, "risk_level"), "low") != 0)
 			cJSON_AddItemToObject(btn, "confirm", approve_confirm(v, act));
 		cJSON_AddItemToArray(els, btn);
 		cJSON_AddItemToArray(els, button("Reject", SLACK_ACT_REJECT, value, "danger"));
@@ -462,17 +462,17 @@ outcome_block(cJSON *blocks, const cJSON *v)
 {
 	struct buf b;
 	char age[32];
-	const char *state = sc_str(v, "state");
+	const char *state = view_str(v, "state");
 	const char *mark = strcmp(state, "resolved") == 0 ? "✅" : "⏹️";
 
 	buf_init(&b, 0);
 	if (strcmp(state, "failed") == 0 || strcmp(state, "rolled_back") == 0)
 		mark = "❌";
 	buf_printf(&b, "%s *", mark);
-	if (sc_str(v, "outcome")[0]) {
-		sc_esc(&b, sc_str(v, "outcome"), 1000);
+	if (view_str(v, "outcome")[0]) {
+		sc_esc(&b, view_str(v, "outcome"), 1000);
 	} else {
-		duration_format((int64_t)sc_num(v, "age_s") * 1000, age, sizeof(age));
+		duration_format((int64_t)view_num(v, "age_s") * 1000, age, sizeof(age));
 		sc_state(&b, state);
 		buf_printf(&b, " after %s", age);
 	}
@@ -488,13 +488,13 @@ fallback_text(const cJSON *v)
 	char *t;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s [%s] ", sc_str(v, "key"), sc_str(v, "severity"));
-	sc_state(&b, sc_str(v, "state"));
+	buf_printf(&b, "%s [%s] ", view_str(v, "key"), view_str(v, "severity"));
+	sc_state(&b, view_str(v, "state"));
 	buf_printf(&b, ": ");
-	sc_esc(&b, sc_str(v, "title"), 1000);
-	if (sc_str(v, "outcome")[0]) {
+	sc_esc(&b, view_str(v, "title"), 1000);
+	if (view_str(v, "outcome")[0]) {
 		buf_printf(&b, " — ");
-		sc_esc(&b, sc_str(v, "outcome"), 1000);
+		sc_esc(&b, view_str(v, "outcome"), 1000);
 	}
 	t = utf8_truncate(b.data, SLACK_TEXT_MAX);
 	buf_free(&b);
@@ -506,7 +506,7 @@ slack_card_render(const cJSON *v, int64_t now)
 {
 	cJSON *msg = cJSON_CreateObject(), *blocks, *hdr;
 	const cJSON *act = cJSON_GetObjectItem(v, "action");
-	const char *state = sc_str(v, "state");
+	const char *state = view_str(v, "state");
 	char *fb = fallback_text(v), upd[40];
 	struct buf b;
 
@@ -517,9 +517,9 @@ slack_card_render(const cJSON *v, int64_t now)
 	blocks = cJSON_AddArrayToObject(msg, "blocks");
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s %s · %s · ", sev_mark(sc_str(v, "severity")), sc_str(v, "severity"),
-		   sc_str(v, "key"));
-	buf_printf(&b, "%s", sc_str(v, "title")); /* plain_text: nothing to escape */
+	buf_printf(&b, "%s %s · %s · ", sev_mark(view_str(v, "severity")), view_str(v, "severity"),
+		   view_str(v, "key"));
+	buf_printf(&b, "%s", view_str(v, "title")); /* plain_text: nothing to escape */
 	hdr = cJSON_CreateObject();
 	cJSON_AddStringToObject(hdr, "type", "header");
 	cJSON_AddItemToObject(hdr, "text", sc_text("plain_text", b.data, SLACK_HEADER_MAX));
@@ -527,22 +527,22 @@ slack_card_render(const cJSON *v, int64_t now)
 	buf_free(&b);
 
 	fields_block(blocks, v);
-	if (sc_str(v, "attention")[0]) {
+	if (view_str(v, "attention")[0]) {
 		buf_printf(&b, ":warning: *Needs attention:* ");
-		sc_esc(&b, sc_str(v, "attention"), 2000);
+		sc_esc(&b, view_str(v, "attention"), 2000);
 		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
 		buf_free(&b);
 	}
-	if (sc_str(v, "analysis")[0]) {
-		const char *src = source_name(sc_str(v, "analysis_source"));
+	if (view_str(v, "analysis")[0]) {
+		const char *src = source_name(view_str(v, "analysis_source"));
 		bool conf = cJSON_IsNumber(cJSON_GetObjectItem(v, "confidence"));
 		buf_printf(&b, "*Analysis*");
 		if (src[0] || conf)
 			buf_printf(&b, " (%s%s", src, src[0] && conf ? ", " : "");
 		if (conf)
-			buf_printf(&b, "confidence %.0f%%", sc_num(v, "confidence") * 100);
+			buf_printf(&b, "confidence %.0f%%", view_num(v, "confidence") * 100);
 		buf_printf(&b, "%s\n", src[0] || conf ? ")" : "");
-		sc_esc(&b, sc_str(v, "analysis"), 2200);
+		sc_esc(&b, view_str(v, "analysis"), 2200);
 		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
 		buf_free(&b);
 	}
@@ -559,7 +559,7 @@ slack_card_render(const cJSON *v, int64_t now)
 	else
 		buttons_block(blocks, v, act);
 	time_format_iso(now, upd, sizeof(upd));
-	buf_printf(&b, "%s · v%d · updated ", sc_str(v, "key"), (int)sc_num(v, "version"));
+	buf_printf(&b, "%s · v%d · updated ", view_str(v, "key"), (int)view_num(v, "version"));
 	sc_date(&b, upd, "{date_short_pretty} {time_secs}");
 	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);

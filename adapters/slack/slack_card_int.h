@@ -7,10 +7,9 @@
 #include <stddef.h>
 
 #include "util.h"
+#include "view.h"
 
 /* A string member or "" (borrowed); a number member or 0. */
-const char *sc_str(const cJSON *o, const char *k);
-double sc_num(const cJSON *o, const char *k);
 /* Appends user text cut to max bytes, then mrkdwn-escaped. */
 void sc_esc(struct buf *b, const char *s, size_t max);
 /* Appends a user: <@U…> for slack:U…, else the escaped name. */

@@ -37,6 +37,23 @@ struct send {
 	struct slack_result fail;
 };
 
+/* The similar incidents' own cards, so the card can link to them (as App Home does). */
+static void
+similar_links(cJSON *view)
+{
+	char ch[64], ts[64];
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "similar"))
+	{
+		int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "id"));
+		if (store_chatref_get(id, SLACK_ADAPTER, ch, sizeof(ch), ts, sizeof(ts)) == 0) {
+			cJSON_AddStringToObject(it, "slack_channel", ch);
+			cJSON_AddStringToObject(it, "slack_ts", ts);
+		}
+	}
+}
+
 static bool busy, drain_posted, stopped;
 static uint64_t wake_timer;
 static int64_t wake_at;
@@ -233,6 +250,7 @@ prepare(struct send *s, int64_t *wait_ms)
 			rc = 2;
 			goto out;
 		}
+		similar_links(view);
 		cJSON *msg = slack_card_render(view, now_ms());
 		cJSON_AddStringToObject(msg, "channel", s->channel);
 		s->card = cJSON_PrintUnformatted(msg);

@@ -13,22 +13,6 @@
 
 /* ---- Block Kit builders shared with slack_card.c (slack_card_int.h) ---- */
 
-const char *
-sc_str(const cJSON *o, const char *k)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
-
-	return s ? s : "";
-}
-
-double
-sc_num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 char *
 slack_escape(const char *s)
 {
@@ -182,14 +166,14 @@ diag_output(const cJSON *view, const char *message)
 	n = (size_t)(e - q);
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(view, "step_runs"))
 	{
-		const char *name = sc_str(r, "name");
-		if (strcmp(sc_str(r, "phase"), "diagnostic") == 0 && strlen(name) == n &&
+		const char *name = view_str(r, "name");
+		if (strcmp(view_str(r, "phase"), "diagnostic") == 0 && strlen(name) == n &&
 		    strncmp(name, q, n) == 0)
 			found = r;
 	}
 	if (found == NULL)
 		return NULL;
-	return sc_str(found, "output")[0] ? sc_str(found, "output") : sc_str(found, "stderr");
+	return view_str(found, "output")[0] ? view_str(found, "output") : view_str(found, "stderr");
 }
 
 /* Where the similar incidents go: the first row of the analysis, i.e. the proposal, or the
@@ -202,10 +186,10 @@ similar_row(const cJSON *tl)
 
 	cJSON_ArrayForEach(r, tl)
 	{
-		const char *k = sc_str(r, "kind");
+		const char *k = view_str(r, "kind");
 		if (strcmp(k, "analysis.proposed") == 0 ||
 		    (strcmp(k, "incident.state") == 0 &&
-		     strstr(sc_str(r, "message"), "→ needs_attention") != NULL))
+		     strstr(view_str(r, "message"), "→ needs_attention") != NULL))
 			return i;
 		i++;
 	}
@@ -224,22 +208,22 @@ similar_lines(struct buf *b, const cJSON *view)
 	cJSON_ArrayForEach(s, cJSON_GetObjectItem(view, "similar"))
 	{
 		buf_printf(b, "\n• *");
-		sc_esc(b, sc_str(s, "key"), 32);
+		sc_esc(b, view_str(s, "key"), 32);
 		buf_printf(b, "* ");
-		sc_esc(b, sc_str(s, "title"), 200);
+		sc_esc(b, view_str(s, "title"), 200);
 		buf_printf(b, " — ");
-		if (sc_str(s, "outcome")[0])
-			sc_esc(b, sc_str(s, "outcome"), 300);
+		if (view_str(s, "outcome")[0])
+			sc_esc(b, view_str(s, "outcome"), 300);
 		else
-			sc_state(b, sc_str(s, "state"));
-		if (sc_str(s, "runbook")[0]) {
+			sc_state(b, view_str(s, "state"));
+		if (view_str(s, "runbook")[0]) {
 			buf_printf(b, " (`");
-			sc_esc(b, sc_str(s, "runbook"), 100);
+			sc_esc(b, view_str(s, "runbook"), 100);
 			buf_printf(b, "`)");
 		}
 		if (cJSON_IsNumber(cJSON_GetObjectItem(s, "resolve_s")) &&
-		    !sc_str(s, "outcome")[0]) {
-			duration_format((int64_t)(sc_num(s, "resolve_s") * 1000), dur, sizeof(dur));
+		    !view_str(s, "outcome")[0]) {
+			duration_format((int64_t)(view_num(s, "resolve_s") * 1000), dur, sizeof(dur));
 			buf_printf(b, ", resolved in %s", dur);
 		}
 	}
@@ -248,10 +232,10 @@ similar_lines(struct buf *b, const cJSON *view)
 static void
 row_line(struct buf *b, const cJSON *view, const cJSON *row, bool with_similar)
 {
-	const char *actor = sc_str(row, "actor"), *msg = sc_str(row, "message");
+	const char *actor = view_str(row, "actor"), *msg = view_str(row, "message");
 	const char *out;
 
-	buf_printf(b, "%s ", kind_mark(sc_str(row, "kind")));
+	buf_printf(b, "%s ", kind_mark(view_str(row, "kind")));
 	sc_date(b, cJSON_GetStringValue(cJSON_GetObjectItem(row, "at")), "{time_secs}");
 	buf_printf(b, " ");
 	if (actor[0] && strcmp(actor, "healer") != 0) {
@@ -387,7 +371,7 @@ slack_home_render(const cJSON *list, int64_t now)
 	cJSON_ArrayForEach(it, list)
 	{
 		cJSON *s;
-		const char *ch = sc_str(it, "slack_channel"), *ts = sc_str(it, "slack_ts");
+		const char *ch = view_str(it, "slack_channel"), *ts = view_str(it, "slack_ts");
 		if (shown == HOME_ROWS_MAX) {
 			buf_printf(&b, "… and %d more: `/incident list`", n - shown);
 			sc_add(blocks, sc_context(b.data), SLACK_VIEW_BLOCKS_MAX);
@@ -395,14 +379,14 @@ slack_home_render(const cJSON *list, int64_t now)
 			break;
 		}
 		shown++;
-		buf_printf(&b, "*%s* · ", sc_str(it, "key"));
-		sc_state(&b, sc_str(it, "state"));
-		buf_printf(&b, " · %s\n", sc_str(it, "severity"));
-		sc_esc(&b, sc_str(it, "title"), 400);
+		buf_printf(&b, "*%s* · ", view_str(it, "key"));
+		sc_state(&b, view_str(it, "state"));
+		buf_printf(&b, " · %s\n", view_str(it, "severity"));
+		sc_esc(&b, view_str(it, "title"), 400);
 		buf_printf(&b, "\n");
-		sc_esc(&b, sc_str(it, "resource")[0] ? sc_str(it, "resource") : "—", 200);
-		buf_printf(&b, " · %d occurrence%s · opened ", (int)sc_num(it, "occurrences"),
-			   (int)sc_num(it, "occurrences") == 1 ? "" : "s");
+		sc_esc(&b, view_str(it, "resource")[0] ? view_str(it, "resource") : "—", 200);
+		buf_printf(&b, " · %d occurrence%s · opened ", (int)view_num(it, "occurrences"),
+			   (int)view_num(it, "occurrences") == 1 ? "" : "s");
 		sc_date(&b, cJSON_GetStringValue(cJSON_GetObjectItem(it, "created_at")),
 			"{date_short_pretty} {time}");
 		s = sc_section(b.data);
@@ -413,7 +397,7 @@ slack_home_render(const cJSON *list, int64_t now)
 			cJSON_AddItemToObject(
 			    btn, "text", sc_text("plain_text", "Open card", SLACK_BUTTON_TEXT_MAX));
 			cJSON_AddStringToObject(btn, "action_id", SLACK_ACT_OPEN);
-			cJSON_AddStringToObject(btn, "value", sc_str(it, "key"));
+			cJSON_AddStringToObject(btn, "value", view_str(it, "key"));
 			cJSON_AddStringToObject(btn, "url", b.data);
 		}
 		buf_free(&b);

@@ -7,7 +7,9 @@
 
 #include "log.h"
 #include "teams_card.h"
+#include "teams_card_int.h"
 #include "util.h"
+#include "view.h"
 
 /* How much of each long thing a render keeps; tried in order until the card fits. */
 struct level {
@@ -38,22 +40,6 @@ static const struct {
 static const char *const terminal_states[] = {"resolved", "rejected", "expired", "rolled_back",
 					      "closed"};
 
-static const char *
-str(const cJSON *o, const char *k)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
-
-	return s ? s : "";
-}
-
-static double
-num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 static bool
 terminal(const char *state)
 {
@@ -61,104 +47,6 @@ terminal(const char *state)
 		if (strcmp(state, terminal_states[i]) == 0)
 			return true;
 	return false;
-}
-
-char *
-teams_md_escape(const char *s)
-{
-	struct buf b;
-	bool line_start = true;
-
-	buf_init(&b, 0);
-	for (const char *p = s ? s : ""; *p; p++) {
-		/* list and heading markers count only when a blank follows them */
-		bool marker_end = p[1] == ' ' || p[1] == '\0' || p[1] == '\n';
-		if (strchr("\\*_`[]~", *p) != NULL || (line_start && *p == '>') ||
-		    (line_start && strchr("-+#", *p) != NULL && marker_end))
-			buf_append(&b, "\\", 1);
-		/* "1. text" at the start of a line would become a numbered list */
-		if (line_start && *p >= '0' && *p <= '9') {
-			const char *q = p;
-			while (*q >= '0' && *q <= '9')
-				q++;
-			if ((*q == '.' || *q == ')') &&
-			    (q[1] == ' ' || q[1] == '\0' || q[1] == '\n')) {
-				buf_append(&b, p, (size_t)(q - p));
-				buf_append(&b, "\\", 1);
-				p = q;
-			}
-		}
-		buf_append(&b, p, 1);
-		line_start = *p == '\n' || *p == '\r';
-	}
-	return buf_steal(&b);
-}
-
-/* Cut to max bytes, then escaped. Owned. */
-static char *
-cut(const char *s, size_t max)
-{
-	char *t = utf8_truncate(s ? s : "", max);
-	char *e = teams_md_escape(t);
-
-	free(t);
-	return e;
-}
-
-static cJSON *
-text_block(cJSON *parent, const char *text)
-{
-	cJSON *t = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(t, "type", "TextBlock");
-	cJSON_AddStringToObject(t, "text", text);
-	cJSON_AddBoolToObject(t, "wrap", true);
-	cJSON_AddItemToArray(parent, t);
-	return t;
-}
-
-static cJSON *text_blockf(cJSON *parent, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static cJSON *
-text_blockf(cJSON *parent, const char *fmt, ...)
-{
-	char *s;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatalx("out of memory (vasprintf)");
-	cJSON *t = text_block(parent, s);
-	free(s);
-	return t;
-}
-
-static cJSON *
-container(cJSON *parent, const char *style)
-{
-	cJSON *c = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(c, "type", "Container");
-	if (style)
-		cJSON_AddStringToObject(c, "style", style);
-	cJSON_AddItemToArray(parent, c);
-	return cJSON_AddArrayToObject(c, "items");
-}
-
-static void
-fact(cJSON *facts, const char *title, const char *value)
-{
-	cJSON *f = cJSON_CreateObject();
-	char *v = cut(*value ? value : "—", 300);
-
-	cJSON_AddStringToObject(f, "title", title);
-	cJSON_AddStringToObject(f, "value", v);
-	cJSON_AddItemToArray(facts, f);
-	free(v);
 }
 
 static void
@@ -173,7 +61,7 @@ human_state(const char *state, char *out, size_t outlen)
 static void
 render_header(cJSON *body, const cJSON *view)
 {
-	const char *sev = str(view, "severity"), *style = "default", *mark = "⚪";
+	const char *sev = view_str(view, "severity"), *style = "default", *mark = "⚪";
 	char state[32], sevu[8];
 	size_t i;
 
@@ -182,21 +70,21 @@ render_header(cJSON *body, const cJSON *view)
 			style = severities[i].style;
 			mark = severities[i].mark;
 		}
-	if (strcmp(str(view, "state"), "resolved") == 0) {
+	if (strcmp(view_str(view, "state"), "resolved") == 0) {
 		style = "good";
 		mark = "✅";
 	}
-	human_state(str(view, "state"), state, sizeof(state));
+	human_state(view_str(view, "state"), state, sizeof(state));
 	for (i = 0; sev[i] && i + 1 < sizeof(sevu); i++)
 		sevu[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 	sevu[i] = '\0';
-	cJSON *items = container(body, style);
+	cJSON *items = tc_container(body, style);
 	cJSON_AddBoolToObject(cJSON_GetArrayItem(body, cJSON_GetArraySize(body) - 1), "bleed",
 			      true);
-	cJSON *t = text_blockf(items, "%s %s · %s · %s", mark, str(view, "key"), sevu, state);
+	cJSON *t = tc_textf(items, "%s %s · %s · %s", mark, view_str(view, "key"), sevu, state);
 	cJSON_AddStringToObject(t, "weight", "Bolder");
-	char *title = cut(str(view, "title"), 300);
-	t = text_block(items, title);
+	char *title = tc_cut(view_str(view, "title"), 300);
+	t = tc_text(items, title);
 	cJSON_AddStringToObject(t, "size", "Large");
 	free(title);
 }
@@ -206,53 +94,27 @@ render_facts(cJSON *body, const cJSON *view)
 {
 	cJSON *fs = cJSON_CreateObject(), *facts;
 	char state[32], age[32], occ[16];
-	const char *who = str(view, "assignee");
+	const char *who = view_str(view, "assignee");
 
 	cJSON_AddStringToObject(fs, "type", "FactSet");
 	facts = cJSON_AddArrayToObject(fs, "facts");
-	human_state(str(view, "state"), state, sizeof(state));
-	duration_format((int64_t)num(view, "age_s") * 1000, age, sizeof(age));
-	snprintf(occ, sizeof(occ), "%d", (int)num(view, "occurrences"));
-	fact(facts, "State", state);
-	fact(facts, "Resource", str(view, "resource"));
-	fact(facts, "Source", str(view, "source"));
-	fact(facts, "Age", age);
-	fact(facts, "Occurrences", occ);
-	fact(facts, "Assignee",
-	     *who		      ? who
-	     : *str(view, "acked_by") ? str(view, "acked_by")
-				      : "unassigned");
-	if (*str(view, "acked_by"))
-		fact(facts, "Acknowledged by", str(view, "acked_by"));
+	human_state(view_str(view, "state"), state, sizeof(state));
+	duration_format((int64_t)view_num(view, "age_s") * 1000, age, sizeof(age));
+	snprintf(occ, sizeof(occ), "%d", (int)view_num(view, "occurrences"));
+	tc_fact(facts, "State", state);
+	tc_fact(facts, "Resource", view_str(view, "resource"));
+	tc_fact(facts, "Source", view_str(view, "source"));
+	tc_fact(facts, "Age", age);
+	tc_fact(facts, "Occurrences", occ);
+	tc_fact(facts, "Assignee",
+		*who			      ? who
+		: *view_str(view, "acked_by") ? view_str(view, "acked_by")
+					      : "unassigned");
+	if (*view_str(view, "acked_by"))
+		tc_fact(facts, "Acknowledged by", view_str(view, "acked_by"));
 	if (cJSON_IsTrue(cJSON_GetObjectItem(view, "alert_cleared")))
-		fact(facts, "Alert", "cleared at the source");
+		tc_fact(facts, "Alert", "cleared at the source");
 	cJSON_AddItemToArray(body, fs);
-}
-
-/* "- a\r- b" from an array of strings, at most `max` items. Owned. */
-static char *
-bullets(const cJSON *arr, int max, bool numbered, size_t each)
-{
-	struct buf b;
-	const cJSON *it;
-	int i = 0, n = cJSON_GetArraySize(arr);
-
-	buf_init(&b, 0);
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (i == max) {
-			buf_printf(&b, "\r- … %d more", n - max);
-			break;
-		}
-		char *e = cut(cJSON_GetStringValue(it), each);
-		if (numbered)
-			buf_printf(&b, "%s%d. %s", i ? "\r" : "", i + 1, e);
-		else
-			buf_printf(&b, "%s- %s", i ? "\r" : "", e);
-		free(e);
-		i++;
-	}
-	return buf_steal(&b);
 }
 
 static void
@@ -265,22 +127,23 @@ render_approvals(cJSON *items, const cJSON *view, const cJSON *act, const struct
 	buf_init(&b, 0);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "approvals"))
 	{
-		bool ok = strcmp(str(it, "decision"), "approve") == 0;
+		bool ok = strcmp(view_str(it, "decision"), "approve") == 0;
 		approved += ok;
 		if (shown++ >= lv->items)
 			continue;
-		char *user = cut(str(it, "user"), 120), *reason = cut(str(it, "reason"), 300);
+		char *user = tc_cut(view_str(it, "user"), 120),
+		     *reason = tc_cut(view_str(it, "reason"), 300);
 		buf_printf(&b, "\r- %s %s%s%s%s", ok ? "✅ approved by" : "❌ rejected by", user,
-			   *str(it, "roles") ? " (" : "", str(it, "roles"),
-			   *str(it, "roles") ? ")" : "");
+			   *view_str(it, "roles") ? " (" : "", view_str(it, "roles"),
+			   *view_str(it, "roles") ? ")" : "");
 		if (*reason)
 			buf_printf(&b, ": %s", reason);
 		free(user);
 		free(reason);
 	}
-	if (strcmp(str(act, "decision"), "approval") == 0 || b.len > 0)
-		text_blockf(items, "**Approvals:** %d of %d%s", approved,
-			    (int)num(act, "approvals_needed"), b.data ? b.data : "");
+	if (strcmp(view_str(act, "decision"), "approval") == 0 || b.len > 0)
+		tc_textf(items, "**Approvals:** %d of %d%s", approved,
+			 (int)view_num(act, "approvals_needed"), b.data ? b.data : "");
 	buf_free(&b);
 }
 
@@ -288,13 +151,13 @@ static void
 render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct level *lv)
 {
 	const cJSON *it;
-	cJSON *items = container(body, "emphasis");
+	cJSON *items = tc_container(body, "emphasis");
 	char *s, *t;
 	int n = 0;
 
-	s = cut(str(act, "runbook"), 128);
-	t = cut(str(act, "runbook_title"), 300);
-	text_blockf(items, "**Proposed fix:** %s%s%s", s, *t ? " — " : "", t);
+	s = tc_cut(view_str(act, "runbook"), 128);
+	t = tc_cut(view_str(act, "runbook_title"), 300);
+	tc_textf(items, "**Proposed fix:** %s%s%s", s, *t ? " — " : "", t);
 	free(s);
 	free(t);
 	cJSON *fs = cJSON_CreateObject(), *facts;
@@ -306,8 +169,8 @@ render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct lev
 		if (strcmp(it->string, "incident") == 0 || strcmp(it->string, "resource") == 0 ||
 		    !cJSON_IsString(it) || n++ >= lv->items)
 			continue;
-		char *k = cut(it->string, 64);
-		fact(facts, k, it->valuestring);
+		char *k = tc_cut(it->string, 64);
+		tc_fact(facts, k, it->valuestring);
 		free(k);
 	}
 	if (cJSON_GetArraySize(facts) > 0)
@@ -315,22 +178,22 @@ render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct lev
 	else
 		cJSON_Delete(fs);
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(act, "steps")) > 0) {
-		s = bullets(cJSON_GetObjectItem(act, "steps"), lv->items, true, 300);
-		text_block(items, "**Steps:**");
-		text_block(items, s);
+		s = tc_bullets(cJSON_GetObjectItem(act, "steps"), lv->items, true, 300);
+		tc_text(items, "**Steps:**");
+		tc_text(items, s);
 		free(s);
 	}
-	s = cut(str(act, "cost_formula"), lv->text);
-	text_blockf(items, "**Cost:** $%.2f%s%s%s", num(act, "cost_usd"), *s ? " (" : "", s,
-		    *s ? ")" : "");
+	s = tc_cut(view_str(act, "cost_formula"), lv->text);
+	tc_textf(items, "**Cost:** $%.2f%s%s%s", view_num(act, "cost_usd"), *s ? " (" : "", s,
+		 *s ? ")" : "");
 	free(s);
-	s = bullets(cJSON_GetObjectItem(act, "risk_reasons"), lv->items, false, 200);
-	text_blockf(items, "**Risk:** %d/100 %s%s%s", (int)num(act, "risk_score"),
-		    str(act, "risk_level"), *s ? "\r" : "", s);
+	s = tc_bullets(cJSON_GetObjectItem(act, "risk_reasons"), lv->items, false, 200);
+	tc_textf(items, "**Risk:** %d/100 %s%s%s", (int)view_num(act, "risk_score"),
+		 view_str(act, "risk_level"), *s ? "\r" : "", s);
 	free(s);
-	if (*str(act, "decision_reason")) {
-		s = cut(str(act, "decision_reason"), lv->text);
-		text_blockf(items, "**Decision:** %s", s);
+	if (*view_str(act, "decision_reason")) {
+		s = tc_cut(view_str(act, "decision_reason"), lv->text);
+		tc_textf(items, "**Decision:** %s", s);
 		free(s);
 	}
 	render_approvals(items, view, act, lv);
@@ -356,27 +219,28 @@ render_runs(cJSON *body, const cJSON *view, const struct level *lv)
 
 	if (n == 0)
 		return;
-	cJSON *items = container(body, NULL);
-	text_block(items, "**Progress:**");
+	cJSON *items = tc_container(body, NULL);
+	tc_text(items, "**Progress:**");
 	if (n > lv->runs)
-		text_blockf(items, "… %d earlier step runs not shown", n - lv->runs);
+		tc_textf(items, "… %d earlier step runs not shown", n - lv->runs);
 	cJSON_ArrayForEach(it, runs)
 	{
 		if (i++ < n - lv->runs)
 			continue;
 		char d[32] = "";
 		if (cJSON_IsNumber(cJSON_GetObjectItem(it, "duration_ms")))
-			duration_format((int64_t)num(it, "duration_ms"), d, sizeof(d));
-		char *name = cut(str(it, "name"), 200), *err = cut(str(it, "error"), 300);
-		text_blockf(items, "%s %s · %s%s%s%s%s%s", run_mark(str(it, "status")),
-			    str(it, "phase"), name, *d ? " (" : "", d, *d ? ")" : "",
-			    *err ? " — " : "", err);
+			duration_format((int64_t)view_num(it, "duration_ms"), d, sizeof(d));
+		char *name = tc_cut(view_str(it, "name"), 200),
+		     *err = tc_cut(view_str(it, "error"), 300);
+		tc_textf(items, "%s %s · %s%s%s%s%s%s", run_mark(view_str(it, "status")),
+			 view_str(it, "phase"), name, *d ? " (" : "", d, *d ? ")" : "",
+			 *err ? " — " : "", err);
 		free(name);
 		free(err);
-		if (lv->output == 0 || !*str(it, "output"))
+		if (lv->output == 0 || !*view_str(it, "output"))
 			continue;
-		char *out = cut(str(it, "output"), lv->output);
-		cJSON *t = text_block(items, out);
+		char *out = tc_cut(view_str(it, "output"), lv->output);
+		cJSON *t = tc_text(items, out);
 		cJSON_AddStringToObject(t, "fontType", "Monospace");
 		cJSON_AddStringToObject(t, "size", "Small");
 		cJSON_AddBoolToObject(t, "isSubtle", true);
@@ -402,14 +266,14 @@ source_name(const char *src)
 static void
 render_analysis(cJSON *body, const cJSON *view, const struct level *lv)
 {
-	const char *src = source_name(str(view, "analysis_source"));
+	const char *src = source_name(view_str(view, "analysis_source"));
 	char *s;
 
-	if (!*str(view, "analysis"))
+	if (!*view_str(view, "analysis"))
 		return;
-	s = cut(str(view, "analysis"), lv->text);
-	text_blockf(body, "**Analysis** (%s%sconfidence %.0f%%): %s", src, *src ? ", " : "",
-		    num(view, "confidence") * 100, s);
+	s = tc_cut(view_str(view, "analysis"), lv->text);
+	tc_textf(body, "**Analysis** (%s%sconfidence %.0f%%): %s", src, *src ? ", " : "",
+		 view_num(view, "confidence") * 100, s);
 	free(s);
 }
 
@@ -423,17 +287,17 @@ render_llm(cJSON *body, const cJSON *llm)
 
 	if (!cJSON_IsObject(llm))
 		return;
-	status = str(llm, "status");
-	model = cut(*str(llm, "model") ? str(llm, "model") : "model", 100);
-	st = cut(status, 24);
+	status = view_str(llm, "status");
+	model = tc_cut(*view_str(llm, "model") ? view_str(llm, "model") : "model", 100);
+	st = tc_cut(status, 24);
 	if (strcmp(status, "pending") == 0)
-		t = text_blockf(body, "🤖 **LLM:** %s is analysing; the decision waits for it",
-				model);
+		t = tc_textf(body, "🤖 **LLM:** %s is analysing; the decision waits for it",
+			     model);
 	else /* why it was not used is in the analysis text */
-		t = text_blockf(body, "🤖 **LLM:** %s, %s%s%s, %d+%d tokens, $%.4f", model,
-				strcmp(status, "ok") ? "not used (" : "", st,
-				strcmp(status, "ok") ? ")" : "", (int)num(llm, "prompt_tokens"),
-				(int)num(llm, "completion_tokens"), num(llm, "cost_usd"));
+		t = tc_textf(body, "🤖 **LLM:** %s, %s%s%s, %d+%d tokens, $%.4f", model,
+			     strcmp(status, "ok") ? "not used (" : "", st,
+			     strcmp(status, "ok") ? ")" : "", (int)view_num(llm, "prompt_tokens"),
+			     (int)view_num(llm, "completion_tokens"), view_num(llm, "cost_usd"));
 	cJSON_AddBoolToObject(t, "isSubtle", true);
 	free(model);
 	free(st);
@@ -457,13 +321,14 @@ render_similar(cJSON *body, const cJSON *view, const struct level *lv)
 		char state[32], d[32] = "";
 		if (n++ == SIMILAR_SHOWN)
 			break;
-		human_state(str(it, "state"), state, sizeof(state));
+		human_state(view_str(it, "state"), state, sizeof(state));
 		if (cJSON_IsNumber(rs))
 			duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
-		char *key = cut(str(it, "key"), 32), *st = cut(state, sizeof(state));
-		char *rb = cut(*str(it, "runbook") ? str(it, "runbook") : "no runbook", 100);
-		char *what = cut(str(it, *str(it, "outcome") ? "outcome" : "title"),
-				 lv->text < 300 ? lv->text : 300);
+		char *key = tc_cut(view_str(it, "key"), 32), *st = tc_cut(state, sizeof(state));
+		char *rb =
+		    tc_cut(*view_str(it, "runbook") ? view_str(it, "runbook") : "no runbook", 100);
+		char *what = tc_cut(view_str(it, *view_str(it, "outcome") ? "outcome" : "title"),
+				    lv->text < 300 ? lv->text : 300);
 		buf_printf(&b, "%s- **%s** · %s · %s%s%s%s%s%s", b.len ? "\r" : "", key, st, rb,
 			   *d ? " · resolved in " : "", d,
 			   cJSON_IsTrue(cJSON_GetObjectItem(it, "same_resource"))
@@ -475,9 +340,9 @@ render_similar(cJSON *body, const cJSON *view, const struct level *lv)
 		free(rb);
 		free(what);
 	}
-	cJSON *items = container(body, NULL);
-	text_block(items, "**Similar incidents:**");
-	text_block(items, b.data);
+	cJSON *items = tc_container(body, NULL);
+	tc_text(items, "**Similar incidents:**");
+	tc_text(items, b.data);
 	buf_free(&b);
 }
 
@@ -489,10 +354,10 @@ execute(const cJSON *view, const char *title, const char *verb)
 	const cJSON *act = cJSON_GetObjectItem(view, "action");
 	cJSON *a = cJSON_CreateObject(), *data = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(data, "incident", num(view, "id"));
-	cJSON_AddNumberToObject(data, "version", num(view, "version"));
-	cJSON_AddNumberToObject(data, "action_id", num(act, "id"));
-	cJSON_AddStringToObject(data, "state", str(view, "state"));
+	cJSON_AddNumberToObject(data, "incident", view_num(view, "id"));
+	cJSON_AddNumberToObject(data, "version", view_num(view, "version"));
+	cJSON_AddNumberToObject(data, "action_id", view_num(act, "id"));
+	cJSON_AddStringToObject(data, "state", view_str(view, "state"));
 	cJSON_AddStringToObject(a, "type", "Action.Execute");
 	cJSON_AddStringToObject(a, "title", title);
 	cJSON_AddStringToObject(a, "verb", verb);
@@ -510,9 +375,9 @@ execute(const cJSON *view, const char *title, const char *verb)
 static void
 render_actions(cJSON *card, const cJSON *view)
 {
-	const char *state = str(view, "state");
+	const char *state = view_str(view, "state");
 	bool awaiting = strcmp(state, "awaiting_approval") == 0;
-	bool acked = *str(view, "acked_by") != '\0';
+	bool acked = *view_str(view, "acked_by") != '\0';
 	cJSON *actions = cJSON_CreateArray();
 
 	if (awaiting) {
@@ -559,25 +424,25 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 	cJSON_AddStringToObject(card, "version", "1.5");
 	ms = cJSON_AddObjectToObject(card, "msteams");
 	cJSON_AddStringToObject(ms, "width", "Full");
-	s = utf8_truncate(str(view, "title"), 200);
-	char *fb = xasprintf("%s %s %s: %s", str(view, "key"), str(view, "severity"),
-			     str(view, "state"), s);
+	s = utf8_truncate(view_str(view, "title"), 200);
+	char *fb = xasprintf("%s %s %s: %s", view_str(view, "key"), view_str(view, "severity"),
+			     view_str(view, "state"), s);
 	cJSON_AddStringToObject(card, "fallbackText", fb);
 	free(fb);
 	free(s);
 	body = cJSON_AddArrayToObject(card, "body");
 	render_header(body, view);
 	if (o->notice && *o->notice) {
-		s = cut(o->notice, lv->text);
-		text_blockf(container(body, "warning"), "⚠️ %s", s);
+		s = tc_cut(o->notice, lv->text);
+		tc_textf(tc_container(body, "warning"), "⚠️ %s", s);
 		free(s);
 	}
 	render_facts(body, view);
 	render_analysis(body, view, lv);
 	render_llm(body, cJSON_GetObjectItem(view, "llm"));
-	if (*str(view, "attention")) {
-		s = cut(str(view, "attention"), lv->text);
-		cJSON_AddStringToObject(text_blockf(body, "**Needs attention:** %s", s), "color",
+	if (*view_str(view, "attention")) {
+		s = tc_cut(view_str(view, "attention"), lv->text);
+		cJSON_AddStringToObject(tc_textf(body, "**Needs attention:** %s", s), "color",
 					"attention");
 		free(s);
 	}
@@ -585,24 +450,25 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 	if (cJSON_IsObject(act))
 		render_action(body, view, act, lv);
 	render_runs(body, view, lv);
-	if (*str(view, "outcome")) {
-		s = cut(str(view, "outcome"), lv->text);
-		cJSON *t = text_blockf(body, "**Outcome:** %s", s);
+	if (*view_str(view, "outcome")) {
+		s = tc_cut(view_str(view, "outcome"), lv->text);
+		cJSON *t = tc_textf(body, "**Outcome:** %s", s);
 		cJSON_AddStringToObject(t, "weight", "Bolder");
 		cJSON_AddStringToObject(
-		    t, "color", strcmp(str(view, "state"), "resolved") == 0 ? "good" : "attention");
+		    t, "color",
+		    strcmp(view_str(view, "state"), "resolved") == 0 ? "good" : "attention");
 		free(s);
 	}
 	if (o->plan && *o->plan) {
-		cJSON *items = container(body, "emphasis");
-		text_block(items, "**Dry run** — nothing was executed:");
-		s = cut(o->plan, lv->text);
-		cJSON *t = text_block(items, s);
+		cJSON *items = tc_container(body, "emphasis");
+		tc_text(items, "**Dry run** — nothing was executed:");
+		s = tc_cut(o->plan, lv->text);
+		cJSON *t = tc_text(items, s);
 		cJSON_AddStringToObject(t, "fontType", "Monospace");
 		cJSON_AddStringToObject(t, "size", "Small");
 		free(s);
 	}
-	if (o->interactive && !terminal(str(view, "state")))
+	if (o->interactive && !terminal(view_str(view, "state")))
 		render_actions(card, view);
 	return card;
 }
@@ -631,8 +497,8 @@ render_minimal(const cJSON *view)
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(card, "msteams"), "width", "Full");
 	body = cJSON_AddArrayToObject(card, "body");
 	render_header(body, view);
-	text_blockf(body, "This incident is too large for a card: use `show %s`.",
-		    str(view, "key"));
+	tc_textf(body, "This incident is too large for a card: use `show %s`.",
+		 view_str(view, "key"));
 	return card;
 }
 

@@ -1,0 +1,21 @@
+/* teams_card_int.h — the Adaptive Card building blocks shared by teams_card*.c only. */
+#ifndef HEALER_TEAMS_CARD_INT_H
+#define HEALER_TEAMS_CARD_INT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* s cut to max bytes (UTF-8 safe, with an ellipsis), then markdown-escaped. Owned. */
+char *tc_cut(const char *s, size_t max);
+/* Appends a wrapping TextBlock with `text` (used as is: escape first) to parent. */
+cJSON *tc_text(cJSON *parent, const char *text);
+cJSON *tc_textf(cJSON *parent, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a Container (style may be NULL) to parent; returns its items array. */
+cJSON *tc_container(cJSON *parent, const char *style);
+/* Appends {title, value} to a FactSet's facts; the value is cut and escaped, "—" if empty. */
+void tc_fact(cJSON *facts, const char *title, const char *value);
+/* "- a\r- b" (or "1. a") from an array of strings, at most max items of each bytes. Owned. */
+char *tc_bullets(const cJSON *arr, int max, bool numbered, size_t each);
+
+#endif

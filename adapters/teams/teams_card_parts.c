@@ -1,0 +1,132 @@
+/* teams_card_parts.c — Adaptive Card building blocks: Teams markdown escaping, cut text,
+ * text blocks, containers, facts and bullet lists. Pure. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "teams_card.h"
+#include "teams_card_int.h"
+#include "util.h"
+
+char *
+teams_md_escape(const char *s)
+{
+	struct buf b;
+	bool line_start = true;
+
+	buf_init(&b, 0);
+	for (const char *p = s ? s : ""; *p; p++) {
+		/* list and heading markers count only when a blank follows them */
+		bool marker_end = p[1] == ' ' || p[1] == '\0' || p[1] == '\n';
+		if (strchr("\\*_`[]~", *p) != NULL || (line_start && *p == '>') ||
+		    (line_start && strchr("-+#", *p) != NULL && marker_end))
+			buf_append(&b, "\\", 1);
+		/* "1. text" at the start of a line would become a numbered list */
+		if (line_start && *p >= '0' && *p <= '9') {
+			const char *q = p;
+			while (*q >= '0' && *q <= '9')
+				q++;
+			if ((*q == '.' || *q == ')') &&
+			    (q[1] == ' ' || q[1] == '\0' || q[1] == '\n')) {
+				buf_append(&b, p, (size_t)(q - p));
+				buf_append(&b, "\\", 1);
+				p = q;
+			}
+		}
+		buf_append(&b, p, 1);
+		line_start = *p == '\n' || *p == '\r';
+	}
+	return buf_steal(&b);
+}
+
+/* Cut to max bytes, then escaped. Owned. */
+char *
+tc_cut(const char *s, size_t max)
+{
+	char *t = utf8_truncate(s ? s : "", max);
+	char *e = teams_md_escape(t);
+
+	free(t);
+	return e;
+}
+
+cJSON *
+tc_text(cJSON *parent, const char *text)
+{
+	cJSON *t = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(t, "type", "TextBlock");
+	cJSON_AddStringToObject(t, "text", text);
+	cJSON_AddBoolToObject(t, "wrap", true);
+	cJSON_AddItemToArray(parent, t);
+	return t;
+}
+
+cJSON *
+tc_textf(cJSON *parent, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("out of memory (vasprintf)");
+	cJSON *t = tc_text(parent, s);
+	free(s);
+	return t;
+}
+
+cJSON *
+tc_container(cJSON *parent, const char *style)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(c, "type", "Container");
+	if (style)
+		cJSON_AddStringToObject(c, "style", style);
+	cJSON_AddItemToArray(parent, c);
+	return cJSON_AddArrayToObject(c, "items");
+}
+
+void
+tc_fact(cJSON *facts, const char *title, const char *value)
+{
+	cJSON *f = cJSON_CreateObject();
+	char *v = tc_cut(*value ? value : "—", 300);
+
+	cJSON_AddStringToObject(f, "title", title);
+	cJSON_AddStringToObject(f, "value", v);
+	cJSON_AddItemToArray(facts, f);
+	free(v);
+}
+
+/* "- a\r- b" from an array of strings, at most `max` items. Owned. */
+char *
+tc_bullets(const cJSON *arr, int max, bool numbered, size_t each)
+{
+	struct buf b;
+	const cJSON *it;
+	int i = 0, n = cJSON_GetArraySize(arr);
+
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (i == max) {
+			buf_printf(&b, "\r- … %d more", n - max);
+			break;
+		}
+		char *e = tc_cut(cJSON_GetStringValue(it), each);
+		if (numbered)
+			buf_printf(&b, "%s%d. %s", i ? "\r" : "", i + 1, e);
+		else
+			buf_printf(&b, "%s- %s", i ? "\r" : "", e);
+		free(e);
+		i++;
+	}
+	return buf_steal(&b);
+}
