@@ -39,7 +39,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
 
-$(BUILD)/asan/%: tests/unit/%.c $(LIB_SRC)
+ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan-obj/%.o)
+
+$(BUILD)/asan-obj/%.o: %.c $(wildcard bot/*.h workflows/*.h adapters/*.h adapters/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (asan)"
+	@$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  ASAN    $@"
 	@$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
