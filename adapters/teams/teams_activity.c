@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "engine.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
@@ -452,7 +453,8 @@ handle(const cJSON *act, struct http_response *resp)
 static void
 verify_and_handle(const char *token, const char *body, size_t len, struct http_response *resp)
 {
-	cJSON *act = cJSON_ParseWithLength(body, len);
+	char perr[128];
+	cJSON *act = json_parse_capped(body, len, INGEST_MAX_DEPTH, perr, sizeof(perr));
 	struct teams_jwt_want w = {.audience = teams_cfg.app_id, .now_s = now_ms() / 1000};
 	char err[256];
 	int rc;
@@ -498,7 +500,9 @@ inbound(const struct http_request *req, struct http_response *resp, void *ctx)
 
 	(void)ctx;
 	if (teams_cfg.anonymous) {
-		cJSON *act = cJSON_ParseWithLength(req->body, req->body_len);
+		char perr[128];
+		cJSON *act = json_parse_capped(req->body, req->body_len, INGEST_MAX_DEPTH, perr,
+					       sizeof(perr));
 		if (cJSON_IsObject(act))
 			handle(act, resp);
 		else

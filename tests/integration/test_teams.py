@@ -443,3 +443,24 @@ def test_anonymous_refused_with_app_id(healer, bf):
     assert "TEAMS_ALLOW_ANONYMOUS is ignored" in d.log_tail(200)
     st, _ = post_activity(d.port, message(bf, "help"), None)
     assert st == 401
+
+
+def test_malformed_activity_refused_and_nothing_stored(healer, bf):
+    """A validly signed request whose body is not an activity gets a 400 that says so; one
+    nested past the parser's depth cap too; nothing is stored and the daemon keeps going."""
+    import http.client
+    d = start(healer, bf)
+    for body in (b"{not json", b"[1, 2, 3]", b'{"a":' * 40 + b"1" + b"}" * 40):
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=15)
+        c.request("POST", "/api/messages", body=body,
+                  headers={"Content-Type": "application/json",
+                           "Authorization": "Bearer " + bf.token()})
+        r = c.getresponse()
+        err = json.loads(r.read())
+        c.close()
+        assert r.status == 400, (body[:20], r.status, err)
+        assert err == {"error": "the activity is not a JSON object"}, err
+    assert d.incidents() == []
+    assert not bf.sent("POST")
+    st, _ = post_activity(d.port, installed(bf), bf.token())
+    assert st == 200
