@@ -202,8 +202,7 @@ crypto_verify_x509_rsa(const char *cert_pem, size_t cert_len, enum crypto_hash h
 	BIO *bio = NULL;
 	X509 *cert = NULL;
 	EVP_PKEY *pkey;
-	/* The real clock, not now_ms(): a test clock (HEALER_FAKE_NOW) must never make an
-	 * expired certificate valid again, nor a fresh one expired. */
+	/* The certificate's validity period, by the system clock. */
 	time_t now = time(NULL);
 	int rc = -1;
 

@@ -162,8 +162,6 @@ buf_free(struct buf *b)
 	buf_init(b, b->cap_limit);
 }
 
-static int64_t fake_base_ms = -1, fake_mono0;
-
 int64_t
 mono_ms(void)
 {
@@ -178,13 +176,6 @@ now_ms(void)
 {
 	struct timespec ts;
 
-	if (fake_base_ms == -1) {
-		const char *f = getenv("HEALER_FAKE_NOW");
-		fake_base_ms = (f && *f) ? strtoll(f, NULL, 10) * 1000 : 0;
-		fake_mono0 = mono_ms();
-	}
-	if (fake_base_ms > 0)
-		return fake_base_ms + (mono_ms() - fake_mono0);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

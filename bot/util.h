@@ -37,7 +37,6 @@ void buf_free(struct buf *b);
 /* Time. Wall clock in milliseconds since the epoch; monotonic for intervals. */
 int64_t now_ms(void);
 int64_t mono_ms(void);
-/* Test hook: when HEALER_FAKE_NOW (epoch seconds) is set, now_ms() starts there and advances. */
 
 /* RFC 3339 / ISO 8601 ("2024-05-01T10:00:00Z", "...+0000", "...+00:00", fractional seconds)
  * to epoch ms. Returns 0 on success, -1 if unparsable. "0001-01-01T00:00:00Z" parses to a

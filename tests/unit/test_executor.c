@@ -141,7 +141,7 @@ test_signalled_with_reset_disposition(void **state)
 	assert_int_equal(r.exit_code, -1);
 	assert_int_equal(r.term_signal, SIGUSR1);
 	assert_string_equal(r.error, "killed by signal 10 (SIGUSR1)");
-	assert_true(r.duration_ms < 2000);
+	assert_true(r.duration_ms < 2900); /* the alternative is the 3 s sleep */
 	exec_result_free(&r);
 }
 
@@ -181,7 +181,7 @@ test_timeout_terms_whole_group(void **state)
 		 "sh -c 'trap \"echo got-term > %s; exit 0\" TERM; sleep 30 & wait' & wait", flag);
 	run_exec(&r, 300, "sh", "-c", script, NULL);
 	assert_int_equal(r.status, EXEC_TIMEOUT);
-	assert_true(r.duration_ms < 2000);
+	assert_true(r.duration_ms < 10000); /* the alternative is the 30 s sleep */
 	assert_int_equal(file_read_all(flag, 64, &got, &len), 0);
 	assert_string_equal(got, "got-term\n");
 	free(got);
@@ -370,7 +370,7 @@ test_leftover_background_killed(void **state)
 	(void)state;
 	run_exec(&r, 10000, "sh", "-c", "sleep 30 & echo $!", NULL);
 	assert_int_equal(r.status, EXEC_OK);
-	assert_true(r.duration_ms < 2000);
+	assert_true(r.duration_ms < 10000); /* the alternative is the 30 s sleep */
 	assert_true(atoi(r.out) > 1);
 	assert_true(pid_gone((pid_t)atoi(r.out)));
 	exec_result_free(&r);
@@ -415,7 +415,7 @@ test_wait_and_alert_resolved(void **state)
 	(void)state;
 	assert_int_equal(executor_run(&s, &r), 0);
 	assert_int_equal(r.status, EXEC_OK);
-	assert_true(r.duration_ms >= 100 && r.duration_ms < 1000);
+	assert_true(r.duration_ms >= 100 && r.duration_ms < 5000);
 	exec_result_free(&r);
 
 	s.kind = STEP_ALERT_RESOLVED;
