@@ -51,38 +51,38 @@ store_alert_seen(const char *dedup_key)
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
-int
-store_incident_find_open(const char *fingerprint, int64_t *id)
+/* The id of the first row of `sql` (one bound fingerprint). */
+static int
+incident_by_fingerprint(const char *sql, const char *fingerprint, int64_t *id, const char *what)
 {
-	/* the WHERE clause repeats the partial index's so that the planner can use it */
-	sqlite3_stmt *st =
-	    store_stmt("SELECT id FROM incidents WHERE fingerprint = ?"
-		       " AND state NOT IN " STORE_TERMINAL_SQL " ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *st = store_stmt(sql);
 	int rc;
 
 	if (st == NULL)
 		return STORE_ERROR;
 	store_bind_text(st, 1, fingerprint ? fingerprint : "");
-	if ((rc = store_row(st, "find open incident")) == STORE_OK)
+	if ((rc = store_row(st, what)) == STORE_OK)
 		*id = sqlite3_column_int64(st, 0);
 	store_done(st);
 	return rc;
 }
 
 int
+store_incident_find_open(const char *fingerprint, int64_t *id)
+{
+	/* the WHERE clause repeats the partial index's so that the planner can use it */
+	return incident_by_fingerprint("SELECT id FROM incidents WHERE fingerprint = ?"
+				       " AND state NOT IN " STORE_TERMINAL_SQL
+				       " ORDER BY id DESC LIMIT 1",
+				       fingerprint, id, "find open incident");
+}
+
+int
 store_incident_find_latest(const char *fingerprint, int64_t *id)
 {
-	sqlite3_stmt *st = store_stmt("SELECT id FROM incidents WHERE fingerprint = ?"
-				      " ORDER BY id DESC LIMIT 1");
-	int rc;
-
-	if (st == NULL)
-		return STORE_ERROR;
-	store_bind_text(st, 1, fingerprint ? fingerprint : "");
-	if ((rc = store_row(st, "find latest incident")) == STORE_OK)
-		*id = sqlite3_column_int64(st, 0);
-	store_done(st);
-	return rc;
+	return incident_by_fingerprint("SELECT id FROM incidents WHERE fingerprint = ?"
+				       " ORDER BY id DESC LIMIT 1",
+				       fingerprint, id, "find latest incident");
 }
 
 /* Records one delivery; STORE_DUPLICATE if its dedup_key was seen. */
