@@ -91,8 +91,16 @@ eng_transition(int64_t id, const char *from, const char *to, const char *actor, 
 }
 
 int
-eng_transition_tx(int64_t id, const char *from, const char *to, const char *actor,
-		  const char *why, const char *outcome)
+eng_transition_tx(int64_t id, const char *from, const char *to, const char *actor, const char *why,
+		  const char *outcome)
+{
+	return eng_transition_action_tx(id, from, to, actor, why, outcome, 0, NULL, NULL);
+}
+
+int
+eng_transition_action_tx(int64_t id, const char *from, const char *to, const char *actor,
+			 const char *why, const char *outcome, int64_t action_id,
+			 const char *action_status, const char *action_result)
 {
 	int rc = store_begin();
 
@@ -102,6 +110,8 @@ eng_transition_tx(int64_t id, const char *from, const char *to, const char *acto
 		rc = store_incident_set_outcome(id, outcome);
 	if (rc == 0 && strcmp(to, "needs_attention") == 0 && why)
 		rc = store_incident_set_attention(id, why);
+	if (rc == 0 && action_id)
+		rc = store_action_set_status(action_id, action_status, action_result);
 	return eng_commit(rc);
 }
 
@@ -169,7 +179,7 @@ ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, bool *dup)
 						    "alert cleared before anything ran");
 				if (rc == 0)
 					rc = store_incident_set_outcome(
-						id, "Closed: the alert cleared before anything ran");
+					    id, "Closed: the alert cleared before anything ran");
 			}
 		incident_free(&inc);
 		if (rc == 0)
@@ -435,11 +445,12 @@ expiry_fire(void *arg)
 			if (act.expires_at > 0 && act.expires_at <= now_ms()) {
 				char d[64], why[160];
 				duration_format(eng_pol->approval_ttl_ms, d, sizeof(d));
-				snprintf(why, sizeof(why), "no decision within the approval TTL (%s)", d);
-				if (eng_transition_tx(id, "awaiting_approval", "expired",
-						      ENGINE_ACTOR, why,
-						      "Expired: nobody approved in time") == 0)
-					store_action_set_status(act.id, "cancelled", "expired");
+				snprintf(why, sizeof(why),
+					 "no decision within the approval TTL (%s)", d);
+				eng_transition_action_tx(id, "awaiting_approval", "expired",
+							 ENGINE_ACTOR, why,
+							 "Expired: nobody approved in time", act.id,
+							 "cancelled", "expired");
 			} else if (act.expires_at > 0) {
 				eng_schedule_expiry(id, act.expires_at);
 			}
@@ -502,7 +513,7 @@ eng_decide(int64_t action_id)
 	/* `run` by a human gets the same policy as an alert: cheap and low-risk runs itself. */
 	policy_decide(eng_pol, lvl < 0 ? RISK_CRITICAL : (enum risk_level)lvl, act.cost_usd,
 		      inc.confidence, &ctx, &d);
-	next = d.kind == DECIDE_AUTOPILOT ? "approved"
+	next = d.kind == DECIDE_AUTOPILOT  ? "approved"
 	       : d.kind == DECIDE_APPROVAL ? "awaiting_approval"
 					   : "blocked";
 	int64_t expires = d.kind == DECIDE_APPROVAL ? ctx.now_ms + eng_pol->approval_ttl_ms : 0;

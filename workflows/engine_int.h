@@ -21,6 +21,11 @@ int eng_transition(int64_t id, const char *from, const char *to, const char *act
 /* Commits a state change as its own transaction, with an optional outcome line. */
 int eng_transition_tx(int64_t id, const char *from, const char *to, const char *actor,
 		      const char *why, const char *outcome);
+/* The same, with the action's new status in the same transaction (action_id 0: none), so
+ * an incident and its action never disagree after a crash. */
+int eng_transition_action_tx(int64_t id, const char *from, const char *to, const char *actor,
+			     const char *why, const char *outcome, int64_t action_id,
+			     const char *action_status, const char *action_result);
 
 /* Analysis of a new incident: choose a runbook (rule match, or `runbook_id` when a human
  * asked for one), bind parameters, estimate, record the action, run diagnostics, decide. */

@@ -58,8 +58,8 @@ recover_step(const struct interrupted_step *st)
 		log_info("INC-%lld: re-running interrupted %s '%s'", (long long)inc.id, st->phase,
 			 st->name);
 		if (store_begin() == 0) {
-			char *m = xasprintf("re-running %s '%s' interrupted by a restart%s", st->phase,
-					    st->name,
+			char *m = xasprintf("re-running %s '%s' interrupted by a restart%s",
+					    st->phase, st->name,
 					    phase == PH_STEPS ? " (runbook is idempotent)" : "");
 			eng_commit(store_audit(ENGINE_ACTOR, inc.id, "step.resumed", m, NULL));
 			free(m);
@@ -71,8 +71,8 @@ recover_step(const struct interrupted_step *st)
 				      "close or re-run by hand",
 				      st->phase, st->name, act.runbook_id);
 		log_warnx("INC-%lld: %s", (long long)inc.id, why);
-		eng_transition_tx(inc.id, inc.state, "needs_attention", ENGINE_ACTOR, why, NULL);
-		store_action_set_status(act.id, "failed", why);
+		eng_transition_action_tx(inc.id, inc.state, "needs_attention", ENGINE_ACTOR, why,
+					 NULL, act.id, "failed", why);
 		free(why);
 	}
 	incident_free(&inc);

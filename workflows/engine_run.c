@@ -24,7 +24,7 @@ struct run {
 	int64_t step_run_id;
 	int64_t step_started_mono; /* alert_resolved polling */
 	int64_t run_started_ms;
-	char first_failure[300];   /* why steps/verification failed, for the outcome */
+	char first_failure[300]; /* why steps/verification failed, for the outcome */
 	struct bound_step bs;
 	struct exec_result res;
 	struct run *next;
@@ -151,14 +151,14 @@ step_finished(struct run *r)
 	size_t n;
 	const struct step *s = &phase_steps(r->rb, r->phase, &n)[r->idx];
 	struct step_result sr = {
-		.status = exec_status_name(r->res.status),
-		.exit_code = r->res.exit_code,
-		.http_status = r->res.http_status,
-		.out = r->res.out ? r->res.out : "",
-		.err = r->res.err ? r->res.err : "",
-		.error = r->res.error[0] ? r->res.error : NULL,
-		.truncated = r->res.truncated,
-		.duration_ms = r->res.duration_ms,
+	    .status = exec_status_name(r->res.status),
+	    .exit_code = r->res.exit_code,
+	    .http_status = r->res.http_status,
+	    .out = r->res.out ? r->res.out : "",
+	    .err = r->res.err ? r->res.err : "",
+	    .error = r->res.error[0] ? r->res.error : NULL,
+	    .truncated = r->res.truncated,
+	    .duration_ms = r->res.duration_ms,
 	};
 	bool ok = r->res.status == EXEC_OK;
 	int max_attempts = 1 + s->retries;
@@ -191,8 +191,8 @@ step_finished(struct run *r)
 		return;
 	}
 	if (r->attempt < max_attempts) {
-		int64_t delay = r->phase == PH_VERIFY ? s->interval_ms
-						      : s->backoff_ms << (r->attempt - 1);
+		int64_t delay =
+		    r->phase == PH_VERIFY ? s->interval_ms : s->backoff_ms << (r->attempt - 1);
 		exec_result_free(&r->res);
 		r->attempt++;
 		loop_timer_add(delay, run_step_cb, r);
@@ -283,12 +283,12 @@ run_step(struct run *r)
 	work_submit(WORK_EXEC, step_work, step_done, r);
 }
 
+/* The action's end, counted (its status was committed with the incident's state). */
 static void
-finish_action(struct run *r, const char *status, const char *result)
+count_finished(struct run *r, const char *status)
 {
 	char lab[200];
 
-	store_action_set_status(r->action_id, status, result);
 	snprintf(lab, sizeof(lab), "runbook=\"%s\",result=\"%s\"", r->rb->id, status);
 	metrics_inc("healer_executions_total", "Runbook executions by runbook and result", lab);
 	snprintf(lab, sizeof(lab), "mode=\"%s\",result=\"%s\"",
@@ -319,10 +319,9 @@ phase_done(struct run *r)
 		return;
 	}
 	case PH_STEPS:
-		if (eng_transition_tx(r->incident_id, "running", "verifying", ENGINE_ACTOR, NULL,
-				      NULL) != 0)
+		if (eng_transition_action_tx(r->incident_id, "running", "verifying", ENGINE_ACTOR,
+					     NULL, NULL, r->action_id, "verifying", NULL) != 0)
 			break;
-		store_action_set_status(r->action_id, "verifying", NULL);
 		r->phase = PH_VERIFY;
 		r->idx = 0;
 		r->attempt = 1;
@@ -335,15 +334,15 @@ phase_done(struct run *r)
 			outcome_line(r, "Done (runbook has no verification)", out, sizeof(out));
 		if (r->rb->nverify)
 			strncat(out, ", verified", sizeof(out) - strlen(out) - 1);
-		if (eng_transition_tx(r->incident_id, "verifying", "resolved", ENGINE_ACTOR, NULL,
-				      out) == 0)
-			finish_action(r, "succeeded", out);
+		if (eng_transition_action_tx(r->incident_id, "verifying", "resolved", ENGINE_ACTOR,
+					     NULL, out, r->action_id, "succeeded", out) == 0)
+			count_finished(r, "succeeded");
 		break;
 	case PH_ROLLBACK:
 		snprintf(out, sizeof(out), "Rolled back after %s", r->first_failure);
-		if (eng_transition_tx(r->incident_id, "failed", "rolled_back", ENGINE_ACTOR, NULL,
-				      out) == 0)
-			finish_action(r, "rolled_back", out);
+		if (eng_transition_action_tx(r->incident_id, "failed", "rolled_back", ENGINE_ACTOR,
+					     NULL, out, r->action_id, "rolled_back", out) == 0)
+			count_finished(r, "rolled_back");
 		break;
 	}
 	run_free(r);
@@ -364,10 +363,11 @@ phase_failed(struct run *r, const char *why)
 		snprintf(r->first_failure, sizeof(r->first_failure), "%s", why);
 		snprintf(out, sizeof(out), "Failed: %s%s", why,
 			 r->rb->nrollback ? "; rolling back" : "; no rollback defined");
-		if (eng_transition_tx(r->incident_id, r->phase == PH_STEPS ? "running" : "verifying",
-				      "failed", ENGINE_ACTOR, why, out) != 0)
+		if (eng_transition_action_tx(
+			r->incident_id, r->phase == PH_STEPS ? "running" : "verifying", "failed",
+			ENGINE_ACTOR, why, out, r->action_id, "failed", out) != 0)
 			break;
-		finish_action(r, "failed", out);
+		count_finished(r, "failed");
 		if (r->rb->nrollback) {
 			r->phase = PH_ROLLBACK;
 			r->idx = 0;
@@ -377,10 +377,12 @@ phase_failed(struct run *r, const char *why)
 		}
 		break;
 	case PH_ROLLBACK:
-		snprintf(out, sizeof(out), "%s failed during rollback after %s: the system may be "
-					   "half-changed; check it by hand",
+		snprintf(out, sizeof(out),
+			 "%s failed during rollback after %s: the system may be "
+			 "half-changed; check it by hand",
 			 why, r->first_failure);
-		eng_transition_tx(r->incident_id, "failed", "needs_attention", ENGINE_ACTOR, out, out);
+		eng_transition_tx(r->incident_id, "failed", "needs_attention", ENGINE_ACTOR, out,
+				  out);
 		break;
 	}
 	run_free(r);
@@ -406,8 +408,9 @@ eng_execute(int64_t action_id)
 	int rc = store_begin();
 	if (rc == 0)
 		rc = eng_transition(act.incident_id, "approved", "running", ENGINE_ACTOR, NULL);
+	if (rc == 0)
+		rc = store_action_set_status(action_id, "running", NULL);
 	if (eng_commit(rc) == 0) {
-		store_action_set_status(action_id, "running", NULL);
 		struct run *r = run_new(action_id, PH_STEPS);
 		if (r) {
 			r->run_started_ms = now_ms();
