@@ -3,7 +3,9 @@ CC       ?= cc
 PKGS     := libwebsockets libcurl libcjson sqlite3 openssl yaml-0.1
 DEB_PKGS := build-essential pkg-config libwebsockets-dev libcurl4-openssl-dev libcjson-dev \
             libsqlite3-dev libssl-dev libyaml-dev libcmocka-dev python3 python3-pytest \
-            python3-websockets python3-cryptography openssl
+            python3-websockets python3-cryptography openssl clang libclang-rt-14-dev \
+            prometheus prometheus-alertmanager python3-botocore python3-aiosmtpd \
+            chromium chromium-driver python3-selenium
 PYTHON   := /usr/bin/python3
 BUILD    := build
 
