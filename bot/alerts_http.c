@@ -315,36 +315,6 @@ healthz_handler(const struct http_request *req, struct http_response *resp, void
 	return HTTP_DONE;
 }
 
-static enum http_handled
-metrics_handler(const struct http_request *req, struct http_response *resp, void *ctx)
-{
-	(void)req;
-	(void)ctx;
-	resp->status = 200;
-	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	resp->body = metrics_render();
-	return HTTP_DONE;
-}
-
-/* Gauges straight from the store at scrape time: nothing to keep in step. */
-static void
-store_gauges(struct buf *out, void *ctx)
-{
-	cJSON *counts = NULL, *it;
-
-	(void)ctx;
-	if (store_counts(&counts) != 0)
-		return;
-	buf_printf(out, "# HELP healer_incidents Incidents by state\n# TYPE healer_incidents gauge\n");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(counts, "incidents_by_state"))
-		buf_printf(out, "healer_incidents{state=\"%s\"} %d\n", it->string,
-			   (int)cJSON_GetNumberValue(it));
-	buf_printf(out, "# HELP healer_autopilot_enabled The kill switch (1 = autopilot may run)\n"
-			"# TYPE healer_autopilot_enabled gauge\nhealer_autopilot_enabled %d\n",
-		   engine_autopilot_enabled() ? 1 : 0);
-	cJSON_Delete(counts);
-}
-
 void
 alerts_http_register(void)
 {
@@ -352,6 +322,4 @@ alerts_http_register(void)
 		http_route(routes[i].path, "POST", alerts_handler, (void *)&routes[i]);
 	http_route("/alerts/sns", "POST", sns_handler, NULL);
 	http_route("/healthz", "GET", healthz_handler, NULL);
-	http_route("/metrics", "GET", metrics_handler, NULL);
-	metrics_register_gauges(store_gauges, NULL);
 }

@@ -13,14 +13,13 @@
 #include "httpc.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics_http.h"
 #include "policy.h"
 #include "runbook.h"
 #include "store.h"
 #include "util.h"
+#include "version.h"
 
-#ifndef HEALER_VERSION
-#define HEALER_VERSION "0.1.0"
-#endif
 
 int stats_cli(int argc, char **argv); /* stats.c */
 
@@ -116,6 +115,7 @@ cmd_serve(int argc, char **argv)
 	}
 	adapters_start();
 	alerts_http_register();
+	metrics_http_register();
 	if (http_server_start(cfg.listen, &port) != 0) {
 		log_errorx("cannot listen on %s", cfg.listen);
 		return 1;

@@ -11,7 +11,6 @@
 #include "store.h"
 #include "util.h"
 
-#define METRICS_TTL_MS 60000 /* the store is read at most this often for /metrics */
 #define DAY_MS 86400000LL
 
 static const struct {
@@ -304,7 +303,7 @@ figure_lines(struct buf *out, const cJSON *s)
 		     "Proposals of the last 24 hours' incidents, by what became of them", "kind",
 		     a);
 	cJSON_Delete(a);
-	object_lines(out, "healer_stats_usd",
+	object_lines(out, "healer_stats_cost_dollars",
 		     "Estimated dollars of the last 24 hours' actions approved and spent", "kind",
 		     cJSON_GetObjectItemCaseSensitive(s, "usd"));
 	metrics_gauge_header(out, "healer_stats_noisiest_alert_occurrences",
@@ -319,47 +318,21 @@ figure_lines(struct buf *out, const cJSON *s)
 	}
 }
 
-static char *cached;
-static int64_t cached_at;
-
-static void
-stats_gauges(struct buf *out, void *ctx)
-{
-	int64_t now = now_ms(), since = now - DAY_MS;
-	cJSON *s = NULL;
-	struct buf b;
-
-	(void)ctx;
-	if (cached == NULL || now - cached_at >= METRICS_TTL_MS || now < cached_at) {
-		buf_init(&b, 0);
-		histogram_lines(&b, "healer_time_to_acknowledge_seconds",
-				"Incident opened to first human action or autopilot run",
-				STORE_DUR_ACK, since, now + 1);
-		histogram_lines(&b, "healer_time_to_resolve_seconds", "Incident opened to resolved",
-				STORE_DUR_RESOLVE, since, now + 1);
-		histogram_lines(&b, "healer_approval_latency_seconds",
-				"Approval asked to approval given", STORE_DUR_APPROVAL, since,
-				now + 1);
-		if (store_stats(since, now + 1, &s) == 0) {
-			figure_lines(&b, s);
-			cJSON_Delete(s);
-		}
-		free(cached);
-		cached = buf_steal(&b);
-		cached_at = now;
-	}
-	buf_append(out, cached, strlen(cached));
-}
-
 void
-stats_metrics_register(void)
+stats_metrics_lines(struct buf *out, int64_t now)
 {
-	static bool done;
+	int64_t since = now - DAY_MS;
+	cJSON *s = NULL;
 
-	if (done)
-		return;
-	done = true;
-	free(cached);
-	cached = NULL;
-	metrics_register_gauges(stats_gauges, NULL);
+	histogram_lines(out, "healer_time_to_acknowledge_seconds",
+			"Incident opened to first human action or autopilot run", STORE_DUR_ACK,
+			since, now + 1);
+	histogram_lines(out, "healer_time_to_resolve_seconds", "Incident opened to resolved",
+			STORE_DUR_RESOLVE, since, now + 1);
+	histogram_lines(out, "healer_approval_latency_seconds", "Approval asked to approval given",
+			STORE_DUR_APPROVAL, since, now + 1);
+	if (store_stats(since, now + 1, &s) == 0) {
+		figure_lines(out, s);
+		cJSON_Delete(s);
+	}
 }

@@ -19,10 +19,11 @@ char *stats_text(const cJSON *stats);
 void stats_histogram(const double *v, size_t n, const double *le, size_t nb, uint64_t *counts,
 		     double *sum);
 
-/* Registers the /metrics gauge callback once: the figures of the incidents opened in the
- * last 24 hours, durations as histograms, recomputed at most once a minute (the store is
- * read on the loop thread; a day's incidents bound the cost). */
-void stats_metrics_register(void);
+/* The /metrics lines for the incidents opened in the 24 hours before `now` (ms): durations as
+ * histograms, counts as gauges. Reads the store: call it on a worker with a reader attached
+ * (metrics_http.c), never on the loop thread. */
+struct buf;
+void stats_metrics_lines(struct buf *out, int64_t now);
 
 /* `healer stats [24h|7d|30d] [--json]` (default 24h). Returns the exit code. */
 int stats_cli(int argc, char **argv);

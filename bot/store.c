@@ -1,14 +1,45 @@
 /* store.c — the SQLite connection: schema migrations, the statement cache, transactions,
  * settings and chat references. The rest of the store lives in store_*.c. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "store_int.h"
 #include "util.h"
 
-sqlite3 *store_db;
+/*
+ * Two kinds of connection: the writer, owned by the loop thread (every write and most reads),
+ * and per-thread read-only readers that workers attach for reports (stats, /metrics), so that
+ * a long read never blocks the loop. Each has its own statement cache; store_stmt() and
+ * store_db pick the calling thread's connection.
+ */
+#define STMT_SLOTS 256 /* a power of two well above the number of distinct statements */
+struct store_conn {
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_SLOTS];
+};
+
+static struct store_conn writer;
+static __thread struct store_conn *reader; /* this thread's, after store_reader_attach */
+static char *store_path;
 static bool store_in_tx; /* inside store_begin … store_commit */
+
+static struct store_conn *
+conn(void)
+{
+	return reader != NULL ? reader : &writer;
+}
+
+sqlite3 *
+store_handle(void)
+{
+	return conn()->db;
+}
 
 /*
  * Schema migrations, applied in order inside one transaction; migration i leaves
@@ -151,12 +182,6 @@ store_sqlerr(const char *what)
 
 /* ---- statement cache: open addressing keyed by the SQL text ---- */
 
-#define STMT_SLOTS 256 /* a power of two well above the number of distinct statements */
-static struct {
-	const char *sql;
-	sqlite3_stmt *st;
-} stmt_cache[STMT_SLOTS];
-
 static unsigned
 stmt_hash(const char *s)
 {
@@ -170,15 +195,16 @@ stmt_hash(const char *s)
 sqlite3_stmt *
 store_stmt(const char *sql)
 {
+	struct store_conn *c = conn();
 	unsigned i, n;
 	sqlite3_stmt *st;
 
 	for (i = stmt_hash(sql) & (STMT_SLOTS - 1), n = 0; n < STMT_SLOTS;
 	     i = (i + 1) & (STMT_SLOTS - 1), n++) {
-		if (stmt_cache[i].sql == NULL)
+		if (c->cache[i].sql == NULL)
 			break;
-		if (stmt_cache[i].sql == sql || strcmp(stmt_cache[i].sql, sql) == 0) {
-			st = stmt_cache[i].st;
+		if (c->cache[i].sql == sql || strcmp(c->cache[i].sql, sql) == 0) {
+			st = c->cache[i].st;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
 			return st;
@@ -191,8 +217,8 @@ store_stmt(const char *sql)
 		log_warnx("store: prepare \"%.60s\": %s", sql, sqlite3_errmsg(store_db));
 		return NULL;
 	}
-	stmt_cache[i].sql = sql;
-	stmt_cache[i].st = st;
+	c->cache[i].sql = sql;
+	c->cache[i].st = st;
 	return st;
 }
 
@@ -204,15 +230,15 @@ store_done(sqlite3_stmt *st)
 }
 
 static void
-stmt_cache_clear(void)
+stmt_cache_clear(struct store_conn *c)
 {
 	size_t i;
 
 	for (i = 0; i < STMT_SLOTS; i++) {
-		if (stmt_cache[i].st != NULL)
-			sqlite3_finalize(stmt_cache[i].st);
-		stmt_cache[i].sql = NULL;
-		stmt_cache[i].st = NULL;
+		if (c->cache[i].st != NULL)
+			sqlite3_finalize(c->cache[i].st);
+		c->cache[i].sql = NULL;
+		c->cache[i].st = NULL;
 	}
 }
 
@@ -303,9 +329,9 @@ store_open(const char *path)
 {
 	int rc = STORE_ERROR;
 
-	if (store_db != NULL)
+	if (writer.db != NULL)
 		fatalx("store_open: already open");
-	if (sqlite3_open_v2(path, &store_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	if (sqlite3_open_v2(path, &writer.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		store_sqlerr(path);
 		goto out;
@@ -320,8 +346,11 @@ store_open(const char *path)
 out:
 	if (rc != STORE_OK) {
 		log_warnx("store: cannot open %s", path);
-		sqlite3_close(store_db);
-		store_db = NULL;
+		sqlite3_close(writer.db);
+		writer.db = NULL;
+	} else {
+		free(store_path);
+		store_path = xstrdup(path);
 	}
 	return rc;
 }
@@ -329,13 +358,82 @@ out:
 void
 store_close(void)
 {
-	if (store_db == NULL)
+	if (writer.db == NULL)
 		return;
 	if (store_in_tx)
 		store_rollback();
-	stmt_cache_clear();
-	sqlite3_close(store_db);
-	store_db = NULL;
+	stmt_cache_clear(&writer);
+	sqlite3_close(writer.db);
+	writer.db = NULL;
+}
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+
+static void
+reader_close(void *p)
+{
+	struct store_conn *c = p;
+
+	stmt_cache_clear(c);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+/* A worker that exits closes its reader. */
+static void
+reader_key_make(void)
+{
+	if (pthread_key_create(&reader_key, reader_close) != 0)
+		fatalx("store: pthread_key_create");
+}
+
+int
+store_reader_attach(void)
+{
+	struct store_conn *c;
+
+	if (reader != NULL)
+		return STORE_OK;
+	pthread_once(&reader_once, reader_key_make);
+	if (store_path == NULL)
+		return STORE_ERROR;
+	c = xcalloc(1, sizeof(*c));
+	if (sqlite3_open_v2(store_path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		log_warnx("store: reader for %s: %s", store_path,
+			  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		sqlite3_close(c->db);
+		free(c);
+		return STORE_ERROR;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, 5000);
+	reader = c;
+	pthread_setspecific(reader_key, c);
+	return STORE_OK;
+}
+
+void
+store_reader_detach(void)
+{
+	if (reader == NULL)
+		return;
+	pthread_setspecific(reader_key, NULL);
+	reader_close(reader);
+	reader = NULL;
+}
+
+int
+store_read_begin(void)
+{
+	return store_run(store_stmt("BEGIN"), "begin read");
+}
+
+void
+store_read_end(void)
+{
+	store_run(store_stmt("COMMIT"), "end read");
 }
 
 /* ---- transactions ---- */

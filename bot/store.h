@@ -24,6 +24,16 @@ const char *store_strerror(int err);
 int store_open(const char *path);
 void store_close(void);
 
+/* Read-only connections for reports on worker threads, so a long read never blocks the loop.
+ * After store_reader_attach() (after store_open), every store read on the calling thread uses
+ * that thread's own read-only connection and statement cache; writes through it fail. It is
+ * closed by store_reader_detach() or when the thread exits. store_read_begin/end wrap several
+ * reads in one snapshot, so figures computed together agree. */
+int store_reader_attach(void);
+void store_reader_detach(void);
+int store_read_begin(void);
+void store_read_end(void);
+
 /* Transactions: BEGIN IMMEDIATE … COMMIT. Nested begin is an error (fatalx). */
 int store_begin(void);
 int store_commit(void);

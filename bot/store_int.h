@@ -13,7 +13,9 @@
  * in SQL (the partial index on open incidents must see the very same expression) and in C. */
 #define STORE_TERMINAL_SQL "('resolved','rejected','expired','rolled_back','closed')"
 
-extern sqlite3 *store_db;
+/* The calling thread's connection: its reader when attached, else the writer. */
+sqlite3 *store_handle(void);
+#define store_db (store_handle())
 
 /* A prepared statement for sql, cached by its text for the life of the connection. It comes
  * back reset with its bindings cleared. NULL (logged) if it does not prepare. The caller

@@ -8,7 +8,6 @@
 #include "adapter.h"
 #include "analysis.h"
 #include "log.h"
-#include "stats.h"
 #include "util.h"
 
 #define TERM_MAX 40   /* bytes: longer "words" are ids, hashes, base64 */
@@ -217,7 +216,6 @@ analysis_setup(const struct runbook_set *rbs)
 	struct store_runbook_doc *docs;
 	struct buf *steps, *labels;
 
-	stats_metrics_register();
 	/* a fresh connection (or another set) has no index yet */
 	if (rbs == indexed && store_runbooks_indexed() == rbs->n && rbs->n > 0)
 		return;
