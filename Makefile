@@ -59,6 +59,12 @@ $(BUILD)/bench_similar: bench/bench_similar.c $(LIB_OBJ)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# The floor of a Socket Mode ack (bench/bench_slack.py runs it): a bare lws client that only acks.
+$(BUILD)/bench_ws_floor: bench/bench_ws_floor.c
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
 # Installs whatever Debian packages are missing: apt-get as root, else the sudo line to run.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -89,7 +95,7 @@ test: deps
 	@$(MAKE) --no-print-directory integration
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_ws_floor
 	$(PYTHON) bench/bench.py
 
 format:

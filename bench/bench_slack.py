@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Slack adapter benchmark against the real daemon and the test suite's fake Slack over
-loopback: envelope-to-ack latency (p50/p99) at 500 and 2,000 envelopes/s, click-to-chat.update
-latency (p50), and the daemon's RSS with the link up. Bounded well under a minute.
+loopback: envelope-to-ack latency (p50/p99) at 500 and 2,000 envelopes/s beside the floor of a
+bare libwebsockets client that only acks (build/bench_ws_floor, same fake, same rates, same
+run), click-to-chat.update latency (p50), and the daemon's RSS with the link up, then its peak
+RSS after 10,000 incidents. Bounded to about two and a half minutes.
 
 The envelopes are Events API events the daemon acks and then ignores, so the numbers are the
 ack path itself (receive, parse, queue the ack, write), which Slack holds to 3 s. Latency is
@@ -27,7 +29,9 @@ CHANNEL = "C0BENCH"
 RATES = (500, 2000)
 SECONDS_PER_RATE = 4.0
 CLICKS = 8
-DEADLINE_S = 55.0
+DEADLINE_S = 150.0
+FLOOR = os.path.join(ROOT, "build", "bench_ws_floor")
+INCIDENTS = 10000
 
 POLICY = """\
 autopilot: {max_risk: low, max_cost_usd: 20, min_confidence: 0.8, max_usd_per_day: 100}
@@ -58,12 +62,61 @@ def pct(values, p):
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS:"):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return 0
+
+
+def floor_rows(fake):
+    """The same blasts against a bare lws client that only acks: what lws, loopback and the
+    fake's own scheduling cost, with no daemon behind them."""
+    import urllib.request
+    if not os.path.exists(FLOOR):
+        return [("floor (bare lws client)", "not built", "", "")], {}
+    req = urllib.request.Request(fake.api_url.rstrip("/") + "/apps.connections.open", data=b"",
+                                 headers={"Authorization": "Bearer xapp-1-floor"})
+    url = json.loads(urllib.request.urlopen(req, timeout=5).read())["url"]
+    before = len(fake.conns)
+    p = subprocess.Popen([FLOOR, url])
+    rows, p99 = [], {}
+    try:
+        conn = fake.wait_live(after=before, timeout=10)
+        time.sleep(0.3)
+        for rate in RATES:
+            sent = fake._run(blast(fake, conn, rate, SECONDS_PER_RATE), timeout=60)
+            lat, missing = ack_latencies(fake, sent)
+            p99[rate] = pct(lat, 99)
+            rows.append(("floor: bare lws ack @ %d/s (n=%d)" % (rate, len(sent)),
+                         "p50 %.3f ms" % statistics.median(lat), "p99 %.3f ms" % p99[rate],
+                         "missing %d" % missing))
+    finally:
+        p.terminate()
+        p.wait(5)
+    return rows, p99
+
+
+def post_many(port, n, per_post=100):
+    """n distinct firing alerts, per_post to a POST: n incidents."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for base in range(0, n, per_post):
+        alerts = [{"status": "firing",
+                   "labels": {"alertname": "BenchMany", "instance": "host-%d" % i},
+                   "annotations": {}, "startsAt": "2026-01-01T00:00:00Z",
+                   "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "many%06d" % i}
+                  for i in range(base, min(n, base + per_post))]
+        body = json.dumps({"version": "4", "status": "firing", "receiver": "healer",
+                           "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+                           "alerts": alerts}).encode()
+        c.request("POST", "/alerts/alertmanager", body, {
+            "Authorization": "Bearer bench-token-123456", "Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        if r.status != 202:
+            raise SystemExit("alerts refused: %d" % r.status)
 
 
 def start_daemon(tmp, fake):
@@ -182,26 +235,38 @@ def main():
         raise SystemExit("build/healer is not built (make)")
     started = time.monotonic()
     fake = FakeSlack(CHANNEL)
-    rows = []
+    rows, floor = floor_rows(fake)
     with tempfile.TemporaryDirectory(prefix="healer-bench-slack-") as tmp:
+        before = len(fake.conns)
         p, port = start_daemon(tmp, fake)
         try:
-            conn = fake.wait_live(timeout=10)
+            conn = fake.wait_live(after=before, timeout=10)
             time.sleep(0.3)
             for rate in RATES:
-                if time.monotonic() - started > DEADLINE_S - 20:
+                if time.monotonic() - started > DEADLINE_S - 40:
                     break
                 sent = fake._run(blast(fake, conn, rate, SECONDS_PER_RATE), timeout=60)
                 lat, missing = ack_latencies(fake, sent)
+                p99 = pct(lat, 99)
+                vs = (" (%.1f× floor; aim ≤ 2×)" % (p99 / floor[rate])) if floor.get(rate) else ""
                 rows.append(("envelope→ack @ %d/s (n=%d)" % (rate, len(sent)),
                              "p50 %.3f ms" % statistics.median(lat),
-                             "p99 %.3f ms" % pct(lat, 99),
-                             "missing %d" % missing))
+                             "p99 %.3f ms" % p99,
+                             "missing %d%s" % (missing, vs)))
             post_alerts(port, CLICKS)
             lat = click_latencies(fake, CLICKS)
             rows.append(("click→chat.update (n=%d)" % len(lat),
                          "p50 %.1f ms" % statistics.median(lat), "max %.1f ms" % max(lat), ""))
-            rows.append(("RSS with the link up", "%.1f MB" % (rss_kb(p.pid) / 1024.0), "", ""))
+            rows.append(("RSS with the link up", "%.1f MB" % (rss_kb(p.pid) / 1024.0),
+                         "private %.1f MB" % (rss_kb(p.pid, "RssAnon:") / 1024.0), ""))
+            t0 = time.monotonic()
+            post_many(port, INCIDENTS)
+            time.sleep(1.0)
+            rows.append(("peak RSS, link up, %d incidents" % INCIDENTS,
+                         "%.1f MB" % (rss_kb(p.pid, "VmHWM:") / 1024.0),
+                         "now %.1f MB" % (rss_kb(p.pid) / 1024.0),
+                         "private %.1f MB; aim < 16 MB (%.0f s to ingest)"
+                         % (rss_kb(p.pid, "RssAnon:") / 1024.0, time.monotonic() - t0)))
         finally:
             p.terminate()
             try:
