@@ -53,8 +53,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (qhead == qtail)
 			break;
-		n = snprintf((char *)out + LWS_PRE, sizeof(out) - LWS_PRE, "{\"envelope_id\":\"%s\"}",
-			     queue[qhead]);
+		n = snprintf((char *)out + LWS_PRE, sizeof(out) - LWS_PRE,
+			     "{\"envelope_id\":\"%s\"}", queue[qhead]);
 		qhead = (qhead + 1) % MAX_QUEUE;
 		if (lws_write(wsi, out + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n)
 			return -1;

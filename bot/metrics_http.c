@@ -80,12 +80,14 @@ process_lines(struct buf *out)
 	int fds = 0;
 
 	if ((f = fopen("/proc/self/stat", "r")) != NULL) {
-		/* the command name may hold spaces and parentheses: fields start after the last ')' */
+		/* the command name may hold spaces and parentheses: fields start after the last ')'
+		 */
 		if (fgets(line, sizeof(line), f) != NULL && (p = strrchr(line, ')')) != NULL)
-			sscanf(p + 2,
-			       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
-			       "%*d %*d %llu %lu %ld",
-			       &utime, &stime, &start, &vsize, &rss);
+			sscanf(
+			    p + 2,
+			    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
+			    "%*d %*d %llu %lu %ld",
+			    &utime, &stime, &start, &vsize, &rss);
 		fclose(f);
 	}
 	if ((f = fopen("/proc/stat", "r")) != NULL) {
@@ -105,7 +107,8 @@ process_lines(struct buf *out)
 			     "Total user and system CPU time spent in seconds.");
 	buf_printf(out, "# TYPE process_cpu_seconds_total counter\n");
 	metrics_line(out, "process_cpu_seconds_total", "", (double)(utime + stime) / (double)tick);
-	metrics_gauge_header(out, "process_resident_memory_bytes", "Resident memory size in bytes.");
+	metrics_gauge_header(out, "process_resident_memory_bytes",
+			     "Resident memory size in bytes.");
 	metrics_line(out, "process_resident_memory_bytes", "", (double)rss * (double)page);
 	metrics_gauge_header(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.");
 	metrics_line(out, "process_virtual_memory_bytes", "", (double)vsize);

@@ -157,20 +157,21 @@ static const char *const store_migrations[] = {
     "PRAGMA user_version = 3;",
 };
 
-static const char *const store_errs[] = {
-    [-STORE_OK] = "ok",
-    [-STORE_ERROR] = "database error",
-    [-STORE_NOTFOUND] = "not found",
-    [-STORE_CONFLICT] = "changed meanwhile",
-    [-STORE_DUPLICATE] = "already recorded",
+static const char *const result_names[] = {
+    [-RESULT_OK] = "ok",
+    [-RESULT_ERROR] = "database error",
+    [-RESULT_NOTFOUND] = "not found",
+    [-RESULT_CONFLICT] = "changed meanwhile",
+    [-RESULT_DUPLICATE] = "already recorded",
+    [-RESULT_REFUSED] = "refused",
 };
 
 const char *
-store_strerror(int err)
+result_strerror(int rc)
 {
-	if (err > 0 || (size_t)-err >= ARRAY_LEN(store_errs))
-		return "unknown store error";
-	return store_errs[-err];
+	if (rc > 0 || (size_t)-rc >= ARRAY_LEN(result_names))
+		return "unknown error";
+	return result_names[-rc];
 }
 
 int
@@ -399,8 +400,8 @@ store_reader_attach(void)
 	if (store_path == NULL)
 		return STORE_ERROR;
 	c = xcalloc(1, sizeof(*c));
-	if (sqlite3_open_v2(store_path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(store_path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		log_warnx("store: reader for %s: %s", store_path,
 			  c->db ? sqlite3_errmsg(c->db) : "out of memory");
 		sqlite3_close(c->db);

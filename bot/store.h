@@ -10,16 +10,21 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
+#include "result.h"
+
 struct alert;
 
+/* The store's statuses are the shared result type's (result.h). */
 enum store_err {
-	STORE_OK = 0,
-	STORE_ERROR = -1,    /* SQLite error; logged */
-	STORE_NOTFOUND = -2,
-	STORE_CONFLICT = -3, /* compare-and-set lost: the row was not in the expected state */
-	STORE_DUPLICATE = -4 /* unique key exists (redelivered alert, second approval by a user) */
+	STORE_OK = RESULT_OK,
+	STORE_ERROR = RESULT_ERROR, /* SQLite error; logged */
+	STORE_NOTFOUND = RESULT_NOTFOUND,
+	STORE_CONFLICT =
+	    RESULT_CONFLICT, /* compare-and-set lost: the row was not in the expected state */
+	STORE_DUPLICATE =
+	    RESULT_DUPLICATE /* unique key exists (redelivered alert, second approval) */
 };
-const char *store_strerror(int err);
+#define store_strerror result_strerror
 
 int store_open(const char *path);
 void store_close(void);
@@ -53,8 +58,8 @@ struct incident {
 	char *analysis;
 	double confidence;
 	int64_t action_id; /* current action, 0 if none */
-	int version;       /* bumped on every change; cards carry it */
-	char *outcome;     /* one line when finished */
+	int version;	   /* bumped on every change; cards carry it */
+	char *outcome;	   /* one line when finished */
 	char *attention;   /* why needs_attention */
 };
 void incident_free(struct incident *inc); /* frees the members; the struct is the caller's */
@@ -89,7 +94,7 @@ int store_incidents_in_state(const char *state, int64_t **ids, size_t *n);
 struct action {
 	int64_t id, incident_id;
 	char *runbook_id;
-	cJSON *params;     /* object of strings */
+	cJSON *params; /* object of strings */
 	double cost_usd;
 	char *cost_formula;
 	int risk_score;
@@ -104,8 +109,9 @@ struct action {
 	bool autopilot;
 	bool dry_run;
 	int64_t created_at, expires_at, started_at, finished_at;
-	char status[16]; /* proposed | running | verifying | succeeded | failed | rolled_back | cancelled */
-	char *result;    /* one line */
+	char status[16]; /* proposed | running | verifying | succeeded | failed | rolled_back |
+			    cancelled */
+	char *result;	 /* one line */
 };
 void action_free(struct action *a);
 /* Sets a->id, created_at (and status "proposed" if empty). The action's changes below, and
@@ -123,15 +129,15 @@ int store_action_set_autopilot(int64_t id, bool autopilot);
 
 /* ---- approvals ---- */
 /* decision "approve" | "reject". STORE_DUPLICATE if the user already decided this action. */
-int store_approval_add(int64_t action_id, const char *user, const char *roles,
-		       const char *decision, const char *reason);
+int store_approval_add(int64_t action_id, const char *user, const char *roles, const char *decision,
+		       const char *reason);
 /* Users who approved (owned array of owned strings). */
 int store_approvers(int64_t action_id, char ***users, size_t *n);
 
 /* ---- step runs ---- */
 /* phase: "diagnostic" | "step" | "verify" | "rollback". Committed as status "running". */
-int store_step_start(int64_t action_id, const char *phase, int idx, const char *name,
-		     int attempt, int64_t *step_run_id);
+int store_step_start(int64_t action_id, const char *phase, int idx, const char *name, int attempt,
+		     int64_t *step_run_id);
 struct step_result {
 	const char *status; /* ok | failed | timeout | error | interrupted */
 	int exit_code;
@@ -281,8 +287,7 @@ int store_similar_incidents(const char *const *terms, size_t nterms, const char 
 			    int64_t before_id, size_t max, struct store_similar *out, size_t *n);
 /* Records where the incident's analysis came from ("rules" | "search" | "llm") and the
  * similar incidents it showed, in order. Bumps the version. */
-int store_incident_set_memory(int64_t id, const char *source, const int64_t *similar,
-			      size_t n);
+int store_incident_set_memory(int64_t id, const char *source, const int64_t *similar, size_t n);
 /* Actions of runbook that succeeded since since_ms on other incidents of the same alert
  * (same fingerprint or same title) than exclude_id. */
 int store_runbook_successes(const char *runbook_id, const char *fingerprint, const char *title,
@@ -306,7 +311,7 @@ int store_view_memory(int64_t id, cJSON *view);
  * success, verification failures, rollbacks, rejections, dollars, the noisiest alerts. */
 int store_stats(int64_t since_ms, int64_t until_ms, cJSON **out);
 enum store_duration {
-	STORE_DUR_ACK,     /* created → first human action or autopilot decision */
+	STORE_DUR_ACK,	   /* created → first human action or autopilot decision */
 	STORE_DUR_RESOLVE, /* created → resolved (state resolved only) */
 	STORE_DUR_APPROVAL /* approval asked → last approval given */
 };

@@ -9,15 +9,20 @@
 #include <stdint.h>
 
 #include "policy.h"
+#include "result.h"
 #include "runbook.h"
 
 struct alert_batch;
 
+/* The engine's statuses are the shared result type's (result.h), as the store's are: a store
+ * failure stays distinguishable from a refusal all the way to the reply. */
 enum engine_rc {
-	ENGINE_OK = 0,
-	ENGINE_REFUSED = -1, /* not allowed for this user/state: msg says why and what is needed */
-	ENGINE_NOTFOUND = -2,
-	ENGINE_ERROR = -3    /* store failure; nothing changed */
+	ENGINE_OK = RESULT_OK,
+	ENGINE_REFUSED =
+	    RESULT_REFUSED, /* not allowed for this user/state: msg says why and what is needed */
+	ENGINE_NOTFOUND = RESULT_NOTFOUND,
+	ENGINE_CONFLICT = RESULT_CONFLICT, /* the incident changed meanwhile: nothing recorded */
+	ENGINE_ERROR = RESULT_ERROR	   /* store failure; nothing changed */
 };
 
 /* Takes ownership of the runbooks and the policy. */
@@ -33,17 +38,17 @@ const struct policy *engine_policy(void);
 /* Applies a batch of alerts in one transaction: dedupe, group, open, clear. Fills
  * `incidents` (a cJSON array it appends "INC-n" keys to) and the counters. Analysis of new
  * incidents starts after the commit. ENGINE_ERROR = nothing stored. */
-int engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted,
-		  int *duplicates, int *ignored);
+int engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted, int *duplicates,
+		  int *ignored);
 
 /* What a card showed when its button was clicked. A click is stale, and refused with the
  * card refreshed, when the incident is no longer in `state` or the proposal on it is no
  * longer `action_id` — not merely because the version moved (occurrences, a first approval
  * or a diagnostic's output bump it without changing what is being decided). */
 struct card_ref {
-	int version;       /* the incident version the card was rendered from */
+	int version;	   /* the incident version the card was rendered from */
 	int64_t action_id; /* the proposal on the card, 0 if none */
-	char state[24];    /* the state on the card */
+	char state[24];	   /* the state on the card */
 };
 
 /* Human verbs. `card` is NULL for typed commands. `msg` receives the reply line (success or
@@ -57,8 +62,8 @@ int engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t m
 int engine_ack(int64_t id, const char *user, char *msg, size_t msglen);
 int engine_close(int64_t id, const char *user, char *msg, size_t msglen);
 /* declare: labels is an object of strings (may be NULL). */
-int engine_declare(const char *user, const char *title, const char *severity,
-		   const cJSON *labels, int64_t *id, char *msg, size_t msglen);
+int engine_declare(const char *user, const char *title, const char *severity, const cJSON *labels,
+		   int64_t *id, char *msg, size_t msglen);
 /* run: a human asks for a runbook with parameters; same policy as alerts. */
 int engine_run(const char *user, const char *runbook_id, const cJSON *params, int64_t *id,
 	       char *msg, size_t msglen);

@@ -70,8 +70,7 @@ action_risk(const struct action *a)
 }
 
 int
-engine_approve(int64_t id, const char *user, const struct card_ref *card, char *msg,
-	       size_t msglen)
+engine_approve(int64_t id, const char *user, const struct card_ref *card, char *msg, size_t msglen)
 {
 	struct incident inc;
 	struct action act;
@@ -118,8 +117,9 @@ engine_approve(int64_t id, const char *user, const struct card_ref *card, char *
 		rc = eng_notify(id);
 	if (rc == STORE_CONFLICT) {
 		store_rollback();
-		snprintf(msg, msglen, "INC-%lld changed meanwhile; nothing recorded", (long long)id);
-		rc = ENGINE_REFUSED;
+		snprintf(msg, msglen, "INC-%lld changed meanwhile; nothing recorded",
+			 (long long)id);
+		rc = ENGINE_CONFLICT;
 		goto out;
 	}
 	if (eng_commit(rc) != 0) {
@@ -150,7 +150,8 @@ engine_reject(int64_t id, const char *user, const char *reason, const struct car
 	int rc;
 
 	if (reason == NULL || *reason == '\0') {
-		snprintf(msg, msglen, "a reason is required: reject INC-%lld <reason>", (long long)id);
+		snprintf(msg, msglen, "a reason is required: reject INC-%lld <reason>",
+			 (long long)id);
 		return ENGINE_REFUSED;
 	}
 	if ((rc = load(id, card, &inc, &act, msg, msglen)) != ENGINE_OK)
@@ -226,9 +227,10 @@ engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t msgle
 					   lists[p][i].name, d);
 				continue;
 			}
-			if (runbook_bind_step(&lists[p][i], act.params, &bs, err, sizeof(err)) != 0) {
-				buf_printf(&b, "  %zu. %s: cannot bind: %s\n", i + 1, lists[p][i].name,
-					   err);
+			if (runbook_bind_step(&lists[p][i], act.params, &bs, err, sizeof(err)) !=
+			    0) {
+				buf_printf(&b, "  %zu. %s: cannot bind: %s\n", i + 1,
+					   lists[p][i].name, err);
 				continue;
 			}
 			char *d = step_describe(&bs);
@@ -307,9 +309,15 @@ engine_close(int64_t id, const char *user, char *msg, size_t msglen)
 	char *outcome = xasprintf("Closed by %s", user);
 	rc = eng_transition_tx(id, inc.state, "closed", user, "closed by hand", outcome);
 	free(outcome);
-	snprintf(msg, msglen, rc == 0 ? "INC-%lld closed" : "INC-%lld changed meanwhile; not closed",
-		 (long long)id);
-	rc = rc == 0 ? ENGINE_OK : ENGINE_REFUSED;
+	/* a lost compare-and-set and a failed store are different news for the person */
+	if (rc == STORE_OK)
+		snprintf(msg, msglen, "INC-%lld closed", (long long)id);
+	else if (rc == STORE_CONFLICT)
+		snprintf(msg, msglen, "INC-%lld changed meanwhile; not closed", (long long)id);
+	else
+		snprintf(msg, msglen, "INC-%lld not closed: %s; try again", (long long)id,
+			 result_strerror(rc));
+	rc = rc == STORE_OK ? ENGINE_OK : rc == STORE_CONFLICT ? ENGINE_CONFLICT : ENGINE_ERROR;
 out:
 	incident_free(&inc);
 	return rc;

@@ -1,5 +1,8 @@
 /* test_store.c — the SQLite store on a temporary file: grouping, CAS, approvals, steps,
  * outbox coalescing, views and policy counts. The audit chain is in test_store_audit.c. */
+#include <pthread.h>
+
+#include "engine.h"
 #include "store_fixture.h"
 
 static void
@@ -269,14 +272,39 @@ test_outbox(void **state)
 static void
 test_view(void **state)
 {
-	static const char *const keys[] = {
-	    "id",	    "key",	   "version",	    "state",	   "severity",
-	    "title",	    "resource",	   "source",	    "fingerprint", "labels",
-	    "annotations",  "occurrences", "alert_cleared", "created_at",  "updated_at",
-	    "last_seen_at", "resolved_at", "age_s",	    "acked_by",	   "acked_at",
-	    "assignee",	    "requester",   "analysis",	    "confidence",  "attention",
-	    "outcome",	    "action",	   "approvals",	    "step_runs",   "timeline",
-	    "analysis_source", "similar",  "llm"};
+	static const char *const keys[] = {"id",
+					   "key",
+					   "version",
+					   "state",
+					   "severity",
+					   "title",
+					   "resource",
+					   "source",
+					   "fingerprint",
+					   "labels",
+					   "annotations",
+					   "occurrences",
+					   "alert_cleared",
+					   "created_at",
+					   "updated_at",
+					   "last_seen_at",
+					   "resolved_at",
+					   "age_s",
+					   "acked_by",
+					   "acked_at",
+					   "assignee",
+					   "requester",
+					   "analysis",
+					   "confidence",
+					   "attention",
+					   "outcome",
+					   "action",
+					   "approvals",
+					   "step_runs",
+					   "timeline",
+					   "analysis_source",
+					   "similar",
+					   "llm"};
 	int64_t id = new_incident("fp-v", "dv"), act, s;
 	struct step_result r = {.status = "ok", .out = "log line", .err = "", .duration_ms = 7};
 	cJSON *v, *a, *e;
@@ -424,6 +452,66 @@ test_settings_chatrefs(void **state)
 	assert_string_equal(store_strerror(STORE_CONFLICT), "changed meanwhile");
 }
 
+/* One result type: a refusal is never a store failure, and each code has its own words. */
+static void
+test_result_codes(void **state)
+{
+	(void)state;
+	assert_int_not_equal(ENGINE_REFUSED, STORE_ERROR);
+	assert_int_not_equal(ENGINE_CONFLICT, ENGINE_REFUSED);
+	assert_int_equal(ENGINE_ERROR, STORE_ERROR);
+	assert_string_equal(result_strerror(ENGINE_REFUSED), "refused");
+	assert_string_equal(result_strerror(STORE_ERROR), "database error");
+	assert_string_equal(result_strerror(ENGINE_CONFLICT), "changed meanwhile");
+	assert_string_equal(result_strerror(-99), "unknown error");
+	assert_string_equal(result_strerror(3), "unknown error");
+}
+
+struct reader_run {
+	int attach, begin, write;
+	cJSON *counts;
+};
+
+static void *
+reader_thread(void *arg)
+{
+	struct reader_run *r = arg;
+
+	r->attach = store_reader_attach();
+	r->begin = store_read_begin();
+	store_counts(&r->counts);
+	store_read_end();
+	/* the reader is read-only: a write through it fails and changes nothing */
+	r->write = store_setting_set("reader.wrote", "yes");
+	return NULL; /* the thread's exit closes its reader */
+}
+
+/* A worker's reader sees what the writer committed, on its own connection, and cannot write. */
+static void
+test_reader_connection(void **state)
+{
+	struct reader_run r = {0};
+	pthread_t t;
+	char v[16];
+
+	(void)state;
+	new_incident("fp-reader-1", "r1");
+	new_incident("fp-reader-2", "r2");
+	assert_int_equal(pthread_create(&t, NULL, reader_thread, &r), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(r.attach, STORE_OK);
+	assert_int_equal(r.begin, STORE_OK);
+	assert_int_not_equal(r.write, STORE_OK);
+	cJSON *open =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(r.counts, "incidents_by_state"), "open");
+	assert_non_null(open);
+	assert_int_equal((int)open->valuedouble, 2);
+	cJSON_Delete(r.counts);
+	/* the writer is untouched by the reader's thread */
+	assert_int_equal(store_setting_get("reader.wrote", v, sizeof(v)), STORE_NOTFOUND);
+	assert_int_equal(store_setting_set("writer.wrote", "yes"), STORE_OK);
+}
+
 int
 main(void)
 {
@@ -438,6 +526,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_view, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_policy_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_settings_chatrefs, setup, teardown),
+	    cmocka_unit_test(test_result_codes),
+	    cmocka_unit_test_setup_teardown(test_reader_connection, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
