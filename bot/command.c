@@ -30,7 +30,7 @@ static const struct verb verbs[] = {
 	{"close", CMD_CLOSE, "close ID", "close an incident that needs nothing more"},
 	{"declare", CMD_DECLARE, "declare \"title\" [sev1..sev4] [key=value…]",
 	 "open an incident by hand"},
-	{"run", CMD_RUN, "run RUNBOOK key=value…", "propose a runbook run (same policy as alerts)"},
+	{"run", CMD_RUN, "run RUNBOOK key=value…", "run a runbook: autopilot if the policy allows, else approval"},
 	{"stats", CMD_STATS, "stats [24h|7d|30d]", "how we are doing"},
 	{"runbooks", CMD_RUNBOOKS, "runbooks", "the loaded runbooks"},
 	{"autopilot", CMD_AUTOPILOT, "autopilot on|off", "the autopilot kill switch"},
