@@ -754,6 +754,13 @@ test_shipped_bind(void **state)
 	cJSON_ReplaceItemInObject(l, "mountpoint", cJSON_CreateString("/data"));
 	assert_false(runbook_matches(rb, l));
 	cJSON_Delete(l);
+	/* one argument: unquoted in a flow sequence, its commas would split it in six */
+	p = json("{\"mountpoint\":\"/var\"}");
+	assert_int_equal(runbook_bind_step(&rb->diagnostics[0], p, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.argc, 4);
+	assert_string_equal(b.argv[2], "--output=source,size,used,avail,pcent,target");
+	bound_step_free(&b);
+	cJSON_Delete(p);
 	assert_int_equal(runbook_bind_step(&rb->steps[1], NULL, &b, err, sizeof(err)), 0);
 	t = step_describe(&b);
 	assert_string_equal(t, "find /tmp -xdev -type f -mtime +7 -delete");
