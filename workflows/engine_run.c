@@ -174,8 +174,7 @@ step_finished(struct run *r)
 
 	duration_format(r->res.duration_ms, dur, sizeof(dur));
 	if (ok)
-		snprintf(msg, sizeof(msg), "%s '%s' ok in %s", eng_phase_name(r->phase), name,
-			 dur);
+		snprintf(msg, sizeof(msg), "%s '%s' ok in %s", eng_phase_name(r->phase), name, dur);
 	else
 		snprintf(msg, sizeof(msg), "%s '%s' %s: %s (attempt %d of %d)",
 			 eng_phase_name(r->phase), name, exec_status_name(r->res.status),

@@ -26,8 +26,8 @@
 #define EXEC_TICK_MS 200	/* how often a waiting worker looks for executor_kill_all */
 #define EXEC_NOPIDFD_TICK_MS 50 /* exit detection by polling when pidfd_open is unavailable */
 #define EXEC_MAX_ENV 64
-#define EXEC_TREE_SCAN_MS 1000	/* how often a running step's descendants are looked up */
-#define EXEC_REAP_ROUNDS 50	/* × 10 ms: how long killed leftovers get to be reaped */
+#define EXEC_TREE_SCAN_MS 1000 /* how often a running step's descendants are looked up */
+#define EXEC_REAP_ROUNDS 50    /* × 10 ms: how long killed leftovers get to be reaped */
 
 /* Why a child could not run its program; written to the report pipe before _exit. */
 enum child_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXECVE };

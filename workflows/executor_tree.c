@@ -15,7 +15,7 @@
 #include "log.h"
 #include "util.h"
 
-#define TREE_MAX_PROCS 65536	    /* processes looked at in one scan of /proc */
+#define TREE_MAX_PROCS 65536	     /* processes looked at in one scan of /proc */
 #define TREE_ENVIRON_MAX (64 * 1024) /* how much of a process's environment is searched */
 
 /* One line of the process table. */
@@ -133,16 +133,19 @@ environ_has(pid_t pid, const char *tag)
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return false;
-	buf = xmalloc(TREE_ENVIRON_MAX + 1);
-	while (got < TREE_ENVIRON_MAX &&
-	       ((n = read(fd, buf + got, TREE_ENVIRON_MAX - got)) > 0 || (n == -1 && errno == EINTR)))
+	buf = xmalloc(TREE_ENVIRON_MAX);
+	while (got < TREE_ENVIRON_MAX) {
+		n = read(fd, buf + got, TREE_ENVIRON_MAX - got);
 		if (n > 0)
 			got += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			break;
+	}
 	close(fd);
 	/* entries are NUL-separated: compare whole entries only */
 	for (size_t off = 0; off < got && !found; off += strnlen(buf + off, got - off) + 1)
-		found = got - off > len && memcmp(buf + off, entry, len) == 0 &&
-			buf[off + len] == '\0';
+		found =
+		    got - off > len && memcmp(buf + off, entry, len) == 0 && buf[off + len] == '\0';
 	free(buf);
 	return found;
 }

@@ -92,10 +92,10 @@ struct decision {
 
 /* The decision for a proposed action. Blocked beats everything (cooldown, max runs per
  * hour, max concurrent); then autopilot if every autopilot condition holds (kill switch
- * on, no freeze, the proposal is not a text-search guess, risk ≤ max_risk, cost ≤ max_cost, confidence ≥ min_confidence, today's
- * autopilot spend + cost ≤ max_usd_per_day); else approvals per the risk level. The reason
- * names the deciding rule, e.g. "needs 2 approvals from lead or admin: risk critical",
- * "autopilot: risk low ≤ low, $0.00 ≤ $20.00, confidence 0.90 ≥ 0.80",
+ * on, no freeze, the proposal is not a text-search guess, risk ≤ max_risk, cost ≤ max_cost,
+ * confidence ≥ min_confidence, today's autopilot spend + cost ≤ max_usd_per_day); else approvals
+ * per the risk level. The reason names the deciding rule, e.g. "needs 2 approvals from lead or
+ * admin: risk critical", "autopilot: risk low ≤ low, $0.00 ≤ $20.00, confidence 0.90 ≥ 0.80",
  * "needs 1 approval from any: cost $57.60 > autopilot limit $20.00",
  * "needs 1 approval from any: suggested by text search (never on autopilot)",
  * "blocked: cooldown on i-0abc until 14:05". */

@@ -401,8 +401,8 @@ default_re_init(void)
 }
 
 int
-runbook_bind_resource(const struct runbook *rb, cJSON *params, const char *resource,
-		      char *err, size_t errlen)
+runbook_bind_resource(const struct runbook *rb, cJSON *params, const char *resource, char *err,
+		      size_t errlen)
 {
 	const struct param_spec *p = param_find(rb, "resource");
 	const char *val = resource != NULL ? resource : "";

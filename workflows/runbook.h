@@ -135,8 +135,8 @@ int runbook_bind_params(const struct runbook *rb, const cJSON *labels, const cJS
  * named resource was bound already. It must match the runbook's pattern for a declared
  * "resource" parameter, else the default pattern; a value that does not is refused (-1 with
  * err "parameter 'resource': …") when a template uses {{resource}}, and left out otherwise. */
-int runbook_bind_resource(const struct runbook *rb, cJSON *params, const char *resource,
-			  char *err, size_t errlen);
+int runbook_bind_resource(const struct runbook *rb, cJSON *params, const char *resource, char *err,
+			  size_t errlen);
 
 /* Expands "{{name}}" in every template of a step from params (strings). An unknown name is
  * an error (validation should have caught it). Returns 0 or -1 with err. */

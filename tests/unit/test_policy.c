@@ -252,8 +252,8 @@ test_decide_search_never_autopilot(void **state)
 				      "by text search (never on autopilot)");
 	policy_decide(&p, RISK_LOW, 0, 0.99, &ctx, &d);
 	assert_int_equal(d.kind, DECIDE_APPROVAL);
-	assert_string_equal(d.reason,
-			    "needs 1 approval from any: suggested by text search (never on autopilot)");
+	assert_string_equal(
+	    d.reason, "needs 1 approval from any: suggested by text search (never on autopilot)");
 	/* the kill switch and a freeze are still named first: they say more */
 	ctx.autopilot_enabled = false;
 	policy_decide(&p, RISK_LOW, 0, 0.99, &ctx, &d);

@@ -225,9 +225,10 @@ test_load_dir(void **state)
 	 * has no pattern: a warning that does not stop the file from loading */
 	assert_int_equal(runbook_load_dir("tests/data/runbooks/good", &s, &d), 0);
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.msgs[0], "tests/data/runbooks/good/svc.yaml:13: warning: params.key: "
-				       "no pattern: the default ^[A-Za-z0-9_@][A-Za-z0-9._@-]{0,127}$ "
-				       "applies (no '/', '..', ':' or leading '-'); declare one");
+	assert_string_equal(d.msgs[0],
+			    "tests/data/runbooks/good/svc.yaml:13: warning: params.key: "
+			    "no pattern: the default ^[A-Za-z0-9_@][A-Za-z0-9._@-]{0,127}$ "
+			    "applies (no '/', '..', ':' or leading '-'); declare one");
 	diag_free(&d);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.v[0]->id, "json-flush"); /* sorted by file name */
@@ -435,10 +436,21 @@ test_injection_refused(void **state)
 		cJSON_Delete(l);
 	}
 	/* the default pattern refuses shell syntax, newlines, paths, URLs and options */
-	static const char *const for_default[] = {
-	    "x; rm -rf /", "$(id)",	      "a`id`",		       "a\nb", "a b",
-	    "/etc/shadow", "../../../../etc/passwd", "http://evil.example/", "-rf",  "..",
-	    ".hidden",	   "a/b",		      "host:22",	       "",	"a=b"};
+	static const char *const for_default[] = {"x; rm -rf /",
+						  "$(id)",
+						  "a`id`",
+						  "a\nb",
+						  "a b",
+						  "/etc/shadow",
+						  "../../../../etc/passwd",
+						  "http://evil.example/",
+						  "-rf",
+						  "..",
+						  ".hidden",
+						  "a/b",
+						  "host:22",
+						  "",
+						  "a=b"};
 	for (size_t i = 0; i < sizeof(for_default) / sizeof(for_default[0]); i++) {
 		cJSON *o = cJSON_CreateObject();
 
@@ -454,8 +466,7 @@ test_injection_refused(void **state)
 	assert_string_equal(err, "parameter 'key': value contains '..' (the default pattern takes "
 				 "plain names only; declare a pattern)");
 	/* plain names pass */
-	assert_int_equal(bind(rb, NULL, NULL, "{\"service\":\"a\",\"key\":\"cache-7.eu@b_1\"}",
-			      &p),
+	assert_int_equal(bind(rb, NULL, NULL, "{\"service\":\"a\",\"key\":\"cache-7.eu@b_1\"}", &p),
 			 0);
 	assert_string_equal(param(p, "key"), "cache-7.eu@b_1");
 	cJSON_Delete(p);
@@ -470,9 +481,9 @@ test_injection_refused(void **state)
 static void
 test_resource_binding(void **state)
 {
-	static const char declared[] =
-	    "id: kick\ntitle: Kick\nparams:\n  resource: {pattern: '^[a-z0-9.-]{1,64}:[0-9]{1,5}$'}\n"
-	    "steps:\n  - exec: [echo, \"{{resource}}\"]\n";
+	static const char declared[] = "id: kick\ntitle: Kick\nparams:\n  resource: {pattern: "
+				       "'^[a-z0-9.-]{1,64}:[0-9]{1,5}$'}\n"
+				       "steps:\n  - exec: [echo, \"{{resource}}\"]\n";
 	struct runbook *rb = load_good(GOOD "svc.yaml"), *cache = load_good(GOOD "cache.json");
 	struct runbook *decl = NULL;
 	struct diag_list d = {0};
@@ -486,8 +497,8 @@ test_resource_binding(void **state)
 	assert_int_equal(runbook_bind_resource(rb, p, "web-1", err, sizeof(err)), 0);
 	assert_string_equal(param(p, "resource"), "web-1");
 	cJSON_Delete(p);
-	static const char *const hostile[] = {"/etc/shadow", "http://evil.example/", "../x",
-					      "web-1:9100",  "-rf",		     ""};
+	static const char *const hostile[] = {
+	    "/etc/shadow", "http://evil.example/", "../x", "web-1:9100", "-rf", ""};
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		p = cJSON_CreateObject();
 		assert_int_equal(runbook_bind_resource(rb, p, hostile[i], err, sizeof(err)), -1);
@@ -520,8 +531,8 @@ test_resource_binding(void **state)
 	cJSON_Delete(p);
 	assert_int_equal(runbook_bind_params(decl, NULL, NULL, NULL, &p, err, sizeof(err)), 0);
 	assert_int_equal(runbook_bind_resource(decl, p, "/etc/shadow", err, sizeof(err)), -1);
-	assert_string_equal(err,
-			    "parameter 'resource': value does not match ^[a-z0-9.-]{1,64}:[0-9]{1,5}$");
+	assert_string_equal(
+	    err, "parameter 'resource': value does not match ^[a-z0-9.-]{1,64}:[0-9]{1,5}$");
 	cJSON_Delete(p);
 	/* given on the command line, it went through the pattern at bind time and stays */
 	cJSON *o = json("{\"resource\":\"db-2:5432\"}");
