@@ -371,7 +371,9 @@ engine_declare(const char *user, const char *title, const char *severity, const 
 	return ENGINE_OK;
 }
 
-/* Says what happens next, as the policy decides it once the diagnostics are done:
+/* Says what happens next: the policy's answer now. The decision itself is taken once the
+ * diagnostics are done, from the same inputs, so it differs only if a limit was reached
+ * meanwhile (and then the card says so):
  * "INC-3: restart-service runs on autopilot (risk low, $0.00)",
  * "INC-3: restart-service awaits approval by lead or admin (risk high, $0.00)", or why
  * nothing was proposed. Leaves msg as it is when the incident cannot be read. */
