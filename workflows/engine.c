@@ -354,8 +354,14 @@ eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double c
 	char key[32];
 	incident_key(id, key, sizeof(key));
 	cJSON_AddStringToObject(params, "incident", key);
-	if (!cJSON_GetObjectItem(params, "resource"))
-		cJSON_AddStringToObject(params, "resource", inc.resource ? inc.resource : "");
+	/* the resource comes from the alert too: a runbook that uses it gets it checked */
+	if (runbook_bind_resource(rb, params, inc.resource, err, sizeof(err)) != 0) {
+		char *m = xasprintf("runbook %s refused: %s", rb->id, err);
+		analysis_refused(id, "param.refused", m,
+				 inc.requester ? inc.requester : ENGINE_ACTOR);
+		free(m);
+		goto out;
+	}
 
 	int failures = 0;
 	store_recent_failures(rb->id, inc.resource, now_ms() - 7 * DAY_MS, &failures);
@@ -486,6 +492,50 @@ schedule_blocked(int64_t delay_ms)
 	blocked_timer = loop_timer_add(delay_ms, blocked_fire, NULL);
 }
 
+/* The policy's decision for an action as things stand; ctx->now_ms is when it was made. */
+static void
+decision_make(const struct action *act, const struct incident *inc, struct decision_ctx *ctx,
+	      struct decision *d)
+{
+	cJSON *mem = cJSON_CreateObject();
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->now_ms = now_ms();
+	ctx->autopilot_enabled = engine_autopilot_enabled();
+	ctx->resource = inc->resource;
+	if (store_view_memory(inc->id, mem) == 0)
+		ctx->analysis_source =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(mem, "analysis_source"));
+	store_policy_counts(inc->resource, ctx->now_ms, local_day_start(ctx->now_ms),
+			    &ctx->usd_autopilot_today, &ctx->runs_last_hour, &ctx->running,
+			    &ctx->last_run_on_resource_ms);
+	int lvl = risk_level_from_name(act->risk_level);
+	/* `run` by a human gets the same policy as an alert: cheap and low-risk runs itself. */
+	policy_decide(eng_pol, lvl < 0 ? RISK_CRITICAL : (enum risk_level)lvl, act->cost_usd,
+		      inc->confidence, ctx, d);
+	ctx->analysis_source = NULL; /* borrowed from mem */
+	cJSON_Delete(mem);
+}
+
+int
+eng_decision_preview(int64_t action_id, struct decision *d)
+{
+	struct decision_ctx ctx;
+	struct action act;
+	struct incident inc;
+
+	if (store_action_get(action_id, &act) != 0)
+		return -1;
+	if (store_incident_get(act.incident_id, &inc) != 0) {
+		action_free(&act);
+		return -1;
+	}
+	decision_make(&act, &inc, &ctx, d);
+	incident_free(&inc);
+	action_free(&act);
+	return 0;
+}
+
 void
 eng_decide(int64_t action_id)
 {
@@ -502,17 +552,7 @@ eng_decide(int64_t action_id)
 		action_free(&act);
 		return;
 	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.now_ms = now_ms();
-	ctx.autopilot_enabled = engine_autopilot_enabled();
-	ctx.resource = inc.resource;
-	store_policy_counts(inc.resource, ctx.now_ms, local_day_start(ctx.now_ms),
-			    &ctx.usd_autopilot_today, &ctx.runs_last_hour, &ctx.running,
-			    &ctx.last_run_on_resource_ms);
-	int lvl = risk_level_from_name(act.risk_level);
-	/* `run` by a human gets the same policy as an alert: cheap and low-risk runs itself. */
-	policy_decide(eng_pol, lvl < 0 ? RISK_CRITICAL : (enum risk_level)lvl, act.cost_usd,
-		      inc.confidence, &ctx, &d);
+	decision_make(&act, &inc, &ctx, &d);
 	next = d.kind == DECIDE_AUTOPILOT  ? "approved"
 	       : d.kind == DECIDE_APPROVAL ? "awaiting_approval"
 					   : "blocked";

@@ -379,6 +379,48 @@ engine_declare(const char *user, const char *title, const char *severity, const 
 	return ENGINE_OK;
 }
 
+/* Says what happens next: the policy's answer now. The decision itself is taken once the
+ * diagnostics are done, from the same inputs, so it differs only if a limit was reached
+ * meanwhile (and then the card says so):
+ * "INC-3: restart-service runs on autopilot (risk low, $0.00)",
+ * "INC-3: restart-service awaits approval by lead or admin (risk high, $0.00)", or why
+ * nothing was proposed. Leaves msg as it is when the incident cannot be read. */
+static void
+run_reply(int64_t id, const struct runbook *rb, char *msg, size_t msglen)
+{
+	struct incident inc;
+	struct action act;
+	struct decision d;
+	char roles[sizeof(d.roles) + 8], *comma;
+
+	if (store_incident_get(id, &inc) != 0)
+		return;
+	if (inc.action_id == 0 || store_action_get(inc.action_id, &act) != 0) {
+		if (inc.attention != NULL)
+			snprintf(msg, msglen, "INC-%lld: %s", (long long)id, inc.attention);
+		incident_free(&inc);
+		return;
+	}
+	if (eng_decision_preview(act.id, &d) == 0) {
+		/* "engineer, lead, admin" reads as "engineer, lead or admin" */
+		snprintf(roles, sizeof(roles), "%s", d.roles);
+		if ((comma = strrchr(roles, ',')) != NULL) {
+			memmove(comma + 3, comma + 1, strlen(comma + 1) + 1);
+			memcpy(comma, " or", 3);
+		}
+		if (d.kind == DECIDE_AUTOPILOT)
+			snprintf(msg, msglen, "INC-%lld: %s runs on autopilot (risk %s, $%.2f)",
+				 (long long)id, rb->id, act.risk_level, act.cost_usd);
+		else if (d.kind == DECIDE_APPROVAL)
+			snprintf(msg, msglen, "INC-%lld: %s awaits approval by %s (risk %s, $%.2f)",
+				 (long long)id, rb->id, roles, act.risk_level, act.cost_usd);
+		else
+			snprintf(msg, msglen, "INC-%lld: %s %s", (long long)id, rb->id, d.reason);
+	}
+	action_free(&act);
+	incident_free(&inc);
+}
+
 int
 engine_run(const char *user, const char *runbook_id, const cJSON *params, int64_t *id, char *msg,
 	   size_t msglen)
@@ -396,6 +438,7 @@ engine_run(const char *user, const char *runbook_id, const cJSON *params, int64_
 		return rc;
 	snprintf(msg, msglen, "INC-%lld opened to run %s", (long long)*id, runbook_id);
 	eng_analyze(*id, runbook_id, params, MANUAL_CONFIDENCE);
+	run_reply(*id, rb, msg, msglen);
 	return ENGINE_OK;
 }
 

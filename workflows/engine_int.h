@@ -39,6 +39,9 @@ void eng_llm_done(struct llm_job *job);
 void eng_diagnostics_done(int64_t action_id);
 /* Policy decision for an action whose incident is open, blocked or needs_attention. */
 void eng_decide(int64_t action_id);
+/* What eng_decide would decide for the action right now, without recording anything (for
+ * the reply to `run`). Returns 0, or -1 when the action or its incident is gone. */
+int eng_decision_preview(int64_t action_id, struct decision *d);
 /* Re-decides blocked incidents whose cause may have passed. */
 void eng_reconsider_blocked(void);
 /* Schedules the approval expiry of an awaiting action. */

@@ -79,9 +79,6 @@ eng_llm_done(struct llm_job *job)
 	if (adopt) {
 		incident_key(inc.id, key, sizeof(key));
 		cJSON_AddStringToObject(params, "incident", key);
-		if (!cJSON_GetObjectItem(params, "resource"))
-			cJSON_AddStringToObject(params, "resource",
-						inc.resource ? inc.resource : "");
 		int failures = 0;
 		store_recent_failures(rb->id, inc.resource, now_ms() - 7 * DAY_MS, &failures);
 		struct risk_inputs in = {
@@ -90,7 +87,8 @@ eng_llm_done(struct llm_job *job)
 		    .in_freeze = policy_in_freeze(eng_pol, now_ms(), NULL),
 		    .recent_failures = failures,
 		};
-		if (estimate_compute(rb, params, &in, &est, err, sizeof(err)) != 0) {
+		if (runbook_bind_resource(rb, params, inc.resource, err, sizeof(err)) != 0 ||
+		    estimate_compute(rb, params, &in, &est, err, sizeof(err)) != 0) {
 			snprintf(job->why, sizeof(job->why), "runbook %s: %s", rb->id, err);
 			job->status = LLM_DISCARDED;
 			adopt = false;

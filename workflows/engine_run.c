@@ -126,6 +126,13 @@ run_free(struct run *r)
 	free(r);
 }
 
+/* The step's name with its parameters filled in, or as written when they did not bind. */
+static const char *
+step_name(const struct run *r, const struct step *s)
+{
+	return r->bs.name != NULL ? r->bs.name : s->name;
+}
+
 static void run_step(struct run *r);
 static void phase_done(struct run *r);
 static void phase_failed(struct run *r, const char *why);
@@ -162,15 +169,15 @@ step_finished(struct run *r)
 	};
 	bool ok = r->res.status == EXEC_OK;
 	int max_attempts = 1 + s->retries;
-	char msg[512], dur[32];
+	char msg[512], dur[32], why[400];
+	const char *name = step_name(r, s);
 
 	duration_format(r->res.duration_ms, dur, sizeof(dur));
 	if (ok)
-		snprintf(msg, sizeof(msg), "%s '%s' ok in %s", eng_phase_name(r->phase), s->name,
-			 dur);
+		snprintf(msg, sizeof(msg), "%s '%s' ok in %s", eng_phase_name(r->phase), name, dur);
 	else
 		snprintf(msg, sizeof(msg), "%s '%s' %s: %s (attempt %d of %d)",
-			 eng_phase_name(r->phase), s->name, exec_status_name(r->res.status),
+			 eng_phase_name(r->phase), name, exec_status_name(r->res.status),
 			 r->res.error, r->attempt, max_attempts);
 	int rc = store_begin();
 	if (rc == 0)
@@ -181,7 +188,10 @@ step_finished(struct run *r)
 		rc = eng_notify(r->incident_id);
 	if (eng_commit(rc) != 0)
 		log_warnx("INC-%lld: step result not recorded", (long long)r->incident_id);
-	bound_step_free(&r->bs);
+	snprintf(why, sizeof(why), "%s '%s' %s", eng_phase_name(r->phase), name,
+		 r->res.error[0] ? r->res.error : exec_status_name(r->res.status));
+	bound_step_free(&r->bs); /* name points into it */
+	name = NULL;
 	memset(&r->bs, 0, sizeof(r->bs));
 	if (ok || r->phase == PH_DIAG) {
 		exec_result_free(&r->res);
@@ -198,9 +208,6 @@ step_finished(struct run *r)
 		loop_timer_add(delay, run_step_cb, r);
 		return;
 	}
-	char why[400];
-	snprintf(why, sizeof(why), "%s '%s' %s", eng_phase_name(r->phase), s->name,
-		 r->res.error[0] ? r->res.error : exec_status_name(r->res.status));
 	exec_result_free(&r->res);
 	phase_failed(r, why);
 }
@@ -258,13 +265,16 @@ run_step(struct run *r)
 	const struct step *s = &steps[r->idx];
 	memset(&r->bs, 0, sizeof(r->bs));
 	memset(&r->res, 0, sizeof(r->res));
+	/* bound first so that the name stored and shown is "restart api", not the template */
+	bool bound = runbook_bind_step(s, r->params, &r->bs, err, sizeof(err)) == 0;
 	rc = store_begin();
 	if (rc == 0)
-		rc = store_step_start(r->action_id, eng_phase_name(r->phase), (int)r->idx, s->name,
-				      r->attempt, &r->step_run_id);
+		rc = store_step_start(r->action_id, eng_phase_name(r->phase), (int)r->idx,
+				      step_name(r, s), r->attempt, &r->step_run_id);
 	if (rc == 0)
 		rc = eng_notify(r->incident_id);
 	if (eng_commit(rc) != 0) {
+		bound_step_free(&r->bs);
 		phase_failed(r, "could not record the step start");
 		return;
 	}
@@ -273,7 +283,7 @@ run_step(struct run *r)
 		alert_poll(r);
 		return;
 	}
-	if (runbook_bind_step(s, r->params, &r->bs, err, sizeof(err)) != 0) {
+	if (!bound) {
 		r->res.status = EXEC_ERROR;
 		r->res.exit_code = -1;
 		snprintf(r->res.error, sizeof(r->res.error), "%.250s", err);

@@ -21,12 +21,13 @@
 #include "log.h"
 #include "util.h"
 
-#define EXEC_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define EXEC_KILL_GRACE_MS 2000 /* SIGTERM → SIGKILL */
 #define EXEC_DRAIN_MS 200	/* after the program exits, wait this long for its pipes' EOF */
 #define EXEC_TICK_MS 200	/* how often a waiting worker looks for executor_kill_all */
 #define EXEC_NOPIDFD_TICK_MS 50 /* exit detection by polling when pidfd_open is unavailable */
 #define EXEC_MAX_ENV 64
+#define EXEC_TREE_SCAN_MS 1000 /* how often a running step's descendants are looked up */
+#define EXEC_REAP_ROUNDS 50    /* × 10 ms: how long killed leftovers get to be reaped */
 
 /* Why a child could not run its program; written to the report pipe before _exit. */
 enum child_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXECVE };
@@ -39,6 +40,7 @@ struct child_report {
 struct running {
 	pid_t pid; /* also its process group; 0 until forked */
 	bool cancelled;
+	struct exec_tree tree; /* what else it started */
 	struct running *next;
 };
 
@@ -47,12 +49,13 @@ static pthread_cond_t exec_cond; /* CLOCK_MONOTONIC, wakes WAIT steps at shutdow
 static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
 static struct running *running_list;
 static bool shutting_down;
+static unsigned long long step_seq; /* for the steps' tags */
 
 /* Everything the child needs, prepared before fork: nothing may allocate after it. */
 struct spawn {
 	char path[4096];
 	char *const *argv;
-	char *envp[EXEC_MAX_ENV + 4];
+	char *envp[EXEC_MAX_ENV + 5];
 	size_t nenv;
 	int devnull, out_r, out_w, err_r, err_w, rep_r, rep_w;
 	int max_fd;
@@ -82,12 +85,14 @@ exec_init(void)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&exec_cond, &ca);
 	pthread_condattr_destroy(&ca);
+	(void)exec_tree_subreaper();
 }
 
 static void
 running_add(struct running *rec)
 {
 	pthread_mutex_lock(&exec_lock);
+	snprintf(rec->tree.tag, sizeof(rec->tree.tag), "%d.%llu", (int)getpid(), ++step_seq);
 	rec->cancelled = shutting_down;
 	rec->next = running_list;
 	running_list = rec;
@@ -123,6 +128,42 @@ running_check(struct running *rec, pid_t pid)
 	return c;
 }
 
+/* exec_tree_reap's keep: a step leader is its worker's to wait for. exec_lock is held. */
+static bool
+is_leader(pid_t pid)
+{
+	for (struct running *p = running_list; p != NULL; p = p->next)
+		if (p->pid == pid)
+			return true;
+	return false;
+}
+
+/* Reaps what steps left behind and were killed, or ended by themselves after their parent:
+ * as a subreaper the daemon is their parent now. */
+static void
+orphans_reap(void)
+{
+	pthread_mutex_lock(&exec_lock);
+	exec_tree_reap(is_leader);
+	pthread_mutex_unlock(&exec_lock);
+}
+
+/* After the program ended: kills whatever it left, in its group or not, and reaps it. */
+static void
+leftovers_kill(struct running *rec, pid_t pid)
+{
+	/* the leader is still a zombie here, so its group id cannot have been reused */
+	kill(-pid, SIGKILL);
+	for (int i = 0; i < EXEC_REAP_ROUNDS && exec_tree_signal(&rec->tree, SIGKILL) > 0; i++) {
+		orphans_reap();
+		usleep(10000);
+	}
+	orphans_reap();
+	if (rec->tree.overflow)
+		log_warnx("executor: a step started more than %d processes; not all were tracked",
+			  EXEC_TREE_MAX);
+}
+
 void
 executor_kill_all(void)
 {
@@ -153,72 +194,6 @@ result_error(struct exec_result *r, enum exec_status st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
 	va_end(ap);
-}
-
-/* Resolves argv[0] against the fixed PATH, not the daemon's. Returns 0 or an errno. */
-static int
-exec_resolve(const char *name, char *path, size_t pathlen)
-{
-	const char *dir = EXEC_PATH, *colon;
-	struct stat st;
-	int err = ENOENT;
-
-	if (strchr(name, '/') != NULL) {
-		if (strlen(name) >= pathlen)
-			return ENAMETOOLONG;
-		strcpy(path, name);
-		return 0;
-	}
-	for (; *dir != '\0'; dir = *colon ? colon + 1 : colon) {
-		colon = strchrnul(dir, ':');
-		if (snprintf(path, pathlen, "%.*s/%s", (int)(colon - dir), dir, name) >=
-		    (int)pathlen)
-			return ENAMETOOLONG;
-		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
-			continue;
-		if (access(path, X_OK) == 0)
-			return 0;
-		err = EACCES; /* like execvp: remember it, keep looking */
-	}
-	snprintf(path, pathlen, "%s", name);
-	return err;
-}
-
-static bool
-env_name_ok(const char *n)
-{
-	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
-	static const char alnum[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789";
-
-	return strchr(alpha, *n) != NULL && *n != '\0' && n[strspn(n, alnum)] == '\0';
-}
-
-/* PATH, LANG, HOME, and the names listed in HEALER_EXEC_ENV_ALLOW: nothing else of the
- * daemon's environment (tokens, secrets) reaches a runbook's program. */
-static void
-exec_env_build(struct spawn *sp)
-{
-	const char *home = getenv("HOME"), *allow = getenv("HEALER_EXEC_ENV_ALLOW"), *v;
-	char *list, *name, *save = NULL;
-
-	sp->envp[sp->nenv++] = xstrdup("PATH=" EXEC_PATH);
-	sp->envp[sp->nenv++] = xstrdup("LANG=C.UTF-8");
-	sp->envp[sp->nenv++] = xasprintf("HOME=%s", home != NULL && *home != '\0' ? home : "/");
-	if (allow == NULL)
-		goto out;
-	list = xstrdup(allow);
-	for (name = strtok_r(list, ", \t", &save); name != NULL && sp->nenv < EXEC_MAX_ENV;
-	     name = strtok_r(NULL, ", \t", &save)) {
-		if (!env_name_ok(name) || strcmp(name, "PATH") == 0 || strcmp(name, "LANG") == 0 ||
-		    strcmp(name, "HOME") == 0)
-			continue;
-		if ((v = getenv(name)) != NULL)
-			sp->envp[sp->nenv++] = xasprintf("%s=%s", name, v);
-	}
-	free(list);
-out:
-	sp->envp[sp->nenv] = NULL;
 }
 
 /* Keeps our descriptors off 0–2 so the child's dup2 onto stdio cannot clobber one. */
@@ -364,6 +339,7 @@ exec_supervise(struct running *rec, pid_t pid, struct capture cap[2], int64_t ti
 	       struct exec_result *r)
 {
 	int64_t now, deadline = mono_ms() + timeout_ms, kill_at = 0, exited_at = 0, next;
+	int64_t scan_at = mono_ms() + EXEC_TREE_SCAN_MS;
 	bool exited = false, term_sent = false, killed = false, cancelled = false;
 	int pidfd = pidfd_open(pid, 0), wstatus = 0, n, timeout;
 	struct pollfd pfd[3];
@@ -374,12 +350,20 @@ exec_supervise(struct running *rec, pid_t pid, struct capture cap[2], int64_t ti
 		if (!exited && !term_sent && (now >= deadline || running_check(rec, 0))) {
 			cancelled = now < deadline;
 			kill(-pid, SIGTERM);
+			exec_tree_signal(&rec->tree, SIGTERM); /* those that left the group */
 			term_sent = true;
 			kill_at = now + EXEC_KILL_GRACE_MS;
 		}
 		if (!exited && term_sent && !killed && now >= kill_at) {
 			kill(-pid, SIGKILL);
+			exec_tree_signal(&rec->tree, SIGKILL);
 			killed = true;
+		}
+		if (!exited && now >= scan_at) {
+			/* seen while their parent lives, found later even after a setsid */
+			exec_tree_scan(&rec->tree);
+			orphans_reap();
+			scan_at = now + EXEC_TREE_SCAN_MS;
 		}
 		if (!exited && child_exited(pid)) {
 			exited = true;
@@ -411,9 +395,8 @@ exec_supervise(struct running *rec, pid_t pid, struct capture cap[2], int64_t ti
 		for (int i = 0; i < 2; i++)
 			capture_read(&cap[i]);
 	}
-	/* Anything the program left behind in its group would outlive the step; the leader
-	 * is still a zombie here, so the group id cannot have been reused. */
-	kill(-pid, SIGKILL);
+	/* Anything the program left behind would outlive the step. */
+	leftovers_kill(rec, pid);
 	if (pidfd >= 0)
 		close(pidfd);
 	while ((n = waitpid(pid, &wstatus, 0)) == -1 && errno == EINTR)
@@ -460,23 +443,30 @@ exec_run(const struct bound_step *s, struct exec_result *r)
 		goto out;
 	}
 	sp.argv = s->argv;
-	exec_env_build(&sp);
+	running_add(&rec);
+	sp.nenv = exec_env_build(sp.envp, ARRAY_LEN(sp.envp), rec.tree.tag);
 	sp.max_fd =
 	    getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
 	sp.devnull = fd_above_stdio(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	if (sp.devnull == -1 || pipe_pair(&sp.out_r, &sp.out_w) == -1 ||
 	    pipe_pair(&sp.err_r, &sp.err_w) == -1 || pipe_pair(&sp.rep_r, &sp.rep_w) == -1) {
 		result_error(r, EXEC_ERROR, "cannot set up the child: %s", strerror(errno));
+		running_remove(&rec);
 		goto out;
 	}
-	running_add(&rec);
 	/* No parent signal handler may run in the child before it resets dispositions. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* Forked and published under the lock, so that orphans_reap never takes this child
+	 * for a leftover between the two. The child does not touch the lock. */
+	pthread_mutex_lock(&exec_lock);
 	pid = fork();
 	if (pid == 0)
 		child_exec(&sp, self);
 	err = errno;
+	if (pid > 0)
+		rec.pid = rec.tree.leader = pid;
+	pthread_mutex_unlock(&exec_lock);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
 		running_remove(&rec);

@@ -345,6 +345,10 @@ autopilot_refusal(const struct policy *p, enum risk_level risk, double cost, dou
 		snprintf(why, whylen, "change freeze %s (only admin may approve)", freeze);
 	else if (!ctx->autopilot_enabled)
 		snprintf(why, whylen, "autopilot is switched off");
+	/* a guess from shared words is a hint for a human, however low the confidence bar is
+	 * set: the threshold alone let it through at min_confidence 0 */
+	else if (ctx->analysis_source != NULL && strcmp(ctx->analysis_source, "search") == 0)
+		snprintf(why, whylen, "suggested by text search (never on autopilot)");
 	else if (risk > p->ap_max_risk)
 		snprintf(why, whylen, "risk %s", risk_level_name(risk));
 	else if (cents(cost) > cents(p->ap_max_cost_usd))

@@ -72,6 +72,9 @@ struct decision_ctx {
 	int running;                /* actions in approved/running/verifying */
 	int64_t last_run_on_resource_ms; /* start of last action on this resource, 0 = never */
 	const char *resource;
+	/* where the proposal came from: "rules" | "request" | "llm" | "search" (a text-search
+	 * guess, never autopilot); NULL when unknown */
+	const char *analysis_source;
 };
 
 enum decision_kind { DECIDE_AUTOPILOT, DECIDE_APPROVAL, DECIDE_BLOCKED };
@@ -89,11 +92,12 @@ struct decision {
 
 /* The decision for a proposed action. Blocked beats everything (cooldown, max runs per
  * hour, max concurrent); then autopilot if every autopilot condition holds (kill switch
- * on, no freeze, risk ≤ max_risk, cost ≤ max_cost, confidence ≥ min_confidence, today's
- * autopilot spend + cost ≤ max_usd_per_day); else approvals per the risk level. The reason
- * names the deciding rule, e.g. "needs 2 approvals from lead or admin: risk critical",
- * "autopilot: risk low ≤ low, $0.00 ≤ $20.00, confidence 0.90 ≥ 0.80",
+ * on, no freeze, the proposal is not a text-search guess, risk ≤ max_risk, cost ≤ max_cost,
+ * confidence ≥ min_confidence, today's autopilot spend + cost ≤ max_usd_per_day); else approvals
+ * per the risk level. The reason names the deciding rule, e.g. "needs 2 approvals from lead or
+ * admin: risk critical", "autopilot: risk low ≤ low, $0.00 ≤ $20.00, confidence 0.90 ≥ 0.80",
  * "needs 1 approval from any: cost $57.60 > autopilot limit $20.00",
+ * "needs 1 approval from any: suggested by text search (never on autopilot)",
  * "blocked: cooldown on i-0abc until 14:05". */
 void policy_decide(const struct policy *p, enum risk_level risk, double cost_usd,
 		   double confidence, const struct decision_ctx *ctx, struct decision *out);

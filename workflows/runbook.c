@@ -2,6 +2,7 @@
  * and binding parameter values from an alert or a command line. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,6 +331,9 @@ runbook_bind_params(const struct runbook *rb, const cJSON *labels, const cJSON *
 			val = param_from(p, labels, annotations);
 		if (val == NULL)
 			val = p->default_value;
+		/* a declared resource without a source is the alert's: runbook_bind_resource */
+		if (val == NULL && p->from == NULL && strcmp(p->name, "resource") == 0)
+			continue;
 		if (val == NULL) {
 			if (!p->required)
 				continue;
@@ -341,25 +345,9 @@ runbook_bind_params(const struct runbook *rb, const cJSON *labels, const cJSON *
 					 p->name, p->name);
 			goto out;
 		}
-		if (strlen(val) > RB_MAX_VALUE) {
-			snprintf(err, errlen, "parameter '%s': value longer than %d bytes", p->name,
-				 RB_MAX_VALUE);
+		if (rb_value_check(p->name, val, &p->re, p->pattern, p->default_pattern, err,
+				   errlen) < 0)
 			goto out;
-		}
-		if (regexec(&p->re, val, 0, NULL, 0) != 0) {
-			snprintf(err, errlen, "parameter '%s': value does not match %s", p->name,
-				 p->pattern);
-			goto out;
-		}
-		/* a pattern such as [^ ]+ lets a newline through; no step ever wants one */
-		for (const unsigned char *c = (const unsigned char *)val; *c; c++) {
-			if (*c < 0x20 || *c == 0x7f) {
-				snprintf(err, errlen,
-					 "parameter '%s': value contains a control character",
-					 p->name);
-				goto out;
-			}
-		}
 		cJSON_AddStringToObject(params, p->name, val);
 	}
 	*params_out = params;
@@ -368,4 +356,72 @@ runbook_bind_params(const struct runbook *rb, const cJSON *labels, const cJSON *
 out:
 	cJSON_Delete(params);
 	return rc;
+}
+
+int
+rb_value_check(const char *name, const char *val, const regex_t *re, const char *pattern,
+	       bool is_default, char *err, size_t errlen)
+{
+	if (strlen(val) > RB_MAX_VALUE) {
+		snprintf(err, errlen, "parameter '%s': value longer than %d bytes", name,
+			 RB_MAX_VALUE);
+		return -1;
+	}
+	if (regexec(re, val, 0, NULL, 0) != 0) {
+		snprintf(err, errlen, "parameter '%s': value does not match %s", name, pattern);
+		return -1;
+	}
+	/* a pattern such as [^ ]+ lets a newline through; no step ever wants one */
+	for (const unsigned char *c = (const unsigned char *)val; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f) {
+			snprintf(err, errlen, "parameter '%s': value contains a control character",
+				 name);
+			return -1;
+		}
+	}
+	if (is_default && strstr(val, "..") != NULL) {
+		snprintf(err, errlen,
+			 "parameter '%s': value contains '..' (the default pattern takes plain "
+			 "names only; declare a pattern)",
+			 name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The default pattern, compiled once for resources a runbook says nothing about. */
+static regex_t default_re;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+
+static void
+default_re_init(void)
+{
+	if (regcomp(&default_re, RB_DEFAULT_PATTERN, REG_EXTENDED | REG_NOSUB) != 0)
+		abort(); /* a constant known to compile */
+}
+
+int
+runbook_bind_resource(const struct runbook *rb, cJSON *params, const char *resource, char *err,
+		      size_t errlen)
+{
+	const struct param_spec *p = param_find(rb, "resource");
+	const char *val = resource != NULL ? resource : "";
+	int rc;
+
+	if (cJSON_GetObjectItemCaseSensitive(params, "resource") != NULL)
+		return 0; /* bound through its declared pattern already */
+	if (p != NULL) {
+		rc = rb_value_check("resource", val, &p->re, p->pattern, p->default_pattern, err,
+				    errlen);
+	} else {
+		pthread_once(&default_once, default_re_init);
+		rc = rb_value_check("resource", val, &default_re, RB_DEFAULT_PATTERN, true, err,
+				    errlen);
+	}
+	if (rc == 0) {
+		cJSON_AddStringToObject(params, "resource", val);
+		return 0;
+	}
+	/* an odd resource matters only to a runbook that would put it somewhere */
+	return rb_uses_param(rb, "resource") ? -1 : 0;
 }

@@ -55,8 +55,10 @@ struct bound_step {
 struct param_spec {
 	char *name;
 	char *from;    /* "labels.x" | "annotations.y" | NULL (command line only) */
-	char *pattern; /* anchored POSIX ERE, default ^[A-Za-z0-9._:/@-]{1,128}$ */
+	char *pattern; /* anchored POSIX ERE; default ^[A-Za-z0-9_@][A-Za-z0-9._@-]{0,127}$
+			  without "..": a plain name, never a path, URL or option */
 	regex_t re;
+	bool default_pattern; /* no pattern was written (validate warns about it) */
 	bool required;
 	char *default_value;
 };
@@ -107,8 +109,10 @@ void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, 
 void diag_free(struct diag_list *d);
 
 /* Loads every *.yaml, *.yml and *.json file of dir except policy.yaml. Files with errors are
- * skipped and every error is added to errs; duplicate ids are errors. Returns the number of
- * errors (0 = all good). `out` holds the valid runbooks either way. */
+ * skipped and every error is added to errs; duplicate ids are errors. Warnings ("file:line:
+ * warning: …", e.g. a parameter without a pattern) go to errs too but are not counted and
+ * do not skip the file. Returns the number of errors (0 = all good). `out` holds the valid
+ * runbooks either way. */
 int runbook_load_dir(const char *dir, struct runbook_set *out, struct diag_list *errs);
 /* Loads one file; returns 0 and a runbook, or the number of errors added to errs. */
 int runbook_load_file(const char *path, struct runbook **out, struct diag_list *errs);
@@ -126,6 +130,13 @@ bool runbook_matches(const struct runbook *rb, const cJSON *labels);
  * cJSON object of strings, or -1. */
 int runbook_bind_params(const struct runbook *rb, const cJSON *labels, const cJSON *annotations,
 			const cJSON *overrides, cJSON **params_out, char *err, size_t errlen);
+
+/* Adds the engine's "resource" (the alert's resource) to params unless a declared parameter
+ * named resource was bound already. It must match the runbook's pattern for a declared
+ * "resource" parameter, else the default pattern; a value that does not is refused (-1 with
+ * err "parameter 'resource': …") when a template uses {{resource}}, and left out otherwise. */
+int runbook_bind_resource(const struct runbook *rb, cJSON *params, const char *resource, char *err,
+			  size_t errlen);
 
 /* Expands "{{name}}" in every template of a step from params (strings). An unknown name is
  * an error (validation should have caught it). Returns 0 or -1 with err. */

@@ -16,8 +16,19 @@
 #define RB_MAX_VALUE 1024	    /* a bound parameter value */
 #define RB_MAX_EXPANDED (64 * 1024) /* one expanded template (bodies are the big ones) */
 
-/* The default parameter pattern (runbook.h). */
-#define RB_DEFAULT_PATTERN "^[A-Za-z0-9._:/@-]{1,128}$"
+/* The default parameter pattern (runbook.h): a plain name. No '/' or ':' so that a value
+ * cannot be a path or a URL, no leading '-' or '.' so that it is neither an option nor a
+ * relative path; ".." inside a value is refused separately (ERE has no negative lookahead). */
+#define RB_DEFAULT_PATTERN "^[A-Za-z0-9_@][A-Za-z0-9._@-]{0,127}$"
+
+/* Checks one value against a parameter's compiled pattern: length, the pattern, no control
+ * character, and no ".." when the pattern is the default one. Returns 0 or -1 with err
+ * naming the parameter. */
+int rb_value_check(const char *name, const char *val, const regex_t *re, const char *pattern,
+		   bool is_default, char *err, size_t errlen);
+/* True when any template of the runbook (names, argv, URLs, headers, bodies, the cost
+ * quantity) uses {{name}}. */
+bool rb_uses_param(const struct runbook *rb, const char *name);
 
 enum rb_node_type { RBN_NULL, RBN_SCALAR, RBN_SEQ, RBN_MAP };
 

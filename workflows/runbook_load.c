@@ -101,9 +101,10 @@ param_pattern(struct rb_vctx *v, const struct rb_node *c, const char *path, stru
 	char err[200];
 	bool ok = false;
 
-	if (c == NULL || c->type == RBN_NULL)
+	if (c == NULL || c->type == RBN_NULL) {
 		p->pattern = xstrdup(RB_DEFAULT_PATTERN);
-	else if (rb_get_str(v, c, path, &p->pattern) < 0)
+		p->default_pattern = true;
+	} else if (rb_get_str(v, c, path, &p->pattern) < 0)
 		p->pattern = xstrdup(RB_DEFAULT_PATTERN);
 	else if (!pattern_anchored(p->pattern))
 		rb_err(v, c->line, path,
@@ -159,6 +160,13 @@ parse_param(struct rb_vctx *v, const char *name, const struct rb_node *n, struct
 		rb_get_bool(v, c, sub, &p->required);
 	snprintf(sub, sizeof(sub), "%s.pattern", path);
 	pattern_ok = param_pattern(v, rb_map_get(n, "pattern"), sub, p);
+	/* a warning, not an error: the default is safe, but a value the runbook legitimately
+	 * needs (a path, a URL) would be refused at run time, far from where it was written */
+	if (p->default_pattern)
+		diag_add(v->errs, v->file, n->line,
+			 "warning: %s: no pattern: the default %s applies (no '/', '..', ':' or "
+			 "leading '-'); declare one",
+			 path, RB_DEFAULT_PATTERN);
 	snprintf(sub, sizeof(sub), "%s.default", path);
 	if ((c = rb_map_get(n, "default")) != NULL && c->type != RBN_NULL &&
 	    rb_get_str(v, c, sub, &p->default_value) == 0 && pattern_ok &&

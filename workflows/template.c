@@ -1,5 +1,6 @@
 /* template.c — {{param}} expansion of step templates (raw in argv, headers and bodies,
- * percent-encoded inside URLs), binding a step for one incident, and its one-line description. */
+ * percent-encoded inside URLs), which templates use a name, binding a step for one incident,
+ * and its one-line description. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,9 @@ template_token(const char *s, char *name)
 	return (size_t)(p + 2 - s);
 }
 
-/* The engine's own values ("resource" comes from the alert) never went through a runbook
- * pattern, so they must at least pass the default one. */
+/* The incident key is the engine's own ("INC-7") and passes the default pattern; the
+ * resource comes from the alert and was checked by runbook_bind_resource against the
+ * runbook's pattern for it, or the default one. */
 static regex_t builtin_re;
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 
@@ -80,7 +82,7 @@ value_check(const char *name, const char *val, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (template_builtin(name)) {
+	if (strcmp(name, "incident") == 0) {
 		pthread_once(&builtin_once, builtin_re_init);
 		if (regexec(&builtin_re, val, 0, NULL, 0) != 0) {
 			snprintf(err, errlen, "parameter '%s': value does not match %s", name,
@@ -89,6 +91,50 @@ value_check(const char *name, const char *val, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/* True when the template uses {{name}}. */
+static bool
+tmpl_uses(const char *tmpl, const char *name)
+{
+	char found[RB_MAX_NAME + 1];
+	const char *q;
+	size_t len;
+
+	for (q = tmpl; q != NULL && (q = strstr(q, "{{")) != NULL; q += len ? len : 2)
+		if ((len = template_token(q, found)) > 0 && strcmp(found, name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+step_uses(const struct step *s, const char *name)
+{
+	if (tmpl_uses(s->name, name) || tmpl_uses(s->http.url, name) ||
+	    tmpl_uses(s->http.body, name))
+		return true;
+	for (size_t i = 0; i < s->argc; i++)
+		if (tmpl_uses(s->argv[i], name))
+			return true;
+	for (size_t i = 0; i < s->http.nheaders; i++)
+		if (tmpl_uses(s->http.headers[i], name))
+			return true;
+	return false;
+}
+
+bool
+rb_uses_param(const struct runbook *rb, const char *name)
+{
+	const struct step *const secs[] = {rb->diagnostics, rb->steps, rb->verify, rb->rollback};
+	const size_t counts[] = {rb->ndiagnostics, rb->nsteps, rb->nverify, rb->nrollback};
+
+	if (tmpl_uses(rb->quantity, name))
+		return true;
+	for (size_t i = 0; i < ARRAY_LEN(secs); i++)
+		for (size_t j = 0; j < counts[i]; j++)
+			if (step_uses(&secs[i][j], name))
+				return true;
+	return false;
 }
 
 /* RFC 3986 unreserved characters stay; everything else, '/' '?' '#' '&' included, is %XX so

@@ -303,7 +303,8 @@ def test_incident_commands_mentions_and_home(sd, slack):
     assert t == "INC-1 rejected: flaky alert"
     d.wait_state("INC-1", "rejected")
     t = slash(slack, "UENG", "run restart-api service=web")["text"]
-    assert t == "INC-3 opened to run restart-api", t
+    assert t == ("INC-3: restart-api awaits approval by engineer, lead or admin "
+                 "(risk medium, $0.00)"), t
     t = slash(slack, "UENG", "runbooks")["text"]
     assert "restart-api" in t
     t = slash(slack, "UENG", "stats 24h")["text"]

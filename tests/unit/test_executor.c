@@ -262,6 +262,20 @@ test_stderr_separate(void **state)
 	exec_result_free(&r);
 }
 
+/* Checks the last line is the step's tag "HEALER_STEP=<daemon pid>.<n>" and removes it. */
+static void
+drop_tag(struct exec_result *r)
+{
+	char want[64], *tag = strstr(r->out, "HEALER_STEP=");
+
+	assert_non_null(tag);
+	snprintf(want, sizeof(want), "HEALER_STEP=%d.", (int)getpid());
+	assert_memory_equal(tag, want, strlen(want));
+	assert_true(strtoull(tag + strlen(want), NULL, 10) > 0);
+	assert_string_equal(strchr(tag, '\n'), "\n"); /* the last line */
+	*tag = '\0';
+}
+
 static void
 test_environment_clean(void **state)
 {
@@ -275,15 +289,19 @@ test_environment_clean(void **state)
 	unsetenv("HEALER_EXEC_ENV_ALLOW");
 	run_exec(&r, 0, "/usr/bin/env", NULL);
 	assert_int_equal(r.status, EXEC_OK);
+	drop_tag(&r);
 	assert_string_equal(r.out, PATH_LINE "LANG=C.UTF-8\nHOME=/tmp/healer-home\n");
 	exec_result_free(&r);
 
 	/* Listed and set: copied. Listed but unset, malformed, or PATH: not. */
-	setenv("HEALER_EXEC_ENV_ALLOW", "KUBECONFIG, HEALER_NOT_SET,bad-name,PATH", 1);
+	setenv("HEALER_EXEC_ENV_ALLOW", "KUBECONFIG, HEALER_NOT_SET,bad-name,PATH,HEALER_STEP", 1);
+	setenv("HEALER_STEP", "forged", 1);
 	setenv("PATH", "/evil", 1);
 	unsetenv("HOME");
 	run_exec(&r, 0, "env", NULL);
 	assert_int_equal(r.status, EXEC_OK);
+	drop_tag(&r);
+	unsetenv("HEALER_STEP");
 	assert_string_equal(r.out, PATH_LINE "LANG=C.UTF-8\nHOME=/\nKUBECONFIG=/etc/kube/config\n");
 	exec_result_free(&r);
 
@@ -374,6 +392,71 @@ test_leftover_background_killed(void **state)
 	assert_true(atoi(r.out) > 1);
 	assert_true(pid_gone((pid_t)atoi(r.out)));
 	exec_result_free(&r);
+}
+
+/* A grandchild that calls setsid leaves the step's process group; the timeout still ends
+ * it, and the daemon (a subreaper) reaps it. */
+static void
+test_timeout_kills_setsid_grandchild(void **state)
+{
+	struct exec_result r;
+	char pidfile[128], script[512];
+	pid_t pid;
+
+	(void)state;
+	snprintf(pidfile, sizeof(pidfile), "%s/setsid.pid", tmpdir);
+	snprintf(script, sizeof(script),
+		 "/usr/bin/python3 -c 'import os, time; os.setsid(); "
+		 "open(\"%s\", \"w\").write(str(os.getpid())); time.sleep(60)' & "
+		 "while [ ! -s %s ]; do sleep 0.05; done; sleep 60",
+		 pidfile, pidfile);
+	run_exec(&r, 1500, "sh", "-c", script, NULL);
+	assert_int_equal(r.status, EXEC_TIMEOUT);
+	assert_true(r.duration_ms < 10000); /* the alternative is the 60 s sleep */
+	pid = pid_from_file(pidfile);
+	assert_true(pid_gone(pid));
+	/* reaped, not left a zombie of ours */
+	assert_int_equal(kill(pid, 0), -1);
+	exec_result_free(&r);
+}
+
+/* The same when the program ended by itself: a daemonized (setsid, orphaned) leftover
+ * is found by its tag and killed, and a concurrent step's process is left alone. */
+static void *
+bystander_main(void *arg)
+{
+	struct exec_result *r = arg;
+
+	run_exec(r, 20000, "sh", "-c", "sleep 3; echo survived", NULL);
+	return NULL;
+}
+
+static void
+test_orphan_killed_bystander_spared(void **state)
+{
+	struct exec_result r, by;
+	char pidfile[128], script[512];
+	pthread_t th;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pthread_create(&th, NULL, bystander_main, &by), 0);
+	snprintf(pidfile, sizeof(pidfile), "%s/orphan.pid", tmpdir);
+	snprintf(script, sizeof(script),
+		 "/usr/bin/python3 -c 'import os, time\n"
+		 "if os.fork(): os._exit(0)\n"
+		 "os.setsid(); open(\"%s\", \"w\").write(str(os.getpid())); time.sleep(60)'; "
+		 "while [ ! -s %s ]; do sleep 0.05; done",
+		 pidfile, pidfile);
+	run_exec(&r, 10000, "sh", "-c", script, NULL);
+	assert_int_equal(r.status, EXEC_OK);
+	pid = pid_from_file(pidfile);
+	assert_true(pid_gone(pid));
+	exec_result_free(&r);
+	pthread_join(th, NULL);
+	assert_int_equal(by.status, EXEC_OK);
+	assert_string_equal(by.out, "survived\n");
+	exec_result_free(&by);
 }
 
 static void *
@@ -638,6 +721,8 @@ main(void)
 	    cmocka_unit_test(test_relative_name_and_literal_args),
 	    cmocka_unit_test(test_fds_stdin_cwd),
 	    cmocka_unit_test(test_leftover_background_killed),
+	    cmocka_unit_test(test_timeout_kills_setsid_grandchild),
+	    cmocka_unit_test(test_orphan_killed_bystander_spared),
 	    cmocka_unit_test(test_concurrent_workers),
 	    cmocka_unit_test(test_wait_and_alert_resolved),
 	    cmocka_unit_test(test_http),

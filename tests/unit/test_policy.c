@@ -230,6 +230,49 @@ test_decide_cooldown_rounds_up(void **state)
 	assert_string_equal(d.reason, "blocked: cooldown on this resource until 10:04");
 }
 
+/* Where the proposal came from is an input: a text-search guess never runs by itself, even
+ * when the thresholds would let any confidence and risk through. */
+static void
+test_decide_search_never_autopilot(void **state)
+{
+	struct policy p;
+	struct decision_ctx ctx = quiet_ctx();
+	struct decision d;
+	static const char *const sources[] = {"rules", "request", "llm", NULL};
+
+	(void)state;
+	policy_defaults(&p);
+	p.ap_min_confidence = 0;
+	p.ap_max_risk = RISK_MEDIUM;
+	ctx.analysis_source = "search";
+	policy_decide(&p, RISK_MEDIUM, 0, 0.0, &ctx, &d);
+	assert_int_equal(d.kind, DECIDE_APPROVAL);
+	assert_int_equal(d.approvals_needed, 1);
+	assert_string_equal(d.reason, "needs 1 approval from engineer, lead or admin: suggested "
+				      "by text search (never on autopilot)");
+	policy_decide(&p, RISK_LOW, 0, 0.99, &ctx, &d);
+	assert_int_equal(d.kind, DECIDE_APPROVAL);
+	assert_string_equal(
+	    d.reason, "needs 1 approval from any: suggested by text search (never on autopilot)");
+	/* the kill switch and a freeze are still named first: they say more */
+	ctx.autopilot_enabled = false;
+	policy_decide(&p, RISK_LOW, 0, 0.99, &ctx, &d);
+	assert_string_equal(d.reason, "needs 1 approval from any: autopilot is switched off");
+	ctx.autopilot_enabled = true;
+	/* blocked still beats everything */
+	ctx.running = 3;
+	policy_decide(&p, RISK_LOW, 0, 0.99, &ctx, &d);
+	assert_int_equal(d.kind, DECIDE_BLOCKED);
+	ctx.running = 0;
+	/* every other source, and an unknown one, goes by the thresholds */
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		ctx.analysis_source = sources[i];
+		policy_decide(&p, RISK_LOW, 0, 0.0, &ctx, &d);
+		assert_int_equal(d.kind, DECIDE_AUTOPILOT);
+	}
+	policy_free(&p);
+}
+
 static void
 test_decide_custom_limits(void **state)
 {
@@ -538,6 +581,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_decide_cooldown_rounds_up, setup_policy,
 					    teardown_policy),
 	    cmocka_unit_test(test_decide_custom_limits),
+	    cmocka_unit_test(test_decide_search_never_autopilot),
 	    cmocka_unit_test_setup_teardown(test_roles, setup_policy, teardown_policy),
 	    cmocka_unit_test_setup_teardown(test_check_approval, setup_policy, teardown_policy),
 	    cmocka_unit_test_setup_teardown(test_check_approval_freeze, setup_policy,
