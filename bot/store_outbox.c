@@ -133,3 +133,17 @@ store_outbox_prune(int64_t before_ms)
 	sqlite3_bind_int64(st, 1, before_ms);
 	return store_run(st, "prune outbox");
 }
+
+/* Pacing is not a failure: the item moves without counting an attempt. */
+int
+store_outbox_defer(const struct outbox_item *it, int64_t next_attempt_at)
+{
+	sqlite3_stmt *st = store_stmt("UPDATE outbox SET next_attempt_at = ?"
+				      " WHERE id = ? AND sent_at IS NULL");
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, next_attempt_at);
+	sqlite3_bind_int64(st, 2, it->id);
+	return store_run(st, "defer outbox item");
+}

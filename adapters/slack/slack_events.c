@@ -211,16 +211,16 @@ static void
 publish_home(const char *uid)
 {
 	cJSON *list = NULL, *it, *body;
-	char ch[64], ts[64];
+	struct chat_ref ref;
 
 	if (store_incident_list(false, 100, &list) != 0)
 		return;
 	cJSON_ArrayForEach(it, list)
 	{
 		int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "id"));
-		if (store_chatref_get(id, SLACK_ADAPTER, ch, sizeof(ch), ts, sizeof(ts)) == 0) {
-			cJSON_AddStringToObject(it, "slack_channel", ch);
-			cJSON_AddStringToObject(it, "slack_ts", ts);
+		if (store_chatref_get(id, SLACK_ADAPTER, &ref) == 0 && ref.msg_id[0]) {
+			cJSON_AddStringToObject(it, "slack_channel", ref.channel);
+			cJSON_AddStringToObject(it, "slack_ts", ref.msg_id);
 		}
 	}
 	body = cJSON_CreateObject();

@@ -20,16 +20,16 @@
 
 struct send {
 	struct outbox_item it;
-	char channel[64];
-	char ts[64]; /* the card's message; "" = post a new card */
+	char channel[512];
+	char ts[256]; /* the card's message; "" = post a new card */
 	char *card;  /* chat.postMessage/update body with channel, NULL = no card call */
 	char *thread[THREAD_CHUNKS_MAX];
-	size_t thread_next[THREAD_CHUNKS_MAX]; /* timeline index after each chunk; 0 = payload */
+	int64_t thread_next[THREAD_CHUNKS_MAX]; /* last audit id in each chunk; 0 = payload */
 	int nthread;
 	bool thread_later; /* rows left over for lack of posting budget */
 	char *ephemeral;   /* chat.postEphemeral body */
 	/* filled by the worker */
-	char new_ts[64];
+	char new_ts[256];
 	int thread_sent;
 	bool failed;
 	int64_t queued_ms; /* when picked from the outbox, for the debug log */
@@ -41,15 +41,15 @@ struct send {
 static void
 similar_links(cJSON *view)
 {
-	char ch[64], ts[64];
 	cJSON *it;
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "similar"))
 	{
 		int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "id"));
-		if (store_chatref_get(id, SLACK_ADAPTER, ch, sizeof(ch), ts, sizeof(ts)) == 0) {
-			cJSON_AddStringToObject(it, "slack_channel", ch);
-			cJSON_AddStringToObject(it, "slack_ts", ts);
+		struct chat_ref r;
+		if (store_chatref_get(id, SLACK_ADAPTER, &r) == 0 && r.msg_id[0]) {
+			cJSON_AddStringToObject(it, "slack_channel", r.channel);
+			cJSON_AddStringToObject(it, "slack_ts", r.msg_id);
 		}
 	}
 }
@@ -175,32 +175,32 @@ send_work(void *arg)
 
 /* ---- on the loop ---- */
 
-static void
-cursor_key(int64_t id, char *key, size_t keylen)
-{
-	snprintf(key, keylen, "slack.thread.%lld", (long long)id);
-}
-
-/* How many timeline rows of the incident are in its thread already. */
+/* Index of the first timeline row of the view after the last one in the thread. */
 static size_t
-cursor_get(int64_t id)
+cursor_get(int64_t id, const cJSON *view)
 {
-	char key[48], val[32];
+	struct chat_ref r;
+	const cJSON *row;
+	size_t i = 0;
 
-	cursor_key(id, key, sizeof(key));
-	if (store_setting_get(key, val, sizeof(val)) != 0)
+	if (store_chatref_get(id, SLACK_ADAPTER, &r) != 0)
 		return 0;
-	return (size_t)strtoull(val, NULL, 10);
+	cJSON_ArrayForEach(row, cJSON_GetObjectItem(view, "timeline"))
+	{
+		if ((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(row, "id")) > r.last_audit_id)
+			return i;
+		i++;
+	}
+	return i;
 }
 
 static void
-cursor_set(int64_t id, size_t n)
+cursor_set(int64_t id, int64_t audit_id)
 {
-	char key[48], val[32];
+	struct chat_ref r;
 
-	cursor_key(id, key, sizeof(key));
-	snprintf(val, sizeof(val), "%zu", n);
-	if (store_setting_set(key, val) != 0)
+	if (store_chatref_get(id, SLACK_ADAPTER, &r) != 0 ||
+	    store_chatref_set(id, SLACK_ADAPTER, (r.last_audit_id = audit_id, &r)) != 0)
 		log_warnx("slack: INC-%lld: could not record the thread position", (long long)id);
 }
 
@@ -237,8 +237,11 @@ prepare(struct send *s, int64_t *wait_ms)
 	}
 	if ((view = engine_incident_view(s->it.incident_id)) == NULL)
 		return 1;
-	if (store_chatref_get(s->it.incident_id, SLACK_ADAPTER, s->channel, sizeof(s->channel),
-			      s->ts, sizeof(s->ts)) != 0) {
+	struct chat_ref ref;
+	if (store_chatref_get(s->it.incident_id, SLACK_ADAPTER, &ref) == 0) {
+		snprintf(s->channel, sizeof(s->channel), "%s", ref.channel);
+		snprintf(s->ts, sizeof(s->ts), "%s", ref.msg_id);
+	} else {
 		s->ts[0] = '\0';
 		snprintf(s->channel, sizeof(s->channel), "%s", slack_conf.channel);
 	}
@@ -264,7 +267,7 @@ prepare(struct send *s, int64_t *wait_ms)
 		s->thread[s->nthread++] = slack_reply_text(t, true, SLACK_MSG_TEXT_MAX);
 		free(t);
 	}
-	size_t from = cursor_get(s->it.incident_id), next;
+	size_t from = cursor_get(s->it.incident_id, view), next;
 	char *chunk;
 	while ((chunk = slack_thread_render(view, from, &next)) != NULL) {
 		if (s->nthread == THREAD_CHUNKS_MAX || budget < 1.0) {
@@ -272,7 +275,8 @@ prepare(struct send *s, int64_t *wait_ms)
 			s->thread_later = true; /* queued again once this round is out */
 			break;
 		}
-		s->thread_next[s->nthread] = next;
+		s->thread_next[s->nthread] = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+		    cJSON_GetArrayItem(cJSON_GetObjectItem(view, "timeline"), (int)next - 1), "id"));
 		s->thread[s->nthread++] = chunk;
 		budget -= 1.0;
 		from = next;
@@ -320,7 +324,10 @@ send_done(void *arg)
 			       : "",
 		  s->thread_sent, s->failed ? s->fail.error : "ok",
 		  (long long)(mono_ms() - s->queued_ms));
-	if (s->new_ts[0] && store_chatref_set(id, SLACK_ADAPTER, s->channel, s->new_ts) != 0)
+	struct chat_ref ref = {0};
+	snprintf(ref.channel, sizeof(ref.channel), "%s", s->channel);
+	snprintf(ref.msg_id, sizeof(ref.msg_id), "%s", s->new_ts);
+	if (s->new_ts[0] && store_chatref_set(id, SLACK_ADAPTER, &ref) != 0)
 		log_warnx("slack: INC-%lld: card posted but its reference not stored",
 			  (long long)id);
 	if (s->thread_sent > 0 && s->thread_next[s->thread_sent - 1] > 0)

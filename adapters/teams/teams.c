@@ -163,7 +163,7 @@ static int
 cfg_load(void)
 {
 	struct teams_cfg *c = &teams_cfg;
-	struct teams_card_ref ref;
+	struct chat_ref ref;
 	const char *anon = getenv("TEAMS_ALLOW_ANONYMOUS");
 	bool want_anon = anon && strcmp(anon, "1") == 0;
 
@@ -215,13 +215,13 @@ cfg_load(void)
 		log_warnx("teams: TEAMS_SERVICE_URL without TEAMS_CONVERSATION_ID is ignored");
 	if (c->conversation_id && !c->service_url)
 		c->service_url = xstrdup(SERVICE_URL_DEFAULT);
-	/* they are stored with each card (struct teams_card_ref): refuse what would be cut */
-	if ((c->conversation_id && strlen(c->conversation_id) >= sizeof(ref.conversation_id)) ||
-	    (c->service_url && strlen(c->service_url) >= sizeof(ref.service_url))) {
+	/* they are stored with each card (struct chat_ref): refuse what would be cut */
+	if ((c->conversation_id && strlen(c->conversation_id) >= sizeof(ref.channel)) ||
+	    (c->service_url && strlen(c->service_url) >= sizeof(ref.endpoint))) {
 		log_errorx(
 		    "teams: TEAMS_CONVERSATION_ID and TEAMS_SERVICE_URL must be shorter than "
 		    "%zu bytes; Teams is off",
-		    sizeof(ref.conversation_id));
+		    sizeof(ref.channel));
 		return -1;
 	}
 	return 0;

@@ -42,7 +42,7 @@ struct sreq {
 
 struct job {
 	struct outbox_item item;
-	struct teams_card_ref ref; /* stored when something went out */
+	struct chat_ref ref; /* stored when something went out */
 	bool need_token, token_failed, webhook;
 	struct sreq card; /* POST (new) or PUT (update) of the card, or the webhook POST */
 	cJSON *reply;	  /* the thread reply activity; replyToId is the card's id */
@@ -237,18 +237,18 @@ job_work(void *arg)
 		if (!ok_status(j->card.status))
 			return;
 		if (strcmp(j->card.method, "POST") == 0 && !j->webhook)
-			snprintf(j->ref.activity_id, sizeof(j->ref.activity_id), "%s", j->card.id);
+			snprintf(j->ref.msg_id, sizeof(j->ref.msg_id), "%s", j->card.id);
 	}
-	if (j->reply == NULL || j->ref.activity_id[0] == '\0')
+	if (j->reply == NULL || j->ref.msg_id[0] == '\0')
 		return;
 	/* a channel thread is its own conversation "<channel>;messageid=<root>" */
 	char *conv = j->channel
-			 ? xasprintf("%s;messageid=%s", j->ref.conversation_id, j->ref.activity_id)
-			 : xstrdup(j->ref.conversation_id);
-	cJSON_AddStringToObject(j->reply, "replyToId", j->ref.activity_id);
+			 ? xasprintf("%s;messageid=%s", j->ref.channel, j->ref.msg_id)
+			 : xstrdup(j->ref.channel);
+	cJSON_AddStringToObject(j->reply, "replyToId", j->ref.msg_id);
 	j->sent_reply.method = "POST";
 	j->sent_reply.url =
-	    teams_url(j->ref.service_url, conv, j->channel ? NULL : j->ref.activity_id);
+	    teams_url(j->ref.endpoint, conv, j->channel ? NULL : j->ref.msg_id);
 	j->sent_reply.body = cJSON_PrintUnformatted(j->reply);
 	free(conv);
 	if (j->sent_reply.body == NULL)
@@ -303,7 +303,7 @@ job_done(void *arg)
 		failed = &j->card;
 		/* the card was deleted in Teams: post a new one on the retry */
 		if (j->card.status == 404 && strcmp(j->card.method, "PUT") == 0)
-			j->ref.activity_id[0] = '\0';
+			j->ref.msg_id[0] = '\0';
 		if (j->card.status == 401)
 			teams_token_forget();
 	} else if (j->reply && !ok_status(j->sent_reply.status)) {
@@ -316,7 +316,7 @@ job_done(void *arg)
 			j->ref.last_audit_id = j->reply_last_audit;
 		/* an activity id we were given is kept even when the thread reply failed: the
 		 * retry then updates this card instead of posting a second one */
-		if (store_teams_card_set(id, &j->ref) != 0)
+		if (store_chatref_set(id, TEAMS_ADAPTER, &j->ref) != 0)
 			log_warnx("teams: cannot record the card of INC-%lld", (long long)id);
 	}
 	if (!j->token_failed && failed == NULL) {
@@ -355,20 +355,20 @@ job_done(void *arg)
 
 /* Where a new card goes: the configured channel, else the last conversation installed. */
 static int
-target(struct teams_card_ref *ref)
+target(struct chat_ref *ref)
 {
-	struct teams_conv c;
+	struct chat_conv c;
 
 	if (teams_cfg.conversation_id) {
-		snprintf(ref->conversation_id, sizeof(ref->conversation_id), "%s",
+		snprintf(ref->channel, sizeof(ref->channel), "%s",
 			 teams_cfg.conversation_id);
-		snprintf(ref->service_url, sizeof(ref->service_url), "%s", teams_cfg.service_url);
+		snprintf(ref->endpoint, sizeof(ref->endpoint), "%s", teams_cfg.service_url);
 		return 0;
 	}
-	if (store_teams_conv_default(&c) != 0)
+	if (store_chat_conv_default(TEAMS_ADAPTER, &c) != 0)
 		return -1;
-	snprintf(ref->conversation_id, sizeof(ref->conversation_id), "%s", c.conversation_id);
-	snprintf(ref->service_url, sizeof(ref->service_url), "%s", c.service_url);
+	snprintf(ref->channel, sizeof(ref->channel), "%s", c.conversation_id);
+	snprintf(ref->endpoint, sizeof(ref->endpoint), "%s", c.endpoint);
 	return 0;
 }
 
@@ -377,9 +377,9 @@ target(struct teams_card_ref *ref)
 static bool
 is_channel(const char *conv)
 {
-	struct teams_conv c;
+	struct chat_conv c;
 
-	if (store_teams_conv_get(conv, &c) == 0 && c.type[0])
+	if (store_chat_conv_get(TEAMS_ADAPTER, conv, &c) == 0 && c.type[0])
 		return strcmp(c.type, "channel") == 0;
 	return strncmp(conv, "19:", 3) == 0 &&
 	       (strstr(conv, "@thread.tacv2") || strstr(conv, "@thread.skype"));
@@ -416,8 +416,8 @@ build_webhook(struct job *j, const cJSON *view)
 	if (state == NULL || strcmp(state, j->ref.last_state) == 0)
 		return false;
 	snprintf(j->state, sizeof(j->state), "%s", state);
-	snprintf(j->ref.service_url, sizeof(j->ref.service_url), "webhook");
-	snprintf(j->ref.conversation_id, sizeof(j->ref.conversation_id), "webhook");
+	snprintf(j->ref.endpoint, sizeof(j->ref.endpoint), "webhook");
+	snprintf(j->ref.channel, sizeof(j->ref.channel), "webhook");
 	cJSON *m = message_with(teams_card_render(view, &o));
 	cJSON_AddNullToObject(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "attachments"), 0),
 			      "contentUrl");
@@ -435,7 +435,7 @@ build_bot(struct job *j, const cJSON *view, const char *thread_text)
 	cJSON *rows = NULL;
 	char *text = NULL;
 
-	if (j->ref.conversation_id[0] == '\0' && target(&j->ref) != 0) {
+	if (j->ref.channel[0] == '\0' && target(&j->ref) != 0) {
 		if (!warned_no_conversation)
 			log_warnx(
 			    "teams: no conversation to post INC-%lld in: install the app in a "
@@ -446,18 +446,18 @@ build_bot(struct job *j, const cJSON *view, const char *thread_text)
 			    "result=\"no_conversation\"");
 		return false;
 	}
-	j->channel = is_channel(j->ref.conversation_id);
+	j->channel = is_channel(j->ref.channel);
 	j->need_token = teams_cfg.bot;
 	if (view) {
 		cJSON *m = message_with(teams_card_render(view, &o));
-		bool update = j->ref.activity_id[0] != '\0';
+		bool update = j->ref.msg_id[0] != '\0';
 		if (update)
-			cJSON_AddStringToObject(m, "id", j->ref.activity_id);
+			cJSON_AddStringToObject(m, "id", j->ref.msg_id);
 		j->card.method = update ? "PUT" : "POST";
-		j->card.url = teams_url(j->ref.service_url, j->ref.conversation_id,
-					update ? j->ref.activity_id : NULL);
+		j->card.url = teams_url(j->ref.endpoint, j->ref.channel,
+					update ? j->ref.msg_id : NULL);
 		j->card.body = print_owned(m);
-		if (store_teams_timeline(j->item.incident_id, j->ref.last_audit_id, TIMELINE_ROWS,
+		if (store_chat_timeline(j->item.incident_id, j->ref.last_audit_id, TIMELINE_ROWS,
 					 &rows) == 0 &&
 		    (text = teams_timeline_text(rows)) != NULL) {
 			const cJSON *last = cJSON_GetArrayItem(rows, cJSON_GetArraySize(rows) - 1);
@@ -465,7 +465,7 @@ build_bot(struct job *j, const cJSON *view, const char *thread_text)
 			    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(last, "id"));
 		}
 		cJSON_Delete(rows);
-	} else if (thread_text && j->ref.activity_id[0]) {
+	} else if (thread_text && j->ref.msg_id[0]) {
 		char *t = utf8_truncate(thread_text, 4000);
 		struct buf b;
 		buf_init(&b, 0);
@@ -494,7 +494,7 @@ job_build(struct outbox_item *it)
 
 	j->item = *it; /* owned by the job now */
 	memset(it, 0, sizeof(*it));
-	store_teams_card_get(j->item.incident_id, &j->ref);
+	store_chatref_get(j->item.incident_id, TEAMS_ADAPTER, &j->ref);
 	if (strcmp(j->item.kind, "card") == 0) {
 		if ((view = engine_incident_view(j->item.incident_id)) != NULL)
 			go = teams_cfg.notify_only ? build_webhook(j, view)

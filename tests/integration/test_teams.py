@@ -150,8 +150,8 @@ def metric(d, name, labels):
 def test_install_alert_approve_thread_resolved(healer, bf):
     d = start(healer, bf)
     install(d, bf)
-    rows = db_rows(d, "SELECT conversation_id, service_url, tenant_id, conversation_type, name"
-                      " FROM teams_conversations")
+    rows = db_rows(d, "SELECT conversation_id, endpoint, tenant_id, conversation_type, name"
+                      " FROM chat_conversations WHERE transport = 'teams'")
     assert rows == [(CHANNEL, bf.service_url, "tenant-0001", "channel", "Operations")]
     assert any(r["kind"] == "teams.installed" for r in d.audit())
 
@@ -356,7 +356,7 @@ def test_token_rules_refuse_and_change_nothing(healer, bf):
     assert v["state"] == "awaiting_approval" and v["approvals"] == []
     assert not any(r["actor"] == "teams:aad-admin" and r["kind"] != "command"
                    for r in d.audit())
-    assert db_rows(d, "SELECT count(*) FROM teams_conversations") == [(1,)]
+    assert db_rows(d, "SELECT count(*) FROM chat_conversations") == [(1,)]
     time.sleep(1.0)
     sent = bf.sent()[before:]
     assert len(sent) == 1 and "restart-service" in sent[0]["body"]["text"], sent  # runbooks
