@@ -183,10 +183,14 @@ struct outbox_item {
  * incident are coalesced: every pending card item of that incident is returned as this one
  * (the others are marked sent when this one is). STORE_NOTFOUND when none is due. */
 int store_outbox_next(const char *adapter, int64_t now_ms, struct outbox_item *out);
+/* The same, among items with id >= min_id: a sender passes over items that must wait for
+ * its pacing without moving them, so they keep their turn. */
+int store_outbox_next_from(const char *adapter, int64_t now_ms, int64_t min_id,
+			   struct outbox_item *out);
 int store_outbox_done(const struct outbox_item *it);
 int store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const char *error);
-/* Moves the item to next_attempt_at without counting an attempt (pacing). */
-int store_outbox_defer(const struct outbox_item *it, int64_t next_attempt_at);
+/* When the adapter's earliest pending item comes due; STORE_NOTFOUND if none is pending. */
+int store_outbox_due_at(const char *adapter, int64_t *at);
 /* Deletes items sent before before_ms (the outbox is a queue, not a history). */
 int store_outbox_prune(int64_t before_ms);
 void outbox_item_free(struct outbox_item *it);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chat.h"
 #include "command.h"
 #include "engine.h"
 #include "ingest.h"
@@ -378,7 +379,6 @@ on_conversation(const cJSON *act)
 		     strncmp(str(act, "action"), "add", 3) == 0;
 	struct chat_conv c;
 	char user[USER_MAX];
-	bool changed;
 
 	cJSON_ArrayForEach(m, obj(act, "membersAdded"))
 	{
@@ -409,15 +409,7 @@ on_conversation(const cJSON *act)
 	user_of(act, user, sizeof(user));
 	char *msg = xasprintf("healer installed in Teams %s %s%s%s", c.type, *c.name ? "\"" : "",
 			      c.name, *c.name ? "\"" : "");
-	int rc = store_begin();
-	if (rc == 0)
-		rc = store_chat_conv_set(TEAMS_ADAPTER, &c, &changed);
-	if (rc == 0)
-		rc = store_audit(user, 0, "teams.installed", msg, NULL);
-	if (rc == 0)
-		rc = store_commit();
-	else
-		store_rollback();
+	int rc = chat_conv_install(TEAMS_ADAPTER, &c, user, msg);
 	if (rc == 0)
 		log_info("teams: %s (conversation %s)", msg, c.conversation_id);
 	else
