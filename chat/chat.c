@@ -152,8 +152,7 @@ chat_conv_install(const char *transport, const struct chat_conv *c, const char *
 	snprintf(kind, sizeof(kind), "%s.installed", transport);
 	if (rc == 0)
 		rc = store_chat_conv_set(transport, c, &changed);
-	(void)changed;
-	if (rc == 0)
+	if (rc == 0 && changed)
 		rc = store_audit(actor, 0, kind, message, NULL);
 	if (rc == 0)
 		rc = store_commit();

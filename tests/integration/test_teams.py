@@ -214,6 +214,30 @@ def test_install_alert_approve_thread_resolved(healer, bf):
     assert len(bf.token_requests) == 1
 
 
+def test_installation_audited_once(healer, bf):
+    """Teams announces one installation twice (conversationUpdate with the bot among
+    membersAdded, then installationUpdate "add") and may redeliver either: one audit row."""
+    d = start(healer, bf)
+    install(d, bf)
+    upd = installed(bf)
+    upd["type"] = "installationUpdate"
+    upd["action"] = "add"
+    del upd["membersAdded"]
+    st, body = post_activity(d.port, upd, bf.token())
+    assert st == 200, body
+    install(d, bf)  # a redelivery
+    rows = [r for r in d.audit() if r["kind"] == "teams.installed"]
+    assert len(rows) == 1, rows
+    assert "Operations" in rows[0]["message"]
+    # a changed reference (the channel renamed) is news: audited again
+    renamed = installed(bf)
+    renamed["channelData"]["team"]["name"] = "Ops on call"
+    st, body = post_activity(d.port, renamed, bf.token())
+    assert st == 200, body
+    rows = [r for r in d.audit() if r["kind"] == "teams.installed"]
+    assert len(rows) == 2 and "Ops on call" in rows[1]["message"], rows
+
+
 def test_reject_with_reason_and_stale_click(healer, bf):
     d = start(healer, bf)
     install(d, bf)
