@@ -77,6 +77,9 @@ struct chat_transport {
 	void (*stop)(struct chat_transport *t);
 	/* Optional: the core stopped delivering after a halting FATAL; why says what to fix. */
 	void (*halted)(struct chat_transport *t, const char *why);
+	/* Optional: epoch ms until which the surface must not be called (a 429 its own
+	 * inbound side got); 0 = free. */
+	int64_t (*blocked_until)(const struct chat_transport *t);
 	/* Where a new card goes: fills ref->channel (and endpoint). 0, or -1 = nowhere yet (the
 	 * item is dropped; the next change tries again). */
 	int (*target)(struct chat_transport *t, struct chat_ref *ref);

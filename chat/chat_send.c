@@ -424,6 +424,10 @@ drain(struct chat_sender *s)
 			wake_at(s, s->paused_until);
 			return;
 		}
+		if (s->t->blocked_until && (at = s->t->blocked_until(s->t)) > now) {
+			wake_at(s, at);
+			return;
+		}
 		j = xcalloc(1, sizeof(*j));
 		j->s = s;
 		if (store_outbox_next_from(s->t->name, now, from_id, &j->it) != 0) {

@@ -7,6 +7,7 @@
 
 #include "chat.h"
 #include "log.h"
+#include "loop.h"
 #include "slack_card.h"
 #include "slack_int.h"
 #include "util.h"
@@ -23,6 +24,17 @@ slack_target(struct chat_transport *t, struct chat_ref *ref)
 		return -1; /* no channel configured: said at start */
 	snprintf(ref->channel, sizeof(ref->channel), "%s", slack_conf.channel);
 	return 0;
+}
+
+/* A 429 on an interactive call holds the sender too: the limit is Slack's per method. */
+static int64_t
+slack_blocked_until(const struct chat_transport *t)
+{
+	int64_t a = slack_api_blocked_until("chat.postMessage");
+	int64_t b = slack_api_blocked_until("chat.update");
+
+	(void)t;
+	return a > b ? a : b;
 }
 
 /* ---- pure ---- */
@@ -81,6 +93,22 @@ slack_line(const cJSON *view, const cJSON *rows, size_t from, const char *note, 
 
 /* ---- on a worker ---- */
 
+struct block {
+	char method[40];
+	long retry_after_s;
+};
+
+/* The interactive calls (mention replies, modals) share Slack's per-method limits: they
+ * learn of a 429 the sender got, and the log says so, on the loop. */
+static void
+block_on_loop(void *arg)
+{
+	struct block *b = arg;
+
+	slack_api_block(b->method, b->retry_after_s);
+	free(b);
+}
+
 static void
 result_of(const char *method, struct slack_result *r, struct chat_result *res)
 {
@@ -100,6 +128,10 @@ result_of(const char *method, struct slack_result *r, struct chat_result *res)
 			 "%.40s answered %.60s%s%.120s; fix SLACK_BOT_TOKEN and restart", method, err,
 			 hint ? " — " : "", hint ? hint : "");
 	} else if (r->retry_after_s > 0) {
+		struct block *b = xcalloc(1, sizeof(*b));
+		snprintf(b->method, sizeof(b->method), "%s", method);
+		b->retry_after_s = r->retry_after_s;
+		loop_post(block_on_loop, b);
 		res->status = CHAT_RETRY_AFTER;
 		res->retry_ms = (int64_t)r->retry_after_s * 1000;
 		res->pause = true;
@@ -208,6 +240,7 @@ struct chat_transport slack_transport = {
     .start = slack_start,
     .stop = slack_stop,
     .halted = slack_transport_halted,
+    .blocked_until = slack_blocked_until,
     .target = slack_target,
     .card = slack_card,
     .line = slack_line,
