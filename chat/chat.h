@@ -22,11 +22,11 @@ struct chat_result {
 	/* RETRY_AFTER: at least this long (a Retry-After, a configuration error that needs a
 	 * human); 0 = the core's backoff alone */
 	int64_t retry_ms;
-	bool pause;	   /* RETRY_AFTER: the whole surface is throttled, not only this item */
-	bool halt;	   /* FATAL: the transport cannot go on (credentials refused) */
-	char op[40];	   /* the call that failed ("chat.postMessage", "PUT"), for the log */
-	char reason[300];  /* why, for the log: "not_in_channel — invite @healer …" */
-	char msg_id[256];  /* post(), or an update() that had to post anew: the message's id */
+	bool pause;	  /* RETRY_AFTER: the whole surface is throttled, not only this item */
+	bool halt;	  /* FATAL: the transport cannot go on (credentials refused) */
+	char op[40];	  /* the call that failed ("chat.postMessage", "PUT"), for the log */
+	char reason[300]; /* why, for the log: "not_in_channel — invite @healer …" */
+	char msg_id[256]; /* post(), or an update() that had to post anew: the message's id */
 };
 
 /* Where a call goes: the incident's card reference (msg_id "" before the first post) and

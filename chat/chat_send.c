@@ -282,12 +282,10 @@ job_build(struct job *j, int64_t *wait_ms)
 	if ((view = view_for(s, j->it.incident_id)) == NULL)
 		return 1;
 	snprintf(j->state, sizeof(j->state), "%s",
-		 cJSON_GetStringValue(cJSON_GetObjectItem(view, "state"))
-		     ?: "");
+		 cJSON_GetStringValue(cJSON_GetObjectItem(view, "state")) ?: "");
 	j->dest.incident_id = j->it.incident_id;
 	store_chatref_get(j->it.incident_id, t->name, &j->dest.ref);
-	if (j->dest.ref.channel[0] == '\0' && t->target &&
-	    t->target(s->t, &j->dest.ref) != 0) {
+	if (j->dest.ref.channel[0] == '\0' && t->target && t->target(s->t, &j->dest.ref) != 0) {
 		count(s, "no_conversation"); /* the transport said where to fix it */
 		goto out;
 	}
@@ -391,8 +389,8 @@ job_done(void *arg)
 		store_outbox_done(&j->it);
 		count(s, "failed");
 	} else if (t->limits.max_attempts > 0 && j->it.attempts + 1 >= t->limits.max_attempts) {
-		log_warnx("%s: giving up on INC-%lld after %d attempts: %s", t->name,
-			  (long long)id, j->it.attempts + 1, res->reason);
+		log_warnx("%s: giving up on INC-%lld after %d attempts: %s", t->name, (long long)id,
+			  j->it.attempts + 1, res->reason);
 		store_outbox_done(&j->it);
 		count(s, "dropped");
 	} else {

@@ -10,7 +10,6 @@
 #include "loop.h"
 #include "slack_card.h"
 #include "slack_int.h"
-#include "store.h"
 #include "util.h"
 
 #define SEEN_RING 4096	  /* recent ids remembered: redeliveries come within minutes */

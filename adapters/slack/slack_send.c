@@ -119,14 +119,14 @@ result_of(const char *method, struct slack_result *r, struct chat_result *res)
 		res->status = CHAT_OK;
 		return;
 	}
-	snprintf(res->reason, sizeof(res->reason), "%.60s%s%.120s%s%.100s", err, r->detail[0] ? " " : "",
-		 r->detail, hint ? " — " : "", hint ? hint : "");
+	snprintf(res->reason, sizeof(res->reason), "%.60s%s%.120s%s%.100s", err,
+		 r->detail[0] ? " " : "", r->detail, hint ? " — " : "", hint ? hint : "");
 	if (slack_api_fatal_auth(err)) {
 		res->status = CHAT_FATAL;
 		res->halt = true;
 		snprintf(res->reason, sizeof(res->reason),
-			 "%.40s answered %.60s%s%.120s; fix SLACK_BOT_TOKEN and restart", method, err,
-			 hint ? " — " : "", hint ? hint : "");
+			 "%.40s answered %.60s%s%.120s; fix SLACK_BOT_TOKEN and restart", method,
+			 err, hint ? " — " : "", hint ? hint : "");
 	} else if (r->retry_after_s > 0) {
 		struct block *b = xcalloc(1, sizeof(*b));
 		snprintf(b->method, sizeof(b->method), "%s", method);
@@ -135,8 +135,8 @@ result_of(const char *method, struct slack_result *r, struct chat_result *res)
 		res->status = CHAT_RETRY_AFTER;
 		res->retry_ms = (int64_t)r->retry_after_s * 1000;
 		res->pause = true;
-		snprintf(res->reason, sizeof(res->reason), "rate limited by Slack: Retry-After %ld s",
-			 r->retry_after_s);
+		snprintf(res->reason, sizeof(res->reason),
+			 "rate limited by Slack: Retry-After %ld s", r->retry_after_s);
 	} else if (r->transient) {
 		res->status = CHAT_RETRY_AFTER;
 	} else if (slack_api_config_error(err)) {

@@ -13,7 +13,6 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
-#include "store.h"
 #include "teams.h"
 #include "teams_card.h"
 #include "util.h"

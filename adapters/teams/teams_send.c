@@ -128,13 +128,14 @@ static char *
 teams_card(const cJSON *view, int64_t now)
 {
 	struct teams_card_opts o = {.interactive = !teams_cfg.notify_only,
-				    .max_bytes = teams_cfg.notify_only ? TEAMS_CARD_MAX_WEBHOOK : 0};
+				    .max_bytes =
+					teams_cfg.notify_only ? TEAMS_CARD_MAX_WEBHOOK : 0};
 	cJSON *m = message_with(teams_card_render(view, &o));
 
 	(void)now;
 	if (teams_cfg.notify_only)
-		cJSON_AddNullToObject(
-		    cJSON_GetArrayItem(cJSON_GetObjectItem(m, "attachments"), 0), "contentUrl");
+		cJSON_AddNullToObject(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "attachments"), 0),
+				      "contentUrl");
 	return print_owned(m);
 }
 

@@ -474,7 +474,7 @@ test_backoff(void **state)
 	assert_int_equal(chat_backoff_ms(&l, 3, 0, 0), 8000);
 	assert_int_equal(chat_backoff_ms(&l, 30, 0, 0), 60000);
 	assert_int_equal(chat_backoff_ms(&l, 0, 30000, 0), 30000); /* a floor wins */
-	assert_true(chat_backoff_ms(&l, 0, 0, 249) <= 1250);	    /* jitter ≤ a quarter */
+	assert_true(chat_backoff_ms(&l, 0, 0, 249) <= 1250);	   /* jitter ≤ a quarter */
 }
 
 int
