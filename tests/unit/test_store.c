@@ -484,6 +484,17 @@ test_chat_migration(void **state)
 	assert_int_equal(store_chat_conv_default("teams", &c), STORE_OK);
 	assert_string_equal(c.name, "Ops");
 	assert_int_equal(store_chat_conv_default("slack", &c), STORE_NOTFOUND);
+	/* the same announcement again changes nothing; a renamed team does */
+	bool changed = true;
+	assert_int_equal(store_chat_conv_set("teams", &c, &changed), STORE_OK);
+	assert_false(changed);
+	snprintf(c.name, sizeof(c.name), "Ops on call");
+	assert_int_equal(store_chat_conv_set("teams", &c, &changed), STORE_OK);
+	assert_true(changed);
+	snprintf(c.conversation_id, sizeof(c.conversation_id), "a:personal");
+	assert_int_equal(store_chat_conv_set("other", &c, &changed), STORE_OK);
+	assert_true(changed); /* keyed by transport */
+	assert_int_equal(store_chat_conv_get("teams", "a:personal", &c), STORE_NOTFOUND);
 }
 
 int
