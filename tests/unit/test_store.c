@@ -438,7 +438,7 @@ static void
 test_chat_migration(void **state)
 {
 	struct chat_ref r;
-	struct chat_conv c;
+	struct chat_conv c, other;
 	int64_t id = new_incident("fp-c", "d-c");
 	char sql[512];
 
@@ -483,7 +483,7 @@ test_chat_migration(void **state)
 	assert_int_equal(r.last_audit_id, 7);
 	assert_int_equal(store_chat_conv_default("teams", &c), STORE_OK);
 	assert_string_equal(c.name, "Ops");
-	assert_int_equal(store_chat_conv_default("slack", &c), STORE_NOTFOUND);
+	assert_int_equal(store_chat_conv_default("slack", &other), STORE_NOTFOUND);
 	/* the same announcement again changes nothing; a renamed team does */
 	bool changed = true;
 	assert_int_equal(store_chat_conv_set("teams", &c, &changed), STORE_OK);
