@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapter.h"
+#include "chat.h"
 #include "alerts_http.h"
 #include "card_text.h"
 #include "config.h"
@@ -108,12 +108,12 @@ cmd_serve(int argc, char **argv)
 	if (open_store() != 0)
 		return 1;
 	httpc_global_init();
-	adapters_prepare();
+	chat_prepare();
 	if (loop_init() != 0) {
 		log_errorx("cannot start the event loop");
 		return 1;
 	}
-	adapters_start();
+	chat_start();
 	alerts_http_register();
 	metrics_http_register();
 	if (http_server_start(cfg.listen, &port) != 0) {
@@ -126,7 +126,7 @@ cmd_serve(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	engine_start();
-	adapters_kick();
+	chat_kick();
 	char host[128];
 	snprintf(host, sizeof(host), "%s", cfg.listen);
 	char *colon = strrchr(host, ':');
@@ -136,7 +136,7 @@ cmd_serve(int argc, char **argv)
 	loop_run();
 	log_info("shutting down");
 	engine_shutdown();
-	adapters_stop();
+	chat_stop();
 	loop_shutdown();
 	store_close();
 	httpc_global_cleanup();

@@ -1,5 +1,5 @@
 /* store.c — the SQLite connection: schema migrations, the statement cache, transactions,
- * settings and chat references. The rest of the store lives in store_*.c. */
+ * and settings. The rest of the store lives in store_*.c. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +155,31 @@ static const char *const store_migrations[] = {
     "CREATE INDEX llm_calls_incident ON llm_calls(incident_id, id);"
     "CREATE INDEX incidents_created ON incidents(created_at);"
     "PRAGMA user_version = 3;",
+    /* One chat core for every surface: each incident's card (where, and the thread cursor as
+     * the last audit id delivered) and the conversations a transport may post into, keyed by
+     * transport. Slack's thread position was a count of rows (a setting): it becomes the id
+     * of the last row counted. */
+    "ALTER TABLE chat_refs ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE chat_refs ADD COLUMN last_audit_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE chat_refs ADD COLUMN last_state TEXT NOT NULL DEFAULT '';"
+    "UPDATE chat_refs SET last_audit_id = COALESCE((SELECT max(a.id) FROM audit a, settings s"
+    " WHERE s.key = 'slack.thread.' || chat_refs.incident_id"
+    " AND a.incident_id = chat_refs.incident_id AND (SELECT count(*) FROM audit b"
+    " WHERE b.incident_id = a.incident_id AND b.id <= a.id) <= CAST(s.value AS INTEGER)), 0)"
+    " WHERE adapter = 'slack';"
+    "DELETE FROM settings WHERE key LIKE 'slack.thread.%';"
+    "INSERT OR REPLACE INTO chat_refs (incident_id, adapter, channel, endpoint, msg_id,"
+    " last_audit_id, last_state) SELECT incident_id, 'teams', conversation_id, service_url,"
+    " activity_id, last_audit_id, COALESCE(last_state, '') FROM teams_cards;"
+    "DROP TABLE teams_cards;"
+    "CREATE TABLE chat_conversations ("
+    " transport TEXT NOT NULL, conversation_id TEXT NOT NULL, endpoint TEXT NOT NULL,"
+    " tenant_id TEXT, conversation_type TEXT, name TEXT, updated_at INTEGER NOT NULL,"
+    " PRIMARY KEY (transport, conversation_id));"
+    "INSERT INTO chat_conversations SELECT 'teams', conversation_id, service_url, tenant_id,"
+    " conversation_type, name, updated_at FROM teams_conversations;"
+    "DROP TABLE teams_conversations;"
+    "PRAGMA user_version = 4;",
 };
 
 static const char *const result_names[] = {
@@ -308,6 +333,9 @@ store_migrate(void)
 		goto out;
 	}
 	version = sqlite3_column_int(st, 0);
+	/* a statement still stepping would lock the tables a migration drops */
+	sqlite3_finalize(st);
+	st = NULL;
 	if (version > latest) {
 		log_warnx("store: database schema version %d is newer than this healer (%d)",
 			  version, latest);
@@ -630,43 +658,4 @@ store_setting_set(const char *key, const char *value)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value ? value : "", -1, SQLITE_STATIC);
 	return store_run(st, "set setting");
-}
-
-/* ---- chat message references ---- */
-
-int
-store_chatref_get(int64_t incident_id, const char *adapter, char *channel, size_t chlen,
-		  char *msg_id, size_t idlen)
-{
-	sqlite3_stmt *st = store_stmt("SELECT channel, msg_id FROM chat_refs"
-				      " WHERE incident_id = ? AND adapter = ?");
-	int rc;
-
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, incident_id);
-	sqlite3_bind_text(st, 2, adapter, -1, SQLITE_STATIC);
-	if ((rc = store_row(st, "get chat ref")) == STORE_OK) {
-		store_col_copy(st, 0, channel, chlen);
-		store_col_copy(st, 1, msg_id, idlen);
-	}
-	store_done(st);
-	return rc;
-}
-
-int
-store_chatref_set(int64_t incident_id, const char *adapter, const char *channel, const char *msg_id)
-{
-	sqlite3_stmt *st = store_stmt(
-	    "INSERT INTO chat_refs (incident_id, adapter, channel, msg_id) VALUES (?, ?, ?, ?)"
-	    " ON CONFLICT (incident_id, adapter) DO UPDATE"
-	    " SET channel = excluded.channel, msg_id = excluded.msg_id");
-
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, incident_id);
-	sqlite3_bind_text(st, 2, adapter, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, msg_id, -1, SQLITE_STATIC);
-	return store_run(st, "set chat ref");
 }

@@ -199,17 +199,17 @@ struct outbox_item {
  * incident are coalesced: every pending card item of that incident is returned as this one
  * (the others are marked sent when this one is). STORE_NOTFOUND when none is due. */
 int store_outbox_next(const char *adapter, int64_t now_ms, struct outbox_item *out);
+/* The same, among items with id >= min_id: a sender passes over items that must wait for
+ * its pacing without moving them, so they keep their turn. */
+int store_outbox_next_from(const char *adapter, int64_t now_ms, int64_t min_id,
+			   struct outbox_item *out);
 int store_outbox_done(const struct outbox_item *it);
 int store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const char *error);
+/* When the adapter's earliest pending item comes due; STORE_NOTFOUND if none is pending. */
+int store_outbox_due_at(const char *adapter, int64_t *at);
 /* Deletes items sent before before_ms (the outbox is a queue, not a history). */
 int store_outbox_prune(int64_t before_ms);
 void outbox_item_free(struct outbox_item *it);
-
-/* ---- chat message references ---- */
-int store_chatref_get(int64_t incident_id, const char *adapter, char *channel, size_t chlen,
-		      char *msg_id, size_t idlen);
-int store_chatref_set(int64_t incident_id, const char *adapter, const char *channel,
-		      const char *msg_id);
 
 /* ---- views (cJSON, the common currency of CLI, cards and tests) ---- */
 /* The full view of one incident, see docs/internals/views.md. Owned. approvals and
@@ -225,34 +225,36 @@ int store_incident_list(bool all, int limit, cJSON **out);
  *  "alerts_by_source": {"alertmanager": n, …}, "outbox_pending": {"<adapter>": n}}. */
 int store_counts(cJSON **out);
 
-/* ---- teams ---- */
-/* A Teams conversation the bot may post into (stored from conversationUpdate). */
-struct teams_conv {
+/* ---- chat: cards, cursors and conversations of every transport (chat/ is their user) ---- */
+/* An incident's card on one transport. */
+struct chat_ref {
+	char channel[512];     /* where the card is: Slack channel ID, Teams conversation id */
+	char endpoint[512];    /* how to reach it (Teams' service URL); "" if none is needed */
+	char msg_id[256];      /* the card's message (Slack ts, Teams activity id); "" = none */
+	int64_t last_audit_id; /* the cursor: last timeline (audit) row delivered in the thread */
+	char last_state[24];   /* the state last posted (transports that cannot update) */
+};
+/* STORE_NOTFOUND (and *out zeroed) before the first delivery. */
+int store_chatref_get(int64_t incident_id, const char *transport, struct chat_ref *out);
+int store_chatref_set(int64_t incident_id, const char *transport, const struct chat_ref *r);
+/* A conversation a transport may post into (Teams: stored from conversationUpdate). */
+struct chat_conv {
 	char conversation_id[512];
-	char service_url[512];
+	char endpoint[512]; /* Teams' service URL */
 	char tenant_id[64];
 	char type[16]; /* personal | groupChat | channel */
 	char name[128];
 };
-int store_teams_conv_set(const struct teams_conv *c);
-int store_teams_conv_get(const char *conversation_id, struct teams_conv *out);
+/* Upserts; *changed is false when the row was already there with the same content. */
+int store_chat_conv_set(const char *transport, const struct chat_conv *c, bool *changed);
+int store_chat_conv_get(const char *transport, const char *conversation_id,
+			struct chat_conv *out);
 /* Where incident cards go when no channel is configured: the most recently stored channel,
  * else the most recent conversation of any kind. STORE_NOTFOUND if none. */
-int store_teams_conv_default(struct teams_conv *out);
-/* The card posted for an incident: where, its activity id ("" before the first post), the
- * last audit row replied in its thread and the last state posted (webhook mode). */
-struct teams_card_ref {
-	char service_url[512];
-	char conversation_id[512];
-	char activity_id[256];
-	int64_t last_audit_id;
-	char last_state[24];
-};
-int store_teams_card_get(int64_t incident_id, struct teams_card_ref *out);
-int store_teams_card_set(int64_t incident_id, const struct teams_card_ref *r);
+int store_chat_conv_default(const char *transport, struct chat_conv *out);
 /* The incident's audit rows with id > after_id, oldest first, at most limit:
- * [{id, at, actor, kind, message}]. Owned. */
-int store_teams_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **out);
+ * [{id, at, actor, kind, message}] (the view's timeline shape). Owned. */
+int store_chat_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **out);
 
 /* ---- search and stats ---- */
 /* Text search is SQLite FTS5 ranked by BM25. Terms are plain lower-case words (see

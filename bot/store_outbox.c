@@ -42,6 +42,12 @@ outbox_item_free(struct outbox_item *it)
 int
 store_outbox_next(const char *adapter, int64_t now, struct outbox_item *out)
 {
+	return store_outbox_next_from(adapter, now, 0, out);
+}
+
+int
+store_outbox_next_from(const char *adapter, int64_t now, int64_t min_id, struct outbox_item *out)
+{
 	sqlite3_stmt *st;
 	bool own;
 	int rc;
@@ -51,13 +57,14 @@ store_outbox_next(const char *adapter, int64_t now, struct outbox_item *out)
 		return STORE_ERROR;
 	st = store_stmt("SELECT id, incident_id, adapter, kind, payload, attempts FROM outbox"
 			" WHERE adapter = ? AND sent_at IS NULL AND merged_into IS NULL"
-			" AND next_attempt_at <= ? ORDER BY id LIMIT 1");
+			" AND next_attempt_at <= ? AND id >= ? ORDER BY id LIMIT 1");
 	if (st == NULL) {
 		rc = STORE_ERROR;
 		goto out;
 	}
 	store_bind_text(st, 1, adapter);
 	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, min_id);
 	if ((rc = store_row(st, "next outbox item")) == STORE_OK) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->incident_id = sqlite3_column_int64(st, 1);
@@ -132,4 +139,25 @@ store_outbox_prune(int64_t before_ms)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, before_ms);
 	return store_run(st, "prune outbox");
+}
+
+int
+store_outbox_due_at(const char *adapter, int64_t *at)
+{
+	sqlite3_stmt *st = store_stmt("SELECT min(next_attempt_at) FROM outbox WHERE adapter = ?"
+				      " AND sent_at IS NULL AND merged_into IS NULL");
+	int rc;
+
+	*at = 0;
+	if (st == NULL)
+		return STORE_ERROR;
+	store_bind_text(st, 1, adapter);
+	if ((rc = store_row(st, "next outbox time")) == STORE_OK) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			rc = STORE_NOTFOUND;
+		else
+			*at = sqlite3_column_int64(st, 0);
+	}
+	store_done(st);
+	return rc;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapter.h"
+#include "chat.h"
 #include "analysis.h"
 #include "log.h"
 #include "util.h"
@@ -400,7 +400,7 @@ int
 analysis_record(int64_t id, const struct analysis *an)
 {
 	int64_t ids[ANALYSIS_SIMILAR];
-	cJSON *mem, *payload;
+	cJSON *mem;
 	char *text;
 	int rc;
 
@@ -411,12 +411,7 @@ analysis_record(int64_t id, const struct analysis *an)
 	mem = cJSON_CreateObject();
 	if ((rc = store_view_memory(id, mem)) == STORE_OK &&
 	    (text = analysis_similar_text(cJSON_GetObjectItem(mem, "similar"))) != NULL) {
-		const char *const *names = adapters_enabled();
-		payload = cJSON_CreateObject();
-		cJSON_AddStringToObject(payload, "text", text);
-		for (size_t i = 0; names && names[i] && rc == STORE_OK; i++)
-			rc = store_outbox_add(names[i], id, "thread", payload);
-		cJSON_Delete(payload);
+		rc = chat_notify_note(id, text);
 		free(text);
 	}
 	cJSON_Delete(mem);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "adapter.h"
+#include "chat.h"
 #include "analysis.h"
 #include "engine_int.h"
 #include "estimate.h"
@@ -51,12 +51,7 @@ engine_policy(void)
 int
 eng_notify(int64_t id)
 {
-	const char *const *names = adapters_enabled();
-	int rc = 0;
-
-	for (size_t i = 0; names && names[i] && rc == 0; i++)
-		rc = store_outbox_add(names[i], id, "card", NULL);
-	return rc;
+	return chat_notify(id, CHAT_CARD);
 }
 
 int
@@ -67,7 +62,7 @@ eng_commit(int rc)
 	else
 		store_rollback();
 	if (rc == 0)
-		adapters_kick();
+		chat_kick();
 	return rc;
 }
 

@@ -10,9 +10,9 @@ extern struct policy *eng_pol;
 
 #define ENGINE_ACTOR "healer"
 
-/* Inside a transaction: a card outbox row for every enabled adapter. */
+/* Inside a transaction: chat_notify(id, CHAT_CARD), a card for every transport. */
 int eng_notify(int64_t id);
-/* Ends a transaction: commit when rc == 0 (then kicks the adapters), else rollback.
+/* Ends a transaction: commit when rc == 0 (then kicks the chat senders), else rollback.
  * Returns the final rc. */
 int eng_commit(int rc);
 /* Inside a transaction: compare-and-set + audit "incident.state" + notify. */

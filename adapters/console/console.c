@@ -1,4 +1,4 @@
-/* console.c — the terminal adapter: prints each incident card when it changes and reads
+/* console.c — the terminal transport: prints each incident card when it changes and reads
  * the shared command grammar from stdin as the console user. */
 #include <pthread.h>
 #include <stdio.h>
@@ -6,14 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adapter.h"
 #include "card_text.h"
+#include "chat.h"
 #include "command.h"
 #include "config.h"
-#include "engine.h"
 #include "log.h"
 #include "loop.h"
-#include "store.h"
 #include "util.h"
 
 #define CONSOLE_LINE_MAX 4096
@@ -106,54 +104,42 @@ console_reader(void *arg)
 	return NULL; /* EOF: the daemon keeps running without a terminal */
 }
 
-static bool drain_queued;
+/* ---- the transport: cards and notes are printed whole, in the order they were queued;
+ * a terminal has no message to update and no thread ---- */
 
-/* Drains every due outbox row; card rows are rendered from the store at drain time, so the
- * changes committed in one turn of the loop print one card of the latest state. */
-static void
-console_drain(void *arg)
+static char *
+console_card(const cJSON *view, int64_t now)
 {
-	struct adapter *a = arg;
-	struct outbox_item it;
+	char *card = card_text_render(view, CONSOLE_WIDTH, now);
+	char *s = xasprintf("\n%s", card);
 
-	drain_queued = false;
-	while (store_outbox_next(a->name, now_ms(), &it) == 0) {
-		if (strcmp(it.kind, "card") == 0) {
-			cJSON *view = engine_incident_view(it.incident_id);
-			if (view) {
-				char *card = card_text_render(view, CONSOLE_WIDTH, now_ms());
-				console_write("\n");
-				console_write(card);
-				free(card);
-				cJSON_Delete(view);
-			}
-		} else {
-			const char *text =
-				cJSON_GetStringValue(cJSON_GetObjectItem(it.payload, "text"));
-			if (text) {
-				char *l = xasprintf("INC-%lld: %s\n", (long long)it.incident_id, text);
-				console_write(l);
-				free(l);
-			}
-		}
-		store_outbox_done(&it);
-		outbox_item_free(&it);
-	}
+	free(card);
+	return s;
+}
+
+static char *
+console_note(const cJSON *view, const cJSON *rows, size_t from, const char *note, size_t *next)
+{
+	(void)rows;
+	*next = from;
+	if (note == NULL)
+		return NULL;
+	return xasprintf("INC-%lld: %s\n",
+			 (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(view, "id")), note);
 }
 
 static void
-console_kick(struct adapter *a)
+console_print(const struct chat_dest *d, const char *text, struct chat_result *res)
 {
-	if (!drain_queued) {
-		drain_queued = true;
-		loop_post(console_drain, a);
-	}
+	(void)d;
+	console_write(text);
+	res->status = CHAT_OK;
 }
 
 static int
-console_start(struct adapter *a)
+console_start(struct chat_transport *t)
 {
-	(void)a;
+	(void)t;
 	if (cfg.console == 0)
 		return 1;
 	if (cfg.console == -1 && (getenv("SLACK_BOT_TOKEN") || getenv("TEAMS_APP_ID")))
@@ -172,9 +158,9 @@ console_start(struct adapter *a)
 }
 
 static void
-console_stop(struct adapter *a)
+console_stop(struct chat_transport *t)
 {
-	(void)a;
+	(void)t;
 	/* the reader is detached and blocked in fgets; it ends with the process. What the
 	 * writer has not printed yet is printed now, so the last card is never lost. */
 	reader_started = false;
@@ -186,9 +172,12 @@ console_stop(struct adapter *a)
 	pthread_mutex_unlock(&out_mtx);
 }
 
-struct adapter console_adapter = {
-	.name = "console",
-	.start = console_start,
-	.kick = console_kick,
-	.stop = console_stop,
+struct chat_transport console_transport = {
+    .name = "console",
+    .start = console_start,
+    .stop = console_stop,
+    .card = console_card,
+    .line = console_note,
+    .post = console_print,
+    .reply = console_print,
 };

@@ -1,4 +1,4 @@
-/* slack.c — the Slack adapter and its Socket Mode link: apps.connections.open on a worker,
+/* slack.c — the Slack transport's lifecycle and its Socket Mode link: apps.connections.open on a worker,
  * the websocket on the loop, hello/disconnect handling with make-before-break refreshes,
  * pings, and reconnects with backoff and jitter. */
 #include <stdio.h>
@@ -7,7 +7,7 @@
 
 #include <libwebsockets.h>
 
-#include "adapter.h"
+#include "chat.h"
 #include "log.h"
 #include "loop.h"
 #include "slack_int.h"
@@ -117,7 +117,7 @@ slack_halt(const char *why)
 	retry_timer = 0;
 	for (size_t i = 0; i < SM_CONNS; i++)
 		conn_close(&conns[i]);
-	slack_outbox_stop();
+	chat_halt(SLACK_ADAPTER);
 }
 
 static void
@@ -437,10 +437,10 @@ env_dup(const char *name, const char *def)
 }
 
 /* Before the loop exists: read the settings and register the websocket protocol. */
-static int
-slack_prepare(struct adapter *a)
+int
+slack_prepare(struct chat_transport *t)
 {
-	(void)a;
+	(void)t;
 	memset(&slack_conf, 0, sizeof(slack_conf));
 	slack_conf.app_token = env_dup("SLACK_APP_TOKEN", NULL);
 	slack_conf.bot_token = env_dup("SLACK_BOT_TOKEN", NULL);
@@ -464,10 +464,10 @@ slack_prepare(struct adapter *a)
 	return 0;
 }
 
-static int
-slack_start(struct adapter *a)
+int
+slack_start(struct chat_transport *t)
 {
-	(void)a;
+	(void)t;
 	if (slack_conf.app_token == NULL)
 		return 1;
 	if (strncmp(slack_conf.app_token, "xapp-", 5) != 0)
@@ -494,17 +494,10 @@ slack_start(struct adapter *a)
 	return 0;
 }
 
-static void
-slack_kick(struct adapter *a)
+void
+slack_stop(struct chat_transport *t)
 {
-	(void)a;
-	slack_outbox_kick();
-}
-
-static void
-slack_stop(struct adapter *a)
-{
-	(void)a;
+	(void)t;
 	if (!started)
 		return;
 	started = false;
@@ -512,7 +505,6 @@ slack_stop(struct adapter *a)
 	gen++;
 	loop_timer_cancel(retry_timer);
 	retry_timer = 0;
-	slack_outbox_stop();
 	/* the context's destruction closes the sockets; nothing of ours may outlive this */
 	for (size_t i = 0; i < SM_CONNS; i++)
 		conn_release(&conns[i]); /* late callbacks find the slot free and do nothing */
@@ -521,11 +513,3 @@ slack_stop(struct adapter *a)
 	/* slack_conf stays: a worker may still be in the middle of a call that reads it, until
 	 * loop_shutdown joins the workers; the process ends right after */
 }
-
-struct adapter slack_adapter = {
-    .name = SLACK_ADAPTER,
-    .prepare = slack_prepare,
-    .start = slack_start,
-    .kick = slack_kick,
-    .stop = slack_stop,
-};

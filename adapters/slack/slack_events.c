@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat.h"
 #include "command.h"
 #include "log.h"
 #include "loop.h"
 #include "slack_card.h"
 #include "slack_int.h"
-#include "store.h"
 #include "util.h"
 
 #define SEEN_RING 4096	  /* recent ids remembered: redeliveries come within minutes */
@@ -123,13 +123,8 @@ jstr(const cJSON *o, const char *path)
 static void
 refresh_card(int64_t id)
 {
-	struct incident inc;
-
-	if (id <= 0 || store_incident_get(id, &inc) != 0)
-		return;
-	incident_free(&inc);
-	if (store_outbox_add(SLACK_ADAPTER, id, "card", NULL) == 0)
-		slack_outbox_kick();
+	if (id > 0)
+		chat_notify_one(SLACK_ADAPTER, id); /* an unknown id has no card to sync */
 }
 
 static void
@@ -211,16 +206,16 @@ static void
 publish_home(const char *uid)
 {
 	cJSON *list = NULL, *it, *body;
-	char ch[64], ts[64];
+	struct chat_ref ref;
 
-	if (store_incident_list(false, 100, &list) != 0)
+	if (chat_incident_list(false, 100, &list) != 0)
 		return;
 	cJSON_ArrayForEach(it, list)
 	{
 		int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "id"));
-		if (store_chatref_get(id, SLACK_ADAPTER, ch, sizeof(ch), ts, sizeof(ts)) == 0) {
-			cJSON_AddStringToObject(it, "slack_channel", ch);
-			cJSON_AddStringToObject(it, "slack_ts", ts);
+		if (chat_ref_get(SLACK_ADAPTER, id, &ref) == 0 && ref.msg_id[0]) {
+			cJSON_AddStringToObject(it, "slack_channel", ref.channel);
+			cJSON_AddStringToObject(it, "slack_ts", ref.msg_id);
 		}
 	}
 	body = cJSON_CreateObject();

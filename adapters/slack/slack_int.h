@@ -1,5 +1,5 @@
 /* slack_int.h — private to adapters/slack: the settings, the Socket Mode link, the envelope
- * handlers, the Web API client and the outbox sender. Loop thread unless said otherwise. */
+ * handlers, the Web API client; slack_send.c is the chat transport. Loop thread unless said otherwise. */
 #ifndef HEALER_SLACK_INT_H
 #define HEALER_SLACK_INT_H
 
@@ -19,14 +19,21 @@ struct slack_conf {
 };
 extern struct slack_conf slack_conf;
 
-/* ---- slack.c: the adapter and the Socket Mode link ---- */
+/* ---- slack.c: the transport's lifecycle and the Socket Mode link ---- */
+struct chat_transport;
+/* Settings and the websocket protocol, before the loop exists. 0, or 1 = not configured. */
+int slack_prepare(struct chat_transport *t);
+/* Opens the link. 0 = started, 1 = not configured, -1 = error. */
+int slack_start(struct chat_transport *t);
+void slack_stop(struct chat_transport *t);
 struct sm_conn;
 /* Queues the ack of an envelope on the connection it came from; payload (may be NULL) is
  * not consumed. `then` (may be NULL, consumed) is the envelope itself: it goes to
  * slack_envelope_acked once the ack frame is written, or is dropped if the connection dies
  * first (Slack redelivers what was not acked). */
 void slack_link_ack(struct sm_conn *c, const char *envelope_id, const cJSON *payload, cJSON *then);
-/* Stops the link and the sender for good (link_disabled, revoked tokens): logs why. */
+/* Stops the link and the delivery of cards for good (link_disabled, revoked tokens): logs
+ * why. */
 void slack_halt(const char *why);
 bool slack_halted(void);
 
@@ -93,9 +100,5 @@ int slack_url_split(const char *url, struct slack_open *j);
 /* Worker: POSTs apps.connections.open with the app token, splits the URL and resolves the
  * host into j->ip (IPv4 first). j->res.ok false or j->why set on failure. */
 void slack_open_work(void *arg);
-
-/* ---- slack_outbox.c: the sender ---- */
-void slack_outbox_kick(void);
-void slack_outbox_stop(void);
 
 #endif

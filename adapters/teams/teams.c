@@ -1,16 +1,16 @@
 /* teams.c — the Microsoft Teams adapter: settings, start and stop, Bot Connector URLs and
- * direct replies to activities. Cards go through teams_send.c; inbound is teams_activity.c. */
+ * direct replies to activities. Cards go through teams_send.c (the chat transport); inbound is
+ * teams_activity.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "adapter.h"
+#include "chat.h"
 #include "config.h"
 #include "httpc.h"
 #include "log.h"
 #include "metrics.h"
-#include "store.h"
 #include "teams.h"
 #include "util.h"
 
@@ -163,7 +163,7 @@ static int
 cfg_load(void)
 {
 	struct teams_cfg *c = &teams_cfg;
-	struct teams_card_ref ref;
+	struct chat_ref ref;
 	const char *anon = getenv("TEAMS_ALLOW_ANONYMOUS");
 	bool want_anon = anon && strcmp(anon, "1") == 0;
 
@@ -215,24 +215,23 @@ cfg_load(void)
 		log_warnx("teams: TEAMS_SERVICE_URL without TEAMS_CONVERSATION_ID is ignored");
 	if (c->conversation_id && !c->service_url)
 		c->service_url = xstrdup(SERVICE_URL_DEFAULT);
-	/* they are stored with each card (struct teams_card_ref): refuse what would be cut */
-	if ((c->conversation_id && strlen(c->conversation_id) >= sizeof(ref.conversation_id)) ||
-	    (c->service_url && strlen(c->service_url) >= sizeof(ref.service_url))) {
+	/* they are stored with each card (struct chat_ref): refuse what would be cut */
+	if ((c->conversation_id && strlen(c->conversation_id) >= sizeof(ref.channel)) ||
+	    (c->service_url && strlen(c->service_url) >= sizeof(ref.endpoint))) {
 		log_errorx(
 		    "teams: TEAMS_CONVERSATION_ID and TEAMS_SERVICE_URL must be shorter than "
 		    "%zu bytes; Teams is off",
-		    sizeof(ref.conversation_id));
+		    sizeof(ref.channel));
 		return -1;
 	}
 	return 0;
 }
 
-static int
-teams_start(struct adapter *a)
+int
+teams_start(struct chat_transport *t)
 {
 	int rc = cfg_load();
 
-	(void)a;
 	if (rc != 0) {
 		cfg_free();
 		return rc;
@@ -248,7 +247,8 @@ teams_start(struct adapter *a)
 		teams_inbound_register();
 	if (teams_cfg.bot)
 		teams_keys_start();
-	teams_send_start();
+	if (teams_cfg.notify_only)
+		teams_send_webhook_mode(t);
 	log_info("teams: %s%s",
 		 teams_cfg.bot	       ? "bot "
 		 : teams_cfg.anonymous ? "anonymous bot "
@@ -257,26 +257,11 @@ teams_start(struct adapter *a)
 	return 0;
 }
 
-static void
-teams_kick(struct adapter *a)
+void
+teams_stop(struct chat_transport *t)
 {
-	(void)a;
-	teams_send_kick();
-}
-
-static void
-teams_stop(struct adapter *a)
-{
-	(void)a;
-	teams_send_stop();
+	(void)t;
 	teams_inbound_stop();
 	teams_keys_stop();
 	/* the settings stay: a worker may still be sending until the pools are joined */
 }
-
-struct adapter teams_adapter = {
-    .name = TEAMS_ADAPTER,
-    .start = teams_start,
-    .kick = teams_kick,
-    .stop = teams_stop,
-};

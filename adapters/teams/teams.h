@@ -1,6 +1,6 @@
 /* teams.h — what the Teams adapter's files share: settings, the outbound token, the signing
  * key cache, sending to the Bot Connector, and the inbound activity handler. Not for other
- * modules (they see only teams_adapter in adapter.h terms). */
+ * modules (they see only teams_transport in chat.h terms). */
 #ifndef HEALER_TEAMS_H
 #define HEALER_TEAMS_H
 
@@ -50,16 +50,18 @@ const struct teams_jwks *teams_keys_current(void);
 #define TEAMS_KEYS_MIN_REFRESH_MS 5000
 int teams_keys_refresh(loop_fn fn, void *arg);
 
-/* ---- teams_send.c: the outbox (cards, thread replies) ---- */
-void teams_send_start(void);
-void teams_send_stop(void);
-/* New outbox rows: drain on the next loop turn. */
-void teams_send_kick(void);
+/* ---- teams_send.c: the chat transport (cards, thread replies, webhook) ---- */
+struct chat_transport;
+/* Notify-only mode: no updates, no thread, one card per state. At start. */
+void teams_send_webhook_mode(struct chat_transport *t);
 /* A reply line per audit row for the card's thread (HTML-escaped, "<br>"-separated), or
  * NULL if rows is empty. Owned. Pure. */
 char *teams_timeline_text(const cJSON *rows);
 
-/* ---- teams.c: settings and direct replies ---- */
+/* ---- teams.c: settings, start and stop, direct replies ---- */
+/* Reads the settings, registers /api/messages. 0 = started, 1 = not configured, -1 = error. */
+int teams_start(struct chat_transport *t);
+void teams_stop(struct chat_transport *t);
 /* "{service}/v3/conversations/{conv}/activities[/{activity}]" with the ids percent-encoded
  * and one "/" between the service URL and "v3". Owned. */
 char *teams_url(const char *service_url, const char *conversation_id, const char *activity_id);

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chat.h"
 #include "command.h"
 #include "engine.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
-#include "store.h"
 #include "teams.h"
 #include "teams_card.h"
 #include "util.h"
@@ -376,7 +376,7 @@ on_conversation(const cJSON *act)
 	const char *rid = str(obj(act, "recipient"), "id");
 	bool added = strcmp(str(act, "type"), "installationUpdate") == 0 &&
 		     strncmp(str(act, "action"), "add", 3) == 0;
-	struct teams_conv c;
+	struct chat_conv c;
 	char user[USER_MAX];
 
 	cJSON_ArrayForEach(m, obj(act, "membersAdded"))
@@ -388,7 +388,7 @@ on_conversation(const cJSON *act)
 		return;
 	/* a reference cut to fit would name another conversation */
 	if (strlen(str(conv, "id")) >= sizeof(c.conversation_id) ||
-	    strlen(str(act, "serviceUrl")) >= sizeof(c.service_url)) {
+	    strlen(str(act, "serviceUrl")) >= sizeof(c.endpoint)) {
 		log_warnx("teams: conversation id or service URL too long; not stored");
 		return;
 	}
@@ -398,7 +398,7 @@ on_conversation(const cJSON *act)
 	char *semi = strstr(c.conversation_id, ";messageid=");
 	if (semi)
 		*semi = '\0';
-	snprintf(c.service_url, sizeof(c.service_url), "%s", str(act, "serviceUrl"));
+	snprintf(c.endpoint, sizeof(c.endpoint), "%s", str(act, "serviceUrl"));
 	snprintf(c.tenant_id, sizeof(c.tenant_id), "%s",
 		 *str(conv, "tenantId") ? str(conv, "tenantId") : str(obj(cd, "tenant"), "id"));
 	snprintf(c.type, sizeof(c.type), "%s",
@@ -408,15 +408,7 @@ on_conversation(const cJSON *act)
 	user_of(act, user, sizeof(user));
 	char *msg = xasprintf("healer installed in Teams %s %s%s%s", c.type, *c.name ? "\"" : "",
 			      c.name, *c.name ? "\"" : "");
-	int rc = store_begin();
-	if (rc == 0)
-		rc = store_teams_conv_set(&c);
-	if (rc == 0)
-		rc = store_audit(user, 0, "teams.installed", msg, NULL);
-	if (rc == 0)
-		rc = store_commit();
-	else
-		store_rollback();
+	int rc = chat_conv_install(TEAMS_ADAPTER, &c, user, msg);
 	if (rc == 0)
 		log_info("teams: %s (conversation %s)", msg, c.conversation_id);
 	else

@@ -5,6 +5,7 @@ resilience: refresh in the middle of a burst, a silent peer, 429s, and a crash w
 still in the outbox. Every message the daemon sends is checked against the Block Kit limits
 by the fake, and the fixture fails the test on any violation."""
 import json
+import sqlite3
 import time
 import uuid
 
@@ -70,6 +71,14 @@ def sd(healer, slack):
         slack.wait_live()
         return d
     return make
+
+
+def db_rows(d, sql, *args):
+    con = sqlite3.connect("file:%s?mode=ro" % d.db, uri=True, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
 
 
 def api_down(service="api"):
@@ -499,6 +508,31 @@ def test_posts_are_paced_and_updates_coalesce(sd, slack):
     assert posts[5] - posts[0] >= 2.5, [round(p - posts[0], 2) for p in posts]
     # each incident had several committed changes; far fewer updates went out
     assert len(slack.calls_to("chat.update")) < 6 * 3
+
+
+def test_thread_follows_past_200_rows(sd, slack):
+    """241 firings of one alert: every row reaches the thread, also those after the 200 a
+    view holds (the thread's position is the last audit id delivered, not a row count)."""
+    d = sd()
+    firings = [am_alert("Flapping", labels={"service": "flap"},
+                        starts_at="2026-11-23T10:%02d:%02dZ" % (i // 60, i % 60))
+               for i in range(241)]
+    for i in range(0, 241, 40):
+        d.alert(*firings[i:i + 40])
+    ts, _ = slack.wait(lambda: slack.card("INC-1"), "the card")
+    assert len(d.view("INC-1")["timeline"]) == 200  # the view holds the newest 200 rows
+
+    def thread_text():
+        th = "\n".join(r["text"] for r in slack.thread(ts))
+        return th if "(241 occurrences)" in th else None
+    th = slack.wait(thread_text, "the 241st firing in the thread", timeout=60)
+    for n in range(2, 242):
+        assert th.count("alert fired again (%d occurrences)" % n) == 1, n
+    rows = db_rows(d, "SELECT count(*) FROM audit WHERE incident_id = 1")[0][0]
+    assert rows > 241
+    d.wait_for(lambda: db_rows(d, "SELECT last_audit_id FROM chat_refs WHERE adapter = 'slack'")
+               == db_rows(d, "SELECT max(id) FROM audit WHERE incident_id = 1"),
+               "the thread cursor at the last audit row")
 
 
 def test_outbox_survives_outage_and_crash(sd, slack):

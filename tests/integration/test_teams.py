@@ -150,8 +150,8 @@ def metric(d, name, labels):
 def test_install_alert_approve_thread_resolved(healer, bf):
     d = start(healer, bf)
     install(d, bf)
-    rows = db_rows(d, "SELECT conversation_id, service_url, tenant_id, conversation_type, name"
-                      " FROM teams_conversations")
+    rows = db_rows(d, "SELECT conversation_id, endpoint, tenant_id, conversation_type, name"
+                      " FROM chat_conversations WHERE transport = 'teams'")
     assert rows == [(CHANNEL, bf.service_url, "tenant-0001", "channel", "Operations")]
     assert any(r["kind"] == "teams.installed" for r in d.audit())
 
@@ -212,6 +212,30 @@ def test_install_alert_approve_thread_resolved(healer, bf):
                            for r in thread_replies(bf)), "the approval in the thread")
     # the token was fetched once and reused
     assert len(bf.token_requests) == 1
+
+
+def test_installation_audited_once(healer, bf):
+    """Teams announces one installation twice (conversationUpdate with the bot among
+    membersAdded, then installationUpdate "add") and may redeliver either: one audit row."""
+    d = start(healer, bf)
+    install(d, bf)
+    upd = installed(bf)
+    upd["type"] = "installationUpdate"
+    upd["action"] = "add"
+    del upd["membersAdded"]
+    st, body = post_activity(d.port, upd, bf.token())
+    assert st == 200, body
+    install(d, bf)  # a redelivery
+    rows = [r for r in d.audit() if r["kind"] == "teams.installed"]
+    assert len(rows) == 1, rows
+    assert "Operations" in rows[0]["message"]
+    # a changed reference (the channel renamed) is news: audited again
+    renamed = installed(bf)
+    renamed["channelData"]["team"]["name"] = "Ops on call"
+    st, body = post_activity(d.port, renamed, bf.token())
+    assert st == 200, body
+    rows = [r for r in d.audit() if r["kind"] == "teams.installed"]
+    assert len(rows) == 2 and "Ops on call" in rows[1]["message"], rows
 
 
 def test_reject_with_reason_and_stale_click(healer, bf):
@@ -356,7 +380,7 @@ def test_token_rules_refuse_and_change_nothing(healer, bf):
     assert v["state"] == "awaiting_approval" and v["approvals"] == []
     assert not any(r["actor"] == "teams:aad-admin" and r["kind"] != "command"
                    for r in d.audit())
-    assert db_rows(d, "SELECT count(*) FROM teams_conversations") == [(1,)]
+    assert db_rows(d, "SELECT count(*) FROM chat_conversations") == [(1,)]
     time.sleep(1.0)
     sent = bf.sent()[before:]
     assert len(sent) == 1 and "restart-service" in sent[0]["body"]["text"], sent  # runbooks

@@ -433,7 +433,8 @@ test_policy_counts(void **state)
 static void
 test_settings_chatrefs(void **state)
 {
-	char v[64], ch[32], msg[32];
+	char v[64];
+	struct chat_ref r = {.channel = "C1", .msg_id = "1714557600.000100"};
 
 	(void)state;
 	assert_int_equal(store_setting_get("autopilot", v, sizeof(v)), STORE_NOTFOUND);
@@ -442,13 +443,20 @@ test_settings_chatrefs(void **state)
 	assert_int_equal(store_setting_get("autopilot", v, sizeof(v)), STORE_OK);
 	assert_string_equal(v, "on");
 	new_incident("fp-r", "dr");
-	assert_int_equal(store_chatref_get(1, "slack", ch, sizeof(ch), msg, sizeof(msg)),
-			 STORE_NOTFOUND);
-	assert_int_equal(store_chatref_set(1, "slack", "C1", "1714557600.000100"), STORE_OK);
-	assert_int_equal(store_chatref_set(1, "slack", "C1", "1714557600.000200"), STORE_OK);
-	assert_int_equal(store_chatref_get(1, "slack", ch, sizeof(ch), msg, sizeof(msg)), STORE_OK);
-	assert_string_equal(ch, "C1");
-	assert_string_equal(msg, "1714557600.000200");
+	assert_int_equal(store_chatref_get(1, "slack", &r), STORE_NOTFOUND);
+	assert_string_equal(r.channel, "");
+	snprintf(r.channel, sizeof(r.channel), "C1");
+	snprintf(r.msg_id, sizeof(r.msg_id), "1714557600.000100");
+	assert_int_equal(store_chatref_set(1, "slack", &r), STORE_OK);
+	snprintf(r.msg_id, sizeof(r.msg_id), "1714557600.000200");
+	r.last_audit_id = 42;
+	assert_int_equal(store_chatref_set(1, "slack", &r), STORE_OK);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_chatref_get(1, "slack", &r), STORE_OK);
+	assert_string_equal(r.channel, "C1");
+	assert_string_equal(r.msg_id, "1714557600.000200");
+	assert_int_equal(r.last_audit_id, 42);
+	assert_int_equal(store_chatref_get(1, "teams", &r), STORE_NOTFOUND);
 	assert_string_equal(store_strerror(STORE_CONFLICT), "changed meanwhile");
 }
 
@@ -512,6 +520,71 @@ test_reader_connection(void **state)
 	assert_int_equal(store_setting_set("writer.wrote", "yes"), STORE_OK);
 }
 
+/* A version-3 file (Slack's thread position as a row count in settings, Teams' own tables)
+ * opens with both in the generic chat tables. */
+static void
+test_chat_migration(void **state)
+{
+	struct chat_ref r;
+	struct chat_conv c, other;
+	int64_t id = new_incident("fp-c", "d-c");
+	char sql[512];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(store_audit("healer", id, "note", "row", NULL), STORE_OK);
+	store_close();
+	raw_exec("DROP TABLE chat_conversations;"
+		 "ALTER TABLE chat_refs DROP COLUMN endpoint;"
+		 "ALTER TABLE chat_refs DROP COLUMN last_audit_id;"
+		 "ALTER TABLE chat_refs DROP COLUMN last_state;"
+		 "CREATE TABLE teams_conversations (conversation_id TEXT PRIMARY KEY,"
+		 " service_url TEXT NOT NULL, tenant_id TEXT, conversation_type TEXT, name TEXT,"
+		 " updated_at INTEGER NOT NULL);"
+		 "CREATE TABLE teams_cards (incident_id INTEGER PRIMARY KEY, service_url TEXT NOT"
+		 " NULL, conversation_id TEXT NOT NULL, activity_id TEXT NOT NULL DEFAULT '',"
+		 " last_audit_id INTEGER NOT NULL DEFAULT 0, last_state TEXT);"
+		 "INSERT INTO teams_conversations VALUES ('19:a@thread.tacv2', 'https://svc/', 't',"
+		 " 'channel', 'Ops', 1);"
+		 "PRAGMA user_version = 3;");
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO chat_refs (incident_id, adapter, channel, msg_id) VALUES (%lld,"
+		 " 'slack', 'C1', '1.2');"
+		 "INSERT INTO settings VALUES ('slack.thread.%lld', '2');"
+		 "INSERT INTO teams_cards VALUES (%lld, 'https://svc/', '19:a@thread.tacv2', 'act',"
+		 " 7, NULL);",
+		 (long long)id, (long long)id, (long long)id);
+	raw_exec(sql);
+	assert_int_equal(store_open(dbpath), STORE_OK);
+	assert_int_equal(store_chatref_get(id, "slack", &r), STORE_OK);
+	assert_string_equal(r.msg_id, "1.2");
+	/* two rows were in the thread: the cursor is the second row's audit id */
+	assert_int_equal(r.last_audit_id,
+			 raw_int("SELECT id FROM audit WHERE incident_id = 1 ORDER BY id"
+				 " LIMIT 1 OFFSET 1"));
+	assert_int_equal(raw_int("SELECT count(*) FROM settings WHERE key LIKE 'slack.thread.%'"),
+			 0);
+	assert_int_equal(store_chatref_get(id, "teams", &r), STORE_OK);
+	assert_string_equal(r.channel, "19:a@thread.tacv2");
+	assert_string_equal(r.endpoint, "https://svc/");
+	assert_string_equal(r.msg_id, "act");
+	assert_int_equal(r.last_audit_id, 7);
+	assert_int_equal(store_chat_conv_default("teams", &c), STORE_OK);
+	assert_string_equal(c.name, "Ops");
+	assert_int_equal(store_chat_conv_default("slack", &other), STORE_NOTFOUND);
+	/* the same announcement again changes nothing; a renamed team does */
+	bool changed = true;
+	assert_int_equal(store_chat_conv_set("teams", &c, &changed), STORE_OK);
+	assert_false(changed);
+	snprintf(c.name, sizeof(c.name), "Ops on call");
+	assert_int_equal(store_chat_conv_set("teams", &c, &changed), STORE_OK);
+	assert_true(changed);
+	snprintf(c.conversation_id, sizeof(c.conversation_id), "a:personal");
+	assert_int_equal(store_chat_conv_set("other", &c, &changed), STORE_OK);
+	assert_true(changed); /* keyed by transport */
+	assert_int_equal(store_chat_conv_get("teams", "a:personal", &c), STORE_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -523,6 +596,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_approvals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chat_migration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_view, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_policy_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_settings_chatrefs, setup, teardown),
