@@ -57,6 +57,10 @@ int ingest_parse(enum alert_source src, const char *body, size_t len, const char
 
 /* cJSON_ParseWithLength with a depth check. NULL + err on failure. */
 cJSON *json_parse_capped(const char *body, size_t len, int max_depth, char *err, size_t errlen);
+/* The one way a JSON number becomes an integer: 0 and *out when v is a number that is
+ * finite, integral and within [min, max]; -1 (out untouched) for anything else, including
+ * 1e300, 2.5 and non-numbers. Converting such values with a cast is undefined behaviour. */
+int json_int(const cJSON *v, int64_t min, int64_t max, int64_t *out);
 
 /* Internal to bot/ingest*.c: helpers shared by the per-source parsers. Paths name a field as
  * the error messages do: "" is the top level, "alerts[1].labels" a nested object. */

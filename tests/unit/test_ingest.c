@@ -575,6 +575,43 @@ test_severity_and_names(void **state)
 	expect_err(SRC_DECLARE, "{}", "source declare has no wire format");
 }
 
+/* Every JSON number → integer conversion goes through json_int: out of range, fractional
+ * and non-numbers are refused rather than cast. */
+static void
+test_json_int(void **state)
+{
+	static const struct {
+		const char *json;
+		int64_t min, max;
+		int rc;
+		int64_t want;
+	} cases[] = {
+	    {"42", 0, 100, 0, 42},
+	    {"-7", -10, 10, 0, -7},
+	    {"1e300", 0, INT64_MAX, -1, 0},
+	    {"-1e300", INT64_MIN, 0, -1, 0},
+	    {"1e999", 0, INT64_MAX, -1, 0},
+	    {"9223372036854775808", 0, INT64_MAX, -1, 0},
+	    {"-9223372036854775808", INT64_MIN, 0, 0, INT64_MIN},
+	    {"2.5", 0, 10, -1, 0},
+	    {"101", 0, 100, -1, 0},
+	    {"-1", 0, 100, -1, 0},
+	    {"\"5\"", 0, 100, -1, 0},
+	    {"null", 0, 100, -1, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *j = cJSON_Parse(cases[i].json);
+		int64_t out = 0;
+		assert_non_null(j);
+		assert_int_equal(json_int(j, cases[i].min, cases[i].max, &out), cases[i].rc);
+		assert_true(out == cases[i].want);
+		cJSON_Delete(j);
+	}
+	assert_int_equal(json_int(NULL, 0, 1, &(int64_t){0}), -1);
+}
+
 int
 main(void)
 {
@@ -595,6 +632,7 @@ main(void)
 	    cmocka_unit_test(test_generic_errors),
 	    cmocka_unit_test(test_title_cut),
 	    cmocka_unit_test(test_severity_and_names),
+	    cmocka_unit_test(test_json_int),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
