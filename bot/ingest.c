@@ -512,7 +512,7 @@ ingest_parse(enum alert_source src, const char *body, size_t len, const char *de
 		snprintf(err, errlen, "body larger than %d bytes", INGEST_MAX_BODY);
 		goto out;
 	}
-	if ((root = json_parse_capped(body, len, INGEST_MAX_DEPTH, err, errlen)) == NULL)
+	if ((root = ingest_json_parse(body, len, err, errlen)) == NULL)
 		goto out;
 	if (!cJSON_IsObject(root) && !(parsers[src].array_ok && cJSON_IsArray(root))) {
 		snprintf(err, errlen,
