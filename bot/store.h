@@ -74,6 +74,10 @@ int store_incident_set_attention(int64_t id, const char *why);
 int store_incident_ack(int64_t id, const char *user, int64_t at);
 /* IDs of incidents in a state, oldest first (for timers and recovery). Owned array. */
 int store_incidents_in_state(const char *state, int64_t **ids, size_t *n);
+/* Retention: deletes at most `limit` alert rows of incidents that reached a terminal state
+ * before before_ms (epoch ms), so one call stays short. The incidents, their actions and the
+ * audit log are untouched. *deleted is the number of rows removed (< limit: none left). */
+int store_alerts_prune(int64_t before_ms, int limit, int *deleted);
 
 /* ---- actions (a proposed runbook run for an incident) ---- */
 struct action {

@@ -434,3 +434,24 @@ store_incidents_in_state(const char *state, int64_t **ids, size_t *n)
 	*n = 0;
 	return rc;
 }
+
+int
+store_alerts_prune(int64_t before_ms, int limit, int *deleted)
+{
+	/* Through the incidents' state index: only finished incidents' alerts are candidates.
+	 * The incident row (occurrences, first and last seen) keeps what views need. */
+	sqlite3_stmt *st = store_stmt(
+	    "DELETE FROM alerts WHERE id IN (SELECT a.id FROM incidents i"
+	    " JOIN alerts a ON a.incident_id = i.id WHERE i.state IN " STORE_TERMINAL_SQL
+	    " AND COALESCE(i.resolved_at, i.updated_at) < ?1 LIMIT ?2)");
+	int rc;
+
+	*deleted = 0;
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, before_ms);
+	sqlite3_bind_int(st, 2, limit);
+	if ((rc = store_run(st, "prune alerts")) == STORE_OK)
+		*deleted = sqlite3_changes(store_db);
+	return rc;
+}
