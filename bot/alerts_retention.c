@@ -50,6 +50,6 @@ alerts_retention_start(void)
 	prune_every_ms = retention_ms / 2 < PRUNE_EVERY_MS ? retention_ms / 2 : PRUNE_EVERY_MS;
 	if (prune_every_ms < PRUNE_SOON_MS)
 		prune_every_ms = PRUNE_SOON_MS;
-	loop_timer_add(prune_every_ms < PRUNE_FIRST_MS ? prune_every_ms : PRUNE_FIRST_MS, prune_tick,
-		       NULL);
+	loop_timer_add(prune_every_ms < PRUNE_FIRST_MS ? prune_every_ms : PRUNE_FIRST_MS,
+		       prune_tick, NULL);
 }

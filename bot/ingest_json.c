@@ -184,8 +184,8 @@ text_walk(cJSON *node, char *path, size_t pathcap, char *err, size_t errlen)
 	{
 		if (cJSON_IsObject(node)) {
 			if (it->string != NULL && (what = text_clean(it->string)) != NULL) {
-				snprintf(err, errlen, "%s%sa member name %s", path, plen ? ": " : "",
-					 what);
+				snprintf(err, errlen, "%s%sa member name %s", path,
+					 plen ? ": " : "", what);
 				return -1;
 			}
 			snprintf(path + plen, pathcap - plen, "%s%.64s", plen ? "." : "",

@@ -300,8 +300,7 @@ sns_check_cert_url(const char *url, const char *extra_hosts, char *err, size_t e
 		    region_valid(auth + 4, authlen - 4 - suffix))
 			return 0;
 	}
-	snprintf(err, errlen,
-		 "SigningCertURL host '%.*s' is not sns.<region>.amazonaws.com(.cn)",
+	snprintf(err, errlen, "SigningCertURL host '%.*s' is not sns.<region>.amazonaws.com(.cn)",
 		 (int)(authlen > 128 ? 128 : authlen), auth);
 	return -1;
 }

@@ -440,10 +440,10 @@ store_alerts_prune(int64_t before_ms, int limit, int *deleted)
 {
 	/* Through the incidents' state index: only finished incidents' alerts are candidates.
 	 * The incident row (occurrences, first and last seen) keeps what views need. */
-	sqlite3_stmt *st = store_stmt(
-	    "DELETE FROM alerts WHERE id IN (SELECT a.id FROM incidents i"
-	    " JOIN alerts a ON a.incident_id = i.id WHERE i.state IN " STORE_TERMINAL_SQL
-	    " AND COALESCE(i.resolved_at, i.updated_at) < ?1 LIMIT ?2)");
+	sqlite3_stmt *st =
+	    store_stmt("DELETE FROM alerts WHERE id IN (SELECT a.id FROM incidents i"
+		       " JOIN alerts a ON a.incident_id = i.id WHERE i.state IN " STORE_TERMINAL_SQL
+		       " AND COALESCE(i.resolved_at, i.updated_at) < ?1 LIMIT ?2)");
 	int rc;
 
 	*deleted = 0;

@@ -32,7 +32,7 @@ struct fetch {
 
 static struct teams_jwks *current;
 static bool fetching, stopped;
-static int64_t last_start; /* mono ms of the last fetch started, 0 = never */
+static int64_t last_start;   /* mono ms of the last fetch started, 0 = never */
 static int64_t last_unknown; /* mono ms an unknown kid was last let wait, 0 = never */
 static uint64_t timer;
 static struct waiter waiters[WAITERS_MAX];

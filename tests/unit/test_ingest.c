@@ -606,25 +606,24 @@ test_text_hygiene(void **state)
 		expect_err(SRC_ALERTMANAGER, body, bad[i].err);
 	}
 	expect_err(SRC_GENERIC, "{\"title\":\"disk\\u0000 full\"}", "title: contains NUL");
-	expect_err(SRC_GENERIC, "[{\"title\":\"a\"},{\"title\":\"b\",\"labels\":{\"x\":\"\\u0000\"}}]",
+	expect_err(SRC_GENERIC,
+		   "[{\"title\":\"a\"},{\"title\":\"b\",\"labels\":{\"x\":\"\\u0000\"}}]",
 		   "[1].labels.x: contains NUL");
 	expect_err(SRC_EVENTBRIDGE, "{\"detail\":{\"alarmName\":\"\xff\"}}",
 		   "detail.alarmName: invalid UTF-8");
 	expect_err(SRC_SNS, "{\"AlarmName\":\"x\\u0000\"}", "AlarmName: contains NUL");
 
 	/* an escaped backslash before "u0000" is text; well-formed UTF-8 passes unchanged */
-	assert_int_equal(ingest_parse(SRC_GENERIC,
-				      "{\"title\":\"a\\\\u0000 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
-				      strlen("{\"title\":\"a\\\\u0000 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}"),
-				      NULL, &b, err, sizeof(err)),
-			 0);
+	const char *ok = "{\"title\":\"a\\\\u0000 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}";
+	assert_int_equal(ingest_parse(SRC_GENERIC, ok, strlen(ok), NULL, &b, err, sizeof(err)), 0);
 	assert_string_equal(b.v[0].title, "a\\u0000 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 	alert_batch_free(&b);
 
 	/* ESC, CR, DEL, BEL and a C1 CSI become spaces; tab and newline stay */
 	const char *ctl = "{\"title\":\"a\\u001b[31mred\\r\\nx\\ty\\u007f\\u0007z\\u009b\","
 			  "\"labels\":{\"svc\\u001b\":\"w\\u0001b\"}}";
-	assert_int_equal(ingest_parse(SRC_GENERIC, ctl, strlen(ctl), NULL, &b, err, sizeof(err)), 0);
+	assert_int_equal(ingest_parse(SRC_GENERIC, ctl, strlen(ctl), NULL, &b, err, sizeof(err)),
+			 0);
 	assert_string_equal(b.v[0].title, "a [31mred \nx\ty  z ");
 	assert_string_equal(label(b.v[0].labels, "svc "), "w b");
 	alert_batch_free(&b);

@@ -95,9 +95,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_redacts_secret),
-		cmocka_unit_test(test_secret_prefix_of_mark_terminates),
-		cmocka_unit_test(test_short_secret),
+	    cmocka_unit_test(test_redacts_secret),
+	    cmocka_unit_test(test_secret_prefix_of_mark_terminates),
+	    cmocka_unit_test(test_short_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -315,9 +315,11 @@ test_cert_url_rules(void **state)
 	     "SigningCertURL host 'sns.us-east-1.evil.amazonaws.com' is not "
 	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sqs.us-east-1.amazonaws.com/a.pem", NULL,
-	     "SigningCertURL host 'sqs.us-east-1.amazonaws.com' is not sns.<region>.amazonaws.com(.cn)"},
+	     "SigningCertURL host 'sqs.us-east-1.amazonaws.com' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://SNS.US-EAST-1.AMAZONAWS.COM/a.pem", NULL,
-	     "SigningCertURL host 'SNS.US-EAST-1.AMAZONAWS.COM' is not sns.<region>.amazonaws.com(.cn)"},
+	     "SigningCertURL host 'SNS.US-EAST-1.AMAZONAWS.COM' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sns.us-east-1.amazonaws.com\\@evil.com/a.pem", NULL,
 	     "SigningCertURL contains a forbidden character"},
 	    {"https://sns.us-east-1.amazonaws.com/a.pem ", NULL,

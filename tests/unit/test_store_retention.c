@@ -31,7 +31,8 @@ test_alert_retention(void **state)
 	recent_id = new_incident("fp-recent", "r1");
 	assert_int_equal(store_incident_cas(recent_id, "open", "closed"), STORE_OK);
 	open_id = new_incident("fp-open", "p1");
-	assert_true(old_id == 1 && recent_id == 2 && open_id == 3); /* as the SQL below names them */
+	assert_true(old_id == 1 && recent_id == 2 &&
+		    open_id == 3); /* as the SQL below names them */
 	/* finished 40 days ago; the open one has been open as long */
 	raw_exec("UPDATE incidents SET resolved_at = resolved_at - 3456000000 WHERE id = 1");
 	raw_exec("UPDATE alerts SET received_at = received_at - 3456000000");
