@@ -10,14 +10,16 @@
 #include "store.h"
 #include "util.h"
 
-/* Alert retention: a bounded batch per tick keeps each tick short on the loop thread; a full
- * batch means more is due, so the next tick comes soon. */
-#define PRUNE_BATCH 500
+/* Each tick looks at PRUNE_SCAN alert rows, so it stays short on the loop thread however
+ * large the tables are; a sweep in progress continues after PRUNE_SOON_MS, a finished one
+ * starts again after prune_every_ms. */
+#define PRUNE_SCAN 1000
 #define PRUNE_EVERY_MS (10 * 60 * 1000)
 #define PRUNE_SOON_MS 1000
 #define PRUNE_FIRST_MS (30 * 1000)
 
 static int64_t retention_ms, prune_every_ms;
+static int64_t cursor; /* the sweep's position: last alert id looked at, 0 = none */
 
 static void
 prune_tick(void *arg)
@@ -25,14 +27,14 @@ prune_tick(void *arg)
 	int deleted = 0;
 
 	(void)arg;
-	if (store_alerts_prune(now_ms() - retention_ms, PRUNE_BATCH, &deleted) != STORE_OK)
-		deleted = 0; /* logged by the store; the next tick tries again */
+	if (store_alerts_prune(now_ms() - retention_ms, &cursor, PRUNE_SCAN, &deleted) != STORE_OK)
+		cursor = 0; /* logged by the store; the next sweep starts over */
 	if (deleted > 0) {
 		metrics_add("healer_alerts_pruned_total",
 			    "Alert rows deleted by HEALER_ALERT_RETENTION", "", deleted);
 		log_debug("retention: %d alert rows deleted", deleted);
 	}
-	loop_timer_add(deleted == PRUNE_BATCH ? PRUNE_SOON_MS : prune_every_ms, prune_tick, NULL);
+	loop_timer_add(cursor != 0 ? PRUNE_SOON_MS : prune_every_ms, prune_tick, NULL);
 }
 
 void

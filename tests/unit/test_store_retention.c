@@ -1,15 +1,15 @@
 /* test_store_retention.c — HEALER_ALERT_RETENTION's store side: store_alerts_prune. */
 #include "store_fixture.h"
 
-/* Retention deletes the alert rows of incidents finished before the cut-off, a bounded batch
- * at a time; open or recently finished incidents keep theirs, and the incident rows, their
- * actions and the audit chain are untouched. */
+/* Retention deletes the alert rows of incidents finished before the cut-off, sweeping a
+ * bounded window of rows per call; open or recently finished incidents keep theirs, and the
+ * incident rows, their actions and the audit chain are untouched. */
 static void
 test_alert_retention(void **state)
 {
 	struct alert a;
 	struct incident inc;
-	int64_t old_id, recent_id, open_id, bad_id = 0, rows = 0;
+	int64_t old_id, recent_id, open_id, bad_id = 0, rows = 0, cursor = 0;
 	int64_t day = 24LL * 3600 * 1000, cutoff = now_ms() - 30 * day;
 	char why[128];
 	int deleted = -1;
@@ -40,12 +40,23 @@ test_alert_retention(void **state)
 		 " updated_at - 3456000000 WHERE id = 3");
 	assert_int_equal(raw_int("SELECT count(*) FROM alerts"), 5);
 
-	assert_int_equal(store_alerts_prune(cutoff, 2, &deleted), STORE_OK);
+	/* alert ids 1-3 are the old incident's, 4 the recent one's, 5 the open one's */
+	assert_int_equal(store_alerts_prune(cutoff, &cursor, 2, &deleted), STORE_OK);
 	assert_int_equal(deleted, 2);
-	assert_int_equal(store_alerts_prune(cutoff, 2, &deleted), STORE_OK);
+	assert_int_equal(cursor, 2);
+	assert_int_equal(store_alerts_prune(cutoff, &cursor, 2, &deleted), STORE_OK);
 	assert_int_equal(deleted, 1);
-	assert_int_equal(store_alerts_prune(cutoff, 2, &deleted), STORE_OK);
+	assert_int_equal(cursor, 4);
+	assert_int_equal(store_alerts_prune(cutoff, &cursor, 2, &deleted), STORE_OK);
 	assert_int_equal(deleted, 0);
+	assert_int_equal(cursor, 5);
+	assert_int_equal(store_alerts_prune(cutoff, &cursor, 2, &deleted), STORE_OK);
+	assert_int_equal(deleted, 0);
+	assert_int_equal(cursor, 0); /* past the end: the sweep is over */
+	/* a second sweep finds nothing more */
+	assert_int_equal(store_alerts_prune(cutoff, &cursor, 100, &deleted), STORE_OK);
+	assert_int_equal(deleted, 0);
+	assert_int_equal(cursor, 5);
 	assert_int_equal(raw_int("SELECT count(*) FROM alerts WHERE incident_id = 1"), 0);
 	assert_int_equal(raw_int("SELECT count(*) FROM alerts WHERE incident_id = 2"), 1);
 	assert_int_equal(raw_int("SELECT count(*) FROM alerts WHERE incident_id = 3"), 1);
