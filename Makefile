@@ -114,3 +114,9 @@ teams-app:
 		zip -q -X ../healer-teams.zip manifest.json color.png outline.png; \
 	else $(PYTHON) -m zipfile -c ../healer-teams.zip manifest.json color.png outline.png; fi
 	@echo "  ZIP     $(BUILD)/healer-teams.zip"
+
+# Alert retention benchmark (bench/bench_retention.py runs it): one prune tick's cost.
+$(BUILD)/bench_prune: bench/bench_prune.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)

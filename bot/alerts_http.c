@@ -285,6 +285,11 @@ sns_handler(const struct http_request *req, struct http_response *resp, void *ct
 		respond(resp, 400, http_json_error("%s", err));
 		goto refused;
 	}
+	if (sns_check_age(&j->m, now_ms(), err, sizeof(err)) != 0) {
+		count(SRC_SNS, "invalid", 1);
+		respond(resp, 400, http_json_error("%s", err));
+		goto refused;
+	}
 	if (!sns_topic_allowed(j->m.topic_arn, cfg.sns_topics)) {
 		count(SRC_SNS, "topic_refused", 1);
 		respond(resp, 403, http_json_error("topic %s is not in HEALER_SNS_TOPICS",
@@ -318,6 +323,7 @@ healthz_handler(const struct http_request *req, struct http_response *resp, void
 void
 alerts_http_register(void)
 {
+	alerts_retention_start();
 	for (size_t i = 0; i < ARRAY_LEN(routes); i++)
 		http_route(routes[i].path, "POST", alerts_handler, (void *)&routes[i]);
 	http_route("/alerts/sns", "POST", sns_handler, NULL);

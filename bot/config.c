@@ -94,6 +94,7 @@ config_load(void)
 	cfg.sns_topics = env_or("HEALER_SNS_TOPICS", "");
 	cfg.sns_cert_hosts = env_or("HEALER_SNS_CERT_HOSTS", "");
 	cfg.ca_file = env_or("HEALER_CA_FILE", NULL);
+	cfg.alert_retention = env_or("HEALER_ALERT_RETENTION", "30d");
 	log_init(cfg.log_level);
 	log_redact(cfg.ingest_token);
 	static const char *const secret_vars[] = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN",
@@ -116,5 +117,6 @@ config_free(void)
 	free(cfg.sns_topics);
 	free(cfg.sns_cert_hosts);
 	free(cfg.ca_file);
+	free(cfg.alert_retention);
 	memset(&cfg, 0, sizeof(cfg));
 }

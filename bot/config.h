@@ -17,6 +17,7 @@ struct config {
 	char *sns_topics;    /* HEALER_SNS_TOPICS, comma list of allowed topic ARNs */
 	char *sns_cert_hosts; /* HEALER_SNS_CERT_HOSTS, extra SigningCertURL hosts (tests) */
 	char *ca_file;       /* HEALER_CA_FILE */
+	char *alert_retention; /* HEALER_ALERT_RETENTION, a duration, default 30d; 0 = keep */
 };
 
 extern struct config cfg;

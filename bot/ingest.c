@@ -1,4 +1,4 @@
-/* ingest.c — capped JSON parsing, shared helpers, Alertmanager v4 and generic alert bodies. */
+/* ingest.c — shared helpers, Alertmanager v4 and generic alert bodies. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,55 +77,6 @@ alert_batch_free(struct alert_batch *b)
 	free(b->v);
 	b->v = NULL;
 	b->n = 0;
-}
-
-cJSON *
-json_parse_capped(const char *body, size_t len, int max_depth, char *err, size_t errlen)
-{
-	const char *end = NULL;
-	bool in_str = false, esc = false;
-	int depth = 0;
-	cJSON *root;
-	size_t i;
-
-	if (body == NULL || len == 0) {
-		snprintf(err, errlen, "body is empty");
-		return NULL;
-	}
-	/* Count nesting on the raw bytes so a hostile body never reaches cJSON's recursion. */
-	for (i = 0; i < len; i++) {
-		char c = body[i];
-
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '{' || c == '[') {
-			if (++depth > max_depth) {
-				snprintf(err, errlen, "nesting deeper than %d levels", max_depth);
-				return NULL;
-			}
-		} else if (c == '}' || c == ']') {
-			depth--;
-		}
-	}
-	root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	if (root != NULL) {
-		while (end < body + len &&
-		       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-			end++;
-		if (end == body + len)
-			return root;
-		cJSON_Delete(root); /* trailing bytes after the value */
-	}
-	i = end != NULL && end >= body ? (size_t)(end - body) : 0;
-	snprintf(err, errlen, "body is not valid JSON (at byte %zu)", i < len ? i : len);
-	return NULL;
 }
 
 int
@@ -561,7 +512,7 @@ ingest_parse(enum alert_source src, const char *body, size_t len, const char *de
 		snprintf(err, errlen, "body larger than %d bytes", INGEST_MAX_BODY);
 		goto out;
 	}
-	if ((root = json_parse_capped(body, len, INGEST_MAX_DEPTH, err, errlen)) == NULL)
+	if ((root = ingest_json_parse(body, len, err, errlen)) == NULL)
 		goto out;
 	if (!cJSON_IsObject(root) && !(parsers[src].array_ok && cJSON_IsArray(root))) {
 		snprintf(err, errlen,

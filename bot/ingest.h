@@ -57,6 +57,17 @@ int ingest_parse(enum alert_source src, const char *body, size_t len, const char
 
 /* cJSON_ParseWithLength with a depth check. NULL + err on failure. */
 cJSON *json_parse_capped(const char *body, size_t len, int max_depth, char *err, size_t errlen);
+/* An alert body parsed (json_parse_capped) with every string and member name checked: a NUL
+ * ("\u0000") or invalid UTF-8 anywhere refuses the body with err naming the field
+ * ("alerts[0].labels.service: invalid UTF-8", "title: contains NUL"); control characters
+ * other than tab and newline (C0, DEL, C1) are replaced by a space. NULL + err on failure. */
+cJSON *ingest_json_parse(const char *body, size_t len, char *err, size_t errlen);
+/* The check alone, on a parsed tree (cleaned in place). 0, or -1 + err. */
+int ingest_text_check(cJSON *root, char *err, size_t errlen);
+/* The one way a JSON number becomes an integer: 0 and *out when v is a number that is
+ * finite, integral and within [min, max]; -1 (out untouched) for anything else, including
+ * 1e300, 2.5 and non-numbers. Converting such values with a cast is undefined behaviour. */
+int json_int(const cJSON *v, int64_t min, int64_t max, int64_t *out);
 
 /* Internal to bot/ingest*.c: helpers shared by the per-source parsers. Paths name a field as
  * the error messages do: "" is the top level, "alerts[1].labels" a nested object. */

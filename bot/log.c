@@ -51,7 +51,9 @@ log_redact(const char *secret)
 	pthread_mutex_unlock(&log_mtx);
 }
 
-/* Replaces every registered secret in line (in place, the replacement is never longer). */
+/* Replaces every registered secret in line (in place, the replacement is never longer).
+ * The search resumes after each mark: a secret that the mark itself contains ("[REDAC")
+ * would otherwise be found again in its own replacement forever. */
 static void
 redact(char *line)
 {
@@ -59,11 +61,12 @@ redact(char *line)
 
 	for (size_t i = 0; i < nsecrets; i++) {
 		size_t sl = strlen(secrets[i]);
-		char *p;
-		while ((p = strstr(line, secrets[i])) != NULL) {
-			size_t ml = sl < sizeof(mark) - 1 ? sl : sizeof(mark) - 1;
+		size_t ml = sl < sizeof(mark) - 1 ? sl : sizeof(mark) - 1;
+		char *p = line;
+		while ((p = strstr(p, secrets[i])) != NULL) {
 			memcpy(p, mark, ml);
 			memmove(p + ml, p + sl, strlen(p + sl) + 1);
+			p += ml;
 		}
 	}
 }

@@ -16,7 +16,15 @@
 #define SNS_MAX_DEPTH 4
 /* RSA-4096 signatures are 512 bytes; leave room, refuse anything absurd. */
 #define SNS_MAX_SIG 1024
-#define SNS_AWS_SUFFIX ".amazonaws.com"
+
+/* The partitions whose SNS hosts sign messages: the host is "sns." + region + suffix. */
+static const struct {
+	const char *suffix;
+	const char *region_prefix; /* every region of the partition starts so */
+} sns_partitions[] = {
+    {".amazonaws.com", ""},
+    {".amazonaws.com.cn", "cn-"},
+};
 
 /* How a message type treats an envelope member. */
 enum sns_role {
@@ -240,7 +248,7 @@ sns_check_cert_url(const char *url, const char *extra_hosts, char *err, size_t e
 {
 	static const char scheme[] = "https://";
 	const char *auth, *path, *p;
-	size_t authlen, pathlen, suffix = strlen(SNS_AWS_SUFFIX);
+	size_t authlen, pathlen;
 
 	if (url == NULL || url[0] == '\0') {
 		snprintf(err, errlen, "SigningCertURL is empty");
@@ -282,13 +290,38 @@ sns_check_cert_url(const char *url, const char *extra_hosts, char *err, size_t e
 		snprintf(err, errlen, "SigningCertURL must not name a port");
 		return -1;
 	}
-	/* Exactly sns.<region>.amazonaws.com: no further labels on either side. */
-	if (authlen <= 4 + suffix || strncmp(auth, "sns.", 4) != 0 ||
-	    strncmp(auth + authlen - suffix, SNS_AWS_SUFFIX, suffix) != 0 ||
-	    !region_valid(auth + 4, authlen - 4 - suffix)) {
-		snprintf(err, errlen,
-			 "SigningCertURL host '%.*s' is not sns.<region>.amazonaws.com",
-			 (int)(authlen > 128 ? 128 : authlen), auth);
+	/* Exactly sns.<region><suffix>: no further labels on either side. */
+	for (size_t i = 0; i < ARRAY_LEN(sns_partitions); i++) {
+		size_t suffix = strlen(sns_partitions[i].suffix);
+		const char *rp = sns_partitions[i].region_prefix;
+		if (authlen > 4 + suffix && strncmp(auth, "sns.", 4) == 0 &&
+		    strncmp(auth + authlen - suffix, sns_partitions[i].suffix, suffix) == 0 &&
+		    strncmp(auth + 4, rp, strlen(rp)) == 0 &&
+		    region_valid(auth + 4, authlen - 4 - suffix))
+			return 0;
+	}
+	snprintf(err, errlen, "SigningCertURL host '%.*s' is not sns.<region>.amazonaws.com(.cn)",
+		 (int)(authlen > 128 ? 128 : authlen), auth);
+	return -1;
+}
+
+int
+sns_check_age(const struct sns_message *m, int64_t now_ms, char *err, size_t errlen)
+{
+	int64_t at;
+
+	if (m->timestamp == NULL || time_parse_iso(m->timestamp, &at) != 0 || at <= 0) {
+		snprintf(err, errlen, "field 'Timestamp' must be an RFC 3339 time");
+		return -1;
+	}
+	if (now_ms - at > SNS_MAX_AGE_MS) {
+		snprintf(err, errlen, "field 'Timestamp' is more than %d minutes old (%.40s)",
+			 SNS_MAX_AGE_MS / 60000, m->timestamp);
+		return -1;
+	}
+	if (at - now_ms > SNS_MAX_AHEAD_MS) {
+		snprintf(err, errlen, "field 'Timestamp' is more than %d minutes ahead (%.40s)",
+			 SNS_MAX_AHEAD_MS / 60000, m->timestamp);
 		return -1;
 	}
 	return 0;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum sns_type { SNS_NOTIFICATION, SNS_SUBSCRIPTION_CONFIRMATION, SNS_UNSUBSCRIBE_CONFIRMATION };
 
@@ -19,9 +20,16 @@ int sns_parse(const char *body, size_t len, struct sns_message *out, char *err, 
 void sns_message_free(struct sns_message *m);
 /* The canonical "Name\nValue\n…" string; owned. */
 char *sns_string_to_sign(const struct sns_message *m);
-/* SigningCertURL must be https://sns.<region>.amazonaws.com/….pem, or its host must be in
- * the comma-separated `extra_hosts` (tests: "127.0.0.1:8443"). 0 or -1 + err. */
+/* SigningCertURL must be https://sns.<region>.amazonaws.com/….pem (or, in the China
+ * partition, https://sns.cn-<region>.amazonaws.com.cn/….pem), or its host must be in the
+ * comma-separated `extra_hosts` (tests: "127.0.0.1:8443"). 0 or -1 + err. */
 int sns_check_cert_url(const char *url, const char *extra_hosts, char *err, size_t errlen);
+/* A signed message can be replayed for as long as its certificate lives: its Timestamp must
+ * be at most SNS_MAX_AGE_MS old and at most SNS_MAX_AHEAD_MS ahead of now_ms (clock skew).
+ * 0, or -1 with err naming Timestamp. */
+#define SNS_MAX_AGE_MS (3600 * 1000)
+#define SNS_MAX_AHEAD_MS (5 * 60 * 1000)
+int sns_check_age(const struct sns_message *m, int64_t now_ms, char *err, size_t errlen);
 /* Verifies the message's signature against the PEM certificate. 0 or -1 + err. */
 int sns_verify(const struct sns_message *m, const char *cert_pem, size_t cert_len, char *err,
 	       size_t errlen);

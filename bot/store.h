@@ -89,6 +89,12 @@ int store_incident_set_attention(int64_t id, const char *why);
 int store_incident_ack(int64_t id, const char *user, int64_t at);
 /* IDs of incidents in a state, oldest first (for timers and recovery). Owned array. */
 int store_incidents_in_state(const char *state, int64_t **ids, size_t *n);
+/* Retention, one step of a sweep over the alerts table: looks at the next `scan` alert rows
+ * after id *cursor (0 = from the start) and deletes those of incidents that reached a
+ * terminal state before before_ms (epoch ms). *cursor becomes the last id looked at, or 0
+ * once the sweep is past the end; *deleted the rows removed. Each call is O(scan), so it
+ * fits on the loop thread. Incidents, actions and the audit log are untouched. */
+int store_alerts_prune(int64_t before_ms, int64_t *cursor, int scan, int *deleted);
 
 /* ---- actions (a proposed runbook run for an incident) ---- */
 struct action {

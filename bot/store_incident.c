@@ -434,3 +434,44 @@ store_incidents_in_state(const char *state, int64_t **ids, size_t *n)
 	*n = 0;
 	return rc;
 }
+
+int
+store_alerts_prune(int64_t before_ms, int64_t *cursor, int scan, int *deleted)
+{
+	sqlite3_stmt *st;
+	int64_t last;
+	int rc;
+
+	*deleted = 0;
+	/* A window of the next `scan` rows by id: each call costs O(scan) however large the
+	 * tables grow, whether there is much to delete or nothing at all. */
+	st = store_stmt(
+	    "SELECT max(id) FROM (SELECT id FROM alerts WHERE id > ? ORDER BY id LIMIT ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, *cursor);
+	sqlite3_bind_int(st, 2, scan);
+	rc = store_row(st, "prune alerts");
+	last = rc == STORE_OK ? sqlite3_column_int64(st, 0) : 0; /* NULL max: past the end */
+	store_done(st);
+	if (rc != STORE_OK)
+		return rc;
+	if (last == 0) {
+		*cursor = 0;
+		return STORE_OK;
+	}
+	st = store_stmt(
+	    "DELETE FROM alerts WHERE id > ?1 AND id <= ?2 AND EXISTS (SELECT 1 FROM"
+	    " incidents i WHERE i.id = alerts.incident_id AND i.state IN " STORE_TERMINAL_SQL
+	    " AND COALESCE(i.resolved_at, i.updated_at) < ?3)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, *cursor);
+	sqlite3_bind_int64(st, 2, last);
+	sqlite3_bind_int64(st, 3, before_ms);
+	if ((rc = store_run(st, "prune alerts")) == STORE_OK) {
+		*deleted = sqlite3_changes(store_db);
+		*cursor = last;
+	}
+	return rc;
+}

@@ -1,12 +1,14 @@
 /* llm.c — the OpenAI-compatible client: configuration, request, response parsing, guardrails
  * and the blocking call. Everything but llm_call and llm_config_load is pure. */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "httpc.h"
+#include "ingest.h"
 #include "llm.h"
 #include "log.h"
 #include "util.h"
@@ -336,6 +338,18 @@ http_why(long status, const cJSON *root, char *why, size_t whylen)
 		 msg ? ": " : "", msg ? msg : "");
 }
 
+/* A token count from the provider's usage object; 0 when absent or not a count an int holds
+ * (a provider's 1e10 is noise, not a reason to drop the answer). */
+static int
+usage_tokens(const cJSON *usage, const char *name)
+{
+	int64_t n;
+
+	if (json_int(cJSON_GetObjectItemCaseSensitive(usage, name), 0, INT_MAX, &n) != 0)
+		return 0;
+	return (int)n;
+}
+
 enum llm_status
 llm_parse_response(long http_status, const char *body, const char *transport_err,
 		   struct llm_answer *out, char *why, size_t whylen)
@@ -353,10 +367,8 @@ llm_parse_response(long http_status, const char *body, const char *transport_err
 	}
 	root = body ? cJSON_Parse(body) : NULL;
 	usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
-	v = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens");
-	out->prompt_tokens = cJSON_IsNumber(v) && v->valuedouble > 0 ? (int)v->valuedouble : 0;
-	v = cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens");
-	out->completion_tokens = cJSON_IsNumber(v) && v->valuedouble > 0 ? (int)v->valuedouble : 0;
+	out->prompt_tokens = usage_tokens(usage, "prompt_tokens");
+	out->completion_tokens = usage_tokens(usage, "completion_tokens");
 	if (http_status < 200 || http_status > 299) {
 		http_why(http_status, root, why, whylen);
 		st = http_status == 429 ? LLM_RATE_LIMITED : LLM_HTTP_ERROR;

@@ -44,10 +44,13 @@ void teams_keys_stop(void);
 /* The keys in use, NULL before the first fetch succeeded. */
 const struct teams_jwks *teams_keys_current(void);
 /* Asks for fresh keys (a token named an unknown kid) and calls fn(arg) on the loop thread
- * once that fetch is over, whatever its outcome. A fetch that started less than
- * TEAMS_KEYS_MIN_REFRESH_MS ago is not repeated: fn then runs on the next loop turn.
- * Returns -1 (fn never called) when too many requests already wait. */
+ * once that fetch is over, whatever its outcome: returns TEAMS_KEYS_WAIT. While keys are in
+ * hand only the first unknown kid in a TEAMS_KEYS_MIN_REFRESH_MS window may wait, and not
+ * within that time of a fetch's start; before the first keys, requests join the fetch under
+ * way. Otherwise returns TEAMS_KEYS_LIMITED (answer now with the keys in hand), or
+ * TEAMS_KEYS_BUSY when too many requests already wait; fn is then never called. */
 #define TEAMS_KEYS_MIN_REFRESH_MS 5000
+enum teams_keys_wait { TEAMS_KEYS_WAIT = 0, TEAMS_KEYS_LIMITED = 1, TEAMS_KEYS_BUSY = -1 };
 int teams_keys_refresh(loop_fn fn, void *arg);
 
 /* ---- teams_send.c: the chat transport (cards, thread replies, webhook) ---- */

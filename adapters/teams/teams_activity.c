@@ -2,6 +2,8 @@
  * then conversationUpdate (remember where to post), message (the shared grammar by @mention)
  * and invoke adaptiveCard/action (card buttons, answered with the refreshed card). */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 
 #define TEXT_MAX 4096
 #define USER_MAX 160
+#define KEYS_UNAVAILABLE "the Bot Framework signing keys are not available yet; try again"
 
 /* A request whose token names a key we do not have yet: it waits for the key refresh. */
 struct pending {
@@ -193,16 +196,23 @@ static const struct {
 } click_verbs[] = {
     {"approve", CMD_APPROVE}, {"reject", CMD_REJECT}, {"dryrun", CMD_DRYRUN}, {"ack", CMD_ACK}};
 
+/* A positive id up to max from a button's data (a number, "42" or "INC-42"); 0 if none. */
 static int64_t
-data_id(const cJSON *v)
+data_id(const cJSON *v, int64_t max)
 {
+	int64_t id = 0;
+
 	if (cJSON_IsNumber(v))
-		return (int64_t)v->valuedouble;
-	if (cJSON_IsString(v))
-		return strtoll(strncasecmp(v->valuestring, "INC-", 4) == 0 ? v->valuestring + 4
-									   : v->valuestring,
-			       NULL, 10);
-	return 0;
+		return json_int(v, 1, max, &id) == 0 ? id : 0;
+	if (cJSON_IsString(v)) {
+		errno = 0;
+		id = strtoll(strncasecmp(v->valuestring, "INC-", 4) == 0 ? v->valuestring + 4
+									 : v->valuestring,
+			     NULL, 10);
+		if (errno == ERANGE)
+			return 0; /* saturated: some other, far larger number */
+	}
+	return id > 0 && id <= max ? id : 0;
 }
 
 /* A button's data (Action.Execute data, or Action.Submit value with inputs merged) as a
@@ -221,16 +231,16 @@ click_command(const char *verb, const cJSON *data, struct command *c, char *err,
 		return -1;
 	}
 	c->verb = click_verbs[i].cmd;
-	c->incident_id = data_id(obj(data, "incident"));
+	c->incident_id = data_id(obj(data, "incident"), INT64_MAX);
 	if (c->incident_id <= 0) {
 		snprintf(err, errlen, "the card action names no incident");
 		return -1;
 	}
 	/* version 0 would read as a typed command: a click always carries what it showed */
-	c->card.version = (int)data_id(obj(data, "version"));
+	c->card.version = (int)data_id(obj(data, "version"), INT_MAX);
 	if (c->card.version <= 0)
 		c->card.version = 1;
-	c->card.action_id = data_id(obj(data, "action_id"));
+	c->card.action_id = data_id(obj(data, "action_id"), INT64_MAX);
 	snprintf(c->card.state, sizeof(c->card.state), "%s", str(data, "state"));
 	if (c->verb == CMD_REJECT) {
 		/* an Input.Text value is plain text: kept as typed, blanks trimmed */
@@ -255,7 +265,10 @@ static bool
 card_stale(const cJSON *view, const struct command *c)
 {
 	const cJSON *act = obj(view, "action");
-	int64_t aid = cJSON_IsObject(act) ? (int64_t)cJSON_GetNumberValue(obj(act, "id")) : 0;
+	int64_t aid = 0;
+
+	if (cJSON_IsObject(act))
+		json_int(obj(act, "id"), 0, INT64_MAX, &aid);
 
 	return (c->card.state[0] && strcmp(c->card.state, str(view, "state")) != 0) ||
 	       aid != c->card.action_id;
@@ -472,9 +485,7 @@ pending_resume(void *arg)
 	struct http_response r = {0};
 
 	if (teams_keys_current() == NULL)
-		respond(&r, 503,
-			http_json_error("the Bot Framework signing keys are not available "
-					"yet; try again"));
+		respond(&r, 503, http_json_error(KEYS_UNAVAILABLE));
 	else
 		verify_and_handle(p->token, p->body, p->body_len, &r);
 	http_respond_later(p->req_id, r.status, r.content_type, r.body);
@@ -488,7 +499,7 @@ inbound(const struct http_request *req, struct http_response *resp, void *ctx)
 {
 	const char *auth = http_request_header(req, "authorization");
 	const struct teams_jwks *keys = teams_keys_current();
-	char kid[128];
+	char kid[128], err[256];
 
 	(void)ctx;
 	if (teams_cfg.anonymous) {
@@ -517,22 +528,36 @@ inbound(const struct http_request *req, struct http_response *resp, void *ctx)
 		verify_and_handle(token, req->body, req->body_len, resp);
 		return HTTP_DONE;
 	}
+	/* only a token that would pass but for its kid may wait: the header checks first */
+	struct teams_jwt_want nowant = {0};
+	int rc = teams_jwt_verify(token, NULL, &nowant, err, sizeof(err));
+	if (rc != TEAMS_JWT_UNKNOWN_KID) {
+		auth_fail(resp, rc, err);
+		return HTTP_DONE;
+	}
 	/* a key we do not know (yet): rotated keys appear in the JWKS before they are used */
 	struct pending *p = xcalloc(1, sizeof(*p));
-	p->req_id = req->id;
-	p->token = xstrdup(token);
-	p->body = xmalloc(req->body_len + 1);
-	memcpy(p->body, req->body, req->body_len);
-	p->body[req->body_len] = '\0';
-	p->body_len = req->body_len;
-	if (teams_keys_refresh(pending_resume, p) != 0) {
-		free(p->token);
-		free(p->body);
+	switch (teams_keys_refresh(pending_resume, p)) {
+	case TEAMS_KEYS_WAIT:
+		p->req_id = req->id;
+		p->token = xstrdup(token);
+		p->body = xmalloc(req->body_len + 1);
+		memcpy(p->body, req->body, req->body_len);
+		p->body[req->body_len] = '\0';
+		p->body_len = req->body_len;
+		return HTTP_DEFERRED;
+	case TEAMS_KEYS_LIMITED:
+		free(p);
+		if (keys != NULL)
+			verify_and_handle(token, req->body, req->body_len, resp);
+		else
+			respond(resp, 503, http_json_error(KEYS_UNAVAILABLE));
+		return HTTP_DONE;
+	default:
 		free(p);
 		respond(resp, 503, http_json_error("too many requests wait for signing keys"));
 		return HTTP_DONE;
 	}
-	return HTTP_DEFERRED;
 }
 
 void

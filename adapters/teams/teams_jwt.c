@@ -25,6 +25,7 @@ static const char *const reasons[TEAMS_JWT__COUNT] = {
     [TEAMS_JWT_NOT_YET_VALID] = "not_yet_valid",
     [TEAMS_JWT_SERVICE_URL] = "service_url",
     [TEAMS_JWT_ENDORSEMENT] = "endorsement",
+    [TEAMS_JWT_CRIT] = "crit",
 };
 
 const char *
@@ -267,6 +268,11 @@ teams_jwt_verify(const char *token, const struct teams_jwks *keys,
 	if (alg == NULL || strcmp(alg, "RS256") != 0) {
 		snprintf(err, errlen, "algorithm is not RS256");
 		rc = TEAMS_JWT_ALG;
+		goto out;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(hdr, "crit") != NULL) {
+		snprintf(err, errlen, "token header has \"crit\" extensions");
+		rc = TEAMS_JWT_CRIT;
 		goto out;
 	}
 	const char *kid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(hdr, "kid"));

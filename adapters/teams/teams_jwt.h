@@ -49,12 +49,14 @@ enum teams_jwt_rc {
 	TEAMS_JWT_NOT_YET_VALID, /* nbf − 5 min skew is ahead */
 	TEAMS_JWT_SERVICE_URL,	 /* serviceurl claim differs from the activity's serviceUrl */
 	TEAMS_JWT_ENDORSEMENT,	 /* the key is not endorsed for the activity's channelId */
+	TEAMS_JWT_CRIT,		 /* the header has "crit": extensions we cannot honour */
 	TEAMS_JWT__COUNT
 };
 
 /* The "kid" of a token's header into out. 0, or -1 if the header is unreadable. */
 int teams_jwt_kid(const char *token, char *out, size_t outlen);
-/* Checks in this order: shape, alg RS256, kid known, signature, iss, aud (string or array),
+/* Checks in this order: shape, alg RS256, no "crit" header (RFC 7515 4.1.11: a verifier
+ * must refuse critical extensions it does not understand, and we understand none), kid known, signature, iss, aud (string or array),
  * exp/nbf with TEAMS_JWT_SKEW_S, then (when want->service_url is set) the serviceurl claim
  * (a trailing "/" ignored) and the key's endorsements. Returns an enum teams_jwt_rc; err
  * says what was wrong in words for the log (never the token). */

@@ -12,7 +12,9 @@
 
 #define REFRESH_EVERY_MS (24 * 3600 * 1000)
 #define RETRY_AFTER_FAILURE_MS (60 * 1000)
-#define WAITERS_MAX 64
+/* Only requests that arrive before the first keys are loaded wait in numbers: once keys are
+ * in hand an unknown kid gets one refetch per TEAMS_KEYS_MIN_REFRESH_MS window. */
+#define WAITERS_MAX 16
 #define DOC_MAX (256 * 1024)
 
 struct waiter {
@@ -30,7 +32,8 @@ struct fetch {
 
 static struct teams_jwks *current;
 static bool fetching, stopped;
-static int64_t last_start; /* mono ms of the last fetch started, 0 = never */
+static int64_t last_start;   /* mono ms of the last fetch started, 0 = never */
+static int64_t last_unknown; /* mono ms an unknown kid was last let wait, 0 = never */
 static uint64_t timer;
 static struct waiter waiters[WAITERS_MAX];
 static size_t nwaiters;
@@ -161,6 +164,7 @@ teams_keys_stop(void)
 	free(current);
 	current = NULL;
 	nwaiters = 0;
+	last_start = last_unknown = 0;
 }
 
 const struct teams_jwks *
@@ -169,14 +173,27 @@ teams_keys_current(void)
 	return current;
 }
 
+static bool
+recent(int64_t at, int64_t now)
+{
+	return at != 0 && now - at < TEAMS_KEYS_MIN_REFRESH_MS;
+}
+
 int
 teams_keys_refresh(loop_fn fn, void *arg)
 {
+	int64_t now = mono_ms();
+
 	if (nwaiters == WAITERS_MAX)
-		return -1;
-	if (!fetching && last_start != 0 && mono_ms() - last_start < TEAMS_KEYS_MIN_REFRESH_MS) {
-		loop_post(fn, arg);
-		return 0;
+		return TEAMS_KEYS_BUSY;
+	if (current != NULL) {
+		/* Unauthenticated callers choose the kid: without this, each could park a request
+		 * (and its body) and force a fetch. The keys are fresh enough to answer now. */
+		if (recent(last_start, now) || recent(last_unknown, now))
+			return TEAMS_KEYS_LIMITED;
+		last_unknown = now;
+	} else if (!fetching && recent(last_start, now)) {
+		return TEAMS_KEYS_LIMITED;
 	}
 	waiters[nwaiters].fn = fn;
 	waiters[nwaiters++].arg = arg;

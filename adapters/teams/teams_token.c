@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "httpc.h"
+#include "ingest.h"
 #include "log.h"
 #include "teams.h"
 #include "util.h"
@@ -13,6 +14,7 @@
 /* Refetch this long before expiry: a send that starts just before must not carry a token that
  * dies on the wire. */
 #define TOKEN_MARGIN_MS (5 * 60 * 1000)
+#define TOKEN_LIFE_MAX_S (366 * 24 * 3600)
 #define TOKEN_MAX 8192
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -58,11 +60,16 @@ token_fetch(char *err, size_t errlen)
 	}
 	/* never logged, so not registered with log_redact (which keeps a bounded list) */
 	snprintf(token, sizeof(token), "%s", tok);
-	/* expires_in is a number, or a string in some older endpoints */
-	double secs = cJSON_IsNumber(exp)   ? exp->valuedouble
-		      : cJSON_IsString(exp) ? atof(exp->valuestring)
-					    : 3600;
-	int64_t life = (int64_t)(secs * 1000);
+	/* expires_in is a number, or a string in some older endpoints; a value out of any
+	 * sensible range (up to a year) is treated as absent */
+	int64_t secs = 3600;
+	if (cJSON_IsString(exp)) {
+		long long v = strtoll(exp->valuestring, NULL, 10);
+		secs = v > 0 && v <= TOKEN_LIFE_MAX_S ? v : 3600;
+	} else if (json_int(exp, 1, TOKEN_LIFE_MAX_S, &secs) != 0) {
+		secs = 3600;
+	}
+	int64_t life = secs * 1000;
 	/* a token shorter-lived than the margin is used for half of its life */
 	token_valid_until =
 	    mono_ms() + (life > 2 * TOKEN_MARGIN_MS ? life - TOKEN_MARGIN_MS : life / 2);

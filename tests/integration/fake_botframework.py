@@ -56,10 +56,12 @@ class Issuer:
         c.update(over)
         return {k: v for k, v in c.items() if v is not None}
 
-    def mint(self, claims, kid=None, sign_with=None, alg="RS256"):
-        """A compact JWS. sign_with: a kid whose key signs (default: the header's kid)."""
+    def mint(self, claims, kid=None, sign_with=None, alg="RS256", extra_header=None):
+        """A compact JWS. sign_with: a kid whose key signs (default: the header's kid);
+        extra_header: more header members (e.g. "crit")."""
         kid = kid or self.default_kid
         header = {"alg": alg, "typ": "JWT", "kid": kid}
+        header.update(extra_header or {})
         signing = (b64u(json.dumps(header).encode()) + "." +
                    b64u(json.dumps(claims).encode())).encode()
         key = self.keys[sign_with or kid][0]
@@ -78,6 +80,8 @@ class FakeBotFramework:
         self.token_requests = []
         self.webhook_posts = []
         self.key_fetches = 0
+        self.key_requests = 0  # /keys requests begun (key_fetches counts those answered)
+        self.keys_gate = None  # a threading.Event: /keys answers only once it is set
         self.failures = []  # [status, count, retry_after]
         self.next_id = 1000
         fake = self
@@ -107,6 +111,11 @@ class FakeBotFramework:
                     self._send(200, {"issuer": ISSUER, "jwks_uri": fake.base + "/keys",
                                      "id_token_signing_alg_values_supported": ["RS256"]})
                 elif self.path == "/keys":
+                    with fake.lock:
+                        fake.key_requests += 1
+                    gate = fake.keys_gate
+                    if gate is not None:
+                        gate.wait(30)
                     with fake.lock:
                         fake.key_fetches += 1
                         doc = fake.issuer.jwks()

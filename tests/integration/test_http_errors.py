@@ -105,3 +105,25 @@ def test_good_request_after_errors(d):
     assert r.status == 202, r
     assert r.json["incidents"] == ["INC-1"]
     assert len(d.incidents()) == 1
+
+
+def test_nul_and_invalid_utf8_refused_controls_replaced(d):
+    """A NUL cuts a C string short and invalid UTF-8 breaks every chat client: refused with the
+    field named. Other control characters would move a terminal's cursor: stored as spaces."""
+    assert_error(d.post("/alerts/generic", {"title": "disk\u0000 full"}), 400,
+                 "title: contains NUL")
+    payload = am_payload(am_alert("ServiceDown", labels={"service": "MARK"}))
+    payload["commonLabels"] = {}
+    body = json.dumps(payload).encode()
+    r = d.post("/alerts/alertmanager", body.replace(b"MARK", b"ap\xffi"),
+               headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "alerts[0].labels.service: invalid UTF-8")
+    r = d.post("/alerts/eventbridge", b'{"detail":{"alarmName":"\xc0\xaf"}}',
+               headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "detail.alarmName: invalid UTF-8")
+    assert_nothing_stored(d)
+    r = d.post("/alerts/generic", {"title": "disk\x1b[2J full\r", "labels": {"svc": "a\x07b"}})
+    assert r.status == 202, r
+    v = d.view("INC-1")
+    assert v["title"] == "disk [2J full ", v["title"]
+    assert v["labels"]["svc"] == "a b", v["labels"]

@@ -122,8 +122,9 @@ class SnsFake:
         return env
 
 
-def ts():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def ts(offset_s=0):
+    at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset_s)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def alarm(name="HighCPU-web-1", state="ALARM", instance="i-0abc1234567890def"):
@@ -145,11 +146,11 @@ def alarm(name="HighCPU-web-1", state="ALARM", instance="i-0abc1234567890def"):
     }
 
 
-def notification(fake, topic=TOPIC, version="1", message=None, msg_id=None):
+def notification(fake, topic=TOPIC, version="1", message=None, msg_id=None, timestamp=None):
     a = message or alarm()
     env = {"Type": "Notification", "MessageId": msg_id or str(uuid.uuid4()), "TopicArn": topic,
            "Subject": 'ALARM: "%s" in US East (N. Virginia)' % a["AlarmName"],
-           "Message": json.dumps(a), "Timestamp": ts(),
+           "Message": json.dumps(a), "Timestamp": timestamp or ts(),
            "UnsubscribeURL": fake.base + "/unsubscribe?SubscriptionArn=" + topic + ":abc"}
     return fake.sign(env, version)
 
@@ -226,6 +227,24 @@ def test_notification_creates_incident(d, fake, version):
     assert r.status == 202, r
     v = d.wait_state("INC-1", "closed")
     assert v["alert_cleared"] is True
+
+
+def test_stale_or_future_timestamp_refused(d, fake):
+    """A validly signed message is a replay once it is over an hour old; one far ahead of the
+    clock is refused too. Both before any certificate is fetched; nothing is stored."""
+    for offset, what in ((-2 * 3600, "old"), (-3601, "old"), (600, "ahead")):
+        env = notification(fake, version="2", timestamp=ts(offset))
+        r = sns_post(d, env)
+        assert r.status == 400, (offset, r)
+        assert r.json["error"].startswith("field 'Timestamp' is more than"), r.json
+        assert what in r.json["error"], r.json
+    assert d.incidents() == []
+    assert not [g for g in fake.gets if g.endswith(".pem")]
+    # within the hour (and a little clock skew ahead) it is accepted
+    r = sns_post(d, notification(fake, version="2", timestamp=ts(-3000)))
+    assert r.status == 202 and r.json["accepted"] == 1, r
+    r = sns_post(d, notification(fake, version="2", timestamp=ts(60), message=alarm("Other")))
+    assert r.status == 202 and r.json["accepted"] == 1, r
 
 
 def test_tampered_message_refused(d, fake):

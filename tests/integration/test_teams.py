@@ -5,6 +5,7 @@ its thread; @mention commands; every token rule refuses with nothing changed; a 
 connector is retried; the notify-only webhook; anonymous local development."""
 import json
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -395,6 +396,68 @@ def test_token_rules_refuse_and_change_nothing(healer, bf):
     assert st == 200 and body["type"] == CARD_TYPE, body
     assert bf.key_fetches == fetches + 1
     d.wait_state("INC-1", "resolved")
+
+
+def test_unknown_kids_cannot_park_requests(healer, bf):
+    """The kid is the sender's choice before anything is authenticated: only the first unknown
+    kid in a 5 s window waits for one key refetch; the others are refused at once."""
+    bf.issuer.add_key("never-published", published=False)
+    d = start(healer, bf)
+    install(d, bf)
+    time.sleep(5.5)  # the fetch at start must be older than the refetch window
+    fetches, requests = bf.key_fetches, bf.key_requests
+    bf.keys_gate = threading.Event()  # the refetch hangs until the test lets it answer
+    c = bf.issuer.claims(bf.app_id, bf.service_url)
+    bad = bf.issuer.mint(c, kid="never-published")
+    first = {}
+    t = threading.Thread(target=lambda: first.update(
+        r=post_activity(d.port, message(bf, "help"), bad, timeout=40)))
+    t.start()
+    try:
+        d.wait_for(lambda: bf.key_requests == requests + 1, "the refetch for the first kid")
+        # answered while that refetch is still under way: a parked request would be answered
+        # only once the daemon gives up on the fetch (a failed fetch, the first one answered)
+        for kid in ("never-published", "made-up-1", "made-up-2", "made-up-3"):
+            token = bf.issuer.mint(c, kid=kid, sign_with="never-published")
+            st, body = post_activity(d.port, message(bf, "help"), token, timeout=30)
+            assert st == 401 and "not in the JWKS" in body["error"], (kid, st, body)
+        # a "crit" header is refused before its kid could ask for keys
+        st, body = post_activity(d.port, message(bf, "help"),
+                                 bf.issuer.mint(c, kid="never-published",
+                                                extra_header={"crit": ["exp"]}), timeout=30)
+        assert st == 401 and "crit" in body["error"], body
+        assert metric(d, "healer_teams_auth_failures_total", 'reason="crit"') == 1
+        assert metric(d, "healer_teams_key_fetches_total", 'result="failed"') == 0
+        assert "r" not in first
+    finally:
+        bf.keys_gate.set()
+        t.join(45)
+    assert first["r"][0] == 401, first
+    assert bf.key_fetches == fetches + 1
+    # right after a fetch, an unknown kid is answered with the keys in hand: no new fetch
+    bf.keys_gate = None
+    st, body = post_activity(d.port, message(bf, "help"), bad, timeout=10)
+    assert st == 401, body
+    assert bf.key_requests == requests + 1
+    assert metric(d, "healer_teams_auth_failures_total", 'reason="unknown_kid"') == 6
+
+
+def test_card_action_ids_must_be_integers(healer, bf):
+    """An incident id that is not a positive integer names no incident (1.5 is not INC-1)."""
+    d = start(healer, bf)
+    install(d, bf)
+    d.alert(service_down())
+    d.wait_state("INC-1", "awaiting_approval")
+    card = card_of(wait_card(d, bf, lambda c: action(c, "approve"), "the card"))
+    data = action(card, "approve")["data"]
+    for bad in (1.5, 1e300, -1e300, "INC-99999999999999999999"):
+        st, body = post_activity(d.port, invoke(bf, "approve", dict(data, incident=bad),
+                                                aad="aad-admin"), bf.token())
+        assert st == 200, (bad, body)
+        assert body["statusCode"] == 400, (bad, body)
+        assert body["value"]["message"] == "the card action names no incident", (bad, body)
+    v = d.view("INC-1")
+    assert v["state"] == "awaiting_approval" and v["approvals"] == [], v
 
 
 # ---------------------------------------------------------------- delivery

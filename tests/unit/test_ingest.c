@@ -575,6 +575,97 @@ test_severity_and_names(void **state)
 	expect_err(SRC_DECLARE, "{}", "source declare has no wire format");
 }
 
+/* NUL and invalid UTF-8 refuse the body naming the field, in all four sources; other control
+ * characters become spaces. */
+static void
+test_text_hygiene(void **state)
+{
+	static const char am[] = "{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\","
+				 "\"startsAt\":\"2024-05-01T10:00:00Z\",\"labels\":{%s}}]}";
+	static const struct {
+		const char *labels, *err;
+	} bad[] = {
+	    {"\"alertname\":\"A\",\"service\":\"ap\xffi\"",
+	     "alerts[0].labels.service: invalid UTF-8"},
+	    {"\"alertname\":\"A\",\"service\":\"api\\u0000x\"",
+	     "alerts[0].labels.service: contains NUL"},
+	    {"\"alertname\":\"A\",\"s\\u0000x\":\"api\"",
+	     "alerts[0].labels: a member name contains NUL"},
+	    {"\"alertname\":\"\xc0\xaf\"", "alerts[0].labels.alertname: invalid UTF-8"},
+	    {"\"alertname\":\"\xed\xa0\x80\"", "alerts[0].labels.alertname: invalid UTF-8"},
+	    {"\"alertname\":\"\xf4\x90\x80\x80\"", "alerts[0].labels.alertname: invalid UTF-8"},
+	    {"\"alertname\":\"\xe2\x82\"", "alerts[0].labels.alertname: invalid UTF-8"},
+	    {"\"alertname\":\"\xc0\x80\"", "alerts[0].labels.alertname: contains NUL"},
+	};
+	struct alert_batch b;
+	char body[512], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), am, bad[i].labels);
+		expect_err(SRC_ALERTMANAGER, body, bad[i].err);
+	}
+	expect_err(SRC_GENERIC, "{\"title\":\"disk\\u0000 full\"}", "title: contains NUL");
+	expect_err(SRC_GENERIC,
+		   "[{\"title\":\"a\"},{\"title\":\"b\",\"labels\":{\"x\":\"\\u0000\"}}]",
+		   "[1].labels.x: contains NUL");
+	expect_err(SRC_EVENTBRIDGE, "{\"detail\":{\"alarmName\":\"\xff\"}}",
+		   "detail.alarmName: invalid UTF-8");
+	expect_err(SRC_SNS, "{\"AlarmName\":\"x\\u0000\"}", "AlarmName: contains NUL");
+
+	/* an escaped backslash before "u0000" is text; well-formed UTF-8 passes unchanged */
+	const char *ok = "{\"title\":\"a\\\\u0000 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}";
+	assert_int_equal(ingest_parse(SRC_GENERIC, ok, strlen(ok), NULL, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.v[0].title, "a\\u0000 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	alert_batch_free(&b);
+
+	/* ESC, CR, DEL, BEL and a C1 CSI become spaces; tab and newline stay */
+	const char *ctl = "{\"title\":\"a\\u001b[31mred\\r\\nx\\ty\\u007f\\u0007z\\u009b\","
+			  "\"labels\":{\"svc\\u001b\":\"w\\u0001b\"}}";
+	assert_int_equal(ingest_parse(SRC_GENERIC, ctl, strlen(ctl), NULL, &b, err, sizeof(err)),
+			 0);
+	assert_string_equal(b.v[0].title, "a [31mred \nx\ty  z ");
+	assert_string_equal(label(b.v[0].labels, "svc "), "w b");
+	alert_batch_free(&b);
+}
+
+/* Every JSON number → integer conversion goes through json_int: out of range, fractional
+ * and non-numbers are refused rather than cast. */
+static void
+test_json_int(void **state)
+{
+	static const struct {
+		const char *json;
+		int64_t min, max;
+		int rc;
+		int64_t want;
+	} cases[] = {
+	    {"42", 0, 100, 0, 42},
+	    {"-7", -10, 10, 0, -7},
+	    {"1e300", 0, INT64_MAX, -1, 0},
+	    {"-1e300", INT64_MIN, 0, -1, 0},
+	    {"1e999", 0, INT64_MAX, -1, 0},
+	    {"9223372036854775808", 0, INT64_MAX, -1, 0},
+	    {"-9223372036854775808", INT64_MIN, 0, 0, INT64_MIN},
+	    {"2.5", 0, 10, -1, 0},
+	    {"101", 0, 100, -1, 0},
+	    {"-1", 0, 100, -1, 0},
+	    {"\"5\"", 0, 100, -1, 0},
+	    {"null", 0, 100, -1, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *j = cJSON_Parse(cases[i].json);
+		int64_t out = 0;
+		assert_non_null(j);
+		assert_int_equal(json_int(j, cases[i].min, cases[i].max, &out), cases[i].rc);
+		assert_true(out == cases[i].want);
+		cJSON_Delete(j);
+	}
+	assert_int_equal(json_int(NULL, 0, 1, &(int64_t){0}), -1);
+}
+
 int
 main(void)
 {
@@ -595,6 +686,8 @@ main(void)
 	    cmocka_unit_test(test_generic_errors),
 	    cmocka_unit_test(test_title_cut),
 	    cmocka_unit_test(test_severity_and_names),
+	    cmocka_unit_test(test_json_int),
+	    cmocka_unit_test(test_text_hygiene),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -276,6 +276,34 @@ test_parse_http(void **state)
 	assert_string_equal(llm_status_name(LLM_DISCARDED), "discarded");
 }
 
+/* Usage counts that no int holds are dropped, not converted (a cast would be undefined). */
+static void
+test_parse_usage_out_of_range(void **state)
+{
+	static const struct {
+		const char *usage;
+		int prompt, completion;
+	} cases[] = {
+	    {"{\"prompt_tokens\":1e10,\"completion_tokens\":7}", 0, 7},
+	    {"{\"prompt_tokens\":-1e300,\"completion_tokens\":1e300}", 0, 0},
+	    {"{\"prompt_tokens\":2.5,\"completion_tokens\":-3}", 0, 0},
+	    {"{\"prompt_tokens\":2147483647,\"completion_tokens\":\"9\"}", 2147483647, 0},
+	};
+	struct llm_answer a;
+	char body[256], why[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "{\"error\":{\"message\":\"busy\"},\"usage\":%s}",
+			 cases[i].usage);
+		assert_int_equal(llm_parse_response(503, body, NULL, &a, why, sizeof(why)),
+				 LLM_HTTP_ERROR);
+		assert_int_equal(a.prompt_tokens, cases[i].prompt);
+		assert_int_equal(a.completion_tokens, cases[i].completion);
+		llm_answer_free(&a);
+	}
+}
+
 /* The model's answer as validate sees it. */
 static void
 answer(struct llm_answer *a, const char *runbook, const char *params)
@@ -409,7 +437,7 @@ main(void)
 	    cmocka_unit_test(test_endpoint),   cmocka_unit_test(test_request_body),
 	    cmocka_unit_test(test_parse_ok),   cmocka_unit_test(test_parse_failures),
 	    cmocka_unit_test(test_parse_http), cmocka_unit_test(test_guardrails),
-	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_config),     cmocka_unit_test(test_parse_usage_out_of_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

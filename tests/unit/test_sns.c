@@ -260,6 +260,24 @@ test_cert_url_rules(void **state)
 	} v[] = {
 	    {CERT_URL, NULL, NULL},
 	    {"https://sns.eu-central-1.amazonaws.com/a.pem", NULL, NULL},
+	    /* the China partition, and nothing looser than it */
+	    {"https://sns.cn-north-1.amazonaws.com.cn/a.pem", NULL, NULL},
+	    {"https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-x.pem", NULL,
+	     NULL},
+	    {"https://sns.us-east-1.amazonaws.com.cn/a.pem", NULL,
+	     "SigningCertURL host 'sns.us-east-1.amazonaws.com.cn' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
+	    {"https://sns.cn-north-1.amazonaws.com.cn.evil.com/a.pem", NULL,
+	     "SigningCertURL host 'sns.cn-north-1.amazonaws.com.cn.evil.com' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
+	    {"https://sns.cn-north-1.amazonaws.cn/a.pem", NULL,
+	     "SigningCertURL host 'sns.cn-north-1.amazonaws.cn' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
+	    {"https://sns.cn-north-1.amazonaws.com.cn:443/a.pem", NULL,
+	     "SigningCertURL must not name a port"},
+	    {"https://sns.cn-.amazonaws.com.cn/a.pem", NULL,
+	     "SigningCertURL host 'sns.cn-.amazonaws.com.cn' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sns.us-gov-west-1.amazonaws.com/a.pem", NULL, NULL},
 	    {"https://sns.ap-southeast-4.amazonaws.com/dir/a.pem", "127.0.0.1:8443", NULL},
 	    {"https://127.0.0.1:8443/cert.pem", "127.0.0.1:8443", NULL},
@@ -269,9 +287,9 @@ test_cert_url_rules(void **state)
 	    {"ftp://sns.us-east-1.amazonaws.com/a.pem", NULL, "SigningCertURL must use https"},
 	    {"https://sns.us-east-1.amazonaws.com.evil.com/a.pem", NULL,
 	     "SigningCertURL host 'sns.us-east-1.amazonaws.com.evil.com' is not "
-	     "sns.<region>.amazonaws.com"},
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://evil.com/sns.us-east-1.amazonaws.com/a.pem", NULL,
-	     "SigningCertURL host 'evil.com' is not sns.<region>.amazonaws.com"},
+	     "SigningCertURL host 'evil.com' is not sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sns.us-east-1.amazonaws.com@evil.com/a.pem", NULL,
 	     "SigningCertURL must not carry user information"},
 	    {"https://user@sns.us-east-1.amazonaws.com/a.pem", NULL,
@@ -284,22 +302,24 @@ test_cert_url_rules(void **state)
 	    {"https://127.0.0.1:9443/cert.pem", "127.0.0.1:8443",
 	     "SigningCertURL must not name a port"},
 	    {"https://127.0.0.1/cert.pem", "127.0.0.1:8443",
-	     "SigningCertURL host '127.0.0.1' is not sns.<region>.amazonaws.com"},
+	     "SigningCertURL host '127.0.0.1' is not sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sns.us-east-1.amazonaws.com./a.pem", NULL,
 	     "SigningCertURL host 'sns.us-east-1.amazonaws.com.' is not "
-	     "sns.<region>.amazonaws.com"},
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://evilsns.us-east-1.amazonaws.com/a.pem", NULL,
 	     "SigningCertURL host 'evilsns.us-east-1.amazonaws.com' is not "
-	     "sns.<region>.amazonaws.com"},
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sns.evil.amazonaws.com/a.pem", NULL,
-	     "SigningCertURL host 'sns.evil.amazonaws.com' is not sns.<region>.amazonaws.com"},
+	     "SigningCertURL host 'sns.evil.amazonaws.com' is not sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sns.us-east-1.evil.amazonaws.com/a.pem", NULL,
 	     "SigningCertURL host 'sns.us-east-1.evil.amazonaws.com' is not "
-	     "sns.<region>.amazonaws.com"},
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sqs.us-east-1.amazonaws.com/a.pem", NULL,
-	     "SigningCertURL host 'sqs.us-east-1.amazonaws.com' is not sns.<region>.amazonaws.com"},
+	     "SigningCertURL host 'sqs.us-east-1.amazonaws.com' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://SNS.US-EAST-1.AMAZONAWS.COM/a.pem", NULL,
-	     "SigningCertURL host 'SNS.US-EAST-1.AMAZONAWS.COM' is not sns.<region>.amazonaws.com"},
+	     "SigningCertURL host 'SNS.US-EAST-1.AMAZONAWS.COM' is not "
+	     "sns.<region>.amazonaws.com(.cn)"},
 	    {"https://sns.us-east-1.amazonaws.com\\@evil.com/a.pem", NULL,
 	     "SigningCertURL contains a forbidden character"},
 	    {"https://sns.us-east-1.amazonaws.com/a.pem ", NULL,
@@ -326,6 +346,47 @@ test_cert_url_rules(void **state)
 			fail_msg("%s accepted", v[i].url);
 		if (v[i].err != NULL)
 			assert_string_equal(err, v[i].err);
+	}
+}
+
+/* A signed message is refused once its Timestamp is more than an hour old (a replay) or
+ * more than five minutes ahead. */
+static void
+test_timestamp_age(void **state)
+{
+	static const struct {
+		const char *ts;
+		const char *err; /* NULL = accepted */
+	} v[] = {
+	    {"2026-12-01T12:00:00.000Z", NULL},
+	    {"2026-12-01T11:01:00Z", NULL},
+	    {"2026-12-01T12:04:00Z", NULL},
+	    {"2026-12-01T10:59:59.999Z",
+	     "field 'Timestamp' is more than 60 minutes old (2026-12-01T10:59:59.999Z)"},
+	    {"2022-07-09T02:39:54.601Z",
+	     "field 'Timestamp' is more than 60 minutes old (2022-07-09T02:39:54.601Z)"},
+	    {"2026-12-01T12:05:01Z",
+	     "field 'Timestamp' is more than 5 minutes ahead (2026-12-01T12:05:01Z)"},
+	    {"yesterday", "field 'Timestamp' must be an RFC 3339 time"},
+	    {NULL, "field 'Timestamp' must be an RFC 3339 time"},
+	};
+	struct sns_message m;
+	int64_t now;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(time_parse_iso("2026-12-01T12:00:00Z", &now), 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		m.timestamp = (char *)v[i].ts;
+		err[0] = '\0';
+		int rc = sns_check_age(&m, now, err, sizeof(err));
+		if (v[i].err == NULL && rc != 0)
+			fail_msg("%s refused: %s", v[i].ts, err);
+		if (v[i].err != NULL) {
+			assert_int_equal(rc, -1);
+			assert_string_equal(err, v[i].err);
+		}
 	}
 }
 
@@ -384,6 +445,7 @@ main(void)
 	    cmocka_unit_test(test_verify_rejects),
 	    cmocka_unit_test(test_cert_url_rules),
 	    cmocka_unit_test(test_topic_allowlist),
+	    cmocka_unit_test(test_timestamp_age),
 	    cmocka_unit_test(test_envelope_to_alert),
 	};
 

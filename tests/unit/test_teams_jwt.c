@@ -151,6 +151,11 @@ test_refusals(void **state)
 	assert_int_equal(check("service_url_mismatch"), TEAMS_JWT_SERVICE_URL);
 	assert_int_equal(check("alg_hs256"), TEAMS_JWT_ALG);
 	assert_int_equal(check("malformed"), TEAMS_JWT_MALFORMED);
+	/* validly signed, but with critical extensions: refused before the key is looked up */
+	assert_int_equal(check("crit"), TEAMS_JWT_CRIT);
+	assert_int_equal(check("crit_unknown_kid"), TEAMS_JWT_CRIT);
+	assert_int_equal(teams_jwt_status(TEAMS_JWT_CRIT), 401);
+	assert_string_equal(teams_jwt_reason(TEAMS_JWT_CRIT), "crit");
 	/* the activity's serviceUrl and channelId are the other half of the match */
 	assert_int_equal(
 	    check_at("valid", now_s, "https://evil.example/", "msteams", err, sizeof(err)),

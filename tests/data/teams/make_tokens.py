@@ -45,6 +45,8 @@ tokens = {
     "alg_hs256": b64u(json.dumps({"alg": "HS256", "kid": "key-a"}).encode()) + "." + p + "."
     + b64u(b"x" * 32),
     "malformed": "abc.def",
+    "crit": iss.mint(claims(), extra_header={"crit": ["x-healer-test"], "x-healer-test": True}),
+    "crit_unknown_kid": iss.mint(claims(), kid="key-x", extra_header={"crit": ["exp"]}),
 }
 with open(os.path.join(OUT, "jwks.json"), "w") as f:
     json.dump(iss.jwks(), f, indent=1)
