@@ -10,23 +10,34 @@
 #include "engine.h"
 
 enum command_verb {
-	CMD_LIST, CMD_SHOW, CMD_APPROVE, CMD_REJECT, CMD_DRYRUN, CMD_ACK, CMD_DECLARE, CMD_RUN,
-	CMD_STATS, CMD_RUNBOOKS, CMD_AUTOPILOT, CMD_HELP, CMD_CLOSE
+	CMD_LIST,
+	CMD_SHOW,
+	CMD_APPROVE,
+	CMD_REJECT,
+	CMD_DRYRUN,
+	CMD_ACK,
+	CMD_DECLARE,
+	CMD_RUN,
+	CMD_STATS,
+	CMD_RUNBOOKS,
+	CMD_AUTOPILOT,
+	CMD_HELP,
+	CMD_CLOSE
 };
 
 #define COMMAND_MAX_KV 16
 
 struct command {
 	enum command_verb verb;
-	int64_t incident_id;  /* show/approve/reject/dryrun/ack/close; "INC-7", "inc-7" or "7" */
-	bool all;             /* list all */
-	char text[512];       /* reject reason; declare title; stats window ("24h") */
-	char severity[8];     /* declare: sev1..sev4 (default sev3) */
-	char runbook[128];    /* run */
-	bool on;              /* autopilot on|off */
+	int64_t incident_id; /* show/approve/reject/dryrun/ack/close; "INC-7", "inc-7" or "7" */
+	bool all;	     /* list all */
+	char text[512];	     /* reject reason; declare title; stats window ("24h") */
+	char severity[8];    /* declare: sev1..sev4 (default sev3) */
+	char runbook[128];   /* run */
+	bool on;	     /* autopilot on|off */
 	char keys[COMMAND_MAX_KV][64];
 	char values[COMMAND_MAX_KV][256];
-	size_t nkv;           /* declare/run key=value */
+	size_t nkv;	      /* declare/run key=value */
 	struct card_ref card; /* from a button: what the card showed; version 0 = typed */
 };
 
@@ -41,9 +52,9 @@ const char *command_help(void);
  * adapters may re-render `data`), whether it is a refusal, and structured data (the
  * incident view for show, the list for list, …). */
 struct command_reply {
-	bool ok;       /* false = refused or error: adapters show it privately */
-	char *text;    /* owned */
-	cJSON *data;   /* owned, may be NULL */
+	bool ok;	     /* false = refused or error: adapters show it privately */
+	char *text;	     /* owned */
+	cJSON *data;	     /* owned, may be NULL */
 	int64_t incident_id; /* the incident acted on, 0 if none */
 };
 void command_reply_free(struct command_reply *r);
@@ -53,5 +64,14 @@ void command_reply_free(struct command_reply *r);
 void command_execute(const struct command *c, const char *user, struct command_reply *reply);
 /* parse + execute; a parse error becomes a refusal reply with the usage. */
 void command_run_line(const char *line, const char *user, struct command_reply *reply);
+
+/* The same, for the surfaces: done(reply, ctx) runs on the loop thread with the reply (freed
+ * after done returns). Every verb answers before the call returns except `stats`, whose
+ * figures are read on a worker through a read-only connection (a 30-day report must not
+ * stall the loop): its done runs later, from the loop. Loop thread. */
+typedef void (*command_done_fn)(struct command_reply *reply, void *ctx);
+void command_execute_async(const struct command *c, const char *user, command_done_fn done,
+			   void *ctx);
+void command_run_line_async(const char *line, const char *user, command_done_fn done, void *ctx);
 
 #endif

@@ -6,6 +6,7 @@
 #include "card_text.h"
 #include "command.h"
 #include "engine.h"
+#include "loop.h"
 #include "stats.h"
 #include "store.h"
 #include "util.h"
@@ -55,6 +56,22 @@ exec_runbooks(struct command_reply *r)
 	r->text = buf_steal(&b);
 }
 
+/* The reply to `stats` from the figures (or their absence). */
+static void
+stats_reply(const char *window, int rc, cJSON *stats, struct command_reply *r)
+{
+	if (rc != 0) {
+		cJSON_Delete(stats);
+		reply_set(r, false, "statistics are not available right now");
+		return;
+	}
+	cJSON_AddStringToObject(stats, "window", window);
+	cJSON_AddBoolToObject(stats, "autopilot_enabled", engine_autopilot_enabled());
+	r->ok = true;
+	r->text = stats_text(stats);
+	r->data = stats;
+}
+
 static void
 exec_stats(const struct command *c, struct command_reply *r)
 {
@@ -65,15 +82,7 @@ exec_stats(const struct command *c, struct command_reply *r)
 		reply_set(r, false, "stats takes 24h, 7d or 30d");
 		return;
 	}
-	if (store_stats(now - span, now + 1, &stats) != 0) {
-		reply_set(r, false, "statistics are not available right now");
-		return;
-	}
-	cJSON_AddStringToObject(stats, "window", c->text);
-	cJSON_AddBoolToObject(stats, "autopilot_enabled", engine_autopilot_enabled());
-	r->ok = true;
-	r->text = stats_text(stats);
-	r->data = stats;
+	stats_reply(c->text, store_stats(now - span, now + 1, &stats), stats, r);
 }
 
 void
@@ -104,7 +113,8 @@ command_execute(const struct command *c, const char *user, struct command_reply 
 	case CMD_SHOW: {
 		cJSON *view = engine_incident_view(c->incident_id);
 		if (view == NULL) {
-			snprintf(msg, sizeof(msg), "INC-%lld does not exist", (long long)c->incident_id);
+			snprintf(msg, sizeof(msg), "INC-%lld does not exist",
+				 (long long)c->incident_id);
 			reply_set(r, false, msg);
 			return;
 		}
@@ -167,6 +177,20 @@ command_execute(const struct command *c, const char *user, struct command_reply 
 	reply_set(r, rc == ENGINE_OK, msg);
 }
 
+/* Every command is on the record, including the ones that did not parse. */
+static void
+audit_line(const char *line, const char *user, int64_t incident_id)
+{
+	if (store_begin() == 0) {
+		char *l = utf8_truncate(line, 300);
+		if (store_audit(user, incident_id, "command", l, NULL) == 0)
+			store_commit();
+		else
+			store_rollback();
+		free(l);
+	}
+}
+
 void
 command_run_line(const char *line, const char *user, struct command_reply *r)
 {
@@ -175,19 +199,86 @@ command_run_line(const char *line, const char *user, struct command_reply *r)
 
 	int perr = command_parse(line, &c, err, sizeof(err));
 
-	/* every command is on the record, including the ones that did not parse */
-	if (store_begin() == 0) {
-		char *l = utf8_truncate(line, 300);
-		if (store_audit(user, perr ? 0 : c.incident_id, "command", l, NULL) == 0)
-			store_commit();
-		else
-			store_rollback();
-		free(l);
-	}
+	audit_line(line, user, perr ? 0 : c.incident_id);
 	if (perr != 0) {
 		memset(r, 0, sizeof(*r));
 		reply_set(r, false, err);
 		return;
 	}
 	command_execute(&c, user, r);
+}
+
+/*
+ * The asynchronous form: a report over 30 days of incidents reads for a while, so `stats`
+ * runs on a worker through its own read-only connection and answers later; every other verb
+ * answers before command_execute_async returns.
+ */
+struct stats_job {
+	char window[16];
+	int64_t since, until;
+	int rc;
+	cJSON *stats;
+	command_done_fn done;
+	void *ctx;
+};
+
+static void
+stats_work(void *arg)
+{
+	struct stats_job *j = arg;
+
+	j->rc = store_reader_attach();
+	if (j->rc == 0)
+		j->rc = store_stats(j->since, j->until, &j->stats);
+}
+
+static void
+stats_done(void *arg)
+{
+	struct stats_job *j = arg;
+	struct command_reply r = {0};
+
+	stats_reply(j->window, j->rc, j->stats, &r);
+	j->done(&r, j->ctx);
+	command_reply_free(&r);
+	free(j);
+}
+
+void
+command_execute_async(const struct command *c, const char *user, command_done_fn done, void *ctx)
+{
+	struct command_reply r = {0};
+	int64_t span, now = now_ms();
+
+	if (c->verb == CMD_STATS && stats_window_parse(c->text, &span) == 0) {
+		struct stats_job *j = xcalloc(1, sizeof(*j));
+		snprintf(j->window, sizeof(j->window), "%.15s", c->text);
+		j->since = now - span;
+		j->until = now + 1;
+		j->done = done;
+		j->ctx = ctx;
+		work_submit(WORK_IO, stats_work, stats_done, j);
+		return;
+	}
+	command_execute(c, user, &r);
+	done(&r, ctx);
+	command_reply_free(&r);
+}
+
+void
+command_run_line_async(const char *line, const char *user, command_done_fn done, void *ctx)
+{
+	struct command c;
+	char err[256];
+	int perr = command_parse(line, &c, err, sizeof(err));
+
+	audit_line(line, user, perr ? 0 : c.incident_id);
+	if (perr != 0) {
+		struct command_reply r = {0};
+		reply_set(&r, false, err);
+		done(&r, ctx);
+		command_reply_free(&r);
+		return;
+	}
+	command_execute_async(&c, user, done, ctx);
 }

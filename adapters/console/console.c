@@ -57,7 +57,8 @@ console_writer(void *arg)
 		pthread_mutex_unlock(&out_mtx);
 		fputs(chunk, stdout);
 		if (dropped)
-			fprintf(stdout, "[console: %zu messages dropped: the terminal was not reading]\n",
+			fprintf(stdout,
+				"[console: %zu messages dropped: the terminal was not reading]\n",
 				dropped);
 		fflush(stdout);
 		free(chunk);
@@ -66,19 +67,23 @@ console_writer(void *arg)
 }
 
 static void
+console_reply(struct command_reply *r, void *ctx)
+{
+	const char *t = r->text ? r->text : "";
+	char *msg = xasprintf("\n%s%s", t, t[0] && t[strlen(t) - 1] == '\n' ? "" : "\n");
+
+	(void)ctx;
+	console_write(msg);
+	free(msg);
+}
+
+static void
 console_line(void *arg)
 {
 	char *line = arg;
-	struct command_reply r;
 
-	if (line[0] != '\0') {
-		command_run_line(line, cfg.console_user, &r);
-		const char *t = r.text ? r.text : "";
-		char *msg = xasprintf("\n%s%s", t, t[0] && t[strlen(t) - 1] == '\n' ? "" : "\n");
-		console_write(msg);
-		free(msg);
-		command_reply_free(&r);
-	}
+	if (line[0] != '\0')
+		command_run_line_async(line, cfg.console_user, console_reply, NULL);
 	free(line);
 }
 

@@ -133,15 +133,51 @@ user_name(char *out, size_t outlen, const char *uid)
 	snprintf(out, outlen, "slack:%s", uid ? uid : "");
 }
 
-/* ---- slash commands: answered in the ack ---- */
+/* ---- slash commands: answered in the ack, or through response_url when the answer takes
+ * longer than the ack may wait (stats) ---- */
+
+struct slash_reply {
+	struct sm_conn *conn; /* valid only while handle_slash runs */
+	char eid[96];
+	char *url;
+	bool acked;
+};
+
+static void
+slash_done(struct command_reply *r, void *ctx)
+{
+	struct slash_reply *s = ctx;
+	char *reply = slack_reply_text(r->text, r->ok, RESPONSE_TEXT_MAX);
+	cJSON *ack = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ack, "response_type", "ephemeral");
+	cJSON_AddStringToObject(ack, "text", reply);
+	if (!s->acked && strlen(reply) <= ACK_TEXT_MAX) {
+		slack_link_ack(s->conn, s->eid, ack, NULL);
+		cJSON_Delete(ack);
+	} else {
+		if (!s->acked)
+			slack_link_ack(s->conn, s->eid, NULL, NULL);
+		slack_api_respond(s->url, ack); /* takes ack */
+	}
+	if (!r->ok)
+		refresh_card(r->incident_id);
+	free(reply);
+	if (s->acked) { /* answered after handle_slash returned: the last one out frees */
+		free(s->url);
+		free(s);
+	} else {
+		s->acked = true;
+		s->conn = NULL;
+	}
+}
 
 static void
 handle_slash(struct sm_conn *c, const char *eid, const cJSON *p)
 {
 	const char *uid = jstr(p, "user_id"), *url = jstr(p, "response_url");
-	char user[96], *line, *reply;
-	struct command_reply r;
-	cJSON *ack;
+	char user[96], *line;
+	struct slash_reply *s;
 
 	if (uid == NULL) {
 		slack_link_ack(c, eid, NULL, NULL);
@@ -149,56 +185,70 @@ handle_slash(struct sm_conn *c, const char *eid, const cJSON *p)
 	}
 	user_name(user, sizeof(user), uid);
 	line = slack_mention_command(jstr(p, "text"));
-	command_run_line(line[0] ? line : "help", user, &r);
-	reply = slack_reply_text(r.text, r.ok, RESPONSE_TEXT_MAX);
-	ack = cJSON_CreateObject();
-	cJSON_AddStringToObject(ack, "response_type", "ephemeral");
-	if (strlen(reply) <= ACK_TEXT_MAX) {
-		cJSON_AddStringToObject(ack, "text", reply);
-		slack_link_ack(c, eid, ack, NULL);
-	} else {
-		slack_link_ack(c, eid, NULL, NULL);
-		cJSON_AddStringToObject(ack, "text", reply);
-		slack_api_respond(url, ack);
-		ack = NULL;
-	}
-	if (!r.ok)
-		refresh_card(r.incident_id);
-	cJSON_Delete(ack);
-	command_reply_free(&r);
-	free(reply);
+	s = xcalloc(1, sizeof(*s));
+	s->conn = c;
+	snprintf(s->eid, sizeof(s->eid), "%s", eid);
+	s->url = xstrdup(url);
+	command_run_line_async(line[0] ? line : "help", user, slash_done, s);
 	free(line);
+	if (s->acked) { /* answered in the ack */
+		free(s->url);
+		free(s);
+		return;
+	}
+	/* the answer comes later: ack now (Slack waits 3 s at most), answer by response_url */
+	slack_link_ack(c, eid, NULL, NULL);
+	s->acked = true;
+	s->conn = NULL;
 }
 
 /* ---- events: mentions and the App Home tab ---- */
+
+struct mention_reply {
+	char *uid, *channel, *ts;
+};
+
+static void
+mention_done(struct command_reply *r, void *ctx)
+{
+	struct mention_reply *m = ctx;
+	char *reply = slack_reply_text(r->text, r->ok, SLACK_MSG_TEXT_MAX);
+
+	if (!r->ok) {
+		slack_api_ephemeral(m->channel, m->uid, reply);
+		refresh_card(r->incident_id);
+	} else {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "channel", m->channel);
+		if (m->ts)
+			cJSON_AddStringToObject(b, "thread_ts", m->ts);
+		cJSON_AddStringToObject(b, "text", reply);
+		slack_api_call("chat.postMessage", b, NULL, NULL);
+	}
+	free(reply);
+	free(m->uid);
+	free(m->channel);
+	free(m->ts);
+	free(m);
+}
 
 static void
 handle_mention(const cJSON *ev)
 {
 	const char *uid = jstr(ev, "user"), *ch = jstr(ev, "channel");
 	const char *ts = jstr(ev, "thread_ts") ? jstr(ev, "thread_ts") : jstr(ev, "ts");
-	char user[96], *line, *reply;
-	struct command_reply r;
+	char user[96], *line;
+	struct mention_reply *m;
 
 	if (uid == NULL || ch == NULL || cJSON_GetObjectItem(ev, "bot_id"))
 		return;
 	user_name(user, sizeof(user), uid);
 	line = slack_mention_command(jstr(ev, "text"));
-	command_run_line(line[0] ? line : "help", user, &r);
-	reply = slack_reply_text(r.text, r.ok, SLACK_MSG_TEXT_MAX);
-	if (!r.ok) {
-		slack_api_ephemeral(ch, uid, reply);
-		refresh_card(r.incident_id);
-	} else {
-		cJSON *b = cJSON_CreateObject();
-		cJSON_AddStringToObject(b, "channel", ch);
-		if (ts)
-			cJSON_AddStringToObject(b, "thread_ts", ts);
-		cJSON_AddStringToObject(b, "text", reply);
-		slack_api_call("chat.postMessage", b, NULL, NULL);
-	}
-	command_reply_free(&r);
-	free(reply);
+	m = xcalloc(1, sizeof(*m));
+	m->uid = xstrdup(uid);
+	m->channel = xstrdup(ch);
+	m->ts = xstrdup(ts);
+	command_run_line_async(line[0] ? line : "help", user, mention_done, m);
 	free(line);
 }
 

@@ -331,11 +331,32 @@ on_invoke(const cJSON *act, struct http_response *resp)
 	command_reply_free(&r);
 }
 
+/* Where a typed command's answer goes: a reply in the same conversation. */
+struct message_reply {
+	char *service_url, *conversation, *activity;
+};
+
 static void
-reply_to(const cJSON *act, cJSON *message)
+message_done(struct command_reply *r, void *ctx)
 {
-	teams_reply(str(act, "serviceUrl"), str(obj(act, "conversation"), "id"), str(act, "id"),
-		    message);
+	struct message_reply *m = ctx;
+	cJSON *msg;
+
+	/* `show` answers with the incident's view: as a card, not as text art */
+	if (cJSON_IsObject(r->data) && cJSON_HasObjectItem(r->data, "timeline")) {
+		struct teams_card_opts o = {.interactive = true};
+		msg = cJSON_CreateObject();
+		cJSON_AddStringToObject(msg, "type", "message");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(msg, "attachments"),
+				     teams_card_attachment(teams_card_render(r->data, &o)));
+	} else {
+		msg = teams_message_text(r->text ? r->text : "");
+	}
+	teams_reply(m->service_url, m->conversation, m->activity, msg);
+	free(m->service_url);
+	free(m->conversation);
+	free(m->activity);
+	free(m);
 }
 
 /* A typed command (or an Action.Submit from an older client); the answer is a reply in the
@@ -344,41 +365,37 @@ static void
 on_message(const cJSON *act)
 {
 	const cJSON *value = obj(act, "value");
-	struct command_reply r;
+	struct message_reply *m;
 	char user[USER_MAX], err[256];
 
 	user_of(act, user, sizeof(user));
+	m = xcalloc(1, sizeof(*m));
+	m->service_url = xstrdup(str(act, "serviceUrl"));
+	m->conversation = xstrdup(str(obj(act, "conversation"), "id"));
+	m->activity = xstrdup(str(act, "id"));
 	if (cJSON_IsObject(value) && cJSON_IsString(obj(value, "verb"))) {
 		struct command c;
 		if (click_command(str(value, "verb"), value, &c, err, sizeof(err)) != 0) {
-			memset(&r, 0, sizeof(r));
+			struct command_reply r = {0};
 			r.text = xasprintf("refused: %s", err);
+			message_done(&r, m);
+			command_reply_free(&r);
 		} else {
-			command_execute(&c, user, &r);
+			command_execute_async(&c, user, message_done, m);
 		}
-	} else {
-		const char *text = str(act, "text");
-		if (strlen(text) > TEXT_MAX) {
-			reply_to(act, teams_message_text("refused: the message is too long for a "
-							 "command"));
-			return;
-		}
-		char *line = message_command(text);
-		command_run_line(*line ? line : "help", user, &r);
-		free(line);
+		return;
 	}
-	/* `show` answers with the incident's view: as a card, not as text art */
-	if (cJSON_IsObject(r.data) && cJSON_HasObjectItem(r.data, "timeline")) {
-		struct teams_card_opts o = {.interactive = true};
-		cJSON *m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "type", "message");
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(m, "attachments"),
-				     teams_card_attachment(teams_card_render(r.data, &o)));
-		reply_to(act, m);
-	} else {
-		reply_to(act, teams_message_text(r.text ? r.text : ""));
+	const char *text = str(act, "text");
+	if (strlen(text) > TEXT_MAX) {
+		struct command_reply r = {
+		    .text = xstrdup("refused: the message is too long for a command")};
+		message_done(&r, m);
+		command_reply_free(&r);
+		return;
 	}
-	command_reply_free(&r);
+	char *line = message_command(text);
+	command_run_line_async(*line ? line : "help", user, message_done, m);
+	free(line);
 }
 
 /* The bot was added to a team, a chat or a personal scope: remember where to post. */

@@ -125,6 +125,20 @@ def slash(slack, user, text):
     return slack.wait_ack(eid)[3]
 
 
+def slash_later(slack, user, text):
+    """A slash command whose answer takes longer than the ack may wait (stats): the ack is
+    empty and the answer is posted to the command's response_url."""
+    hook = "response/%s" % uuid.uuid4().hex[:6]
+    payload = {"command": "/incident", "text": text, "user_id": user, "user_name": user.lower(),
+               "channel_id": CHANNEL, "channel_name": "incidents", "team_id": "T0",
+               "response_url": slack.api_url + hook, "trigger_id": "trig-x",
+               "api_app_id": "A0HEALER"}
+    eid = slack.send(slack.envelope("slash_commands", payload))
+    assert slack.wait_ack(eid)[3] is None
+    return slack.wait(lambda: next((c[3] for c in slack.calls if c[1] == hook), None),
+                      "the answer on " + hook)
+
+
 def mention(slack, user, text, ts, event_id=None, eid=None):
     payload = {"type": "event_callback", "event_id": event_id or "Ev" + uuid.uuid4().hex[:10],
                "event": {"type": "app_mention", "user": user, "text": "<@U0HEALER> " + text,
@@ -316,8 +330,9 @@ def test_incident_commands_mentions_and_home(sd, slack):
                  "(risk medium, $0.00)"), t
     t = slash(slack, "UENG", "runbooks")["text"]
     assert "restart-api" in t
-    t = slash(slack, "UENG", "stats 24h")["text"]
-    assert t.startswith("```\nStats for the last 24h"), t
+    answer = slash_later(slack, "UENG", "stats 24h")
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith("```\nStats for the last 24h"), answer
     t = slash(slack, "UENG", "autopilot off")["text"]  # anyone on call may stop it
     assert t == "autopilot switched off by slack:UENG"
     t = slash(slack, "UENG", "autopilot on")["text"]  # only a lead or admin restarts it
