@@ -34,12 +34,6 @@ log_init(const char *level)
 }
 
 void
-log_set_level(enum log_level lvl)
-{
-	log_level = lvl;
-}
-
-void
 log_redact(const char *secret)
 {
 	/* Short values would redact ordinary words; they are not secrets worth the noise. */

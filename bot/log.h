@@ -7,7 +7,6 @@ enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
 /* Level from HEALER_LOG_LEVEL ("debug", "info", "warn", "error"); default info. Logs go to
  * stderr as "2024-05-01T10:00:00.123Z LEVEL message". Thread-safe. */
 void log_init(const char *level);
-void log_set_level(enum log_level lvl);
 
 /* Registers a secret so that it is replaced by "[REDACTED]" in every later log line. */
 void log_redact(const char *secret);

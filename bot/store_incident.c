@@ -270,19 +270,6 @@ store_incident_cas(int64_t id, const char *from, const char *to)
 }
 
 int
-store_incident_bump(int64_t id)
-{
-	sqlite3_stmt *st =
-	    store_stmt("UPDATE incidents SET version = version + 1, updated_at = ? WHERE id = ?");
-
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, now_ms());
-	sqlite3_bind_int64(st, 2, id);
-	return incident_update(st, "bump incident version");
-}
-
-int
 store_incident_fts(int64_t id)
 {
 	sqlite3_stmt *st;
