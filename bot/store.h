@@ -298,7 +298,8 @@ int store_stats(int64_t since_ms, int64_t until_ms, cJSON **out);
 enum store_duration {
 	STORE_DUR_ACK,     /* created → first human action or autopilot decision */
 	STORE_DUR_RESOLVE, /* created → resolved (state resolved only) */
-	STORE_DUR_APPROVAL /* approval asked → last approval given */
+	STORE_DUR_APPROVAL, /* approval asked → last approval given */
+	STORE_DUR_DETECT    /* first anomalous point → incident (source anomaly only) */
 };
 /* The durations in seconds, ascending, of incidents created in [since_ms, until_ms).
  * *v owned (NULL when none). */

@@ -1,0 +1,302 @@
+/* watch.c — the watcher: a timer per rule, its query on a WORK_IO worker, the points through
+ * the series' detectors, fires and clears into the engine as `anomaly` alerts, /metrics. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "util.h"
+#include "watch_int.h"
+
+#define EXPIRE_INTERVALS 10 /* a series absent this many intervals is forgotten */
+#define EXPIRE_MIN_MS 60000
+
+static struct {
+	struct watch_conf conf;
+	struct watch_rt *rt;
+	bool running, gauges;
+} W;
+
+static void rule_due(void *arg);
+
+/* ---- alerts from fires and clears (worker side) ---- */
+
+static const char *
+series_resource(const struct watch_series *s, const struct watch_rule *r)
+{
+	static const char *const keys[] = {"instance", "InstanceId", "service", "job", "pod"};
+
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s->labels, keys[i]));
+		if (v && *v)
+			return v;
+	}
+	return r->name;
+}
+
+static char *
+metric_text(const struct watch_rule *r)
+{
+	if (r->kind == WATCH_PROMETHEUS)
+		return xstrdup(r->query);
+	if (r->expression)
+		return xasprintf("%s (period %ds)", r->expression, r->period_s);
+	return xasprintf("%s %s %s (period %ds)", r->namespace, r->metric, r->stat, r->period_s);
+}
+
+/* One anomaly alert for the series' current episode: firing, or cleared. */
+static void
+alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const char *why)
+{
+	const struct watch_rule *r = j->rt->rule;
+	struct alert *a = ingest_alert_new(&j->alerts, SRC_ANOMALY);
+	double pts[WATCH_SPARK_POINTS];
+	char spark[WATCH_SPARK_POINTS * 3 + 1], when[40], num[64];
+	const cJSON *it;
+	bool nolabels = strcmp(s->key, "{}") == 0;
+
+	watch_sparkline(pts, watch_series_spark(s, pts), spark, sizeof(spark));
+	a->fingerprint = xasprintf("watch:%s%s", r->name, s->key);
+	a->dedup_key = xasprintf("%s@%.3f:%s", a->fingerprint, s->last_ts, firing ? "firing" : "ok");
+	char *base = xasprintf("%s: %.4g (expected %.4g–%.4g) %s%s%s", r->name, s->value,
+			       s->res.lo, s->res.hi, spark, nolabels ? "" : " ",
+			       nolabels ? "" : s->key);
+	a->title = ingest_title(base, NULL);
+	free(base);
+	a->severity = xstrdup(r->severity);
+	a->resource = xstrdup(series_resource(s, r));
+	a->firing = firing;
+	a->starts_at_ms = (int64_t)(s->anomaly_ts * 1000);
+	/* the series' labels, then the rule's: runbooks match on the rule's */
+	a->labels = cJSON_Duplicate(s->labels, 1);
+	cJSON_ArrayForEach(it, r->labels)
+	{
+		cJSON_DeleteItemFromObjectCaseSensitive(a->labels, it->string);
+		cJSON_AddStringToObject(a->labels, it->string, it->valuestring);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(a->labels, "watch_rule");
+	cJSON_AddStringToObject(a->labels, "watch_rule", r->name);
+
+	cJSON *an = a->annotations = cJSON_CreateObject();
+	char *metric = metric_text(r);
+	cJSON_AddStringToObject(an, "metric", metric);
+	free(metric);
+	cJSON_AddStringToObject(an, "series", s->key);
+	snprintf(num, sizeof(num), "%.6g", s->value);
+	cJSON_AddStringToObject(an, "value", num);
+	snprintf(num, sizeof(num), "%.6g", s->res.expected);
+	cJSON_AddStringToObject(an, "expected", num);
+	snprintf(num, sizeof(num), "%.4g–%.4g", s->res.lo, s->res.hi);
+	cJSON_AddStringToObject(an, "expected_range", num);
+	snprintf(num, sizeof(num), "%.3f", s->res.score);
+	cJSON_AddStringToObject(an, "anomaly_score", num);
+	cJSON_AddStringToObject(an, "sparkline", spark);
+	time_format_iso(a->starts_at_ms, when, sizeof(when));
+	cJSON_AddStringToObject(an, "anomaly_started_at", when);
+	char *summary = firing ? xasprintf("%s is %s, outside the expected %s", s->key, cJSON_GetStringValue(cJSON_GetObjectItem(an, "value")), num)
+			       : xasprintf("%s %s", s->key, why);
+	cJSON_AddStringToObject(an, "summary", summary);
+	free(summary);
+}
+
+struct watch_series *
+watch_job_series(struct watch_job *j, const cJSON *labels)
+{
+	static const cJSON none;
+	struct watch_series *s = watch_table_get(&j->rt->tab, labels ? labels : &none, j->now_ms);
+
+	if (s == NULL && j->err[0] == '\0')
+		snprintf(j->err, sizeof(j->err),
+			 "more than %d series: the rest are not watched (narrow the query)",
+			 WATCH_MAX_SERIES);
+	return s;
+}
+
+void
+watch_job_point(struct watch_job *j, struct watch_series *s, double ts, double value)
+{
+	const struct watch_rule *r = j->rt->rule;
+
+	j->npoints++;
+	switch (watch_series_feed(s, ts, value, r->threshold, r->resolve_after, j->learning)) {
+	case WATCH_FIRE:
+		alert_add(j, s, true, NULL);
+		break;
+	case WATCH_CLEAR:
+		alert_add(j, s, false, "is back to normal");
+		break;
+	case WATCH_NONE:
+		break;
+	}
+}
+
+/* A series that vanished while firing: its alert clears (nothing is left to watch). */
+static void
+series_gone(struct watch_series *s, void *ctx)
+{
+	if (s->firing)
+		alert_add(ctx, s, false, "is gone from the source's answers");
+}
+
+/* ---- one query cycle ---- */
+
+static int
+fetch(struct watch_job *j, int64_t from_ms, int64_t to_ms, bool instant)
+{
+	if (j->rt->rule->kind == WATCH_CLOUDWATCH)
+		return watch_cw_fetch(j, from_ms, to_ms);
+	return instant ? watch_prom_instant(j) : watch_prom_range(j, from_ms, to_ms);
+}
+
+static void
+job_work(void *arg)
+{
+	struct watch_job *j = arg;
+	struct watch_rt *rt = j->rt;
+	const struct watch_rule *r = rt->rule;
+	int64_t now = j->now_ms = now_ms();
+
+	if (!rt->learned) {
+		j->learning = true;
+		if (r->history_ms > 0 && fetch(j, now - r->history_ms, now, false) != 0)
+			return;
+		j->learning = false;
+		rt->learned = true;
+	}
+	/* CloudWatch publishes late: look back a few periods; points already fed are skipped */
+	int64_t back = 3 * (r->every_ms > r->period_s * 1000LL ? r->every_ms : r->period_s * 1000LL);
+	if (fetch(j, now - back, now, true) != 0)
+		return;
+	int64_t ttl = EXPIRE_INTERVALS * r->every_ms;
+	watch_table_expire(&rt->tab, now - (ttl > EXPIRE_MIN_MS ? ttl : EXPIRE_MIN_MS), series_gone,
+			   j);
+}
+
+static void
+schedule(struct watch_rt *rt, int64_t delay_ms)
+{
+	rt->timer = loop_timer_add(delay_ms < 0 ? 0 : delay_ms, rule_due, rt);
+}
+
+static void
+job_done(void *arg)
+{
+	struct watch_job *j = arg;
+	struct watch_rt *rt = j->rt;
+	const struct watch_rule *r = rt->rule;
+	char lab[96];
+
+	rt->busy = false;
+	rt->nseries = rt->tab.n;
+	snprintf(lab, sizeof(lab), "rule=\"%s\"", r->name);
+	if (j->err[0]) {
+		metrics_inc("healer_watch_errors_total", "Failed watch queries by rule", lab);
+		log_warnx("watch %s: %s", r->name, j->err);
+	} else {
+		rt->last_success_ms = j->now_ms;
+	}
+	if (j->alerts.n > 0) {
+		cJSON *incidents = cJSON_CreateArray();
+		int acc, dup, ign;
+		metrics_add("healer_watch_alerts_total", "Anomaly alerts (fires and clears) by rule",
+			    lab, (double)j->alerts.n);
+		if (engine_ingest(&j->alerts, incidents, &acc, &dup, &ign) != ENGINE_OK) {
+			/* the episode stays open in the series state; the next fire will retry */
+			log_warnx("watch %s: could not store %zu anomaly alert(s)", r->name,
+				  j->alerts.n);
+		} else {
+			char *list = cJSON_PrintUnformatted(incidents);
+			log_info("watch %s: %zu anomaly alert(s) → %s", r->name, j->alerts.n, list);
+			free(list);
+		}
+		cJSON_Delete(incidents);
+	}
+	alert_batch_free(&j->alerts);
+	free(j);
+	if (W.running)
+		schedule(rt, r->every_ms);
+}
+
+static void
+rule_due(void *arg)
+{
+	struct watch_rt *rt = arg;
+	struct watch_job *j;
+
+	rt->timer = 0;
+	if (!W.running || rt->busy)
+		return;
+	j = xcalloc(1, sizeof(*j));
+	j->rt = rt;
+	rt->busy = true; /* the worker owns rt->tab until job_done */
+	work_submit(WORK_IO, job_work, job_done, j);
+}
+
+/* ---- /metrics ---- */
+
+static void
+gauges(struct buf *out, void *ctx)
+{
+	char lab[96];
+
+	(void)ctx;
+	if (!W.running || W.conf.n == 0)
+		return;
+	metrics_gauge_header(out, "healer_watch_series", "Series each watch rule follows");
+	for (size_t i = 0; i < W.conf.n; i++) {
+		snprintf(lab, sizeof(lab), "rule=\"%s\"", W.conf.v[i].name);
+		metrics_line(out, "healer_watch_series", lab, (double)W.rt[i].nseries);
+	}
+	metrics_gauge_header(out, "healer_watch_last_success_timestamp_seconds",
+			     "When each watch rule's query last succeeded (0 = never)");
+	for (size_t i = 0; i < W.conf.n; i++) {
+		snprintf(lab, sizeof(lab), "rule=\"%s\"", W.conf.v[i].name);
+		metrics_line(out, "healer_watch_last_success_timestamp_seconds", lab,
+			     (double)W.rt[i].last_success_ms / 1000.0);
+	}
+}
+
+/* ---- start, stop ---- */
+
+void
+watch_start(struct watch_conf *conf)
+{
+	static const char *const secrets[] = {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"};
+
+	W.conf = *conf;
+	memset(conf, 0, sizeof(*conf)); /* owned by the watcher now */
+	W.rt = xcalloc(W.conf.n + 1, sizeof(*W.rt));
+	W.running = true;
+	for (size_t i = 0; i < ARRAY_LEN(secrets); i++)
+		if (getenv(secrets[i]) && *getenv(secrets[i]))
+			log_redact(getenv(secrets[i]));
+	for (size_t i = 0; i < W.conf.n; i++) {
+		const struct watch_rule *r = &W.conf.v[i];
+		const char *env = r->bearer_token_env ? r->bearer_token_env : r->basic_auth_env;
+		if (env && getenv(env) && *getenv(env))
+			log_redact(getenv(env));
+		W.rt[i].rule = r;
+		schedule(&W.rt[i], 0);
+	}
+	if (!W.gauges) {
+		W.gauges = true;
+		metrics_register_gauges(gauges, NULL);
+	}
+	if (W.conf.n)
+		log_info("watching %zu rule(s) from %s", W.conf.n, W.conf.file);
+}
+
+void
+watch_stop(void)
+{
+	W.running = false;
+	for (size_t i = 0; W.rt && i < W.conf.n; i++)
+		watch_table_free(&W.rt[i].tab);
+	free(W.rt);
+	W.rt = NULL;
+	watch_conf_free(&W.conf);
+}
