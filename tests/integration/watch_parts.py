@@ -153,3 +153,123 @@ def metric_value(text, name, labels=""):
         if ln.startswith(want + " "):
             return float(ln.split()[-1])
     return None
+
+
+class FakeCloudWatch:
+    """GetMetricData over the AWS JSON 1.0 protocol on loopback. Every request's SigV4
+    signature is recomputed by botocore's SigV4Auth over the headers the request says it
+    signed, with the expected credentials and the request's own X-Amz-Date; a mismatch gets
+    403. Answers one metric per query: `value(t)` at every period, `page` points a page
+    (NextToken), and the queued `throttles` statuses (400 ThrottlingException / 429) first."""
+
+    TARGET = "GraniteServiceVersion20100801.GetMetricData"
+
+    def __init__(self, access_key, secret_key, token, region, page=100):
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        self.creds = Credentials(access_key, secret_key, token)
+        self.region = region
+        self.page = page
+        self.lock = threading.Lock()
+        self.requests = []   # (status, body json or None, next_token)
+        self.throttles = []  # statuses to answer before real ones
+        self.spike_from = None
+        self.rng = random.Random(5)
+        fake = self
+
+        def verify(handler, body):
+            auth = handler.headers.get("Authorization", "")
+            if not auth.startswith("AWS4-HMAC-SHA256 "):
+                return "no SigV4 Authorization header"
+            parts = dict(p.strip().split("=", 1) for p in auth[len("AWS4-HMAC-SHA256 "):].split(","))
+            cred = parts["Credential"].split("/")
+            if cred[0] != fake.creds.access_key or cred[2] != fake.region or cred[3] != "monitoring":
+                return "wrong credential scope %s" % parts["Credential"]
+            signed = parts["SignedHeaders"].split(";")
+            for need in ("host", "x-amz-date", "x-amz-target", "content-type"):
+                if need not in signed:
+                    return "%s is not signed" % need
+            if fake.creds.token and "x-amz-security-token" not in signed:
+                return "the session token is not signed"
+            headers = {h: handler.headers[h] for h in signed}
+            url = "http://%s%s" % (handler.headers["Host"], handler.path)
+            req = AWSRequest(method="POST", url=url, data=body, headers=headers)
+            req.context["timestamp"] = handler.headers["X-Amz-Date"]
+            signer = SigV4Auth(fake.creds, "monitoring", fake.region)
+            signer._modify_request_before_signing(req)
+            canonical = signer.canonical_request(req)
+            want = signer.signature(signer.string_to_sign(req, canonical), req)
+            if want != parts["Signature"]:
+                return "signature mismatch"
+            return None
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _send(self, status, obj):
+                data = json.dumps(obj).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n)
+                why = verify(self, body)
+                if why is None and self.headers.get("X-Amz-Target") != FakeCloudWatch.TARGET:
+                    why = "unexpected X-Amz-Target %r" % self.headers.get("X-Amz-Target")
+                try:
+                    q = json.loads(body)
+                except ValueError:
+                    q = None
+                with fake.lock:
+                    if why is not None:
+                        fake.requests.append((403, q, why))
+                        return self._send(403, {"__type": "SignatureDoesNotMatch", "message": why})
+                    if fake.throttles:
+                        st = fake.throttles.pop(0)
+                        fake.requests.append((st, q, "throttled"))
+                        return self._send(st, {"__type": "ThrottlingException" if st == 400
+                                               else "TooManyRequests", "message": "Rate exceeded"})
+                    answer = fake.answer(q)
+                    fake.requests.append((200, q, answer.get("NextToken")))
+                self._send(200, answer)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def value(self, t):
+        if self.spike_from is not None and t >= self.spike_from:
+            return 500.0
+        return 50.0 + self.rng.uniform(-1, 1)
+
+    def answer(self, q):
+        md = q["MetricDataQueries"][0]
+        period = md.get("Period") or md["MetricStat"]["Period"]
+        start, end = int(q["StartTime"]), int(q["EndTime"])
+        now = int(time.time())
+        first = -(-start // period) * period
+        stamps = [t for t in range(first, min(end, now + 1), period)]
+        off = int(q.get("NextToken") or 0)
+        chunk = stamps[off:off + self.page]
+        res = {"Id": md["Id"], "Label": md.get("Label", "m0"), "Timestamps": chunk,
+               "Values": [self.value(t) for t in chunk],
+               "StatusCode": "PartialData" if off + self.page < len(stamps) else "Complete"}
+        out = {"MetricDataResults": [res], "Messages": []}
+        if off + self.page < len(stamps):
+            out["NextToken"] = str(off + self.page)
+        return out
+
+    def seen(self):
+        with self.lock:
+            return list(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
