@@ -13,7 +13,6 @@
 #include "watch_int.h"
 
 #define EXPIRE_INTERVALS 10 /* a series absent this many intervals is forgotten */
-#define EXPIRE_MIN_MS 60000
 
 static struct {
 	struct watch_conf conf;
@@ -171,15 +170,31 @@ job_work(void *arg)
 	int64_t back = 3 * (r->every_ms > r->period_s * 1000LL ? r->every_ms : r->period_s * 1000LL);
 	if (fetch(j, now - back, now, true) != 0)
 		return;
-	int64_t ttl = EXPIRE_INTERVALS * r->every_ms;
-	watch_table_expire(&rt->tab, now - (ttl > EXPIRE_MIN_MS ? ttl : EXPIRE_MIN_MS), series_gone,
-			   j);
+	watch_table_expire(&rt->tab, now - EXPIRE_INTERVALS * r->every_ms, series_gone, j);
 }
 
 static void
 schedule(struct watch_rt *rt, int64_t delay_ms)
 {
 	rt->timer = loop_timer_add(delay_ms < 0 ? 0 : delay_ms, rule_due, rt);
+}
+
+/* The store refused the batch: put each series back in the state it had before, so that
+ * the next anomalous (or normal) points send the alert again. No job is out (loop thread). */
+static void
+undo(struct watch_rt *rt, const struct alert_batch *b)
+{
+	size_t skip = strlen("watch:") + strlen(rt->rule->name);
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct watch_series *s = strlen(b->v[i].fingerprint) > skip
+					     ? watch_table_find(&rt->tab, b->v[i].fingerprint + skip)
+					     : NULL;
+		if (s == NULL)
+			continue;
+		s->firing = !b->v[i].firing;
+		s->normal_run = 0;
+	}
 }
 
 static void
@@ -205,9 +220,11 @@ job_done(void *arg)
 		metrics_add("healer_watch_alerts_total", "Anomaly alerts (fires and clears) by rule",
 			    lab, (double)j->alerts.n);
 		if (engine_ingest(&j->alerts, incidents, &acc, &dup, &ign) != ENGINE_OK) {
-			/* the episode stays open in the series state; the next fire will retry */
-			log_warnx("watch %s: could not store %zu anomaly alert(s)", r->name,
-				  j->alerts.n);
+			log_warnx("watch %s: could not store %zu anomaly alert(s); they are sent "
+				  "again on the next points",
+				  r->name, j->alerts.n);
+			metrics_inc("healer_watch_errors_total", "Failed watch queries by rule", lab);
+			undo(rt, &j->alerts);
 		} else {
 			char *list = cJSON_PrintUnformatted(incidents);
 			log_info("watch %s: %zu anomaly alert(s) → %s", r->name, j->alerts.n, list);

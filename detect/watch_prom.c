@@ -1,6 +1,7 @@
 /* watch_prom.c — the Prometheus HTTP API as a watch source: query_range for the history,
  * query for each interval, bearer or basic auth from the environment. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,10 @@ feed_result(struct watch_job *j, const cJSON *root)
 	return 0;
 }
 
-/* GET base + path_and_query; feeds the answer. */
+/* GET base + path_and_query; feeds the answer. *too_big (may be NULL) tells an answer over
+ * WATCH_MAX_RESPONSE from other errors. */
 static int
-prom_get(struct watch_job *j, const char *path_and_query)
+prom_get(struct watch_job *j, const char *path_and_query, bool *too_big)
 {
 	const struct watch_rule *r = j->rt->rule;
 	size_t blen = strlen(r->url);
@@ -101,6 +103,8 @@ prom_get(struct watch_job *j, const char *path_and_query)
 	struct httpc_req req = {.url = url, .headers = headers, .timeout_ms = r->timeout_ms,
 				.max_response = WATCH_MAX_RESPONSE};
 	if (httpc_perform(&req, &resp) != 0) {
+		if (too_big)
+			*too_big = strstr(resp.err, "too large") != NULL;
 		snprintf(j->err, sizeof(j->err), "Prometheus %.100s: %.140s", r->url, resp.err);
 		goto out;
 	}
@@ -128,17 +132,26 @@ int
 watch_prom_range(struct watch_job *j, int64_t from_ms, int64_t to_ms)
 {
 	const struct watch_rule *r = j->rt->rule;
-	int64_t step_s = r->every_ms / 1000 > 0 ? r->every_ms / 1000 : 1;
-	int64_t span_ms = step_s * 1000 * (PROM_MAX_POINTS - 1);
+	int64_t step_ms = (r->every_ms / 1000 > 0 ? r->every_ms / 1000 : 1) * 1000;
+	int64_t span_ms = step_ms * (PROM_MAX_POINTS - 1);
 	char *q = httpc_urlencode(r->query);
 	int rc = 0;
 
-	for (int64_t start = from_ms; rc == 0 && start < to_ms; start += span_ms + step_s * 1000) {
+	for (int64_t start = from_ms; rc == 0 && start < to_ms;) {
 		int64_t end = start + span_ms < to_ms ? start + span_ms : to_ms;
 		char *path = xasprintf("/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%llds",
-				       q, start / 1000.0, end / 1000.0, (long long)step_s);
-		rc = prom_get(j, path);
+				       q, start / 1000.0, end / 1000.0, (long long)(step_ms / 1000));
+		bool too_big = false;
+		rc = prom_get(j, path, &too_big);
 		free(path);
+		/* many series: the same window in smaller chunks, down to a few points each */
+		if (rc != 0 && too_big && span_ms >= 16 * step_ms) {
+			span_ms /= 4;
+			j->err[0] = '\0';
+			rc = 0;
+			continue;
+		}
+		start = end + step_ms;
 	}
 	free(q);
 	return rc;
@@ -149,7 +162,7 @@ watch_prom_instant(struct watch_job *j)
 {
 	char *q = httpc_urlencode(j->rt->rule->query);
 	char *path = xasprintf("/api/v1/query?query=%s&time=%.3f", q, j->now_ms / 1000.0);
-	int rc = prom_get(j, path);
+	int rc = prom_get(j, path, NULL);
 
 	free(path);
 	free(q);

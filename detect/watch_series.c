@@ -135,6 +135,15 @@ watch_table_get(struct watch_table *t, const cJSON *labels, int64_t seen_ms)
 	return s;
 }
 
+struct watch_series *
+watch_table_find(const struct watch_table *t, const char *key)
+{
+	bool found;
+	size_t at = find(t, key, &found);
+
+	return found ? t->v[at] : NULL;
+}
+
 static void
 series_free(struct watch_series *s)
 {

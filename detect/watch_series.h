@@ -35,6 +35,8 @@ struct watch_table {
 /* The series of this label set, created (with a new detector) when absent and the table has
  * fewer than WATCH_MAX_SERIES; NULL when full. `seen_ms` is stamped on it. */
 struct watch_series *watch_table_get(struct watch_table *t, const cJSON *labels, int64_t seen_ms);
+/* The series with this key (watch_series_key), or NULL. */
+struct watch_series *watch_table_find(const struct watch_table *t, const char *key);
 /* Drops series not seen since `before_ms`; gone(s, ctx) runs first for each (may be NULL).
  * Returns how many went. */
 size_t watch_table_expire(struct watch_table *t, int64_t before_ms,

@@ -147,3 +147,68 @@ def test_failing_source_is_counted_and_does_not_stop_the_others(healer, exporter
     m = wait(both, "errors on the broken rule and success on the good one", d)
     assert metric_value(m, "healer_watch_last_success_timestamp_seconds", 'rule="broken"') == 0
     assert "watch broken: Prometheus http://127.0.0.1:9" in d.log_tail(200)
+
+
+def test_auth_from_env_and_vanished_series_expire(healer, tmp_path):
+    import base64
+    import random
+    from watch_parts import FakePrometheus
+
+    rng = random.Random(3)
+    spiking = set()
+
+    def value(labels, t):
+        return 500.0 if labels["i"] in spiking else 10.0 + rng.uniform(-0.5, 0.5)
+
+    basic = "Basic " + base64.b64encode(b"watcher:pa55").decode()
+    fake = FakePrometheus([{"__name__": "load", "i": "a"}, {"__name__": "load", "i": "b"}], value,
+                          accept={"Bearer s3cret-token", basic})
+    try:
+        watch = tmp_path / "watch.yaml"
+        watch.write_text("""\
+rules:
+  - name: load
+    prometheus: {url: "%s/", query: load, bearer_token_env: PROM_TOKEN}
+    every: 1s
+    history: 2m
+    labels: {alertname: LoadAnomaly}
+    resolve_after: 2
+  - name: load-basic
+    prometheus: {url: "%s", query: load, basic_auth_env: PROM_BASIC}
+    every: 1s
+    history: 1m
+""" % (fake.url, fake.url))
+        d = healer(HEALER_WATCH=str(watch), PROM_TOKEN="s3cret-token", PROM_BASIC="watcher:pa55")
+
+        def series(n):
+            def f():
+                m = d.get("/metrics").text
+                return m if metric_value(m, "healer_watch_series", 'rule="load"') == n else None
+            return f
+
+        m = d.wait_for(series(2), "two series")
+        assert metric_value(m, "healer_watch_series", 'rule="load-basic"') == 2
+        seen = fake.seen()
+        assert {a for _, a in seen} == {"Bearer s3cret-token", basic}, seen[:4]
+        first = [p for p, a in seen if a == "Bearer s3cret-token"][0]
+        assert first.startswith("/api/v1/query_range?query=load&") and first.endswith("&step=1s")
+        assert d.incidents() == []
+
+        spiking.add("b")
+        lst = d.wait_for(lambda: [i for i in d.incidents() if "LoadAnomaly" in json.dumps(
+            d.view(i["key"])["labels"])], "an incident for series b")
+        v = d.view(lst[0]["key"])
+        assert v["labels"]["i"] == "b" and v["fingerprint"] == 'watch:load{i="b"}', v["labels"]
+        assert v["state"] == "needs_attention"
+
+        # b vanishes from the answers while firing: forgotten after 10 intervals, its alert
+        # clears (and the incident, on which nothing ran, closes)
+        fake.series = [{"__name__": "load", "i": "a"}]
+        d.wait_for(series(1), "series b to expire", timeout=40)
+        v = d.wait_for(lambda: (lambda x: x if x["alert_cleared"] else None)(d.view(lst[0]["key"])),
+                       "b's alert to clear")
+        assert v["state"] == "closed", v["state"]
+        log = d.log_tail(400)
+        assert "s3cret-token" not in log and "pa55" not in log
+    finally:
+        fake.close()

@@ -273,3 +273,78 @@ class FakeCloudWatch:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakePrometheus:
+    """The two Prometheus API calls the watcher makes, over a settable list of series (label
+    dicts) and `value(labels, t)`. With `accept` set, requests without one of those
+    Authorization values get 401. Records (path, Authorization) of every request."""
+
+    def __init__(self, series, value, accept=None):
+        import urllib.parse
+        self.series = list(series)
+        self.value = value
+        self.accept = accept
+        self.lock = threading.Lock()
+        self.requests = []
+        fake = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _send(self, status, obj):
+                data = json.dumps(obj, separators=(",", ":")).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                u = urllib.parse.urlsplit(self.path)
+                q = dict(urllib.parse.parse_qsl(u.query))
+                auth = self.headers.get("Authorization")
+                with fake.lock:
+                    fake.requests.append((self.path, auth))
+                    series = list(fake.series)
+                if fake.accept is not None and auth not in fake.accept:
+                    return self._send(401, {"status": "error", "errorType": "unauthorized",
+                                            "error": "bad credentials"})
+                if u.path == "/api/v1/query":
+                    t = float(q["time"])
+                    res = [{"metric": s, "value": [t, "%g" % fake.value(s, t)]} for s in series]
+                    return self._send(200, {"status": "success",
+                                            "data": {"resultType": "vector", "result": res}})
+                if u.path == "/api/v1/query_range":
+                    start, end = float(q["start"]), float(q["end"])
+                    step = float(q["step"].rstrip("s"))
+                    if (end - start) / step + 1 > 11000:
+                        return self._send(400, {"status": "error", "errorType": "bad_data",
+                                                "error": "exceeded maximum resolution of "
+                                                         "11,000 points per timeseries"})
+                    ts = []
+                    t = start
+                    while t <= end:
+                        ts.append(t)
+                        t += step
+                    res = [{"metric": s, "values": [[t, "%g" % fake.value(s, t)] for t in ts]}
+                           for s in series]
+                    return self._send(200, {"status": "success",
+                                            "data": {"resultType": "matrix", "result": res}})
+                self._send(404, {"status": "error", "error": "not found"})
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def seen(self):
+        with self.lock:
+            return list(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
