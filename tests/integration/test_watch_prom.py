@@ -2,6 +2,7 @@
 start), a live exporter scraped every second, a spike that opens an `anomaly` incident, a
 runbook that fixes it on autopilot, and the alert clearing once the series is normal again."""
 import json
+import re
 import time
 
 import pytest
@@ -101,6 +102,7 @@ def test_spike_opens_incident_autopilot_fixes_and_alert_clears(healer, exporter,
     assert float(an["anomaly_score"]) >= 0.99, an
     # every card shows the metric: the title carries the value, expected range and sparkline
     assert "500" in v["title"] and an["sparkline"] in v["title"], v["title"]
+    d.read_until(r"(?s)INC-1 .*%s" % re.escape(an["sparkline"]))  # the console's card
     assert v["action"]["runbook"] == "fix-latency" and v["action"]["autopilot"] is True
     assert v["action"]["status"] == "succeeded"
     assert exporter.fixes == 1
