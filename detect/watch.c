@@ -1,5 +1,6 @@
 /* watch.c — the watcher: a timer per rule, its query on a WORK_IO worker, the points through
  * the series' detectors, fires and clears into the engine as `anomaly` alerts, /metrics. */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,10 +152,23 @@ fetch(struct watch_job *j, int64_t from_ms, int64_t to_ms, bool instant)
 	return instant ? watch_prom_instant(j) : watch_prom_range(j, from_ms, to_ms);
 }
 
+static void job_cycle(struct watch_job *j);
+
 static void
 job_work(void *arg)
 {
 	struct watch_job *j = arg;
+
+	job_cycle(j);
+	/* a wide answer's parse tree went back to this worker's arena: give it to the system
+	 * (here, not on the loop), or the daemon keeps the largest answer's peak for good */
+	if (j->npoints > 10000)
+		malloc_trim(0);
+}
+
+static void
+job_cycle(struct watch_job *j)
+{
 	struct watch_rt *rt = j->rt;
 	const struct watch_rule *r = rt->rule;
 	int64_t now = j->now_ms = now_ms();

@@ -13,6 +13,8 @@
 
 /* Prometheus refuses a range query of more than 11,000 points a series. */
 #define PROM_MAX_POINTS 10000
+/* Points in one history answer (all series): bounds the parse's memory (~100 B a point). */
+#define PROM_CHUNK_POINTS 200000L
 
 /* "Authorization: …" from the variable the rule names, or NULL. Owned. */
 static char *
@@ -84,10 +86,10 @@ feed_result(struct watch_job *j, const cJSON *root)
 	return 0;
 }
 
-/* GET base + path_and_query; feeds the answer. *too_big (may be NULL) tells an answer over
- * WATCH_MAX_RESPONSE from other errors. */
+/* GET base + path_and_query: the parsed success answer in *out. *too_big (may be NULL)
+ * tells an answer over WATCH_MAX_RESPONSE from other errors. 0 or -1 + j->err. */
 static int
-prom_get(struct watch_job *j, const char *path_and_query, bool *too_big)
+prom_fetch(struct watch_job *j, const char *path_and_query, cJSON **out, bool *too_big)
 {
 	const struct watch_rule *r = j->rt->rule;
 	size_t blen = strlen(r->url);
@@ -97,6 +99,7 @@ prom_get(struct watch_job *j, const char *path_and_query, bool *too_big)
 	cJSON *root = NULL;
 	int rc = -1;
 
+	*out = NULL;
 	while (blen > 0 && r->url[blen - 1] == '/')
 		blen--;
 	url = xasprintf("%.*s%s", (int)blen, r->url, path_and_query);
@@ -119,7 +122,9 @@ prom_get(struct watch_job *j, const char *path_and_query, bool *too_big)
 		snprintf(j->err, sizeof(j->err), "Prometheus %.100s: %.120s", r->url, err);
 		goto out;
 	}
-	rc = feed_result(j, root);
+	*out = root;
+	root = NULL; /* the caller's now */
+	rc = 0;
 out:
 	cJSON_Delete(root);
 	httpc_resp_free(&resp);
@@ -128,13 +133,51 @@ out:
 	return rc;
 }
 
+static int
+prom_get(struct watch_job *j, const char *path_and_query, bool *too_big)
+{
+	cJSON *root;
+	int rc = prom_fetch(j, path_and_query, &root, too_big);
+
+	if (rc == 0)
+		rc = feed_result(j, root);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* How many series the query returns now (count() of it), so that the history comes in
+ * answers of about PROM_CHUNK_POINTS points whatever the width. 1 when unknown. */
+static long
+prom_width(struct watch_job *j, const char *q_encoded, int64_t at_ms)
+{
+	char *path = xasprintf("/api/v1/query?query=count%%28%s%%29&time=%.3f", q_encoded,
+			       at_ms / 1000.0);
+	cJSON *root;
+	long n = 1;
+
+	if (prom_fetch(j, path, &root, NULL) == 0) {
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(root, "data"), "result");
+		const cJSON *v = cJSON_GetArrayItem(
+		    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(res, 0), "value"), 1);
+		if (cJSON_IsString(v) && atol(v->valuestring) > 1)
+			n = atol(v->valuestring);
+		cJSON_Delete(root);
+	}
+	j->err[0] = '\0'; /* only a hint: the range query says what is wrong, if anything */
+	free(path);
+	return n;
+}
+
 int
 watch_prom_range(struct watch_job *j, int64_t from_ms, int64_t to_ms)
 {
 	const struct watch_rule *r = j->rt->rule;
 	int64_t step_ms = (r->every_ms / 1000 > 0 ? r->every_ms / 1000 : 1) * 1000;
-	int64_t span_ms = step_ms * (PROM_MAX_POINTS - 1);
 	char *q = httpc_urlencode(r->query);
+	long width = prom_width(j, q, to_ms), steps = PROM_CHUNK_POINTS / width;
+	int64_t span_ms = step_ms * ((steps < 10 ? 10 : steps > PROM_MAX_POINTS ? PROM_MAX_POINTS
+										 : steps) - 1);
 	int rc = 0;
 
 	for (int64_t start = from_ms; rc == 0 && start < to_ms;) {

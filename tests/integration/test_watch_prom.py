@@ -192,8 +192,10 @@ rules:
         assert metric_value(m, "healer_watch_series", 'rule="load-basic"') == 2
         seen = fake.seen()
         assert {a for _, a in seen} == {"Bearer s3cret-token", basic}, seen[:4]
-        first = [p for p, a in seen if a == "Bearer s3cret-token"][0]
-        assert first.startswith("/api/v1/query_range?query=load&") and first.endswith("&step=1s")
+        mine = [p for p, a in seen if a == "Bearer s3cret-token"]
+        # the width first (to size the history's chunks), then the history at the interval
+        assert mine[0].startswith("/api/v1/query?query=count%28load%29&"), mine[:2]
+        assert mine[1].startswith("/api/v1/query_range?query=load&") and mine[1].endswith("&step=1s")
         assert d.incidents() == []
 
         spiking.add("b")

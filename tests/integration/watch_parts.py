@@ -287,10 +287,19 @@ class FakePrometheus:
         self.accept = accept
         self.lock = threading.Lock()
         self.requests = []
+        self.times = []  # (monotonic start, end) of every answer
         fake = self
 
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                t = time.monotonic()
+                try:
+                    self.answer()
+                finally:
+                    with fake.lock:
+                        fake.times.append((t, time.monotonic()))
 
             def log_message(self, *a):
                 pass
@@ -303,7 +312,7 @@ class FakePrometheus:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):
+            def answer(self):
                 u = urllib.parse.urlsplit(self.path)
                 q = dict(urllib.parse.parse_qsl(u.query))
                 auth = self.headers.get("Authorization")
@@ -313,6 +322,10 @@ class FakePrometheus:
                 if fake.accept is not None and auth not in fake.accept:
                     return self._send(401, {"status": "error", "errorType": "unauthorized",
                                             "error": "bad credentials"})
+                if u.path == "/api/v1/query" and q["query"].startswith("count("):
+                    res = [{"metric": {}, "value": [float(q["time"]), str(len(series))]}]
+                    return self._send(200, {"status": "success",
+                                            "data": {"resultType": "vector", "result": res}})
                 if u.path == "/api/v1/query":
                     t = float(q["time"])
                     res = [{"metric": s, "value": [t, "%g" % fake.value(s, t)]} for s in series]
