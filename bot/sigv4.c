@@ -127,7 +127,8 @@ query_canonical(const char *q, struct buf *out)
 		parts = xrealloc(parts, (n + 1) * sizeof(*parts));
 		parts[n++] = p;
 	}
-	qsort(parts, n, sizeof(*parts), part_cmp);
+	if (n > 1)
+		qsort(parts, n, sizeof(*parts), part_cmp);
 	for (size_t i = 0; i < n; i++)
 		buf_printf(out, "%s%s%s", i ? "&" : "", parts[i], strchr(parts[i], '=') ? "" : "=");
 	free(parts);

@@ -28,7 +28,8 @@ watch_series_key(const cJSON *labels)
 		names = xrealloc(names, (n + 1) * sizeof(*names));
 		names[n++] = it->string;
 	}
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	buf_init(&b, 0);
 	buf_printf(&b, "{");
 	for (size_t i = 0; i < n; i++) {
