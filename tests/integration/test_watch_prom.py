@@ -216,3 +216,39 @@ rules:
         assert "s3cret-token" not in log and "pa55" not in log
     finally:
         fake.close()
+
+
+def test_a_slow_source_does_not_hold_up_the_others(healer, tmp_path):
+    from watch_parts import FakePrometheus
+
+    slow = FakePrometheus([{"i": "s"}], lambda s, t: 1.0)
+    slow.delay = 4.0
+    fast = FakePrometheus([{"i": "f"}], lambda s, t: 1.0)
+    try:
+        watch = tmp_path / "watch.yaml"
+        watch.write_text("""\
+rules:
+  - name: slow
+    prometheus: {url: "%s", query: x}
+    every: 1s
+    history: 0s
+    timeout: 3s
+  - name: fast
+    prometheus: {url: "%s", query: x}
+    every: 1s
+    history: 0s
+""" % (slow.url, fast.url))
+        d = healer(HEALER_WATCH=str(watch))
+        t0 = time.monotonic()
+        d.wait_for(lambda: len([p for p, _ in fast.seen() if p.startswith("/api/v1/query?")]) >= 5,
+                   "five queries of the fast rule", timeout=WAIT_S)
+        # five 1 s intervals while every slow request hangs until its 3 s timeout
+        assert time.monotonic() - t0 < 10
+        m = d.get("/metrics").text
+        assert metric_value(m, "healer_watch_last_success_timestamp_seconds", 'rule="slow"') == 0
+        d.wait_for(lambda: metric_value(d.get("/metrics").text, "healer_watch_errors_total",
+                                        'rule="slow"'), "the slow rule's timeout counted")
+        assert "watch slow: Prometheus %s" % slow.url in d.log_tail(200)
+    finally:
+        slow.close()
+        fast.close()

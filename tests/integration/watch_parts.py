@@ -288,6 +288,7 @@ class FakePrometheus:
         self.lock = threading.Lock()
         self.requests = []
         self.times = []  # (monotonic start, end) of every answer
+        self.delay = 0.0  # seconds each answer waits (a slow source)
         fake = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -313,6 +314,7 @@ class FakePrometheus:
                 self.wfile.write(data)
 
             def answer(self):
+                time.sleep(fake.delay)
                 u = urllib.parse.urlsplit(self.path)
                 q = dict(urllib.parse.parse_qsl(u.query))
                 auth = self.headers.get("Authorization")
