@@ -192,7 +192,8 @@ sigv4_sign(const struct sigv4_req *r, char *out, size_t outlen)
 	memset(secret, 0, strlen(secret));
 	free(secret);
 	free(sts);
-	len = snprintf(out, outlen, "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+	len = snprintf(out, outlen,
+		       "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
 		       r->access_key, scope, signed_names.data ? signed_names.data : "", sig);
 	rc = len < 0 || (size_t)len >= outlen ? -1 : 0;
 out:

@@ -6,9 +6,9 @@
 #include <stddef.h>
 
 struct sigv4_req {
-	const char *method;  /* "GET", "POST" */
-	const char *path;    /* canonical URI, already percent-encoded ("/" when empty) */
-	const char *query;   /* "a=1&b=2", each part already percent-encoded; NULL or "" = none */
+	const char *method; /* "GET", "POST" */
+	const char *path;   /* canonical URI, already percent-encoded ("/" when empty) */
+	const char *query;  /* "a=1&b=2", each part already percent-encoded; NULL or "" = none */
 	const char *const *headers; /* NULL-terminated "Name: value" lines to sign; must include
 				     * Host and X-Amz-Date (and X-Amz-Security-Token if any) */
 	const void *body;

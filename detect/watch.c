@@ -31,7 +31,8 @@ series_resource(const struct watch_series *s, const struct watch_rule *r)
 	static const char *const keys[] = {"instance", "InstanceId", "service", "job", "pod"};
 
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s->labels, keys[i]));
+		const char *v =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s->labels, keys[i]));
 		if (v && *v)
 			return v;
 	}
@@ -61,10 +62,10 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 
 	watch_sparkline(pts, watch_series_spark(s, pts), spark, sizeof(spark));
 	a->fingerprint = xasprintf("watch:%s%s", r->name, s->key);
-	a->dedup_key = xasprintf("%s@%.3f:%s", a->fingerprint, s->last_ts, firing ? "firing" : "ok");
-	char *base = xasprintf("%s: %.4g (expected %.4g–%.4g) %s%s%s", r->name, s->value,
-			       s->res.lo, s->res.hi, spark, nolabels ? "" : " ",
-			       nolabels ? "" : s->key);
+	a->dedup_key =
+	    xasprintf("%s@%.3f:%s", a->fingerprint, s->last_ts, firing ? "firing" : "ok");
+	char *base = xasprintf("%s: %.4g (expected %.4g–%.4g) %s%s%s", r->name, s->value, s->res.lo,
+			       s->res.hi, spark, nolabels ? "" : " ", nolabels ? "" : s->key);
 	a->title = ingest_title(base, NULL);
 	free(base);
 	a->severity = xstrdup(r->severity);
@@ -97,8 +98,10 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	cJSON_AddStringToObject(an, "sparkline", spark);
 	time_format_iso(a->starts_at_ms, when, sizeof(when));
 	cJSON_AddStringToObject(an, "anomaly_started_at", when);
-	char *summary = firing ? xasprintf("%s is %s, outside the expected %s", s->key, cJSON_GetStringValue(cJSON_GetObjectItem(an, "value")), num)
-			       : xasprintf("%s %s", s->key, why);
+	char *summary = firing
+			    ? xasprintf("%s is %s, outside the expected %s", s->key,
+					cJSON_GetStringValue(cJSON_GetObjectItem(an, "value")), num)
+			    : xasprintf("%s %s", s->key, why);
 	cJSON_AddStringToObject(an, "summary", summary);
 	free(summary);
 }
@@ -181,7 +184,8 @@ job_cycle(struct watch_job *j)
 		rt->learned = true;
 	}
 	/* CloudWatch publishes late: look back a few periods; points already fed are skipped */
-	int64_t back = 3 * (r->every_ms > r->period_s * 1000LL ? r->every_ms : r->period_s * 1000LL);
+	int64_t back =
+	    3 * (r->every_ms > r->period_s * 1000LL ? r->every_ms : r->period_s * 1000LL);
 	if (fetch(j, now - back, now, true) != 0)
 		return;
 	watch_table_expire(&rt->tab, now - EXPIRE_INTERVALS * r->every_ms, series_gone, j);
@@ -201,9 +205,10 @@ undo(struct watch_rt *rt, const struct alert_batch *b)
 	size_t skip = strlen("watch:") + strlen(rt->rule->name);
 
 	for (size_t i = 0; i < b->n; i++) {
-		struct watch_series *s = strlen(b->v[i].fingerprint) > skip
-					     ? watch_table_find(&rt->tab, b->v[i].fingerprint + skip)
-					     : NULL;
+		struct watch_series *s =
+		    strlen(b->v[i].fingerprint) > skip
+			? watch_table_find(&rt->tab, b->v[i].fingerprint + skip)
+			: NULL;
 		if (s == NULL)
 			continue;
 		s->firing = !b->v[i].firing;
@@ -231,13 +236,14 @@ job_done(void *arg)
 	if (j->alerts.n > 0) {
 		cJSON *incidents = cJSON_CreateArray();
 		int acc, dup, ign;
-		metrics_add("healer_watch_alerts_total", "Anomaly alerts (fires and clears) by rule",
-			    lab, (double)j->alerts.n);
+		metrics_add("healer_watch_alerts_total",
+			    "Anomaly alerts (fires and clears) by rule", lab, (double)j->alerts.n);
 		if (engine_ingest(&j->alerts, incidents, &acc, &dup, &ign) != ENGINE_OK) {
 			log_warnx("watch %s: could not store %zu anomaly alert(s); they are sent "
 				  "again on the next points",
 				  r->name, j->alerts.n);
-			metrics_inc("healer_watch_errors_total", "Failed watch queries by rule", lab);
+			metrics_inc("healer_watch_errors_total", "Failed watch queries by rule",
+				    lab);
 			undo(rt, &j->alerts);
 		} else {
 			char *list = cJSON_PrintUnformatted(incidents);

@@ -12,15 +12,15 @@
 struct diag_list;
 
 #define WATCH_MAX_RULES 256
-#define WATCH_MAX_SERIES 50000   /* per rule: a query returning more is cut (and logged) */
-#define WATCH_SPARK_POINTS 30    /* points in a card's sparkline */
+#define WATCH_MAX_SERIES 50000 /* per rule: a query returning more is cut (and logged) */
+#define WATCH_SPARK_POINTS 30  /* points in a card's sparkline */
 
 enum watch_kind { WATCH_PROMETHEUS, WATCH_CLOUDWATCH };
 
 struct watch_rule {
 	char *name;
 	enum watch_kind kind;
-	int line;			 /* where the rule starts in watch.yaml */
+	int line; /* where the rule starts in watch.yaml */
 	/* prometheus */
 	char *url, *query;
 	char *bearer_token_env, *basic_auth_env; /* names of environment variables */
@@ -32,10 +32,10 @@ struct watch_rule {
 	int period_s;
 	/* common */
 	int64_t every_ms, history_ms, timeout_ms;
-	char *severity;			 /* sev1..sev4 */
-	cJSON *labels;			 /* object of strings, owned; has "alertname" */
-	double threshold;		 /* [0,1] */
-	int resolve_after;		 /* normal intervals before the alert clears */
+	char *severity;	   /* sev1..sev4 */
+	cJSON *labels;	   /* object of strings, owned; has "alertname" */
+	double threshold;  /* [0,1] */
+	int resolve_after; /* normal intervals before the alert clears */
 };
 
 struct watch_conf {

@@ -62,16 +62,19 @@ static const struct field prom_fields[] = {
 };
 
 static const struct field cw_fields[] = {
-    {"region", F_STR, R(region)},	  {"namespace", F_STR, R(namespace)},
-    {"metric", F_STR, R(metric)},	  {"dimensions", F_STRMAP, R(dimensions)},
-    {"stat", F_STR, R(stat)},		  {"period", F_PERIOD, R(period_s)},
+    {"region", F_STR, R(region)},
+    {"namespace", F_STR, R(namespace)},
+    {"metric", F_STR, R(metric)},
+    {"dimensions", F_STRMAP, R(dimensions)},
+    {"stat", F_STR, R(stat)},
+    {"period", F_PERIOD, R(period_s)},
     {"expression", F_STR, R(expression)},
 };
 #undef R
 
 /* Keys that would put a secret in the file: refused with a pointer to the *_env form. */
-static const char *const secret_keys[] = {"token", "bearer_token", "password", "basic_auth",
-					  "access_key", "secret_key", "authorization"};
+static const char *const secret_keys[] = {
+    "token", "bearer_token", "password", "basic_auth", "access_key", "secret_key", "authorization"};
 
 struct loader {
 	const char *file;
@@ -142,7 +145,8 @@ load_strmap(struct loader *l, yaml_node_t *n, const char *where, cJSON **dst)
 	cJSON *o;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		lerr(l, n, "%s must be a mapping of names to text, e.g. {service: checkout}", where);
+		lerr(l, n, "%s must be a mapping of names to text, e.g. {service: checkout}",
+		     where);
 		return;
 	}
 	o = cJSON_CreateObject();
@@ -161,7 +165,8 @@ load_strmap(struct loader *l, yaml_node_t *n, const char *where, cJSON **dst)
 			continue;
 		}
 		if (cJSON_GetArraySize(o) == WATCH_MAX_LABELS) {
-			lerr(l, node(l, pr->key), "%s: more than %d entries", where, WATCH_MAX_LABELS);
+			lerr(l, node(l, pr->key), "%s: more than %d entries", where,
+			     WATCH_MAX_LABELS);
 			break;
 		}
 		cJSON_AddStringToObject(o, k, v);
@@ -212,7 +217,8 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 	switch (f->type) {
 	case F_NAME:
 		if (!name_ok(s))
-			lerr(l, v, "%s: '%s' must be 1-64 letters, digits, '_', '.' or '-'", where, s);
+			lerr(l, v, "%s: '%s' must be 1-64 letters, digits, '_', '.' or '-'", where,
+			     s);
 		else
 			*(char **)(base + f->off) = xstrdup(s);
 		break;
@@ -263,7 +269,8 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 			     f->type == F_COUNT ? 1000 : 86400);
 		else if (f->type == F_PERIOD && i % 60 != 0 && i != 1 && i != 5 && i != 10 &&
 			 i != 30)
-			lerr(l, v, "%s: %ld is not 1, 5, 10, 30 or a multiple of 60 seconds", where, i);
+			lerr(l, v, "%s: %ld is not 1, 5, 10, 30 or a multiple of 60 seconds", where,
+			     i);
 		else
 			*(int *)(base + f->off) = (int)i;
 		break;
@@ -309,7 +316,8 @@ load_fields(struct loader *l, yaml_node_t *n, const char *section, const struct 
 			if (strcmp(fields[i].key, key) == 0)
 				break;
 		if (i == nfields) {
-			for (used = 0, keys[0] = '\0', i = 0; i < nfields && used < sizeof(keys); i++)
+			for (used = 0, keys[0] = '\0', i = 0; i < nfields && used < sizeof(keys);
+			     i++)
 				used += (size_t)snprintf(keys + used, sizeof(keys) - used, "%s%s",
 							 i ? ", " : "", fields[i].key);
 			lerr(l, k, "%s: unknown key '%s' (expected %s)", section, key, keys);
@@ -428,8 +436,7 @@ load_rules(struct loader *l, yaml_node_t *n, struct watch_conf *c)
 }
 
 int
-watch_conf_load(const char *path, bool must_exist, struct watch_conf *out,
-		struct diag_list *errs)
+watch_conf_load(const char *path, bool must_exist, struct watch_conf *out, struct diag_list *errs)
 {
 	struct loader l = {.file = path, .errs = errs};
 	struct watch_conf c = {0};
@@ -467,7 +474,8 @@ watch_conf_load(const char *path, bool must_exist, struct watch_conf *out,
 				if (strcmp(key_of(&l, pr->key), "rules") == 0)
 					load_rules(&l, node(&l, pr->value), &c);
 				else
-					lerr(&l, node(&l, pr->key), "unknown key '%s' (expected rules)",
+					lerr(&l, node(&l, pr->key),
+					     "unknown key '%s' (expected rules)",
 					     key_of(&l, pr->key));
 			}
 		}

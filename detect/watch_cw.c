@@ -96,7 +96,8 @@ request_body(const struct watch_rule *r, int64_t from_ms, int64_t to_ms, const c
 	cJSON_AddBoolToObject(q, "ReturnData", true);
 	/* whole periods: CloudWatch aligns the buckets to the period anyway */
 	cJSON_AddNumberToObject(b, "StartTime", (double)(from_ms / period_ms * period_ms / 1000));
-	cJSON_AddNumberToObject(b, "EndTime", (double)((to_ms + period_ms - 1) / period_ms * period_ms / 1000));
+	cJSON_AddNumberToObject(b, "EndTime",
+				(double)((to_ms + period_ms - 1) / period_ms * period_ms / 1000));
 	cJSON_AddStringToObject(b, "ScanBy", "TimestampAscending");
 	if (next)
 		cJSON_AddStringToObject(b, "NextToken", next);
@@ -132,8 +133,10 @@ feed_page(struct watch_job *j, const cJSON *root)
 	{
 		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(res, "Timestamps");
 		const cJSON *vs = cJSON_GetObjectItemCaseSensitive(res, "Values");
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "StatusCode"));
-		const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "Label"));
+		const char *code =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "StatusCode"));
+		const char *label =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "Label"));
 		cJSON *labels;
 
 		if (code && strcmp(code, "Complete") != 0 && strcmp(code, "PartialData") != 0) {
@@ -145,7 +148,8 @@ feed_page(struct watch_job *j, const cJSON *root)
 			labels = cJSON_CreateObject();
 			cJSON_AddStringToObject(labels, "label", label ? label : "");
 		} else {
-			labels = r->dimensions ? cJSON_Duplicate(r->dimensions, 1) : cJSON_CreateObject();
+			labels = r->dimensions ? cJSON_Duplicate(r->dimensions, 1)
+					       : cJSON_CreateObject();
 		}
 		struct watch_series *s = watch_job_series(j, labels);
 		cJSON_Delete(labels);
@@ -153,12 +157,14 @@ feed_page(struct watch_job *j, const cJSON *root)
 			continue;
 		int n = cJSON_GetArraySize(ts);
 		if (n != cJSON_GetArraySize(vs)) {
-			snprintf(j->err, sizeof(j->err), "CloudWatch: Timestamps and Values differ in length");
+			snprintf(j->err, sizeof(j->err),
+				 "CloudWatch: Timestamps and Values differ in length");
 			return -1;
 		}
 		const cJSON *t = ts ? ts->child : NULL, *v = vs ? vs->child : NULL;
 		for (; t && v; t = t->next, v = v->next)
-			watch_job_point(j, s, timestamp(t), cJSON_IsNumber(v) ? v->valuedouble : NAN);
+			watch_job_point(j, s, timestamp(t),
+					cJSON_IsNumber(v) ? v->valuedouble : NAN);
 	}
 	return 0;
 }
@@ -185,8 +191,7 @@ retryable(const struct httpc_resp *resp, const cJSON *err)
 
 /* One signed POST, retried while throttled. Returns the parsed answer or NULL + j->err. */
 static cJSON *
-post_signed(struct watch_job *j, const struct cw_endpoint *e, const char *region,
-	    const char *body)
+post_signed(struct watch_job *j, const struct cw_endpoint *e, const char *region, const char *body)
 {
 	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
 	const char *tok = getenv("AWS_SESSION_TOKEN");
@@ -206,16 +211,29 @@ post_signed(struct watch_job *j, const struct cw_endpoint *e, const char *region
 		if (tok && *tok)
 			xtok = xasprintf("X-Amz-Security-Token: %s", tok);
 		const char *sign[] = {"Content-Type: application/x-amz-json-1.0",
-				      "X-Amz-Target: " CW_TARGET, host, xdate, xtok, NULL};
-		struct sigv4_req sr = {.method = "POST", .path = e->path, .headers = sign,
-				       .body = body, .body_len = strlen(body), .region = region,
-				       .service = "monitoring", .access_key = ak, .secret_key = sk,
+				      "X-Amz-Target: " CW_TARGET,
+				      host,
+				      xdate,
+				      xtok,
+				      NULL};
+		struct sigv4_req sr = {.method = "POST",
+				       .path = e->path,
+				       .headers = sign,
+				       .body = body,
+				       .body_len = strlen(body),
+				       .region = region,
+				       .service = "monitoring",
+				       .access_key = ak,
+				       .secret_key = sk,
 				       .amz_date = date};
 		int src = sigv4_sign(&sr, auth, sizeof(auth));
 		xauth = xasprintf("Authorization: %s", auth);
 		const char *send[] = {sign[0], sign[1], host, xdate, xauth, xtok, NULL};
-		struct httpc_req req = {.method = "POST", .url = e->url, .headers = send,
-					.body = body, .body_len = strlen(body),
+		struct httpc_req req = {.method = "POST",
+					.url = e->url,
+					.headers = send,
+					.body = body,
+					.body_len = strlen(body),
 					.timeout_ms = j->rt->rule->timeout_ms,
 					.max_response = WATCH_MAX_RESPONSE};
 		int hrc = src == 0 ? httpc_perform(&req, &resp) : -1;
@@ -233,26 +251,32 @@ post_signed(struct watch_job *j, const struct cw_endpoint *e, const char *region
 			httpc_resp_free(&resp);
 			break;
 		}
-		root = json_parse_capped(resp.body, resp.body_len, INGEST_MAX_DEPTH, err, sizeof(err));
+		root =
+		    json_parse_capped(resp.body, resp.body_len, INGEST_MAX_DEPTH, err, sizeof(err));
 		if (resp.status == 200 && root != NULL) {
 			httpc_resp_free(&resp);
 			return root;
 		}
-		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "__type"));
-		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "message"));
+		const char *type =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "__type"));
+		const char *msg =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "message"));
 		if (msg == NULL)
-			msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "Message"));
+			msg =
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "Message"));
 		if (resp.status == 200)
 			snprintf(why, sizeof(why), "CloudWatch: %.160s", err);
 		else
 			snprintf(why, sizeof(why), "CloudWatch: HTTP %ld %.60s%s%.120s",
 				 resp.status, type ? type : "", msg ? ": " : "", msg ? msg : "");
 		bool again = retryable(&resp, root);
-		long wait = backoff_ms[attempt < (int)ARRAY_LEN(backoff_ms) ? attempt
-									     : (int)ARRAY_LEN(backoff_ms) - 1];
+		long wait = backoff_ms[attempt < (int)ARRAY_LEN(backoff_ms)
+					   ? attempt
+					   : (int)ARRAY_LEN(backoff_ms) - 1];
 		if (resp.retry_after_s > 0)
-			wait = resp.retry_after_s * 1000 > CW_RETRY_AFTER_CAP_MS ? CW_RETRY_AFTER_CAP_MS
-										  : resp.retry_after_s * 1000;
+			wait = resp.retry_after_s * 1000 > CW_RETRY_AFTER_CAP_MS
+				   ? CW_RETRY_AFTER_CAP_MS
+				   : resp.retry_after_s * 1000;
 		cJSON_Delete(root);
 		root = NULL;
 		httpc_resp_free(&resp);
@@ -280,7 +304,8 @@ watch_cw_fetch(struct watch_job *j, int64_t from_ms, int64_t to_ms)
 		return -1;
 	}
 	if (endpoint_get(region, &e) != 0) {
-		snprintf(j->err, sizeof(j->err), "CloudWatch: the endpoint URL is not http(s)://host");
+		snprintf(j->err, sizeof(j->err),
+			 "CloudWatch: the endpoint URL is not http(s)://host");
 		goto out;
 	}
 	for (int page = 0; page < CW_MAX_PAGES; page++) {
@@ -293,7 +318,8 @@ watch_cw_fetch(struct watch_job *j, int64_t from_ms, int64_t to_ms)
 			cJSON_Delete(root);
 			goto out;
 		}
-		const char *tok = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "NextToken"));
+		const char *tok =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "NextToken"));
 		free(next);
 		next = tok && *tok ? xstrdup(tok) : NULL;
 		cJSON_Delete(root);

@@ -17,20 +17,20 @@
 struct watch_rt {
 	const struct watch_rule *rule;
 	struct watch_table tab;
-	bool busy;	  /* a job is out: the worker owns tab */
-	bool learned;	  /* the history was read */
+	bool busy;    /* a job is out: the worker owns tab */
+	bool learned; /* the history was read */
 	uint64_t timer;
 	int64_t last_success_ms; /* wall clock; 0 = never */
-	size_t nseries;	  /* copy of tab.n for /metrics, set on the loop thread */
+	size_t nseries;		 /* copy of tab.n for /metrics, set on the loop thread */
 };
 
 struct watch_job {
 	struct watch_rt *rt;
-	bool learning;		  /* feeding the history: nothing fires */
+	bool learning; /* feeding the history: nothing fires */
 	int64_t now_ms;
 	struct alert_batch alerts; /* what the engine gets when the job is back on the loop */
 	size_t npoints;
-	char err[WATCH_ERR];	  /* the first error; "" = the cycle succeeded */
+	char err[WATCH_ERR]; /* the first error; "" = the cycle succeeded */
 };
 
 /* The series of this label set in the job's rule (created on first sight); NULL when the

@@ -61,7 +61,8 @@ feed_result(struct watch_job *j, const cJSON *root)
 {
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
 	const cJSON *result = cJSON_GetObjectItemCaseSensitive(data, "result");
-	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "resultType"));
+	const char *type =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "resultType"));
 	const cJSON *it, *p;
 
 	if (!cJSON_IsArray(result) || type == NULL) {
@@ -76,12 +77,14 @@ feed_result(struct watch_job *j, const cJSON *root)
 	cJSON_ArrayForEach(it, result)
 	{
 		const cJSON *metric = cJSON_GetObjectItemCaseSensitive(it, "metric");
-		struct watch_series *s = watch_job_series(j, cJSON_IsObject(metric) ? metric : NULL);
+		struct watch_series *s =
+		    watch_job_series(j, cJSON_IsObject(metric) ? metric : NULL);
 		if (s == NULL)
 			continue;
 		if ((p = cJSON_GetObjectItemCaseSensitive(it, "value")) != NULL)
 			feed_pair(j, s, p);
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(it, "values")) feed_pair(j, s, p);
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(it, "values"))
+		    feed_pair(j, s, p);
 	}
 	return 0;
 }
@@ -103,7 +106,9 @@ prom_fetch(struct watch_job *j, const char *path_and_query, cJSON **out, bool *t
 	while (blen > 0 && r->url[blen - 1] == '/')
 		blen--;
 	url = xasprintf("%.*s%s", (int)blen, r->url, path_and_query);
-	struct httpc_req req = {.url = url, .headers = headers, .timeout_ms = r->timeout_ms,
+	struct httpc_req req = {.url = url,
+				.headers = headers,
+				.timeout_ms = r->timeout_ms,
 				.max_response = WATCH_MAX_RESPONSE};
 	if (httpc_perform(&req, &resp) != 0) {
 		if (too_big)
@@ -113,7 +118,8 @@ prom_fetch(struct watch_job *j, const char *path_and_query, cJSON **out, bool *t
 	}
 	root = json_parse_capped(resp.body, resp.body_len, INGEST_MAX_DEPTH, err, sizeof(err));
 	if (resp.status != 200) {
-		const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "error"));
+		const char *e =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "error"));
 		snprintf(j->err, sizeof(j->err), "Prometheus %.100s: HTTP %ld%s%.120s", r->url,
 			 resp.status, e ? ": " : "", e ? e : "");
 		goto out;
@@ -150,8 +156,8 @@ prom_get(struct watch_job *j, const char *path_and_query, bool *too_big)
 static long
 prom_width(struct watch_job *j, const char *q_encoded, int64_t at_ms)
 {
-	char *path = xasprintf("/api/v1/query?query=count%%28%s%%29&time=%.3f", q_encoded,
-			       at_ms / 1000.0);
+	char *path =
+	    xasprintf("/api/v1/query?query=count%%28%s%%29&time=%.3f", q_encoded, at_ms / 1000.0);
 	cJSON *root;
 	long n = 1;
 
@@ -176,14 +182,17 @@ watch_prom_range(struct watch_job *j, int64_t from_ms, int64_t to_ms)
 	int64_t step_ms = (r->every_ms / 1000 > 0 ? r->every_ms / 1000 : 1) * 1000;
 	char *q = httpc_urlencode(r->query);
 	long width = prom_width(j, q, to_ms), steps = PROM_CHUNK_POINTS / width;
-	int64_t span_ms = step_ms * ((steps < 10 ? 10 : steps > PROM_MAX_POINTS ? PROM_MAX_POINTS
-										 : steps) - 1);
+	int64_t span_ms = step_ms * ((steps < 10		? 10
+				      : steps > PROM_MAX_POINTS ? PROM_MAX_POINTS
+								: steps) -
+				     1);
 	int rc = 0;
 
 	for (int64_t start = from_ms; rc == 0 && start < to_ms;) {
 		int64_t end = start + span_ms < to_ms ? start + span_ms : to_ms;
-		char *path = xasprintf("/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%llds",
-				       q, start / 1000.0, end / 1000.0, (long long)(step_ms / 1000));
+		char *path =
+		    xasprintf("/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%llds", q,
+			      start / 1000.0, end / 1000.0, (long long)(step_ms / 1000));
 		bool too_big = false;
 		rc = prom_get(j, path, &too_big);
 		free(path);

@@ -13,10 +13,10 @@
 #include "watch.h"
 
 struct watch_series {
-	char *key;	   /* watch_series_key(labels) */
-	cJSON *labels;	   /* owned; "__"-prefixed names already left out */
+	char *key;     /* watch_series_key(labels) */
+	cJSON *labels; /* owned; "__"-prefixed names already left out */
 	struct detector *det;
-	double last_ts;	   /* newest point fed; older or equal points are skipped */
+	double last_ts; /* newest point fed; older or equal points are skipped */
 	double spark[WATCH_SPARK_POINTS];
 	unsigned nspark, spark_head;
 	int64_t seen_ms;   /* wall clock of the last answer that had this series */

@@ -114,8 +114,12 @@ test_refusals(void **state)
 {
 	const char *bad[] = {"no colon here", NULL};
 	const char *ok[] = {"Host:example.amazonaws.com", "X-Amz-Date:" DATE, NULL};
-	struct sigv4_req r = {.method = "GET", .headers = bad, .region = "us-east-1",
-			      .service = "s", .access_key = "A", .secret_key = "S",
+	struct sigv4_req r = {.method = "GET",
+			      .headers = bad,
+			      .region = "us-east-1",
+			      .service = "s",
+			      .access_key = "A",
+			      .secret_key = "S",
 			      .amz_date = DATE};
 	char out[512], small[40], date[17];
 	(void)state;

@@ -53,7 +53,8 @@ load(const char *text, struct watch_conf *c, char **msgs)
 	n = watch_conf_load(path, true, c, &d);
 	buf_init(&b, 0);
 	for (size_t i = 0; i < d.n; i++)
-		buf_printf(&b, "%s%s%s", i ? "\n" : "", strncmp(d.msgs[i], path, plen) == 0 ? "P" : "",
+		buf_printf(&b, "%s%s%s", i ? "\n" : "",
+			   strncmp(d.msgs[i], path, plen) == 0 ? "P" : "",
 			   d.msgs[i] + (strncmp(d.msgs[i], path, plen) == 0 ? plen : 0));
 	*msgs = buf_steal(&b);
 	diag_free(&d);
@@ -81,23 +82,26 @@ test_full_example(void **state)
 	char *msgs;
 	(void)state;
 
-	assert_int_equal(load("rules:\n"
-			      "  - name: checkout-latency\n"
-			      "    prometheus: {url: \"http://127.0.0.1:9090\", query: 'job:latency_p99:5m{job=\"checkout\"}',\n"
-			      "                 bearer_token_env: PROM_TOKEN}\n"
-			      "    every: 60s\n"
-			      "    history: 14d\n"
-			      "    severity: sev3\n"
-			      "    labels: {alertname: LatencyAnomaly, service: checkout}\n"
-			      "    threshold: 0.97\n"
-			      "    resolve_after: 5\n"
-			      "  - name: ec2-cpu\n"
-			      "    cloudwatch: {region: us-east-1, namespace: AWS/EC2, metric: CPUUtilization,\n"
-			      "                 dimensions: {InstanceId: i-0123456789abcdef0}, stat: Average, period: 300}\n"
-			      "    every: 5m\n"
-			      "    severity: critical\n",
-			      &c, &msgs),
-			 0);
+	assert_int_equal(
+	    load("rules:\n"
+		 "  - name: checkout-latency\n"
+		 "    prometheus: {url: \"http://127.0.0.1:9090\", query: "
+		 "'job:latency_p99:5m{job=\"checkout\"}',\n"
+		 "                 bearer_token_env: PROM_TOKEN}\n"
+		 "    every: 60s\n"
+		 "    history: 14d\n"
+		 "    severity: sev3\n"
+		 "    labels: {alertname: LatencyAnomaly, service: checkout}\n"
+		 "    threshold: 0.97\n"
+		 "    resolve_after: 5\n"
+		 "  - name: ec2-cpu\n"
+		 "    cloudwatch: {region: us-east-1, namespace: AWS/EC2, metric: CPUUtilization,\n"
+		 "                 dimensions: {InstanceId: i-0123456789abcdef0}, stat: Average, "
+		 "period: 300}\n"
+		 "    every: 5m\n"
+		 "    severity: critical\n",
+		 &c, &msgs),
+	    0);
 	assert_string_equal(msgs, "");
 	free(msgs);
 	assert_int_equal(c.n, 2);
@@ -176,17 +180,21 @@ test_errors_name_the_line(void **state)
 	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
 		     "  - name: a\n    prometheus: {url: \"http://x\", query: up}\n",
 		     "P:4: rules[1]: the name 'a' is already used at line 2");
-	expect_error("rules:\n  - name: \"bad name\"\n    prometheus: {url: \"http://x\", query: up}\n",
-		     "P:2: rules[0].name: 'bad name' must be 1-64 letters");
+	expect_error(
+	    "rules:\n  - name: \"bad name\"\n    prometheus: {url: \"http://x\", query: up}\n",
+	    "P:2: rules[0].name: 'bad name' must be 1-64 letters");
 	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
 		     "    cloudwatch: {namespace: N, metric: M}\n",
 		     "P:4: rules[0]: a rule has one source");
-	expect_error("rules:\n  - name: c\n    cloudwatch: {namespace: AWS/EC2, metric: CPU, period: 45}\n",
-		     "P:3: rules[0].cloudwatch.period: 45 is not 1, 5, 10, 30 or a multiple of 60");
-	expect_error("rules:\n  - name: c\n    cloudwatch: {namespace: AWS/EC2}\n",
-		     "P:2: rules[0].cloudwatch: needs 'namespace' and 'metric' (or an 'expression')");
-	expect_error("rules:\n  - name: c\n    cloudwatch: {expression: 'SEARCH(x)', metric: M}\n",
-		     "P:2: rules[0].cloudwatch: 'expression' replaces namespace, metric and dimensions");
+	expect_error(
+	    "rules:\n  - name: c\n    cloudwatch: {namespace: AWS/EC2, metric: CPU, period: 45}\n",
+	    "P:3: rules[0].cloudwatch.period: 45 is not 1, 5, 10, 30 or a multiple of 60");
+	expect_error(
+	    "rules:\n  - name: c\n    cloudwatch: {namespace: AWS/EC2}\n",
+	    "P:2: rules[0].cloudwatch: needs 'namespace' and 'metric' (or an 'expression')");
+	expect_error(
+	    "rules:\n  - name: c\n    cloudwatch: {expression: 'SEARCH(x)', metric: M}\n",
+	    "P:2: rules[0].cloudwatch: 'expression' replaces namespace, metric and dimensions");
 	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
 		     "    labels: {alertname: [x]}\n",
 		     "P:4: rules[0].labels.alertname must be text");
@@ -262,9 +270,11 @@ test_feed_fires_once_and_clears(void **state)
 	assert_non_null(s);
 	assert_ptr_equal(watch_table_get(&t, l, 2000), s); /* same label set, same state */
 	assert_int_equal(s->seen_ms, 2000);
-	for (int i = 0; i < 200; i++) /* the history: learns, never fires (not even on its outlier) */
-		assert_int_equal(watch_series_feed(s, ++ts, i == 150 ? 500 : 50 + (i % 5), 0.5, 2, true),
-				 WATCH_NONE);
+	for (int i = 0; i < 200;
+	     i++) /* the history: learns, never fires (not even on its outlier) */
+		assert_int_equal(
+		    watch_series_feed(s, ++ts, i == 150 ? 500 : 50 + (i % 5), 0.5, 2, true),
+		    WATCH_NONE);
 	for (int i = 0; i < 50; i++)
 		watch_series_feed(s, ++ts, 50 + (i % 3), 0.99, 2, false);
 	assert_false(s->firing);
