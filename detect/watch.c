@@ -56,7 +56,7 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	const struct watch_rule *r = j->rt->rule;
 	struct alert *a = ingest_alert_new(&j->alerts, SRC_ANOMALY);
 	double pts[WATCH_SPARK_POINTS];
-	char spark[WATCH_SPARK_POINTS * 3 + 1], when[40], num[64];
+	char spark[WATCH_SPARK_POINTS * 3 + 1], when[40];
 	const cJSON *it;
 	bool nolabels = strcmp(s->key, "{}") == 0;
 
@@ -82,28 +82,27 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	cJSON_DeleteItemFromObjectCaseSensitive(a->labels, "watch_rule");
 	cJSON_AddStringToObject(a->labels, "watch_rule", r->name);
 
-	cJSON *an = a->annotations = cJSON_CreateObject();
-	char *metric = metric_text(r);
-	cJSON_AddStringToObject(an, "metric", metric);
-	free(metric);
-	cJSON_AddStringToObject(an, "series", s->key);
-	snprintf(num, sizeof(num), "%.6g", s->value);
-	cJSON_AddStringToObject(an, "value", num);
-	snprintf(num, sizeof(num), "%.6g", s->res.expected);
-	cJSON_AddStringToObject(an, "expected", num);
-	snprintf(num, sizeof(num), "%.4g–%.4g", s->res.lo, s->res.hi);
-	cJSON_AddStringToObject(an, "expected_range", num);
-	snprintf(num, sizeof(num), "%.3f", s->res.score);
-	cJSON_AddStringToObject(an, "anomaly_score", num);
-	cJSON_AddStringToObject(an, "sparkline", spark);
+	char value[32], expected[32], range[72], score[16], *metric = metric_text(r);
+	snprintf(value, sizeof(value), "%.6g", s->value);
+	snprintf(expected, sizeof(expected), "%.6g", s->res.expected);
+	snprintf(range, sizeof(range), "%.4g–%.4g", s->res.lo, s->res.hi);
+	snprintf(score, sizeof(score), "%.3f", s->res.score);
 	time_format_iso(a->starts_at_ms, when, sizeof(when));
-	cJSON_AddStringToObject(an, "anomaly_started_at", when);
-	char *summary = firing
-			    ? xasprintf("%s is %s, outside the expected %s", s->key,
-					cJSON_GetStringValue(cJSON_GetObjectItem(an, "value")), num)
-			    : xasprintf("%s %s", s->key, why);
-	cJSON_AddStringToObject(an, "summary", summary);
+	const char *what = nolabels ? r->name : s->key;
+	char *summary = firing ? xasprintf("%s is %s, outside the expected %s", what, value, range)
+			       : xasprintf("%s %s", what, why);
+	const struct {
+		const char *name, *value;
+	} notes[] = {
+	    {"summary", summary},     {"metric", metric},     {"series", s->key},
+	    {"value", value},	      {"expected", expected}, {"expected_range", range},
+	    {"anomaly_score", score}, {"sparkline", spark},   {"anomaly_started_at", when},
+	};
+	a->annotations = cJSON_CreateObject();
+	for (size_t i = 0; i < ARRAY_LEN(notes); i++)
+		cJSON_AddStringToObject(a->annotations, notes[i].name, notes[i].value);
 	free(summary);
+	free(metric);
 }
 
 struct watch_series *

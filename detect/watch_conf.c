@@ -8,7 +8,6 @@
 #include <yaml.h>
 
 #include "detect.h"
-#include "ingest.h"
 #include "runbook.h"
 #include "util.h"
 #include "watch.h"
@@ -25,7 +24,7 @@ enum ftype {
 	F_ENV,	    /* the name of a set environment variable */
 	F_EVERY,    /* duration >= 1s */
 	F_DURATION, /* duration >= 0 */
-	F_SEVERITY, /* sev1..sev4 (or the words severity_normalise knows) */
+	F_SEVERITY, /* sev1..sev4: a typo must not quietly become sev3 */
 	F_STRMAP,   /* mapping of strings */
 	F_FRACTION, /* (0, 1] */
 	F_COUNT,    /* integer 1..1000 */
@@ -251,8 +250,10 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 			*(int64_t *)(base + f->off) = ms;
 		break;
 	case F_SEVERITY:
-		free(r->severity);
-		r->severity = xstrdup(severity_normalise(s));
+		if (strlen(s) != 4 || strncmp(s, "sev", 3) != 0 || s[3] < '1' || s[3] > '4')
+			lerr(l, v, "%s: '%s' is not sev1, sev2, sev3 or sev4", where, s);
+		else
+			*(char **)(base + f->off) = xstrdup(s);
 		break;
 	case F_FRACTION:
 		if (parse_number(s, &d) < 0 || d <= 0 || d > 1)

@@ -100,6 +100,7 @@ def test_spike_opens_incident_autopilot_fixes_and_alert_clears(healer, exporter,
     assert lo < 55 and hi < 100 and lo < float(an["expected"]) < hi, an
     assert an["sparkline"].endswith("█") and set(an["sparkline"]) <= set("▁▂▃▄▅▆▇█ "), an
     assert float(an["anomaly_score"]) >= 0.99, an
+    assert an["summary"] == '%s is 500, outside the expected %s' % (an["series"], an["expected_range"]), an
     # every card shows the metric: the title carries the value, expected range and sparkline
     assert "500" in v["title"] and an["sparkline"] in v["title"], v["title"]
     d.read_until(r"(?s)INC-1 .*%s" % re.escape(an["sparkline"]))  # the console's card

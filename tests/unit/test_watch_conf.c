@@ -99,7 +99,7 @@ test_full_example(void **state)
 		 "                 dimensions: {InstanceId: i-0123456789abcdef0}, stat: Average, "
 		 "period: 300}\n"
 		 "    every: 5m\n"
-		 "    severity: critical\n",
+		 "    severity: sev1\n",
 		 &c, &msgs),
 	    0);
 	assert_string_equal(msgs, "");
@@ -122,7 +122,7 @@ test_full_example(void **state)
 	assert_int_equal(w->period_s, 300);
 	assert_string_equal(cJSON_GetObjectItem(w->dimensions, "InstanceId")->valuestring,
 			    "i-0123456789abcdef0");
-	assert_string_equal(w->severity, "sev1"); /* normalised */
+	assert_string_equal(w->severity, "sev1");
 	/* defaults: a day of history, an alertname the runbooks can match */
 	assert_int_equal(w->history_ms, 86400000);
 	assert_string_equal(cJSON_GetObjectItem(w->labels, "alertname")->valuestring, "Anomaly");
@@ -198,6 +198,9 @@ test_errors_name_the_line(void **state)
 	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
 		     "    labels: {alertname: [x]}\n",
 		     "P:4: rules[0].labels.alertname must be text");
+	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
+		     "    severity: critical\n",
+		     "P:4: rules[0].severity: 'critical' is not sev1, sev2, sev3 or sev4");
 	expect_error("rules: [\n", "P:2: YAML:");
 	expect_error("- a\n", "P:1: watch.yaml must be a mapping with 'rules:'");
 	expect_error("rules: {}\n", "P:1: rules must be a list of rules");
