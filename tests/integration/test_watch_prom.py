@@ -51,7 +51,7 @@ def exporter():
 
 @pytest.fixture
 def prom(tmp_path, exporter):
-    p = Prometheus(tmp_path / "prom", exporter, job="checkout", history_s=1800)
+    p = Prometheus(tmp_path / "prom", exporter, job="checkout", history_s=1800, step_s=1)
     yield p
     p.close()
 
@@ -173,7 +173,7 @@ rules:
   - name: load
     prometheus: {url: "%s/", query: load, bearer_token_env: PROM_TOKEN}
     every: 1s
-    history: 2m
+    history: 10m
     labels: {alertname: LoadAnomaly}
     resolve_after: 2
   - name: load-basic
