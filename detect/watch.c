@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "store.h"
 #include "util.h"
 #include "watch_int.h"
 
@@ -109,8 +110,18 @@ struct watch_series *
 watch_job_series(struct watch_job *j, const cJSON *labels)
 {
 	static const cJSON none;
-	struct watch_series *s = watch_table_get(&j->rt->tab, labels ? labels : &none, j->now_ms);
+	struct watch_rt *rt = j->rt;
+	struct watch_series *s = watch_table_get(&rt->tab, labels ? labels : &none, j->now_ms);
+	cJSON *was;
 
+	/* an episode open before a restart goes on: its alert clears when the series is normal */
+	if (s != NULL && rt->pending != NULL &&
+	    (was = cJSON_DetachItemFromObjectCaseSensitive(rt->pending, s->key)) != NULL) {
+		s->firing = true;
+		s->normal_run = 0;
+		s->anomaly_ts = was->valuedouble / 1000.0;
+		cJSON_Delete(was);
+	}
 	if (s == NULL && j->err[0] == '\0')
 		snprintf(j->err, sizeof(j->err),
 			 "more than %d series: the rest are not watched (narrow the query)",
@@ -142,6 +153,32 @@ series_gone(struct watch_series *s, void *ctx)
 {
 	if (s->firing)
 		alert_add(ctx, s, false, "is gone from the source's answers");
+}
+
+/* A clear for an episode open before a restart whose series is no longer answered. */
+static void
+pending_gone(struct watch_job *j, const char *key, double starts_at_ms)
+{
+	const struct watch_rule *r = j->rt->rule;
+	struct alert *a = ingest_alert_new(&j->alerts, SRC_ANOMALY);
+	const cJSON *it;
+
+	a->fingerprint = xasprintf("watch:%s%s", r->name, key);
+	a->dedup_key = xasprintf("%s@gone:%lld", a->fingerprint, (long long)j->now_ms);
+	a->title = ingest_title(r->name, NULL);
+	a->severity = xstrdup(r->severity);
+	a->resource = xstrdup(r->name);
+	a->firing = false;
+	a->starts_at_ms = (int64_t)starts_at_ms;
+	a->labels = cJSON_CreateObject();
+	cJSON_ArrayForEach(it, r->labels)
+	    cJSON_AddStringToObject(a->labels, it->string, it->valuestring);
+	cJSON_AddStringToObject(a->labels, "watch_rule", r->name);
+	a->annotations = cJSON_CreateObject();
+	char *summary = xasprintf("%s is gone from the source's answers", key);
+	cJSON_AddStringToObject(a->annotations, "summary", summary);
+	cJSON_AddStringToObject(a->annotations, "series", key);
+	free(summary);
 }
 
 /* ---- one query cycle ---- */
@@ -180,7 +217,7 @@ job_cycle(struct watch_job *j)
 		if (r->history_ms > 0 && fetch(j, now - r->history_ms, now, false) != 0)
 			return;
 		j->learning = false;
-		rt->learned = true;
+		rt->learned = j->learned_now = true;
 	}
 	/* CloudWatch publishes late: look back a few periods; points already fed are skipped */
 	int64_t back =
@@ -188,6 +225,10 @@ job_cycle(struct watch_job *j)
 	if (fetch(j, now - back, now, true) != 0)
 		return;
 	watch_table_expire(&rt->tab, now - EXPIRE_INTERVALS * r->every_ms, series_gone, j);
+	if (j->learned_now && rt->pending != NULL) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, rt->pending) pending_gone(j, it->string, it->valuedouble);
+	}
 }
 
 static void
@@ -225,6 +266,10 @@ job_done(void *arg)
 
 	rt->busy = false;
 	rt->nseries = rt->tab.n;
+	if (rt->learned) {
+		cJSON_Delete(rt->pending);
+		rt->pending = NULL;
+	}
 	snprintf(lab, sizeof(lab), "rule=\"%s\"", r->name);
 	if (j->err[0]) {
 		metrics_inc("healer_watch_errors_total", "Failed watch queries by rule", lab);
@@ -258,6 +303,34 @@ job_done(void *arg)
 }
 
 static void
+pending_add(const char *fingerprint, int64_t starts_at_ms, void *ctx)
+{
+	struct watch_rt *rt = ctx;
+	const char *key = fingerprint + strlen("watch:") + strlen(rt->rule->name);
+
+	if (cJSON_GetObjectItemCaseSensitive(rt->pending, key) == NULL)
+		cJSON_AddNumberToObject(rt->pending, key, (double)starts_at_ms);
+}
+
+/* The rule's episodes still open in the store (a restart, or a history fetch that failed):
+ * the first job resumes them. Loop thread: the store is read here, not on the worker. */
+static void
+pending_load(struct watch_rt *rt)
+{
+	char *prefix = xasprintf("watch:%s{", rt->rule->name);
+
+	rt->pending = cJSON_CreateObject();
+	if (store_anomaly_uncleared(prefix, pending_add, rt) != 0)
+		log_warnx("watch %s: cannot read the open anomalies; a restart's open episodes "
+			  "will not clear by themselves",
+			  rt->rule->name);
+	if (cJSON_GetArraySize(rt->pending) > 0)
+		log_info("watch %s: %d anomaly episode(s) still open, resumed", rt->rule->name,
+			 cJSON_GetArraySize(rt->pending));
+	free(prefix);
+}
+
+static void
 rule_due(void *arg)
 {
 	struct watch_rt *rt = arg;
@@ -266,6 +339,8 @@ rule_due(void *arg)
 	rt->timer = 0;
 	if (!W.running || rt->busy)
 		return;
+	if (!rt->learned && rt->pending == NULL)
+		pending_load(rt);
 	j = xcalloc(1, sizeof(*j));
 	j->rt = rt;
 	rt->busy = true; /* the worker owns rt->tab until job_done */
@@ -330,8 +405,10 @@ void
 watch_stop(void)
 {
 	W.running = false;
-	for (size_t i = 0; W.rt && i < W.conf.n; i++)
+	for (size_t i = 0; W.rt && i < W.conf.n; i++) {
 		watch_table_free(&W.rt[i].tab);
+		cJSON_Delete(W.rt[i].pending);
+	}
 	free(W.rt);
 	W.rt = NULL;
 	watch_conf_free(&W.conf);

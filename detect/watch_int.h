@@ -22,11 +22,15 @@ struct watch_rt {
 	uint64_t timer;
 	int64_t last_success_ms; /* wall clock; 0 = never */
 	size_t nseries;		 /* copy of tab.n for /metrics, set on the loop thread */
+	/* series key → starts_at ms of the episodes open in the store before the start; the
+	 * first job takes them over, the loop frees what is left after it */
+	cJSON *pending;
 };
 
 struct watch_job {
 	struct watch_rt *rt;
-	bool learning; /* feeding the history: nothing fires */
+	bool learning;	  /* feeding the history: nothing fires */
+	bool learned_now; /* this job read the history */
 	int64_t now_ms;
 	struct alert_batch alerts; /* what the engine gets when the job is back on the loop */
 	size_t npoints;

@@ -253,3 +253,44 @@ rules:
     finally:
         slow.close()
         fast.close()
+
+
+def test_episodes_open_at_a_restart_still_clear(healer, tmp_path):
+    import random
+    from watch_parts import FakePrometheus
+
+    rng = random.Random(9)
+    spiking = set()
+    fake = FakePrometheus([{"i": "x"}, {"i": "y"}],
+                          lambda s, t: 500.0 if s["i"] in spiking else 10 + rng.uniform(-0.5, 0.5))
+    try:
+        watch = tmp_path / "watch.yaml"
+        watch.write_text("""\
+rules:
+  - name: qd
+    prometheus: {url: "%s", query: queue_depth}
+    every: 1s
+    history: 10m
+    labels: {alertname: QueueAnomaly}
+    resolve_after: 2
+""" % fake.url)
+        d = healer(HEALER_WATCH=str(watch))
+        d.wait_for(lambda: metric_value(d.get("/metrics").text, "healer_watch_series",
+                                        'rule="qd"') == 2, "two series")
+        spiking.update({"x", "y"})
+        d.wait_for(lambda: len(d.incidents()) == 2, "two anomaly incidents")
+        keys = {d.view(i["key"])["labels"]["i"]: i["key"] for i in d.incidents()}
+
+        # healer stops mid-episode; meanwhile x is back to normal and y is gone
+        assert d.stop() == 0
+        spiking.clear()
+        fake.series = [{"i": "x"}]
+        d.start()
+        for name in ("x", "y"):
+            v = d.wait_for(lambda: (lambda v: v if v["alert_cleared"] else None)(d.view(keys[name])),
+                           "%s's alert to clear after the restart" % name)
+            assert v["state"] == "closed", (name, v["state"])
+        assert "qd: 2 anomaly episode(s) still open, resumed" in d.log_tail(300)
+        assert len(d.incidents()) == 2
+    finally:
+        fake.close()
