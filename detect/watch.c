@@ -217,7 +217,7 @@ job_cycle(struct watch_job *j)
 		if (r->history_ms > 0 && fetch(j, now - r->history_ms, now, false) != 0)
 			return;
 		j->learning = false;
-		rt->learned = j->learned_now = true;
+		rt->learned = true;
 	}
 	/* CloudWatch publishes late: look back a few periods; points already fed are skipped */
 	int64_t back =
@@ -225,7 +225,8 @@ job_cycle(struct watch_job *j)
 	if (fetch(j, now - back, now, true) != 0)
 		return;
 	watch_table_expire(&rt->tab, now - EXPIRE_INTERVALS * r->every_ms, series_gone, j);
-	if (j->learned_now && rt->pending != NULL) {
+	/* still pending after the history and a live answer: that series is gone */
+	if (rt->pending != NULL) {
 		const cJSON *it;
 		cJSON_ArrayForEach(it, rt->pending) pending_gone(j, it->string, it->valuedouble);
 	}
@@ -266,7 +267,7 @@ job_done(void *arg)
 
 	rt->busy = false;
 	rt->nseries = rt->tab.n;
-	if (rt->learned) {
+	if (rt->learned && j->err[0] == '\0') { /* the pending ones were all taken over */
 		cJSON_Delete(rt->pending);
 		rt->pending = NULL;
 	}

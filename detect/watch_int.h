@@ -29,8 +29,7 @@ struct watch_rt {
 
 struct watch_job {
 	struct watch_rt *rt;
-	bool learning;	  /* feeding the history: nothing fires */
-	bool learned_now; /* this job read the history */
+	bool learning; /* feeding the history: nothing fires */
 	int64_t now_ms;
 	struct alert_batch alerts; /* what the engine gets when the job is back on the loop */
 	size_t npoints;
