@@ -97,3 +97,22 @@ def test_wrong_secret_is_refused_and_counted(healer, cw, tmp_path):
     log = d.log_tail(200)
     assert "watch app-latency: CloudWatch: HTTP 403 SignatureDoesNotMatch" in log, log
     assert "not-the-secret" not in log
+
+
+def test_search_expression_follows_each_metric(healer, cw, tmp_path):
+    watch = tmp_path / "watch.yaml"
+    watch.write_text("""\
+rules:
+  - name: fleet-cpu
+    cloudwatch: {expression: "SEARCH('{AWS/EC2,InstanceId} MetricName=\\"CPUUtilization\\"', 'Average', 60)",
+                 period: 60}
+    every: 1s
+    history: 1h
+""")
+    d = healer(HEALER_WATCH=str(watch), AWS_ACCESS_KEY_ID=AK, AWS_SECRET_ACCESS_KEY=SK,
+               AWS_SESSION_TOKEN=TOK, AWS_ENDPOINT_URL_CLOUDWATCH=cw.url, AWS_REGION="us-east-1")
+    d.wait_for(lambda: metric_value(d.get("/metrics").text, "healer_watch_series",
+                                    'rule="fleet-cpu"') == 2, "one series per metric found")
+    q = [s[1] for s in cw.seen() if s[0] == 200][0]["MetricDataQueries"][0]
+    assert q["Expression"].startswith("SEARCH('{AWS/EC2,InstanceId}") and q["Period"] == 60, q
+    assert "MetricStat" not in q

@@ -175,6 +175,7 @@ class FakeCloudWatch:
         self.requests = []   # (status, body json or None, next_token)
         self.throttles = []  # statuses to answer before real ones
         self.spike_from = None
+        self.search_labels = ["i-0aaa", "i-0bbb"]
         self.rng = random.Random(5)
         fake = self
 
@@ -258,10 +259,13 @@ class FakeCloudWatch:
         stamps = [t for t in range(first, min(end, now + 1), period)]
         off = int(q.get("NextToken") or 0)
         chunk = stamps[off:off + self.page]
-        res = {"Id": md["Id"], "Label": md.get("Label", "m0"), "Timestamps": chunk,
-               "Values": [self.value(t) for t in chunk],
-               "StatusCode": "PartialData" if off + self.page < len(stamps) else "Complete"}
-        out = {"MetricDataResults": [res], "Messages": []}
+        status = "PartialData" if off + self.page < len(stamps) else "Complete"
+        # a SEARCH expression answers one result per metric found, told apart by Label
+        labels = self.search_labels if "Expression" in md else [md.get("Label", "m0")]
+        out = {"MetricDataResults": [{"Id": md["Id"], "Label": lab, "Timestamps": chunk,
+                                      "Values": [self.value(t) for t in chunk],
+                                      "StatusCode": status} for lab in labels],
+               "Messages": []}
         if off + self.page < len(stamps):
             out["NextToken"] = str(off + self.page)
         return out
