@@ -12,7 +12,7 @@
 static const char *const source_names[SRC__COUNT] = {
     [SRC_ALERTMANAGER] = "alertmanager", [SRC_SNS] = "sns",
     [SRC_EVENTBRIDGE] = "eventbridge",	 [SRC_GENERIC] = "generic",
-    [SRC_DECLARE] = "declare",
+    [SRC_DECLARE] = "declare",		 [SRC_ANOMALY] = "anomaly",
 };
 
 static const struct {

@@ -13,8 +13,10 @@
 #define INGEST_MAX_ALERTS 1000
 #define INGEST_MAX_TITLE 256 /* bytes; longer titles are cut on a UTF-8 boundary with "…" */
 
-enum alert_source { SRC_ALERTMANAGER, SRC_SNS, SRC_EVENTBRIDGE, SRC_GENERIC, SRC_DECLARE, SRC__COUNT };
-const char *alert_source_name(enum alert_source s); /* "alertmanager" "sns" "eventbridge" "generic" "declare" */
+enum alert_source { SRC_ALERTMANAGER, SRC_SNS, SRC_EVENTBRIDGE, SRC_GENERIC, SRC_DECLARE,
+		   SRC_ANOMALY, /* the metric watcher (detect/watch.c) */
+		   SRC__COUNT };
+const char *alert_source_name(enum alert_source s); /* "alertmanager" "sns" "eventbridge" "generic" "declare" "anomaly" */
 
 struct alert {
 	enum alert_source source;

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "util.h"
 #include "version.h"
+#include "watch.h"
 
 
 int stats_cli(int argc, char **argv); /* stats.c */
@@ -71,6 +72,16 @@ load_engine(bool quiet, int *policy_errors)
 	return errors;
 }
 
+/* watch.yaml: HEALER_WATCH (then it must exist), else ./watch.yaml if present. */
+static const char *
+watch_path(bool *must_exist)
+{
+	const char *p = getenv("HEALER_WATCH");
+
+	*must_exist = p != NULL && *p != '\0';
+	return *must_exist ? p : "./watch.yaml";
+}
+
 static int
 open_store(void)
 {
@@ -104,6 +115,19 @@ cmd_serve(int argc, char **argv)
 	}
 	if (problems)
 		log_warnx("%d runbook problem(s) above: those runbooks are not loaded", problems);
+	bool watch_must;
+	const char *wpath = watch_path(&watch_must);
+	struct watch_conf watch = {0};
+	struct diag_list wd = {0};
+	int werr = watch_conf_load(wpath, watch_must, &watch, &wd);
+	for (size_t i = 0; i < wd.n; i++)
+		log_errorx("%s", wd.msgs[i]);
+	diag_free(&wd);
+	if (werr) {
+		log_errorx("the watch rules %s have %d problem(s): refusing to start", wpath, werr);
+		watch_conf_free(&watch);
+		return 1;
+	}
 	log_info("%zu runbooks loaded from %s", engine_runbooks()->n, cfg.runbooks);
 	if (open_store() != 0)
 		return 1;
@@ -126,6 +150,7 @@ cmd_serve(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	engine_start();
+	watch_start(&watch); /* owns the rules now */
 	chat_kick();
 	char host[128];
 	snprintf(host, sizeof(host), "%s", cfg.listen);
@@ -138,6 +163,7 @@ cmd_serve(int argc, char **argv)
 	engine_shutdown();
 	chat_stop();
 	loop_shutdown();
+	watch_stop(); /* after the workers are joined: none still feeds a series */
 	store_close();
 	httpc_global_cleanup();
 	return 0;
@@ -155,6 +181,12 @@ cmd_check_config(int argc, char **argv)
 	(void)argv;
 	errors = runbook_load_dir(cfg.runbooks, &rbs, &d);
 	errors += policy_load(cfg.policy, cfg.policy_explicit, &pol, &d);
+	bool watch_must;
+	const char *wpath = watch_path(&watch_must);
+	struct watch_conf watch;
+	errors += watch_conf_load(wpath, watch_must, &watch, &d);
+	size_t nwatch = watch.n;
+	watch_conf_free(&watch);
 	print_diags(&d);
 	diag_free(&d);
 	runbook_set_free(&rbs);
@@ -163,7 +195,11 @@ cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "%d problem(s)\n", errors);
 		return 1;
 	}
-	printf("configuration OK (%s, %s)\n", cfg.runbooks, cfg.policy);
+	if (nwatch)
+		printf("configuration OK (%s, %s, %s: %zu watch rules)\n", cfg.runbooks,
+		       cfg.policy, wpath, nwatch);
+	else
+		printf("configuration OK (%s, %s)\n", cfg.runbooks, cfg.policy);
 	return 0;
 }
 
@@ -301,7 +337,7 @@ cmd_version(int argc, char **argv)
 
 static const struct subcommand subcommands[] = {
 	{"serve", NULL, cmd_serve, "serve                       run the daemon (default)"},
-	{"check-config", NULL, cmd_check_config, "check-config                env, policy, runbooks"},
+	{"check-config", NULL, cmd_check_config, "check-config                env, policy, runbooks, watch rules"},
 	{"runbooks", "validate", cmd_runbooks_validate, "runbooks validate [DIR]     every error with file:line"},
 	{"incidents", "list", cmd_incidents_list, "incidents list [--all] [--json]"},
 	{"incidents", "show", cmd_incidents_show, "incidents show INC-N [--json]"},

@@ -116,6 +116,9 @@ stats_text(const cJSON *s)
 		      "Time to resolve:", cJSON_GetObjectItemCaseSensitive(s, "time_to_resolve_s"));
 	duration_line(
 	    &b, "Approval latency:", cJSON_GetObjectItemCaseSensitive(s, "approval_latency_s"));
+	if (num(cJSON_GetObjectItemCaseSensitive(s, "time_to_detect_s"), "count") > 0)
+		duration_line(&b, "Time to detect:",
+			      cJSON_GetObjectItemCaseSensitive(s, "time_to_detect_s"));
 	percent(a, "autopilot_share", share, sizeof(share));
 	percent(a, "autopilot_success_rate", success, sizeof(success));
 	percent(a, "false_positive_rate", fp, sizeof(fp));
@@ -331,6 +334,9 @@ stats_metrics_lines(struct buf *out, int64_t now)
 			STORE_DUR_RESOLVE, since, now + 1);
 	histogram_lines(out, "healer_approval_latency_seconds", "Approval asked to approval given",
 			STORE_DUR_APPROVAL, since, now + 1);
+	histogram_lines(out, "healer_time_to_detect_seconds",
+			"First anomalous point to incident (metric watch rules)", STORE_DUR_DETECT,
+			since, now + 1);
 	if (store_stats(since, now + 1, &s) == 0) {
 		figure_lines(out, s);
 		cJSON_Delete(s);

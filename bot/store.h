@@ -321,11 +321,18 @@ int store_stats(int64_t since_ms, int64_t until_ms, cJSON **out);
 enum store_duration {
 	STORE_DUR_ACK,	   /* created → first human action or autopilot decision */
 	STORE_DUR_RESOLVE, /* created → resolved (state resolved only) */
-	STORE_DUR_APPROVAL /* approval asked → last approval given */
+	STORE_DUR_APPROVAL, /* approval asked → last approval given */
+	STORE_DUR_DETECT    /* first anomalous point → incident (source anomaly only) */
 };
 /* The durations in seconds, ascending, of incidents created in [since_ms, until_ms).
  * *v owned (NULL when none). */
 int store_durations(enum store_duration which, int64_t since_ms, int64_t until_ms, double **v,
 		    size_t *n);
+
+/* Each incident of source anomaly whose fingerprint starts with `prefix` and whose alert has
+ * not cleared: fn(fingerprint, starts_at of its first alert in ms, ctx), oldest first. The
+ * fingerprint is borrowed for the call. (bot/store_watch.c) */
+typedef void (*store_anomaly_fn)(const char *fingerprint, int64_t starts_at_ms, void *ctx);
+int store_anomaly_uncleared(const char *prefix, store_anomaly_fn fn, void *ctx);
 
 #endif

@@ -36,6 +36,12 @@ static const char *const duration_sql[] = {
 	" FROM incidents i JOIN actions a ON a.id = i.action_id"
 	" WHERE i.created_at >= ?1 AND i.created_at < ?2 AND a.decision = 'approval'"
 	" AND a.started_at IS NOT NULL AND a.autopilot = 0 ORDER BY 1",
+    /* the watcher dates its alert from the first anomalous point (detect/watch.c) */
+    [STORE_DUR_DETECT] =
+	"SELECT (i.created_at - a.starts_at) / 1000.0 FROM incidents i JOIN alerts a"
+	" ON a.id = (SELECT min(x.id) FROM alerts x WHERE x.incident_id = i.id)"
+	" WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.source = 'anomaly'"
+	" AND a.starts_at IS NOT NULL AND a.starts_at <= i.created_at ORDER BY 1",
 };
 
 int
@@ -221,6 +227,7 @@ store_stats(int64_t since_ms, int64_t until_ms, cJSON **out)
 	    {"time_to_acknowledge_s", STORE_DUR_ACK},
 	    {"time_to_resolve_s", STORE_DUR_RESOLVE},
 	    {"approval_latency_s", STORE_DUR_APPROVAL},
+	    {"time_to_detect_s", STORE_DUR_DETECT},
 	};
 	cJSON *s = cJSON_CreateObject();
 	bool own = sqlite3_get_autocommit(store_db) != 0;

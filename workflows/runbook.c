@@ -172,13 +172,15 @@ runbook_load_file(const char *path, struct runbook **out, struct diag_list *errs
 	return load_file(path, out, &id_line, errs);
 }
 
-/* A runbook file by its name: *.yaml, *.yml, *.json, not hidden, not the policy file. */
+/* A runbook file by its name: *.yaml, *.yml, *.json, not hidden, not the policy file nor the
+ * metric watcher's rules (watch.yaml may sit beside the policy). */
 static int
 runbook_file_filter(const struct dirent *d)
 {
 	const char *dot = strrchr(d->d_name, '.');
 
-	if (d->d_name[0] == '.' || dot == NULL || strcmp(d->d_name, "policy.yaml") == 0)
+	if (d->d_name[0] == '.' || dot == NULL || strcmp(d->d_name, "policy.yaml") == 0 ||
+	    strcmp(d->d_name, "watch.yaml") == 0)
 		return 0;
 	return strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0 || strcmp(dot, ".json") == 0;
 }

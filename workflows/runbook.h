@@ -108,10 +108,10 @@ void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 void diag_free(struct diag_list *d);
 
-/* Loads every *.yaml, *.yml and *.json file of dir except policy.yaml. Files with errors are
- * skipped and every error is added to errs; duplicate ids are errors. Warnings ("file:line:
- * warning: …", e.g. a parameter without a pattern) go to errs too but are not counted and
- * do not skip the file. Returns the number of errors (0 = all good). `out` holds the valid
+/* Loads every *.yaml, *.yml and *.json file of dir except policy.yaml and watch.yaml. Files
+ * with errors are skipped and every error is added to errs; duplicate ids are errors.
+ * Warnings ("file:line: warning: …", e.g. a parameter without a pattern) go to errs too but
+ * are not counted and do not skip the file. Returns the number of errors (0 = all good). `out` holds the valid
  * runbooks either way. */
 int runbook_load_dir(const char *dir, struct runbook_set *out, struct diag_list *errs);
 /* Loads one file; returns 0 and a runbook, or the number of errors added to errs. */

@@ -1,0 +1,504 @@
+/* watch_conf.c — reads and checks watch.yaml (libyaml) into struct watch_conf. */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "detect.h"
+#include "runbook.h"
+#include "util.h"
+#include "watch.h"
+
+#define WATCH_FILE_CAP (1024 * 1024)
+#define WATCH_MAX_LABELS 64
+#define WATCH_MAX_HISTORY_MS (90LL * 86400 * 1000)
+#define WATCH_MIN_EVERY_MS 1000
+
+enum ftype {
+	F_NAME,	    /* [A-Za-z0-9_.-]{1,64} */
+	F_STR,	    /* non-empty text */
+	F_URL,	    /* http:// or https:// */
+	F_ENV,	    /* the name of a set environment variable */
+	F_EVERY,    /* duration >= 1s */
+	F_DURATION, /* duration >= 0 */
+	F_SEVERITY, /* sev1..sev4: a typo must not quietly become sev3 */
+	F_STRMAP,   /* mapping of strings */
+	F_FRACTION, /* (0, 1] */
+	F_COUNT,    /* integer 1..1000 */
+	F_PERIOD,   /* CloudWatch period: 1, 5, 10, 30 or a multiple of 60 seconds */
+	F_PROM,	    /* the prometheus: mapping */
+	F_CW,	    /* the cloudwatch: mapping */
+};
+
+struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;
+};
+
+#define R(f) offsetof(struct watch_rule, f)
+static const struct field rule_fields[] = {
+    {"name", F_NAME, R(name)},
+    {"prometheus", F_PROM, 0},
+    {"cloudwatch", F_CW, 0},
+    {"every", F_EVERY, R(every_ms)},
+    {"history", F_DURATION, R(history_ms)},
+    {"timeout", F_EVERY, R(timeout_ms)},
+    {"severity", F_SEVERITY, R(severity)},
+    {"labels", F_STRMAP, R(labels)},
+    {"threshold", F_FRACTION, R(threshold)},
+    {"resolve_after", F_COUNT, R(resolve_after)},
+};
+
+static const struct field prom_fields[] = {
+    {"url", F_URL, R(url)},
+    {"query", F_STR, R(query)},
+    {"bearer_token_env", F_ENV, R(bearer_token_env)},
+    {"basic_auth_env", F_ENV, R(basic_auth_env)},
+};
+
+static const struct field cw_fields[] = {
+    {"region", F_STR, R(region)},
+    {"namespace", F_STR, R(namespace)},
+    {"metric", F_STR, R(metric)},
+    {"dimensions", F_STRMAP, R(dimensions)},
+    {"stat", F_STR, R(stat)},
+    {"period", F_PERIOD, R(period_s)},
+    {"expression", F_STR, R(expression)},
+};
+#undef R
+
+/* Keys that would put a secret in the file: refused with a pointer to the *_env form. */
+static const char *const secret_keys[] = {
+    "token", "bearer_token", "password", "basic_auth", "access_key", "secret_key", "authorization"};
+
+struct loader {
+	const char *file;
+	yaml_document_t *doc;
+	struct diag_list *errs;
+	int nerr;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(l->errs, l->file, n != NULL ? (int)n->start_mark.line + 1 : 1, "%s", msg);
+	l->nerr++;
+}
+
+static const char *
+scalar(const yaml_node_t *n)
+{
+	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static yaml_node_t *
+node(struct loader *l, int id)
+{
+	return yaml_document_get_node(l->doc, id);
+}
+
+static const char *
+key_of(struct loader *l, int id)
+{
+	const char *s = scalar(node(l, id));
+
+	return s != NULL ? s : "";
+}
+
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* Strict decimal numbers: strtod alone would take "inf", "0x1p3" or " 5". */
+static int
+parse_number(const char *s, double *out)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0' || strspn(s, "0123456789.eE+-") != strlen(s))
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	return *end != '\0' || errno != 0 || !isfinite(*out) ? -1 : 0;
+}
+
+static void
+load_strmap(struct loader *l, yaml_node_t *n, const char *where, cJSON **dst)
+{
+	yaml_node_pair_t *pr;
+	cJSON *o;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(l, n, "%s must be a mapping of names to text, e.g. {service: checkout}",
+		     where);
+		return;
+	}
+	o = cJSON_CreateObject();
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		const char *k = key_of(l, pr->key), *v = scalar(node(l, pr->value));
+		if (!name_ok(k)) {
+			lerr(l, node(l, pr->key), "%s: '%s' is not a valid name", where, k);
+			continue;
+		}
+		if (v == NULL) {
+			lerr(l, node(l, pr->value), "%s.%s must be text", where, k);
+			continue;
+		}
+		if (cJSON_GetObjectItemCaseSensitive(o, k) != NULL) {
+			lerr(l, node(l, pr->key), "%s: duplicate key '%s'", where, k);
+			continue;
+		}
+		if (cJSON_GetArraySize(o) == WATCH_MAX_LABELS) {
+			lerr(l, node(l, pr->key), "%s: more than %d entries", where,
+			     WATCH_MAX_LABELS);
+			break;
+		}
+		cJSON_AddStringToObject(o, k, v);
+	}
+	cJSON_Delete(*dst);
+	*dst = o;
+}
+
+static void load_fields(struct loader *l, yaml_node_t *n, const char *section,
+			const struct field *fields, size_t nfields, struct watch_rule *r);
+
+/* One value of a field table into the rule. */
+static void
+load_field(struct loader *l, const struct field *f, const char *section, yaml_node_t *v,
+	   struct watch_rule *r)
+{
+	char where[96];
+	const char *s;
+	char *base = (char *)r, *end;
+	double d;
+	long i;
+	int64_t ms;
+
+	snprintf(where, sizeof(where), "%s.%s", section, f->key);
+	switch (f->type) {
+	case F_PROM:
+	case F_CW:
+		if ((int)r->kind != -1) {
+			lerr(l, v, "%s: a rule has one source, prometheus or cloudwatch", section);
+			return;
+		}
+		r->kind = f->type == F_PROM ? WATCH_PROMETHEUS : WATCH_CLOUDWATCH;
+		if (f->type == F_PROM)
+			load_fields(l, v, where, prom_fields, ARRAY_LEN(prom_fields), r);
+		else
+			load_fields(l, v, where, cw_fields, ARRAY_LEN(cw_fields), r);
+		return;
+	case F_STRMAP:
+		load_strmap(l, v, where, (cJSON **)(base + f->off));
+		return;
+	default:
+		break;
+	}
+	if ((s = scalar(v)) == NULL || *s == '\0') {
+		lerr(l, v, "%s must be a single non-empty value", where);
+		return;
+	}
+	switch (f->type) {
+	case F_NAME:
+		if (!name_ok(s))
+			lerr(l, v, "%s: '%s' must be 1-64 letters, digits, '_', '.' or '-'", where,
+			     s);
+		else
+			*(char **)(base + f->off) = xstrdup(s);
+		break;
+	case F_URL:
+		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+			lerr(l, v, "%s: '%s' is not an http:// or https:// URL", where, s);
+		else
+			*(char **)(base + f->off) = xstrdup(s);
+		break;
+	case F_ENV:
+		if (!name_ok(s))
+			lerr(l, v, "%s: '%s' is not an environment variable name", where, s);
+		else if (getenv(s) == NULL)
+			lerr(l, v, "%s: the environment variable %s is not set", where, s);
+		else
+			*(char **)(base + f->off) = xstrdup(s);
+		break;
+	case F_STR:
+		*(char **)(base + f->off) = xstrdup(s);
+		break;
+	case F_EVERY:
+	case F_DURATION:
+		if (duration_parse(s, &ms) < 0)
+			lerr(l, v, "%s: bad duration '%s' (e.g. 30s, 5m, 14d)", where, s);
+		else if (f->type == F_EVERY && ms < WATCH_MIN_EVERY_MS)
+			lerr(l, v, "%s: must be at least 1s", where);
+		else if (ms > WATCH_MAX_HISTORY_MS)
+			lerr(l, v, "%s: at most 90d", where);
+		else
+			*(int64_t *)(base + f->off) = ms;
+		break;
+	case F_SEVERITY:
+		if (strlen(s) != 4 || strncmp(s, "sev", 3) != 0 || s[3] < '1' || s[3] > '4')
+			lerr(l, v, "%s: '%s' is not sev1, sev2, sev3 or sev4", where, s);
+		else
+			*(char **)(base + f->off) = xstrdup(s);
+		break;
+	case F_FRACTION:
+		if (parse_number(s, &d) < 0 || d <= 0 || d > 1)
+			lerr(l, v, "%s: '%s' is not a number above 0 and at most 1", where, s);
+		else
+			*(double *)(base + f->off) = d;
+		break;
+	case F_COUNT:
+	case F_PERIOD:
+		errno = 0;
+		i = strtol(s, &end, 10);
+		if (*end != '\0' || errno != 0 || i < 1 || i > (f->type == F_COUNT ? 1000 : 86400))
+			lerr(l, v, "%s: '%s' is not an integer from 1 to %d", where, s,
+			     f->type == F_COUNT ? 1000 : 86400);
+		else if (f->type == F_PERIOD && i % 60 != 0 && i != 1 && i != 5 && i != 10 &&
+			 i != 30)
+			lerr(l, v, "%s: %ld is not 1, 5, 10, 30 or a multiple of 60 seconds", where,
+			     i);
+		else
+			*(int *)(base + f->off) = (int)i;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A mapping whose keys come from a field table; unknown and repeated keys are errors. */
+static void
+load_fields(struct loader *l, yaml_node_t *n, const char *section, const struct field *fields,
+	    size_t nfields, struct watch_rule *r)
+{
+	yaml_node_pair_t *pr, *prev;
+	char keys[200];
+	size_t i, used;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(l, n, "%s must be a mapping", section);
+		return;
+	}
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(l, pr->key);
+		const char *key = key_of(l, pr->key);
+		for (prev = n->data.mapping.pairs.start; prev < pr; prev++)
+			if (strcmp(key_of(l, prev->key), key) == 0)
+				break;
+		if (prev < pr) {
+			lerr(l, k, "%s: duplicate key '%s'", section, key);
+			continue;
+		}
+		for (i = 0; i < ARRAY_LEN(secret_keys); i++)
+			if (strcmp(secret_keys[i], key) == 0)
+				break;
+		if (i < ARRAY_LEN(secret_keys)) {
+			lerr(l, k,
+			     "%s: '%s': secrets never go in this file; name an environment "
+			     "variable (bearer_token_env, basic_auth_env; AWS_* for CloudWatch)",
+			     section, key);
+			continue;
+		}
+		for (i = 0; i < nfields; i++)
+			if (strcmp(fields[i].key, key) == 0)
+				break;
+		if (i == nfields) {
+			for (used = 0, keys[0] = '\0', i = 0; i < nfields && used < sizeof(keys);
+			     i++)
+				used += (size_t)snprintf(keys + used, sizeof(keys) - used, "%s%s",
+							 i ? ", " : "", fields[i].key);
+			lerr(l, k, "%s: unknown key '%s' (expected %s)", section, key, keys);
+			continue;
+		}
+		load_field(l, &fields[i], section, node(l, pr->value), r);
+	}
+}
+
+static void
+rule_defaults(struct watch_rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = -1;
+	r->every_ms = 60000;
+	r->history_ms = 86400000;
+	r->timeout_ms = 10000;
+	r->threshold = detect_default_threshold();
+	r->resolve_after = 5;
+	r->period_s = 60;
+}
+
+static void
+rule_free(struct watch_rule *r)
+{
+	free(r->name);
+	free(r->url);
+	free(r->query);
+	free(r->bearer_token_env);
+	free(r->basic_auth_env);
+	free(r->region);
+	free(r->namespace);
+	free(r->metric);
+	free(r->stat);
+	free(r->expression);
+	cJSON_Delete(r->dimensions);
+	free(r->severity);
+	cJSON_Delete(r->labels);
+	memset(r, 0, sizeof(*r));
+}
+
+/* What a rule must have once all its keys are read; defaults for the rest. */
+static void
+rule_check(struct loader *l, yaml_node_t *n, struct watch_rule *r, const char *where)
+{
+	if (r->name == NULL)
+		lerr(l, n, "%s: missing 'name'", where);
+	if ((int)r->kind == -1) {
+		lerr(l, n, "%s: needs a source: prometheus: {url, query} or cloudwatch: {...}",
+		     where);
+	} else if (r->kind == WATCH_PROMETHEUS) {
+		if (r->url == NULL)
+			lerr(l, n, "%s.prometheus: missing 'url'", where);
+		if (r->query == NULL)
+			lerr(l, n, "%s.prometheus: missing 'query'", where);
+		if (r->bearer_token_env && r->basic_auth_env)
+			lerr(l, n, "%s.prometheus: bearer_token_env or basic_auth_env, not both",
+			     where);
+	} else {
+		if (r->expression && (r->namespace || r->metric || r->dimensions))
+			lerr(l, n,
+			     "%s.cloudwatch: 'expression' replaces namespace, metric and "
+			     "dimensions",
+			     where);
+		else if (r->expression == NULL && (r->namespace == NULL || r->metric == NULL))
+			lerr(l, n,
+			     "%s.cloudwatch: needs 'namespace' and 'metric' (or an 'expression')",
+			     where);
+		if (r->stat == NULL)
+			r->stat = xstrdup("Average");
+		if (r->region == NULL && getenv("AWS_REGION") == NULL &&
+		    getenv("AWS_DEFAULT_REGION") == NULL)
+			lerr(l, n, "%s.cloudwatch: no 'region' and AWS_REGION is not set", where);
+	}
+	if (r->severity == NULL)
+		r->severity = xstrdup("sev3");
+	if (r->labels == NULL)
+		r->labels = cJSON_CreateObject();
+	if (cJSON_GetObjectItemCaseSensitive(r->labels, "alertname") == NULL)
+		cJSON_AddStringToObject(r->labels, "alertname", "Anomaly");
+}
+
+static void
+load_rules(struct loader *l, yaml_node_t *n, struct watch_conf *c)
+{
+	yaml_node_item_t *it;
+	char where[32];
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "rules must be a list of rules");
+		return;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *rn = node(l, *it);
+		struct watch_rule r;
+		if (c->n == WATCH_MAX_RULES) {
+			lerr(l, rn, "more than %d rules", WATCH_MAX_RULES);
+			return;
+		}
+		snprintf(where, sizeof(where), "rules[%zu]", c->n);
+		rule_defaults(&r);
+		r.line = (int)rn->start_mark.line + 1;
+		load_fields(l, rn, where, rule_fields, ARRAY_LEN(rule_fields), &r);
+		rule_check(l, rn, &r, where);
+		for (size_t i = 0; r.name && i < c->n; i++)
+			if (strcmp(c->v[i].name, r.name) == 0)
+				lerr(l, rn, "%s: the name '%s' is already used at line %d", where,
+				     r.name, c->v[i].line);
+		if (r.name == NULL) { /* keep the array's names non-NULL */
+			rule_free(&r);
+			continue;
+		}
+		c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+		c->v[c->n++] = r;
+	}
+}
+
+int
+watch_conf_load(const char *path, bool must_exist, struct watch_conf *out, struct diag_list *errs)
+{
+	struct loader l = {.file = path, .errs = errs};
+	struct watch_conf c = {0};
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	char *data = NULL;
+	size_t len = 0;
+
+	c.file = xstrdup(path);
+	if (file_read_all(path, WATCH_FILE_CAP, &data, &len) < 0) {
+		if (errno == ENOENT && !must_exist)
+			goto out;
+		diag_add(errs, path, 0, "cannot read the watch rules: %s",
+			 errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+		l.nerr++;
+		goto out;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		diag_add(errs, path, (int)parser.problem_mark.line + 1, "YAML: %s",
+			 parser.problem ? parser.problem : "syntax error");
+		l.nerr++;
+	} else {
+		l.doc = &doc;
+		root = yaml_document_get_root_node(&doc);
+		if (root == NULL) {
+			/* an empty file watches nothing */
+		} else if (root->type != YAML_MAPPING_NODE) {
+			lerr(&l, root, "watch.yaml must be a mapping with 'rules:'");
+		} else {
+			for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+			     pr < root->data.mapping.pairs.top; pr++) {
+				if (strcmp(key_of(&l, pr->key), "rules") == 0)
+					load_rules(&l, node(&l, pr->value), &c);
+				else
+					lerr(&l, node(&l, pr->key),
+					     "unknown key '%s' (expected rules)",
+					     key_of(&l, pr->key));
+			}
+		}
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+out:
+	free(data);
+	if (l.nerr > 0) {
+		watch_conf_free(&c);
+		c.file = xstrdup(path);
+	}
+	*out = c;
+	return l.nerr;
+}
+
+void
+watch_conf_free(struct watch_conf *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		rule_free(&c->v[i]);
+	free(c->v);
+	free(c->file);
+	memset(c, 0, sizeof(*c));
+}
