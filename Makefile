@@ -85,7 +85,7 @@ integration: $(BUILD)/healer
 	$(PYTHON) -m pytest -q tests/integration
 
 test: deps
-	@$(MAKE) --no-print-directory all unit asan
+	@$(MAKE) --no-print-directory all unit asan fuzz-replay
 	@$(MAKE) --no-print-directory integration
 
 bench: deps
@@ -108,3 +108,39 @@ teams-app:
 		zip -q -X ../healer-teams.zip manifest.json color.png outline.png; \
 	else $(PYTHON) -m zipfile -c ../healer-teams.zip manifest.json color.png outline.png; fi
 	@echo "  ZIP     $(BUILD)/healer-teams.zip"
+
+# ---- fuzzing (docs/internals/fuzzing.md): libFuzzer targets over the project's own objects,
+# built with clang and ASan+UBSan into their own tree. httpc.c is replaced by a stub that
+# refuses every request, so no fuzz input ever reaches the network.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ     := $(filter-out $(BUILD)/fuzz-obj/bot/httpc.o,$(LIB_SRC:%.c=$(BUILD)/fuzz-obj/%.o)) \
+                $(BUILD)/fuzz-obj/tests/fuzz/box.o $(BUILD)/fuzz-obj/tests/fuzz/stub_httpc.o
+
+$(BUILD)/fuzz-obj/%.o: %.c $(wildcard bot/*.h workflows/*.h adapters/*.h adapters/*/*.h detect/*.h tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	@$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) -O1 -g -Itests/fuzz -Iadapters/teams -Iadapters/slack \
+		-DFUZZ_DATA=\"$(CURDIR)/tests/data\" -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) -O1 -g -Itests/fuzz -Iadapters/teams -Iadapters/slack \
+		-fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+.PHONY: fuzz fuzz-build fuzz-replay
+.PRECIOUS: $(BUILD)/fuzz-obj/%.o
+fuzz-build: $(FUZZ_BIN)
+
+# Each target for FUZZ_SECONDS from its checked-in corpus; new inputs go to build/fuzz-corpus/,
+# crashes to build/fuzz-crashes/ (the checked-in corpus is only read).
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh campaign $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)
+
+# Every target once over its corpus and reproducers (no new fuzzing), minus known-failing.
+fuzz-replay: $(FUZZ_BIN)
+	@tests/fuzz/run.sh replay $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)
