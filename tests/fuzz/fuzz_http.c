@@ -1,0 +1,105 @@
+/* fuzz_http.c — raw bytes from a client on one connection to the real HTTP server: lws
+ * 4.1.6 parses them and healer's request handling (routes, capped bodies, the alert
+ * handlers with the engine of the box, /healthz, /metrics) answers. The connection is one
+ * end of a socketpair adopted by the server's vhost, as if its listener had accepted it; the
+ * loop is serviced here, on the fuzzing thread, which is the loop thread. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "alerts_http.h"
+#include "box.h"
+#include "http_server.h"
+#include "loop.h"
+
+#define IDLE_ROUNDS 8	  /* non-blocking services with nothing new: the exchange is over */
+#define STALL_ROUNDS 256  /* the server stopped reading what is left of the input */
+#define SPIN_LIMIT 2000	  /* forced services in a row without output: a loop spinning */
+
+static struct lws_vhost *vh;
+
+static void
+setup(void)
+{
+	int port;
+
+	box_init();
+	alerts_http_register();
+	if (http_server_start("127.0.0.1:0", &port) != 0 ||
+	    (vh = lws_get_vhost_by_name(loop_context(), "http")) == NULL)
+		box_fail("http", "cannot start the server");
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Reads what the server sent; false once it hung up. */
+static bool
+client_read(int fd, size_t *got, bool *progress)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		*got += (size_t)n;
+		*progress = true;
+		/* a request a client sent must never be a server error */
+		if (memmem(buf, (size_t)n, "HTTP/1.1 500", 12) != NULL)
+			box_fail("http: 500 Internal Server Error", buf);
+	}
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t off = 0, got = 0;
+	int sv[2], idle = 0, spins = 0;
+	bool open = true;
+
+	if (vh == NULL)
+		setup();
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+		box_fail("http: socketpair", strerror(errno));
+	if (lws_adopt_socket_vhost(vh, sv[1]) == NULL)
+		box_fail("http", "lws did not adopt the socket");
+
+	/* The client writes everything (in as many writes as the socket takes) and reads the
+	 * answers, keeping its end open like a client waiting for the last one. */
+	while (open && idle < (off < size ? STALL_ROUNDS : IDLE_ROUNDS)) {
+		bool progress = false;
+		if (off < size) {
+			ssize_t n = write(sv[0], data + off, size - off);
+			if (n > 0) {
+				off += (size_t)n;
+				progress = true;
+			}
+		}
+		lws_service(loop_context(), -1);
+		open = client_read(sv[0], &got, &progress);
+		idle = progress ? 0 : idle + 1;
+	}
+
+	/* Quiet now: a server with nothing left to do would let the loop sleep. One that still
+	 * asks for forced service (buffered input it does not consume) with nothing to show
+	 * for it keeps the loop thread, so the whole daemon, at 100 % CPU. */
+	while (open && lws_service_adjust_timeout(loop_context(), 1, 0) == 0) {
+		bool progress = false;
+		lws_service(loop_context(), -1);
+		open = client_read(sv[0], &got, &progress);
+		spins = progress ? 0 : spins + 1;
+		if (spins > SPIN_LIMIT)
+			box_fail("http: the loop spins with nothing to show for it",
+				 "the server neither answers the input nor lets the loop sleep");
+	}
+	close(sv[0]);
+	box_drain(IDLE_ROUNDS);
+	return 0;
+}
