@@ -24,6 +24,7 @@
 #define SPIN_LIMIT 2000	  /* forced services in a row without output: a loop spinning */
 
 static struct lws_vhost *vh;
+static bool show; /* FUZZ_HTTP_SHOW=1: the answers go to stderr, to see what an input does */
 
 static void
 setup(void)
@@ -36,6 +37,7 @@ setup(void)
 	    (vh = lws_get_vhost_by_name(loop_context(), "http")) == NULL)
 		box_fail("http", "cannot start the server");
 	signal(SIGPIPE, SIG_IGN);
+	show = getenv("FUZZ_HTTP_SHOW") != NULL;
 }
 
 /* Reads what the server sent; false once it hung up. */
@@ -46,6 +48,8 @@ client_read(int fd, size_t *got, bool *progress)
 	ssize_t n;
 
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (show)
+			fwrite(buf, 1, (size_t)n, stderr);
 		*got += (size_t)n;
 		*progress = true;
 		/* a request a client sent must never be a server error */

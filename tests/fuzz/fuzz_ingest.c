@@ -8,6 +8,31 @@
 #include "engine.h"
 #include "ingest.h"
 
+static const char *body;
+static size_t body_len;
+
+/* A string the body wrote as "<s>\u0000…" was cut at the NUL: the alert says less than what
+ * was sent (and "a\u0000b" and "a" become the same alert). */
+static void
+check_not_cut(const char *s, const char *what)
+{
+	cJSON *j = cJSON_CreateString(s);
+	char *q = cJSON_PrintUnformatted(j), *needle;
+	size_t n;
+
+	if (q == NULL)
+		box_fail(what, "cannot print a parsed string");
+	n = strlen(q);
+	needle = malloc(n + 6);
+	memcpy(needle, q, n - 1); /* without the closing quote */
+	memcpy(needle + n - 1, "\\u0000", 7);
+	if (memmem(body, body_len, needle, strlen(needle)) != NULL)
+		box_fail(what, "a string was cut at an escaped NUL (\\u0000) and accepted");
+	free(needle);
+	cJSON_free(q);
+	cJSON_Delete(j);
+}
+
 static void
 check_json_strings(const cJSON *o, const char *what)
 {
@@ -17,8 +42,12 @@ check_json_strings(const cJSON *o, const char *what)
 	{
 		if (!box_utf8_ok(it->string))
 			box_fail(what, "a name is not UTF-8");
-		if (cJSON_IsString(it) && !box_utf8_ok(it->valuestring))
-			box_fail(what, "a value is not UTF-8");
+		check_not_cut(it->string, what);
+		if (cJSON_IsString(it)) {
+			if (!box_utf8_ok(it->valuestring))
+				box_fail(what, "a value is not UTF-8");
+			check_not_cut(it->valuestring, what);
+		}
 	}
 }
 
@@ -33,9 +62,13 @@ check_alert(const struct alert *a)
 		box_fail("ingest", "an alert without fingerprint, title or severity");
 	if (strlen(a->title) > INGEST_MAX_TITLE)
 		box_fail("ingest: title longer than INGEST_MAX_TITLE", a->title);
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		if (strs[i] != NULL && !box_utf8_ok(strs[i]))
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		if (strs[i] == NULL)
+			continue;
+		if (!box_utf8_ok(strs[i]))
 			box_fail("ingest: a field is not UTF-8", strs[i]);
+		check_not_cut(strs[i], "ingest: a field");
+	}
 	check_json_strings(a->labels, "ingest: labels");
 	check_json_strings(a->annotations, "ingest: annotations");
 }
@@ -50,6 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	box_init();
+	body = (const char *)data;
+	body_len = size;
 	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
 		struct alert_batch b = {0};
 		cJSON *incidents;
