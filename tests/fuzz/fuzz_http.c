@@ -23,7 +23,11 @@
 #define STALL_ROUNDS 256  /* the server stopped reading what is left of the input */
 #define SPIN_LIMIT 2000	  /* forced services in a row without output: a loop spinning */
 
+#define OUT_KEEP 65536	  /* answer bytes kept for the checks at the end */
+
 static struct lws_vhost *vh;
+static char out[OUT_KEEP];
+static size_t out_len;
 static bool show; /* FUZZ_HTTP_SHOW=1: the answers go to stderr, to see what an input does */
 
 static void
@@ -52,11 +56,35 @@ client_read(int fd, size_t *got, bool *progress)
 			fwrite(buf, 1, (size_t)n, stderr);
 		*got += (size_t)n;
 		*progress = true;
+		if (out_len < sizeof(out)) {
+			size_t k = sizeof(out) - out_len < (size_t)n ? sizeof(out) - out_len : (size_t)n;
+			memcpy(out + out_len, buf, k);
+			out_len += k;
+		}
 		/* a request a client sent must never be a server error */
 		if (memmem(buf, (size_t)n, "HTTP/1.1 500", 12) != NULL)
 			box_fail("http: 500 Internal Server Error", buf);
 	}
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/* The answer to a HEAD has no body (RFC 9110 9.3.2): bytes after its header block would be
+ * read by the client as the start of the next answer. Checked when the input starts with
+ * a HEAD request, whose answer is then the first one. */
+static void
+check_head(const uint8_t *data, size_t size)
+{
+	const char *end;
+
+	if (size < 5 || memcmp(data, "HEAD ", 5) != 0 || out_len == 0)
+		return;
+	end = memmem(out, out_len, "\r\n\r\n", 4);
+	if (end == NULL)
+		return;
+	end += 4;
+	if (end < out + out_len && (size_t)(out + out_len - end) >= 1 &&
+	    ((size_t)(out + out_len - end) < 9 || memcmp(end, "HTTP/1.1 ", 9) != 0))
+		box_fail("http: the answer to a HEAD carries a body", out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,6 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		box_fail("http: socketpair", strerror(errno));
 	if (lws_adopt_socket_vhost(vh, sv[1]) == NULL)
 		box_fail("http", "lws did not adopt the socket");
+	out_len = 0;
 
 	/* The client writes everything (in as many writes as the socket takes) and reads the
 	 * answers, keeping its end open like a client waiting for the last one. */
@@ -105,5 +134,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(sv[0]);
 	box_drain(IDLE_ROUNDS);
+	check_head(data, size);
 	return 0;
 }

@@ -57,7 +57,6 @@ def file_seeds():
             save("ingest", msg)
     for head in ["GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
                  "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-                 "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
                  "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
                  "DELETE /alerts/generic HTTP/1.1\r\nHost: x\r\n\r\n",
                  "POST /alerts/generic HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
