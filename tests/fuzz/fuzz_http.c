@@ -70,20 +70,25 @@ client_read(int fd, size_t *got, bool *progress)
 
 /* The answer to a HEAD has no body (RFC 9110 9.3.2): bytes after its header block would be
  * read by the client as the start of the next answer. Checked when the input starts with
- * a HEAD request, whose answer is then the first one. */
+ * a HEAD request line, whose answer is then the first one, and that answer is healer's
+ * (every answer of http_server.c says "cache-control: no-store"; lws's own error pages for
+ * a request line it cannot parse do not). */
 static void
 check_head(const uint8_t *data, size_t size)
 {
+	const uint8_t *eol = memchr(data, '\n', size);
 	const char *end;
+	size_t rest;
 
-	if (size < 5 || memcmp(data, "HEAD ", 5) != 0 || out_len == 0)
+	if (size < 6 || memcmp(data, "HEAD /", 6) != 0 || eol == NULL ||
+	    memmem(data, (size_t)(eol - data), " HTTP/1.1", 9) == NULL)
 		return;
-	end = memmem(out, out_len, "\r\n\r\n", 4);
-	if (end == NULL)
+	if ((end = memmem(out, out_len, "\r\n\r\n", 4)) == NULL ||
+	    memmem(out, (size_t)(end - out), "cache-control: no-store", 23) == NULL)
 		return;
 	end += 4;
-	if (end < out + out_len && (size_t)(out + out_len - end) >= 1 &&
-	    ((size_t)(out + out_len - end) < 9 || memcmp(end, "HTTP/1.1 ", 9) != 0))
+	rest = (size_t)(out + out_len - end);
+	if (rest > 0 && (rest < 9 || memcmp(end, "HTTP/1.1 ", 9) != 0))
 		box_fail("http: the answer to a HEAD carries a body", out);
 }
 
