@@ -18,7 +18,6 @@ inputs() {
 	for f in "$here/corpus/$1"/* "$here/reproducers/$1"/*; do
 		[ -f "$f" ] || continue
 		if [ -f "$known" ] && grep -qxF "$f" "$known"; then
-			echo "  skip $f (known-failing)" >&2
 			continue
 		fi
 		printf '%s\n' "$f"
@@ -33,8 +32,11 @@ replay)
 		n=$(printf '%s\n' "$list" | wc -l)
 		log=$build/fuzz-replay-$t.log
 		# shellcheck disable=SC2086 # one argument per file; corpus names have no blanks
+		skipped=$(grep -c "^$here/reproducers/$t/" "$known" 2>/dev/null)
+		extra=""
+		[ "${skipped:-0}" -gt 0 ] && extra=", $skipped known-failing skipped"
 		if "$build/fuzz/fuzz_$t" -timeout="$timeout" -rss_limit_mb=2048 $list >"$log" 2>&1; then
-			echo "== fuzz_$t: $n inputs ok"
+			echo "== fuzz_$t: $n inputs ok$extra"
 		else
 			echo "== fuzz_$t: FAILED on $(grep '^Running: ' "$log" | tail -1 | cut -c10-)"
 			grep -E 'ERROR|runtime error|==fuzz==|SUMMARY' "$log" | head -5
