@@ -47,9 +47,10 @@ box_init(void)
 	log_init(getenv("HEALER_LOG_LEVEL") ? getenv("HEALER_LOG_LEVEL") : "error");
 	free(cfg.ingest_token);
 	cfg.ingest_token = xstrdup("fuzz-ingest-token");
-	/* any topic, and the tests' certificate host: SNS envelopes get as far as the
-	 * certificate fetch, which the httpc stub fails */
-	cfg.sns_topics = xstrdup("*");
+	/* the tests' topics and certificate host: envelopes of those get as far as the
+	 * certificate fetch (which the httpc stub fails), others are refused naming the topic */
+	cfg.sns_topics = xstrdup("arn:aws:sns:us-east-1:123456789012:healer-alarms,"
+				 "arn:aws:sns:us-east-1:123456789012:healer");
 	cfg.sns_cert_hosts = xstrdup("127.0.0.1:8443");
 	snprintf(box_dir, sizeof(box_dir), "%s/healer-fuzz-XXXXXX",
 		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* Sets everything up once (later calls do nothing): quiet logs, HEALER_INGEST_TOKEN
- * "fuzz-ingest-token", every SNS topic allowed and 127.0.0.1:8443 as a certificate host, the
+ * "fuzz-ingest-token", the tests' SNS topics and certificate host, the
  * store, the engine, the loop and its workers. Aborts when any of
  * it fails: a target that cannot start has nothing to say about its input. */
 void box_init(void);

@@ -92,6 +92,21 @@ check_head(const uint8_t *data, size_t size)
 		box_fail("http: the answer to a HEAD carries a body", out);
 }
 
+/* Every answer is JSON or Prometheus text, which are UTF-8; a client's JSON parser refuses
+ * anything else (lws's own error pages are ASCII). */
+static void
+check_utf8(void)
+{
+	char *copy;
+
+	if (out_len == 0 || out_len == sizeof(out)) /* a full buffer may end inside a character */
+		return;
+	copy = box_strndup((const uint8_t *)out, out_len);
+	if (!box_utf8_ok(copy))
+		box_fail("http: an answer is not UTF-8", copy);
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -140,5 +155,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[0]);
 	box_drain(IDLE_ROUNDS);
 	check_head(data, size);
+	check_utf8();
 	return 0;
 }
