@@ -7,6 +7,7 @@
 
 #include "box.h"
 #include "slack_int.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,6 +19,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	box_init();
 	if (!ready) {
+		/* what slack_prepare reads from the environment in a configured daemon (only a
+		 * configured daemon receives envelopes); the tokens are never sent anywhere */
+		slack_conf.app_token = xstrdup("xapp-fuzz");
+		slack_conf.bot_token = xstrdup("xoxb-fuzz");
+		slack_conf.channel = xstrdup("C0INCIDENT");
+		slack_conf.api_url = xstrdup("https://slack.com/api/");
+		slack_conf.ping_s = 10;
 		slack_events_init();
 		ready = 1;
 	}
