@@ -114,6 +114,7 @@ teams-app:
 # refuses every request, so no fuzz input ever reaches the network.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
@@ -139,7 +140,7 @@ fuzz-build: $(FUZZ_BIN)
 # Each target for FUZZ_SECONDS from its checked-in corpus; new inputs go to build/fuzz-corpus/,
 # crashes to build/fuzz-crashes/ (the checked-in corpus is only read).
 fuzz: $(FUZZ_BIN)
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh campaign $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh campaign $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)
 
 # Every target once over its corpus and reproducers (no new fuzzing), minus known-failing.
 fuzz-replay: $(FUZZ_BIN)
