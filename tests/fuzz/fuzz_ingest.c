@@ -94,6 +94,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 sizeof(err)) != 0) {
 			if (b.n != 0 || err[0] == '\0')
 				box_fail("ingest: a refusal with alerts or without a reason", err);
+			/* the reason is the 400 answer's "error": JSON, so UTF-8 */
+			if (!box_utf8_ok(err))
+				box_fail("ingest: the refusal is not UTF-8", err);
 			continue;
 		}
 		for (size_t j = 0; j < b.n; j++)

@@ -26,6 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sns_parse((const char *)data, size, &m, err, sizeof(err)) != 0) {
 		if (err[0] == '\0')
 			box_fail("sns: a refusal without a reason", "");
+		if (!box_utf8_ok(err)) /* it is the 400 answer's "error" */
+			box_fail("sns: the refusal is not UTF-8", err);
 		return 0;
 	}
 	tosign = sns_string_to_sign(&m);
