@@ -11,7 +11,9 @@ shift 2
 here=tests/fuzz
 known=$here/known-failing
 timeout=${FUZZ_TIMEOUT:-5}
+artifacts=$build/fuzz-replay-artifacts # libFuzzer's copy of a failing input, out of the tree
 rc=0
+mkdir -p "$artifacts"
 
 # Files of one target for replay: corpus and reproducers, known-failing ones left out.
 inputs() {
@@ -35,7 +37,8 @@ replay)
 		skipped=$(grep -c "^$here/reproducers/$t/" "$known" 2>/dev/null)
 		extra=""
 		[ "${skipped:-0}" -gt 0 ] && extra=", $skipped known-failing skipped"
-		if "$build/fuzz/fuzz_$t" -timeout="$timeout" -rss_limit_mb=2048 $list >"$log" 2>&1; then
+		if "$build/fuzz/fuzz_$t" -timeout="$timeout" -rss_limit_mb=2048 \
+		    -artifact_prefix="$artifacts/" $list >"$log" 2>&1; then
 			echo "== fuzz_$t: $n inputs ok$extra"
 		else
 			echo "== fuzz_$t: FAILED on $(grep '^Running: ' "$log" | tail -1 | cut -c10-)"
@@ -49,7 +52,8 @@ known)
 	[ -f "$known" ] || exit 0
 	grep -v '^#' "$known" | grep . | while read -r f; do
 		t=$(basename "$(dirname "$f")")
-		if "$build/fuzz/fuzz_$t" -timeout="$timeout" -rss_limit_mb=2048 "$f" >/dev/null 2>&1; then
+		if "$build/fuzz/fuzz_$t" -timeout="$timeout" -rss_limit_mb=2048 \
+		    -artifact_prefix="$artifacts/" "$f" >/dev/null 2>&1; then
 			echo "passes now (remove it from $known): $f"
 		else
 			echo "still fails: $f"
