@@ -31,7 +31,10 @@ $(BUILD)/healer: $(BUILD)/obj/bot/main.o $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h)
+# Every object depends on every project header: small enough to be exact without dep files.
+HDRS     := $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h)
+
+$(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
@@ -42,8 +45,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
 
 ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan-obj/%.o)
+.SECONDARY: $(ASAN_OBJ) # kept between runs, not intermediates to delete
 
-$(BUILD)/asan-obj/%.o: %.c $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h)
+$(BUILD)/asan-obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (asan)"
 	@$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<
@@ -91,7 +95,7 @@ integration: $(BUILD)/healer
 	$(PYTHON) -m pytest -q tests/integration
 
 test: deps
-	@$(MAKE) --no-print-directory all unit asan
+	@$(MAKE) --no-print-directory all unit asan fuzz-replay
 	@$(MAKE) --no-print-directory integration
 
 bench: deps
@@ -120,3 +124,44 @@ $(BUILD)/bench_prune: bench/bench_prune.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+# ---- fuzzing (docs/internals/fuzzing.md): libFuzzer targets over the project's own objects,
+# built with clang and ASan+UBSan into their own tree. httpc.c is replaced by a stub that
+# refuses every request, so no fuzz input ever reaches the network.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ     := $(filter-out $(BUILD)/fuzz-obj/bot/httpc.o,$(LIB_SRC:%.c=$(BUILD)/fuzz-obj/%.o)) \
+                $(BUILD)/fuzz-obj/tests/fuzz/box.o $(BUILD)/fuzz-obj/tests/fuzz/stub_httpc.o
+
+$(BUILD)/fuzz-obj/%.o: %.c $(HDRS) $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	@$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) -O1 -g -Itests/fuzz -Iadapters/teams -Iadapters/slack \
+		-DFUZZ_DATA=\"$(CURDIR)/tests/data\" -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(filter-out -O2,$(CFLAGS)) -O1 -g -Itests/fuzz -Iadapters/teams -Iadapters/slack \
+		-fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-known
+.PRECIOUS: $(BUILD)/fuzz-obj/%.o
+fuzz-build: $(FUZZ_BIN)
+
+# Each target for FUZZ_SECONDS from its checked-in corpus; new inputs go to build/fuzz-corpus/,
+# crashes to build/fuzz-crashes/ (the checked-in corpus is only read).
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh campaign $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)
+
+# Every target once over its corpus and reproducers (no new fuzzing), minus known-failing.
+fuzz-replay: $(FUZZ_BIN)
+	@tests/fuzz/run.sh replay $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)
+
+# Which known-failing reproducers pass by now (their line can go).
+fuzz-known: $(FUZZ_BIN)
+	@tests/fuzz/run.sh known $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)

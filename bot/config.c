@@ -10,53 +10,64 @@
 
 struct config cfg;
 
+int
+config_dotenv_line(char *line, char **key, char **value)
+{
+	char *p = line, *eq, *val, *end;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	if (strncmp(p, "export ", 7) == 0)
+		p += 7;
+	if ((eq = strchr(p, '=')) == NULL)
+		return -1;
+	*eq = '\0';
+	for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
+		end[-1] = '\0';
+	val = eq + 1;
+	while (isspace((unsigned char)*val))
+		val++;
+	size_t vl = strlen(val);
+	if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && strchr(val + 1, val[0])) {
+		/* quoted: everything up to the closing quote, nothing after it */
+		*strchr(val + 1, val[0]) = '\0';
+		val++;
+	} else {
+		/* unquoted: " # comment" ends the value, as in .env.example */
+		for (char *h = val; (h = strchr(h, '#')) != NULL; h++)
+			if (h == val || isspace((unsigned char)h[-1])) {
+				*h = '\0';
+				break;
+			}
+		for (end = val + strlen(val); end > val && isspace((unsigned char)end[-1]);)
+			*--end = '\0';
+	}
+	*key = p;
+	*value = val;
+	return 1;
+}
+
 /* .env lines are applied with setenv(…, 0) so the real environment always wins. */
 static int
 config_read_dotenv(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char line[4096];
-	int lineno = 0, rc = 0;
+	char line[4096], *key, *val;
+	int lineno = 0, rc = 0, n;
 
 	if (f == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p = line, *eq, *val, *end;
 		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		if (strncmp(p, "export ", 7) == 0)
-			p += 7;
-		if ((eq = strchr(p, '=')) == NULL) {
+		if ((n = config_dotenv_line(line, &key, &val)) < 0) {
 			log_warnx("%s:%d: expected KEY=VALUE", path, lineno);
 			rc = -1;
-			continue;
+		} else if (n > 0) {
+			setenv(key, val, 0);
 		}
-		*eq = '\0';
-		for (end = eq; end > p && isspace((unsigned char)end[-1]); end--)
-			end[-1] = '\0';
-		val = eq + 1;
-		while (isspace((unsigned char)*val))
-			val++;
-		size_t vl = strlen(val);
-		if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && strchr(val + 1, val[0])) {
-			/* quoted: everything up to the closing quote, nothing after it */
-			*strchr(val + 1, val[0]) = '\0';
-			val++;
-		} else {
-			/* unquoted: " # comment" ends the value, as in .env.example */
-			for (char *h = val; (h = strchr(h, '#')) != NULL; h++)
-				if (h == val || isspace((unsigned char)h[-1])) {
-					*h = '\0';
-					break;
-				}
-			for (end = val + strlen(val); end > val && isspace((unsigned char)end[-1]);)
-				*--end = '\0';
-		}
-		setenv(p, val, 0);
 	}
 	fclose(f);
 	return rc;

@@ -27,5 +27,9 @@ extern struct config cfg;
  * log_redact. Returns 0, or -1 after logging a malformed .env line. */
 int config_load(void);
 void config_free(void);
+/* Parses one .env line in place: 1 with key and value pointing into line (quotes removed,
+ * an unquoted value's " # comment" dropped), 0 for a blank or comment line, -1 when there is
+ * no '='. Pure: the environment is not touched. */
+int config_dotenv_line(char *line, char **key, char **value);
 
 #endif

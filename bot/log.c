@@ -122,3 +122,23 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+void
+log_redact_apply(char *line)
+{
+	pthread_mutex_lock(&log_mtx);
+	redact(line);
+	pthread_mutex_unlock(&log_mtx);
+}
+
+void
+log_redact_forget(void)
+{
+	pthread_mutex_lock(&log_mtx);
+	for (size_t i = 0; i < nsecrets; i++) {
+		free(secrets[i]);
+		secrets[i] = NULL;
+	}
+	nsecrets = 0;
+	pthread_mutex_unlock(&log_mtx);
+}

@@ -10,6 +10,11 @@ void log_init(const char *level);
 
 /* Registers a secret so that it is replaced by "[REDACTED]" in every later log line. */
 void log_redact(const char *secret);
+/* Redacts the registered secrets in line, in place, as every log line is (the result is
+ * never longer). For tests and fuzzing; the logging calls do it themselves. */
+void log_redact_apply(char *line);
+/* Forgets every registered secret (tests and fuzzing start each case from none). */
+void log_redact_forget(void);
 
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

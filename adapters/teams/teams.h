@@ -77,6 +77,9 @@ void teams_reply(const char *service_url, const char *conversation_id, const cha
 /* Registers the route. */
 void teams_inbound_register(void);
 void teams_inbound_stop(void);
+/* Handles one activity as the anonymous loopback mode does, with no token check: the body
+ * is parsed and answered into resp. Also the fuzz target's way in. */
+void teams_activity_handle(const char *body, size_t len, struct http_response *resp);
 /* A message activity with plain text (one line) or, for several lines, preformatted. Owned. */
 cJSON *teams_message_text(const char *text);
 

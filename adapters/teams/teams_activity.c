@@ -511,6 +511,19 @@ pending_resume(void *arg)
 	free(p);
 }
 
+void
+teams_activity_handle(const char *body, size_t len, struct http_response *resp)
+{
+	char perr[128];
+	cJSON *act = json_parse_capped(body, len, INGEST_MAX_DEPTH, perr, sizeof(perr));
+
+	if (cJSON_IsObject(act))
+		handle(act, resp);
+	else
+		respond(resp, 400, http_json_error("the activity is not a JSON object"));
+	cJSON_Delete(act);
+}
+
 static enum http_handled
 inbound(const struct http_request *req, struct http_response *resp, void *ctx)
 {
@@ -520,14 +533,7 @@ inbound(const struct http_request *req, struct http_response *resp, void *ctx)
 
 	(void)ctx;
 	if (teams_cfg.anonymous) {
-		char perr[128];
-		cJSON *act = json_parse_capped(req->body, req->body_len, INGEST_MAX_DEPTH, perr,
-					       sizeof(perr));
-		if (cJSON_IsObject(act))
-			handle(act, resp);
-		else
-			respond(resp, 400, http_json_error("the activity is not a JSON object"));
-		cJSON_Delete(act);
+		teams_activity_handle(req->body, req->body_len, resp);
 		return HTTP_DONE;
 	}
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
