@@ -19,6 +19,8 @@
 #define PATH_MAX_LEN 2048
 /* A deferred answer that never comes must not pin the connection forever. */
 #define DEFER_TIMEOUT_S 120
+/* See "Pipelining and lws 4.1.6" above http_callback. */
+#define PIPELINE_REPEATS_MAX 1000
 
 struct route {
 	char path[128];
@@ -74,6 +76,9 @@ struct req {
 	struct buf body;
 	bool discard_body; /* answered early; read the body only to keep the connection usable */
 	bool close_after;
+	bool head;          /* HEAD: answer as GET would, headers only */
+	size_t body_seen;   /* body bytes lws delivered, kept or not */
+	int extra_completions; /* BODY_COMPLETIONs after the first: pipelined bytes, see below */
 	int status;
 	const char *content_type;
 	const char *allow;
@@ -343,52 +348,117 @@ printable(char *s)
 	return s;
 }
 
+/* Message framing (RFC 9112 section 6): Content-Length must be one decimal number, repeated
+ * only with the same value, and never beside Transfer-Encoding; behind a proxy that reads the
+ * framing differently, anything else is request smuggling. Returns NULL when the framing is
+ * sound (*cl set, -1 without Content-Length), else the reason for a 400. */
+static const char *
+framing_check(struct lws *wsi, long long *cl)
+{
+	char v[128], *p, *tok;
+	int i, n;
+
+	*cl = -1;
+	for (i = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, i)) > 0;
+	     i++) {
+		if (n >= (int)sizeof(v) ||
+		    lws_hdr_copy_fragment(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH, i) < 0)
+			return "Content-Length is not a decimal number";
+		/* lws may join repeated headers into one "a, b" list */
+		for (p = v; (tok = strsep(&p, ",")) != NULL;) {
+			long long x;
+
+			tok += strspn(tok, " \t");
+			tok[strcspn(tok, " \t")] = '\0';
+			if (*tok == '\0' || strlen(tok) > 18 || strspn(tok, "0123456789") != strlen(tok))
+				return "Content-Length is not a decimal number";
+			x = strtoll(tok, NULL, 10);
+			if (*cl >= 0 && x != *cl)
+				return "conflicting Content-Length headers";
+			*cl = x;
+		}
+	}
+	if (*cl >= 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+		return "Content-Length together with Transfer-Encoding";
+	return NULL;
+}
+
+/* Bytes of the headers lws knows by name plus the ones captured by name. */
+static int
+header_bytes(struct lws *wsi)
+{
+	int i, n, total = 0;
+
+	for (i = 0; i < WSI_TOKEN_COUNT; i++)
+		if ((n = lws_hdr_total_length(wsi, (enum lws_token_indexes)i)) > 0)
+			total += n;
+	for (i = 0; i < (int)HDR_COUNT; i++) {
+		char name[64];
+		int nlen;
+
+		if (hdr_specs[i].token >= 0)
+			continue;
+		nlen = snprintf(name, sizeof(name), "%s:", hdr_specs[i].name);
+		if ((n = lws_hdr_custom_length(wsi, name, nlen)) > 0)
+			total += n;
+	}
+	return total;
+}
+
 /* Request line and headers are in: route, check method and length, then read or dispatch. */
 static int
 http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 {
 	struct req *r;
-	char cl_text[32];
-	unsigned long long cl = 0;
-	bool has_cl, chunked, wants_body = false;
+	long long cl;
+	const char *bad;
+	bool chunked, wants_body = false;
 	size_t i;
 
 	req_free(pss); /* a previous transaction that never completed */
 	r = req_new(wsi, pss, path);
-	has_cl = lws_hdr_copy(wsi, cl_text, sizeof(cl_text), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
-	if (has_cl)
-		cl = strtoull(cl_text, NULL, 10);
+	r->head = strcmp(r->method, "HEAD") == 0;
+	bad = framing_check(wsi, &cl);
 	chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
 	for (i = 0; i < ARRAY_LEN(method_tokens); i++)
 		if (strcmp(method_tokens[i].name, r->method) == 0)
 			wants_body = method_tokens[i].has_body;
 
 	/* lws 4.1.6 cannot read chunked bodies, and a huge body is refused before it streams:
-	 * both leave unread bytes on the socket, so the connection closes after the answer.
-	 * A refused body within the cap is read and dropped to keep the connection usable. */
-	r->close_after = chunked || cl > HTTP_MAX_BODY;
+	 * both leave unread bytes on the socket, so the connection closes after the answer, as
+	 * it does when the framing itself is in doubt. A refused body within the cap is read
+	 * and dropped to keep the connection usable. */
+	r->close_after = bad != NULL || chunked || cl > HTTP_MAX_BODY;
 	r->discard_body = !r->close_after && cl > 0;
 	r->state = r->discard_body ? REQ_BODY : REQ_WAIT;
 	r->route = route_find(r->path);
-	if (r->route == NULL) {
+	if (bad != NULL) {
+		req_respond(r, 400, NULL, http_json_error("%s", bad));
+	} else if (header_bytes(wsi) > HTTP_MAX_HEADERS) {
+		r->close_after = true;
+		r->discard_body = false;
+		r->state = REQ_WAIT;
+		req_respond(r, 431, NULL,
+			    http_json_error("request headers exceed %d bytes", HTTP_MAX_HEADERS));
+	} else if (r->route == NULL) {
 		req_respond(r, 404, NULL, http_json_error("no such path: %s", printable(r->path)));
-	} else if (!method_listed(r->route->methods, r->method)) {
+	} else if (!method_listed(r->route->methods, r->head ? "GET" : r->method)) {
 		r->allow = r->route->methods;
 		req_respond(
 		    r, 405, NULL,
 		    http_json_error("method %s not allowed; use %s", r->method, r->route->methods));
-	} else if (chunked || (wants_body && !has_cl)) {
+	} else if (chunked || (wants_body && cl < 0)) {
 		r->close_after = true;
 		req_respond(
 		    r, 411, NULL,
 		    http_json_error("Content-Length required (chunked bodies are not supported)"));
 	} else if (cl > HTTP_MAX_BODY) {
 		req_respond(r, 413, NULL,
-			    http_json_error("body of %llu bytes exceeds the limit of %d", cl,
+			    http_json_error("body of %lld bytes exceeds the limit of %d", cl,
 					    HTTP_MAX_BODY));
 	} else {
 		r->discard_body = false;
-		if (cl == 0)
+		if (cl <= 0)
 			req_dispatch(r);
 	}
 	return 0;
@@ -429,7 +499,7 @@ http_on_writeable(struct lws *wsi, struct pss *pss)
 		if (http_write_headers(wsi, r) != 0)
 			return -1;
 		r->state = REQ_OUT;
-		if (r->out_len > 0) {
+		if (r->out_len > 0 && !r->head) {
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
@@ -444,20 +514,23 @@ http_on_writeable(struct lws *wsi, struct pss *pss)
 	return 0;
 }
 
-/* Websocket (or h2c) upgrades have no place here: answer 400 at once and hang up. */
+/* Answers at once, from inside the callback, and hangs up (returns -1 for lws): for input
+ * after which the connection cannot be trusted to carry another request. */
 static int
-http_refuse_upgrade(struct lws *wsi)
+http_refuse_now(struct lws *wsi, int status, const char *msg)
 {
 	unsigned char hbuf[LWS_PRE + 512];
 	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
-	char *body = http_json_error("protocol upgrades are not supported");
+	char *body = http_json_error("%s", msg);
 	size_t n = strlen(body);
 	unsigned char *out = xmalloc(LWS_PRE + n);
+	char label[32];
 
 	memcpy(out + LWS_PRE, body, n);
-	metrics_inc("healer_http_requests_total", "HTTP responses by status code.",
-		    "status=\"400\"");
-	if (lws_add_http_common_headers(wsi, 400, "application/json", n, &p, end) == 0 &&
+	snprintf(label, sizeof(label), "status=\"%d\"", status);
+	metrics_inc("healer_http_requests_total", "HTTP responses by status code.", label);
+	if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json", n, &p,
+					end) == 0 &&
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
 					 5, &p, end) == 0 &&
 	    lws_finalize_write_http_header(wsi, start, &p, end) == 0)
@@ -465,6 +538,43 @@ http_refuse_upgrade(struct lws *wsi)
 	free(out);
 	free(body);
 	return -1;
+}
+
+/*
+ * Pipelining and lws 4.1.6. When a request with a body sits in lws's buffer behind another
+ * request (pipelined, or two in one TCP segment), lws parses its headers from that buffer
+ * and then feeds the same buffer, from its start, as the body: the body is the request's own
+ * request line, and once Content-Length is used up lws calls BODY_COMPLETION forever
+ * without consuming anything, holding the loop thread. Two signs are visible here:
+ *  - the first body bytes repeat the request line ("POST /alerts/..."): nothing of the body
+ *    can be trusted, so answer 400 and hang up, which also ends lws's loop;
+ *  - a BODY_COMPLETION after the one that completed the body: lws holds bytes pipelined
+ *    behind this request. The answer goes out with "Connection: close" and the connection
+ *    ends there, so lws never parses what follows. lws repeats the call once per loop pass
+ *    until then (flow control does not stop it: lws then spins on the held bytes and never
+ *    offers the write), so past PIPELINE_REPEATS_MAX repeats, a deferred answer that is
+ *    slow to come, the connection is cut.
+ * Ordinary keep-alive clients (one request at a time) never show either sign.
+ */
+static bool
+replays_request_line(const struct req *r, const void *in, size_t len)
+{
+	char line[16];
+	int n = snprintf(line, sizeof(line), "%s ", r->method);
+
+	return len > 0 && memcmp(in, line, len < (size_t)n ? len : (size_t)n) == 0;
+}
+
+static int
+http_on_extra_completion(struct lws *wsi, struct req *r)
+{
+	(void)wsi;
+	if (r == NULL || ++r->extra_completions > PIPELINE_REPEATS_MAX) {
+		log_warnx("http: pipelined bytes behind a request with a body: closing");
+		return -1;
+	}
+	r->close_after = true;
+	return 0;
 }
 
 static int
@@ -475,11 +585,19 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		return http_refuse_upgrade(wsi);
+		/* Websocket (or h2c) upgrades have no place here. */
+		return http_refuse_now(wsi, 400, "protocol upgrades are not supported");
 	case LWS_CALLBACK_HTTP:
 		return http_on_request(wsi, pss, in != NULL ? in : "/");
 	case LWS_CALLBACK_HTTP_BODY:
-		if (r == NULL || r->state != REQ_BODY)
+		if (r == NULL)
+			return 0;
+		if (r->body_seen == 0 && replays_request_line(r, in, len))
+			return http_refuse_now(wsi, 400,
+					       "pipelined request with a body: send it after the "
+					       "previous answer arrives, or on a new connection");
+		r->body_seen += len;
+		if (r->state != REQ_BODY)
 			return 0;
 		if (!r->discard_body && buf_append(&r->body, in, len) != 0) {
 			log_warnx("http: body over %d bytes on %s", HTTP_MAX_BODY, r->path);
@@ -488,7 +606,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (r == NULL || r->state != REQ_BODY)
-			return 0;
+			return http_on_extra_completion(wsi, r);
 		if (r->discard_body) {
 			r->state = REQ_HEADERS;
 			lws_callback_on_writable(wsi);

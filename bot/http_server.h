@@ -7,7 +7,10 @@
 #include <stdint.h>
 
 #define HTTP_MAX_BODY (1024 * 1024)
-#define HTTP_MAX_HEADERS 16384
+#define HTTP_MAX_HEADERS 16384 /* larger request headers get 431 */
+/* What lws may store per request (all header values): past it lws 4.1.6 drops the connection
+ * without a word, so it is set well above HTTP_MAX_HEADERS. */
+#define HTTP_HEADER_SPACE (64 * 1024)
 
 struct http_request {
 	uint64_t id; /* for http_respond_later */
