@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <libwebsockets.h>
 
+#include "http_int.h"
 #include "http_server.h"
 #include "log.h"
 #include "loop.h"
@@ -136,22 +137,6 @@ route_find(const char *path)
 	return NULL;
 }
 
-/* methods is a list like "GET" or "GET, POST". */
-static bool
-method_listed(const char *methods, const char *m)
-{
-	size_t n = strlen(m);
-	const char *p = methods;
-
-	while (*p != '\0') {
-		p += strspn(p, ", ");
-		if (strncmp(p, m, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return true;
-		p += strcspn(p, ", ");
-	}
-	return false;
-}
-
 const char *
 http_request_header(const struct http_request *pub, const char *name)
 {
@@ -162,35 +147,6 @@ http_request_header(const struct http_request *pub, const char *name)
 		if (strcasecmp(hdr_specs[i].name, name) == 0)
 			return r->hdr[i];
 	return NULL;
-}
-
-char *
-http_json_error(const char *fmt, ...)
-{
-	va_list ap;
-	cJSON *o;
-	char *msg, *s, *out;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatalx("http_json_error: bad format");
-	msg = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-
-	if ((o = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(o, "error", msg) == NULL ||
-	    (s = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("http_json_error: out of memory");
-	out = xstrdup(s);
-	cJSON_free(s);
-	cJSON_Delete(o);
-	free(msg);
-	return out;
 }
 
 static struct req **
@@ -335,74 +291,16 @@ req_dispatch(struct req *r)
 	req_respond(r, resp.status, resp.content_type, resp.body);
 }
 
-/* Bytes outside printable ASCII become '?' in place, so an echoed path is always valid
- * UTF-8 JSON; the path is only used for exact route matches, which already failed. */
-static const char *
-printable(char *s)
-{
-	unsigned char *p;
-
-	for (p = (unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			*p = '?';
-	return s;
-}
-
-/* Message framing (RFC 9112 section 6): Content-Length must be one decimal number, repeated
- * only with the same value, and never beside Transfer-Encoding; behind a proxy that reads the
- * framing differently, anything else is request smuggling. Returns NULL when the framing is
- * sound (*cl set, -1 without Content-Length), else the reason for a 400. */
-static const char *
-framing_check(struct lws *wsi, long long *cl)
-{
-	char v[128], *p, *tok;
-	int i, n;
-
-	*cl = -1;
-	for (i = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, i)) > 0;
-	     i++) {
-		if (n >= (int)sizeof(v) ||
-		    lws_hdr_copy_fragment(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH, i) < 0)
-			return "Content-Length is not a decimal number";
-		/* lws may join repeated headers into one "a, b" list */
-		for (p = v; (tok = strsep(&p, ",")) != NULL;) {
-			long long x;
-
-			tok += strspn(tok, " \t");
-			tok[strcspn(tok, " \t")] = '\0';
-			if (*tok == '\0' || strlen(tok) > 18 || strspn(tok, "0123456789") != strlen(tok))
-				return "Content-Length is not a decimal number";
-			x = strtoll(tok, NULL, 10);
-			if (*cl >= 0 && x != *cl)
-				return "conflicting Content-Length headers";
-			*cl = x;
-		}
-	}
-	if (*cl >= 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-		return "Content-Length together with Transfer-Encoding";
-	return NULL;
-}
-
-/* Bytes of the headers lws knows by name plus the ones captured by name. */
 static int
-header_bytes(struct lws *wsi)
+req_header_bytes(struct lws *wsi)
 {
-	int i, n, total = 0;
+	const char *custom[HDR_COUNT];
+	size_t i, n = 0;
 
-	for (i = 0; i < WSI_TOKEN_COUNT; i++)
-		if ((n = lws_hdr_total_length(wsi, (enum lws_token_indexes)i)) > 0)
-			total += n;
-	for (i = 0; i < (int)HDR_COUNT; i++) {
-		char name[64];
-		int nlen;
-
-		if (hdr_specs[i].token >= 0)
-			continue;
-		nlen = snprintf(name, sizeof(name), "%s:", hdr_specs[i].name);
-		if ((n = lws_hdr_custom_length(wsi, name, nlen)) > 0)
-			total += n;
-	}
-	return total;
+	for (i = 0; i < HDR_COUNT; i++)
+		if (hdr_specs[i].token < 0)
+			custom[n++] = hdr_specs[i].name;
+	return http_header_bytes(wsi, custom, n);
 }
 
 /* Request line and headers are in: route, check method and length, then read or dispatch. */
@@ -418,7 +316,7 @@ http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 	req_free(pss); /* a previous transaction that never completed */
 	r = req_new(wsi, pss, path);
 	r->head = strcmp(r->method, "HEAD") == 0;
-	bad = framing_check(wsi, &cl);
+	bad = http_framing_check(wsi, &cl);
 	chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
 	for (i = 0; i < ARRAY_LEN(method_tokens); i++)
 		if (strcmp(method_tokens[i].name, r->method) == 0)
@@ -434,15 +332,15 @@ http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 	r->route = route_find(r->path);
 	if (bad != NULL) {
 		req_respond(r, 400, NULL, http_json_error("%s", bad));
-	} else if (header_bytes(wsi) > HTTP_MAX_HEADERS) {
+	} else if (req_header_bytes(wsi) > HTTP_MAX_HEADERS) {
 		r->close_after = true;
 		r->discard_body = false;
 		r->state = REQ_WAIT;
 		req_respond(r, 431, NULL,
 			    http_json_error("request headers exceed %d bytes", HTTP_MAX_HEADERS));
 	} else if (r->route == NULL) {
-		req_respond(r, 404, NULL, http_json_error("no such path: %s", printable(r->path)));
-	} else if (!method_listed(r->route->methods, r->head ? "GET" : r->method)) {
+		req_respond(r, 404, NULL, http_json_error("no such path: %s", http_printable(r->path)));
+	} else if (!http_method_listed(r->route->methods, r->head ? "GET" : r->method)) {
 		r->allow = r->route->methods;
 		req_respond(
 		    r, 405, NULL,
@@ -540,31 +438,11 @@ http_refuse_now(struct lws *wsi, int status, const char *msg)
 	return -1;
 }
 
-/*
- * Pipelining and lws 4.1.6. When a request with a body sits in lws's buffer behind another
- * request (pipelined, or two in one TCP segment), lws parses its headers from that buffer
- * and then feeds the same buffer, from its start, as the body: the body is the request's own
- * request line, and once Content-Length is used up lws calls BODY_COMPLETION forever
- * without consuming anything, holding the loop thread. Two signs are visible here:
- *  - the first body bytes repeat the request line ("POST /alerts/..."): nothing of the body
- *    can be trusted, so answer 400 and hang up, which also ends lws's loop;
- *  - a BODY_COMPLETION after the one that completed the body: lws holds bytes pipelined
- *    behind this request. The answer goes out with "Connection: close" and the connection
- *    ends there, so lws never parses what follows. lws repeats the call once per loop pass
- *    until then (flow control does not stop it: lws then spins on the held bytes and never
- *    offers the write), so past PIPELINE_REPEATS_MAX repeats, a deferred answer that is
- *    slow to come, the connection is cut.
- * Ordinary keep-alive clients (one request at a time) never show either sign.
- */
-static bool
-replays_request_line(const struct req *r, const void *in, size_t len)
-{
-	char line[16];
-	int n = snprintf(line, sizeof(line), "%s ", r->method);
-
-	return len > 0 && memcmp(in, line, len < (size_t)n ? len : (size_t)n) == 0;
-}
-
+/* A BODY_COMPLETION after the one that completed the body: lws holds bytes pipelined behind
+ * this request (see http_replays_request_line). The answer goes out with "Connection: close"
+ * and the connection ends there, so lws never parses what follows. lws repeats the call once
+ * per loop pass until then (flow control does not stop it: lws then spins on the held bytes
+ * and never offers the write), so past PIPELINE_REPEATS_MAX repeats the connection is cut. */
 static int
 http_on_extra_completion(struct lws *wsi, struct req *r)
 {
@@ -580,9 +458,24 @@ http_on_extra_completion(struct lws *wsi, struct req *r)
 static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-	struct pss *pss = user;
-	struct req *r = pss != NULL ? pss->req : NULL;
+	struct pss *pss;
+	struct req *r;
 
+	/* Connection-level reasons first: `user` is not a pss for these. */
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return http_conn_filter(((struct lws_filter_network_conn_args *)user)->accept_fd);
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		http_conn_opened(wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		http_conn_closed(wsi);
+		return 0;
+	default:
+		break;
+	}
+	pss = user;
+	r = pss != NULL ? pss->req : NULL;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		/* Websocket (or h2c) upgrades have no place here. */
@@ -592,7 +485,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_HTTP_BODY:
 		if (r == NULL)
 			return 0;
-		if (r->body_seen == 0 && replays_request_line(r, in, len))
+		if (r->body_seen == 0 && http_replays_request_line(r->method, in, len))
 			return http_refuse_now(wsi, 400,
 					       "pipelined request with a body: send it after the "
 					       "previous answer arrives, or on a new connection");
@@ -666,6 +559,8 @@ http_server_start(const char *listen, int *bound_port)
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.protocols = http_protocols;
 	info.server_string = "healer";
+	http_server_limits(NULL); /* defaults, and the total within the descriptor limit */
+	info.keepalive_timeout = http_conn_limits()->idle_s;
 	http_vh = lws_create_vhost(loop_context(), &info);
 	if (http_vh == NULL) {
 		log_errorx("http: cannot listen on %s", listen);

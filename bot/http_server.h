@@ -44,6 +44,21 @@ typedef enum http_handled (*http_handler_fn)(const struct http_request *req,
  * method gets 405 with an Allow header. Unknown paths get 404. Call before http_server_start. */
 void http_route(const char *path, const char *methods, http_handler_fn fn, void *ctx);
 
+#define HTTP_DEFAULT_MAX_CONNS 1024
+#define HTTP_DEFAULT_MAX_CONNS_PER_PEER 64
+#define HTTP_DEFAULT_IDLE_S 10
+
+/* Connection limits. Connections past a cap are closed at accept, before any byte is read;
+ * a connection that sends nothing, or idles between keep-alive requests, is closed after
+ * idle_s. Fields <= 0 keep the defaults above. The total is lowered to fit the descriptor
+ * limit (logged). Call before http_server_start; the server applies defaults without it. */
+struct http_limits {
+	int max_conns;
+	int max_conns_per_peer;
+	int idle_s;
+};
+void http_server_limits(const struct http_limits *l);
+
 /* Starts listening on "host:port" ("127.0.0.1:0" picks a free port). Writes the bound
  * port to *bound_port. Returns 0 or -1. Bodies over HTTP_MAX_BODY get 413, POST without
  * Content-Length 411, a websocket upgrade 400 — all before any handler runs. */

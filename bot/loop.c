@@ -8,6 +8,7 @@
 
 #include <libwebsockets.h>
 
+#include "config.h"
 #include "http_server.h"
 #include "log.h"
 #include "loop.h"
@@ -254,7 +255,7 @@ loop_init(void)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.protocols = client_protocols;
-	ca = getenv("HEALER_CA_FILE");
+	ca = config_get("HEALER_CA_FILE");
 	if (ca != NULL && *ca != '\0') {
 		free(ca_file);
 		ca_file = xstrdup(ca);

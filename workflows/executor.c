@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "config.h"
 #include "executor.h"
 #include "log.h"
 #include "util.h"
@@ -199,7 +200,7 @@ env_name_ok(const char *n)
 static void
 exec_env_build(struct spawn *sp)
 {
-	const char *home = getenv("HOME"), *allow = getenv("HEALER_EXEC_ENV_ALLOW"), *v;
+	const char *home = config_get("HOME"), *allow = config_get("HEALER_EXEC_ENV_ALLOW"), *v;
 	char *list, *name, *save = NULL;
 
 	sp->envp[sp->nenv++] = xstrdup("PATH=" EXEC_PATH);
@@ -213,7 +214,7 @@ exec_env_build(struct spawn *sp)
 		if (!env_name_ok(name) || strcmp(name, "PATH") == 0 || strcmp(name, "LANG") == 0 ||
 		    strcmp(name, "HOME") == 0)
 			continue;
-		if ((v = getenv(name)) != NULL)
+		if ((v = config_env(name)) != NULL)
 			sp->envp[sp->nenv++] = xasprintf("%s=%s", name, v);
 	}
 	free(list);
