@@ -20,7 +20,7 @@
 #define PATH_MAX_LEN 2048
 /* A deferred answer that never comes must not pin the connection forever. */
 #define DEFER_TIMEOUT_S 120
-/* See "Pipelining and lws 4.1.6" above http_callback. */
+/* Extra BODY_COMPLETIONs without a loop pass between them: lws's endless loop. */
 #define PIPELINE_REPEATS_MAX 1000
 
 struct route {
@@ -79,7 +79,8 @@ struct req {
 	bool close_after;
 	bool head;          /* HEAD: answer as GET would, headers only */
 	size_t body_seen;   /* body bytes lws delivered, kept or not */
-	int extra_completions; /* BODY_COMPLETIONs after the first: pipelined bytes, see below */
+	int repeats;        /* extra BODY_COMPLETIONs since the last loop pass, see below */
+	uint64_t pass_timer; /* marks loop passes while repeats come */
 	int status;
 	const char *content_type;
 	const char *allow;
@@ -172,6 +173,7 @@ req_free(struct pss *pss)
 	rp = req_slot(r->pub.id);
 	if (*rp == r)
 		*rp = r->next;
+	loop_timer_cancel(r->pass_timer);
 	for (i = 0; i < HDR_COUNT; i++)
 		free(r->hdr[i]);
 	free(r->path);
@@ -438,20 +440,35 @@ http_refuse_now(struct lws *wsi, int status, const char *msg)
 	return -1;
 }
 
+/* A loop pass went by: the repeats so far were lws's once-per-pass ones, not its loop. */
+static void
+pass_tick(void *arg)
+{
+	struct req *r = *req_slot((uint64_t)(uintptr_t)arg);
+
+	if (r == NULL)
+		return;
+	r->repeats = 0;
+	r->pass_timer = loop_timer_add(0, pass_tick, arg);
+}
+
 /* A BODY_COMPLETION after the one that completed the body: lws holds bytes pipelined behind
  * this request (see http_replays_request_line). The answer goes out with "Connection: close"
- * and the connection ends there, so lws never parses what follows. lws repeats the call once
- * per loop pass until then (flow control does not stop it: lws then spins on the held bytes
- * and never offers the write), so past PIPELINE_REPEATS_MAX repeats the connection is cut. */
+ * and the connection ends there, so lws never parses what follows. Until then lws repeats
+ * the call once per loop pass (flow control does not stop it: lws then spins on the held
+ * bytes and never offers the write); many repeats with no pass in between are lws stuck in
+ * its own loop, which only a hang-up ends. */
 static int
 http_on_extra_completion(struct lws *wsi, struct req *r)
 {
 	(void)wsi;
-	if (r == NULL || ++r->extra_completions > PIPELINE_REPEATS_MAX) {
+	if (r == NULL || ++r->repeats > PIPELINE_REPEATS_MAX) {
 		log_warnx("http: pipelined bytes behind a request with a body: closing");
 		return -1;
 	}
 	r->close_after = true;
+	if (r->pass_timer == 0)
+		r->pass_timer = loop_timer_add(0, pass_tick, (void *)(uintptr_t)r->pub.id);
 	return 0;
 }
 
