@@ -251,14 +251,16 @@ config_get(const char *name)
 	return config_env(name);
 }
 
-/* The value to use: the variable when set and valid, else the default. */
+/* The value to use: the variable when set, else the default. A number its parser refuses
+ * falls back to the default; text is kept as given, so that a bad HEALER_LISTEN fails to
+ * listen rather than quietly listening somewhere else. */
 static const char *
 key_value(const struct cfg_key *k)
 {
 	const char *v = config_env(k->name);
 	char err[128];
 
-	if (v != NULL && k->parse != NULL && k->parse(v, err, sizeof(err)) != 0)
+	if (v != NULL && k->num != NULL && k->parse != NULL && k->parse(v, err, sizeof(err)) != 0)
 		return k->def;
 	return v != NULL ? v : k->def;
 }
@@ -293,7 +295,7 @@ config_load(void)
 	if ((user = config_env("HEALER_CONSOLE_USER")) == NULL)
 		user = config_env("USER");
 	cfg.console_user = xasprintf("console:%s", user != NULL ? user : "operator");
-	c = key_value(key_find("HEALER_CONSOLE"));
+	c = config_env("HEALER_CONSOLE");
 	cfg.console = c != NULL ? strcmp(c, "0") != 0 : -1;
 	log_init(cfg.log_level);
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)

@@ -28,8 +28,8 @@ extern struct config cfg;
 
 /* Reads .env (KEY=VALUE lines, # comments, optional quotes; the environment wins) from
  * the current directory if present, then the environment. An empty value is the same as an
- * unset one, for every variable. Secrets are registered with log_redact. A value its parser
- * refuses keeps the default (config_check names it). Returns 0, or -1 after logging a
+ * unset one, for every variable. Secrets are registered with log_redact. A number its
+ * parser refuses keeps the default (config_check names it). Returns 0, or -1 after logging a
  * malformed .env line. */
 int config_load(void);
 void config_free(void);

@@ -133,7 +133,7 @@ test_check_findings(void **state)
 	f = check();
 	assert_int_equal(f.errors, 1);
 	assert_non_null(strstr(f.text, "HEALER_LISTEN=bogus"));
-	assert_string_equal(cfg.listen, "127.0.0.1:8080"); /* refused: the default holds */
+	assert_string_equal(cfg.listen, "bogus"); /* serve fails to listen, saying why */
 	unsetenv("HEALER_LISTEN");
 
 	setenv("SLACK_BOT_TOKEN", "xoxb-secret", 1);
