@@ -354,8 +354,7 @@ missing_of(const char *const *names, size_t n, char *out, size_t outn)
 
 static const char *const slack_need[] = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"};
 static const char *const slack_all[] = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_CHANNEL"};
-static const char *const teams_need[] = {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD",
-					 "TEAMS_TENANT_ID"};
+static const char *const teams_need[] = {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"};
 
 static int
 check_groups(emit_fn emit, void *ctx)

@@ -7,21 +7,21 @@
 #include <stddef.h>
 
 struct config {
-	char *db;             /* HEALER_DB, default ./healer.db */
-	char *listen;         /* HEALER_LISTEN, default 127.0.0.1:8080 */
-	char *runbooks;       /* HEALER_RUNBOOKS, default ./runbooks */
-	char *policy;         /* HEALER_POLICY, default $HEALER_RUNBOOKS/policy.yaml */
+	char *db;	      /* HEALER_DB, default ./healer.db */
+	char *listen;	      /* HEALER_LISTEN, default 127.0.0.1:8080 */
+	char *runbooks;	      /* HEALER_RUNBOOKS, default ./runbooks */
+	char *policy;	      /* HEALER_POLICY, default $HEALER_RUNBOOKS/policy.yaml */
 	bool policy_explicit; /* HEALER_POLICY was set: a missing file is an error */
 	char *ingest_token;   /* HEALER_INGEST_TOKEN, NULL = ingest refused */
 	char *console_user;   /* "console:<HEALER_CONSOLE_USER or $USER>" */
-	int console;          /* HEALER_CONSOLE: -1 auto (on without chat credentials), 0, 1 */
+	int console;	      /* HEALER_CONSOLE: -1 auto (on without chat credentials), 0, 1 */
 	char *log_level;      /* HEALER_LOG_LEVEL */
 	char *sns_topics;     /* HEALER_SNS_TOPICS, comma list of allowed topic ARNs */
 	char *sns_cert_hosts; /* HEALER_SNS_CERT_HOSTS, extra SigningCertURL hosts (tests) */
-	char *ca_file;        /* HEALER_CA_FILE */
+	char *ca_file;	      /* HEALER_CA_FILE */
 	int http_max_conns;   /* HEALER_HTTP_MAX_CONNS, open connections in total */
 	int http_max_conns_per_peer; /* HEALER_HTTP_MAX_CONNS_PER_PEER */
-	int http_idle_s;      /* HEALER_HTTP_IDLE_S, idle connections closed after */
+	int http_idle_s;	     /* HEALER_HTTP_IDLE_S, idle connections closed after */
 };
 
 extern struct config cfg;

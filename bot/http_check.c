@@ -81,8 +81,7 @@ http_framing_check(struct lws *wsi, long long *cl)
 	int i, n;
 
 	*cl = -1;
-	for (i = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, i)) > 0;
-	     i++) {
+	for (i = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, i)) > 0; i++) {
 		if (n >= (int)sizeof(v) ||
 		    lws_hdr_copy_fragment(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH, i) < 0)
 			return "Content-Length is not a decimal number";
@@ -92,7 +91,8 @@ http_framing_check(struct lws *wsi, long long *cl)
 
 			tok += strspn(tok, " \t");
 			tok[strcspn(tok, " \t")] = '\0';
-			if (*tok == '\0' || strlen(tok) > 18 || strspn(tok, "0123456789") != strlen(tok))
+			if (*tok == '\0' || strlen(tok) > 18 ||
+			    strspn(tok, "0123456789") != strlen(tok))
 				return "Content-Length is not a decimal number";
 			x = strtoll(tok, NULL, 10);
 			if (*cl >= 0 && x != *cl)
@@ -144,4 +144,3 @@ http_replays_request_line(const char *method, const void *in, size_t len)
 
 	return len > 0 && memcmp(in, line, len < (size_t)n ? len : (size_t)n) == 0;
 }
-

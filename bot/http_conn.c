@@ -112,7 +112,7 @@ http_server_limits(const struct http_limits *l)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    (rlim_t)max_total + FD_RESERVE > rl.rlim_cur) {
 		max_total = rl.rlim_cur > 2 * FD_RESERVE ? (int)(rl.rlim_cur - FD_RESERVE)
-							  : (int)(rl.rlim_cur / 2);
+							 : (int)(rl.rlim_cur / 2);
 		log_warnx("http: %d connections asked, but the descriptor limit is %llu: "
 			  "capping at %d (raise it with ulimit -n)",
 			  limits.max_conns, (unsigned long long)rl.rlim_cur, max_total);

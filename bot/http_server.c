@@ -77,9 +77,9 @@ struct req {
 	struct buf body;
 	bool discard_body; /* answered early; read the body only to keep the connection usable */
 	bool close_after;
-	bool head;          /* HEAD: answer as GET would, headers only */
-	size_t body_seen;   /* body bytes lws delivered, kept or not */
-	int repeats;        /* extra BODY_COMPLETIONs since the last loop pass, see below */
+	bool head;	     /* HEAD: answer as GET would, headers only */
+	size_t body_seen;    /* body bytes lws delivered, kept or not */
+	int repeats;	     /* extra BODY_COMPLETIONs since the last loop pass, see below */
 	uint64_t pass_timer; /* marks loop passes while repeats come */
 	int status;
 	const char *content_type;
@@ -341,7 +341,8 @@ http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 		req_respond(r, 431, NULL,
 			    http_json_error("request headers exceed %d bytes", HTTP_MAX_HEADERS));
 	} else if (r->route == NULL) {
-		req_respond(r, 404, NULL, http_json_error("no such path: %s", http_printable(r->path)));
+		req_respond(r, 404, NULL,
+			    http_json_error("no such path: %s", http_printable(r->path)));
 	} else if (!http_method_listed(r->route->methods, r->head ? "GET" : r->method)) {
 		r->allow = r->route->methods;
 		req_respond(

@@ -31,7 +31,7 @@ enum http_handled { HTTP_DONE, HTTP_DEFERRED };
 struct http_response {
 	int status;
 	const char *content_type; /* static string; default application/json */
-	char *body;               /* owned, freed by the server */
+	char *body;		  /* owned, freed by the server */
 };
 
 /* A handler fills resp and returns HTTP_DONE, or returns HTTP_DEFERRED and later calls

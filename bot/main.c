@@ -109,7 +109,8 @@ log_adapters(void)
 		if (running)
 			log_info("%s: on", names[i]);
 		else
-			log_info("%s: off (%s)", names[i], why != NULL ? why : "see the errors above");
+			log_info("%s: off (%s)", names[i],
+				 why != NULL ? why : "see the errors above");
 	}
 }
 

@@ -51,9 +51,9 @@ test_dotenv(void **state)
 }
 
 static const char *const touched[] = {
-    "HEALER_LISTEN",   "HEALER_INGEST_TOKEN", "SLACK_APP_TOKEN",	"SLACK_BOT_TOKEN",
-    "SLACK_CHANNEL",   "TEAMS_APP_ID",	       "TEAMS_APP_PASSWORD",	"TEAMS_TENANT_ID",
-    "HEALER_CONSOLE",  "TEAMS_ALLOW_ANONYMOUS", "HEALER_HTTP_MAX_CONNS", "TEAMS_WEBHOOK_URL",
+    "HEALER_LISTEN",	  "HEALER_INGEST_TOKEN",   "SLACK_APP_TOKEN",	    "SLACK_BOT_TOKEN",
+    "SLACK_CHANNEL",	  "TEAMS_APP_ID",	   "TEAMS_APP_PASSWORD",    "TEAMS_TENANT_ID",
+    "HEALER_CONSOLE",	  "TEAMS_ALLOW_ANONYMOUS", "HEALER_HTTP_MAX_CONNS", "TEAMS_WEBHOOK_URL",
     "HEALER_HTTP_IDLE_S",
 };
 
@@ -79,8 +79,7 @@ collect(bool is_error, const char *msg, void *ctx)
 		f->errors++;
 	else
 		f->warnings++;
-	snprintf(f->text + n, sizeof(f->text) - n, "%s: %s\n", is_error ? "error" : "warning",
-		 msg);
+	snprintf(f->text + n, sizeof(f->text) - n, "%s: %s\n", is_error ? "error" : "warning", msg);
 }
 
 static struct findings
@@ -178,9 +177,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dotenv),
-		cmocka_unit_test(test_empty_is_unset),
-		cmocka_unit_test(test_check_findings),
+	    cmocka_unit_test(test_dotenv),
+	    cmocka_unit_test(test_empty_is_unset),
+	    cmocka_unit_test(test_check_findings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

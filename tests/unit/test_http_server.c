@@ -29,7 +29,6 @@
 
 static int port;
 
-
 /* ---- handlers ---- */
 
 static enum http_handled
