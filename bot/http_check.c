@@ -1,5 +1,5 @@
 /* http_check.c — checks on a request before any handler runs: method lists, message framing,
- * header size, the pipelining sign of lws 4.1.6, and JSON error bodies. */
+ * header size, the pipelining sign of lws 4.1.6; JSON error bodies and answers at once. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "http_int.h"
 #include "http_server.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 bool
@@ -143,4 +144,28 @@ http_replays_request_line(const char *method, const void *in, size_t len)
 	int n = snprintf(line, sizeof(line), "%s ", method);
 
 	return len > 0 && memcmp(in, line, len < (size_t)n ? len : (size_t)n) == 0;
+}
+
+int
+http_refuse(struct lws *wsi, int status, const char *msg)
+{
+	unsigned char hbuf[LWS_PRE + 512];
+	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
+	char *body = http_json_error("%s", msg);
+	size_t n = strlen(body);
+	unsigned char *out = xmalloc(LWS_PRE + n);
+	char label[32];
+
+	memcpy(out + LWS_PRE, body, n);
+	snprintf(label, sizeof(label), "status=\"%d\"", status);
+	metrics_inc("healer_http_requests_total", "HTTP responses by status code.", label);
+	if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json", n, &p,
+					end) == 0 &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+					 5, &p, end) == 0 &&
+	    lws_finalize_write_http_header(wsi, start, &p, end) == 0)
+		lws_write(wsi, out + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+	free(out);
+	free(body);
+	return -1;
 }

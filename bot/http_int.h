@@ -27,6 +27,10 @@ int http_header_bytes(struct lws *wsi, const char *const *custom, size_t ncustom
  * feeding a pipelined request's headers as its body (see http_server.c). */
 bool http_replays_request_line(const char *method, const void *in, size_t len);
 
+/* Answers status with {"error": msg} at once, from inside an lws callback, and returns -1 for
+ * lws to hang up: for input after which the connection cannot carry another request. */
+int http_refuse(struct lws *wsi, int status, const char *msg);
+
 /* Connection admission, called from the server's lws callback (loop thread). The limits in
  * force (set by http_server_limits). */
 const struct http_limits *http_conn_limits(void);

@@ -415,32 +415,6 @@ http_on_writeable(struct lws *wsi, struct pss *pss)
 	return 0;
 }
 
-/* Answers at once, from inside the callback, and hangs up (returns -1 for lws): for input
- * after which the connection cannot be trusted to carry another request. */
-static int
-http_refuse_now(struct lws *wsi, int status, const char *msg)
-{
-	unsigned char hbuf[LWS_PRE + 512];
-	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
-	char *body = http_json_error("%s", msg);
-	size_t n = strlen(body);
-	unsigned char *out = xmalloc(LWS_PRE + n);
-	char label[32];
-
-	memcpy(out + LWS_PRE, body, n);
-	snprintf(label, sizeof(label), "status=\"%d\"", status);
-	metrics_inc("healer_http_requests_total", "HTTP responses by status code.", label);
-	if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json", n, &p,
-					end) == 0 &&
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
-					 5, &p, end) == 0 &&
-	    lws_finalize_write_http_header(wsi, start, &p, end) == 0)
-		lws_write(wsi, out + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
-	free(out);
-	free(body);
-	return -1;
-}
-
 /* A loop pass went by: the repeats so far were lws's once-per-pass ones, not its loop. */
 static void
 pass_tick(void *arg)
@@ -497,16 +471,16 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		/* Websocket (or h2c) upgrades have no place here. */
-		return http_refuse_now(wsi, 400, "protocol upgrades are not supported");
+		return http_refuse(wsi, 400, "protocol upgrades are not supported");
 	case LWS_CALLBACK_HTTP:
 		return http_on_request(wsi, pss, in != NULL ? in : "/");
 	case LWS_CALLBACK_HTTP_BODY:
 		if (r == NULL)
 			return 0;
 		if (r->body_seen == 0 && http_replays_request_line(r->method, in, len))
-			return http_refuse_now(wsi, 400,
-					       "pipelined request with a body: send it after the "
-					       "previous answer arrives, or on a new connection");
+			return http_refuse(wsi, 400,
+					   "pipelined request with a body: send it after the "
+					   "previous answer arrives, or on a new connection");
 		r->body_seen += len;
 		if (r->state != REQ_BODY)
 			return 0;
