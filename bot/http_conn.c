@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <libwebsockets.h>
+#include <linux/tcp.h> /* after lws: tcpi_bytes_received is not in glibc's struct */
 
 #include "http_int.h"
 #include "http_server.h"
@@ -34,6 +35,7 @@ struct conn {
 	struct conn *next;
 	struct lws *wsi;
 	struct peer *peer;
+	int requests; /* seen so far on this connection */
 };
 
 static struct http_limits limits = {HTTP_DEFAULT_MAX_CONNS, HTTP_DEFAULT_MAX_CONNS_PER_PEER,
@@ -196,6 +198,26 @@ http_conn_closed(struct lws *wsi)
 		free(c->peer);
 	}
 	free(c);
+}
+
+int
+http_conn_request(struct lws *wsi)
+{
+	struct conn *c = *conn_slot(wsi);
+
+	return c != NULL ? ++c->requests : 0;
+}
+
+long long
+http_conn_bytes_in(struct lws *wsi)
+{
+	struct tcp_info ti;
+	socklen_t n = sizeof(ti);
+
+	if (getsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_INFO, &ti, &n) != 0 ||
+	    n < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+		return -1;
+	return (long long)ti.tcpi_bytes_received;
 }
 
 int

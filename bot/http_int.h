@@ -41,6 +41,11 @@ int http_conn_filter(int fd);
  * timeout. At LWS_CALLBACK_WSI_DESTROY: uncounts it (unknown wsis are ignored). */
 void http_conn_opened(struct lws *wsi);
 void http_conn_closed(struct lws *wsi);
+/* Counts a request on the connection; returns its number (1 for the first), 0 when the
+ * connection is unknown. */
+int http_conn_request(struct lws *wsi);
+/* Bytes the peer has sent on the connection so far (Linux TCP_INFO), -1 when unknown. */
+long long http_conn_bytes_in(struct lws *wsi);
 /* Open connections, in total and from one peer address text ("127.0.0.1"). */
 int http_conn_count(const char *peer);
 

@@ -293,16 +293,25 @@ req_dispatch(struct req *r)
 	req_respond(r, resp.status, resp.content_type, resp.body);
 }
 
-static int
-req_header_bytes(struct lws *wsi)
+/* Headers over HTTP_MAX_HEADERS. lws tells the size of the headers it knows by name, not of
+ * others it stored; on a connection's first request, the bytes received so far less the
+ * body bound the whole header section from below (over-counting only bytes pipelined
+ * behind it, which a client sends at its own risk). */
+static bool
+req_headers_too_large(struct lws *wsi, long long cl)
 {
 	const char *custom[HDR_COUNT];
 	size_t i, n = 0;
+	long long in;
 
 	for (i = 0; i < HDR_COUNT; i++)
 		if (hdr_specs[i].token < 0)
 			custom[n++] = hdr_specs[i].name;
-	return http_header_bytes(wsi, custom, n);
+	if (http_header_bytes(wsi, custom, n) > HTTP_MAX_HEADERS)
+		return true;
+	if (http_conn_request(wsi) != 1 || (in = http_conn_bytes_in(wsi)) < 0)
+		return false;
+	return in - (cl > 0 ? cl : 0) > HTTP_MAX_HEADERS;
 }
 
 /* Request line and headers are in: route, check method and length, then read or dispatch. */
@@ -334,7 +343,7 @@ http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 	r->route = route_find(r->path);
 	if (bad != NULL) {
 		req_respond(r, 400, NULL, http_json_error("%s", bad));
-	} else if (req_header_bytes(wsi) > HTTP_MAX_HEADERS) {
+	} else if (req_headers_too_large(wsi, cl)) {
 		r->close_after = true;
 		r->discard_body = false;
 		r->state = REQ_WAIT;

@@ -183,7 +183,7 @@ def test_same_content_length_twice_is_accepted(d):
 
 # ---------------------------------------------------------------- header size
 
-@pytest.mark.parametrize("name", ["Cookie", "Authorization"])
+@pytest.mark.parametrize("name", ["Cookie", "Authorization", "X-Padding"])
 def test_headers_over_16k_get_431(d, name):
     raw = ("GET /healthz HTTP/1.1\r\nHost: x\r\n%s: %s\r\n\r\n" % (name, "a" * 17000)).encode()
     data, closed = exchange(d.port, raw)
