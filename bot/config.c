@@ -1,5 +1,7 @@
-/* config.c — settings from the environment and .env, as a table of keys with defaults. */
+/* config.c — settings from the environment and .env: the table of every variable (default,
+ * parser, secret, owner) and the only reader of the environment. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,201 @@ config_dotenv_line(char *line, char **key, char **value)
 	return 1;
 }
 
+
+/* A parser validates a value: 0, or -1 with why in err. */
+typedef int (*cfg_parse_fn)(const char *v, char *err, size_t n);
+
+static int p_listen(const char *, char *, size_t);
+static int p_count(const char *, char *, size_t);
+static int p_01(const char *, char *, size_t);
+static int p_level(const char *, char *, size_t);
+static int p_duration(const char *, char *, size_t);
+static int p_retention(const char *, char *, size_t);
+static int p_price(const char *, char *, size_t);
+static int p_url(const char *, char *, size_t);
+
+/*
+ * Every variable healer reads. `str`/`num` point at the field of cfg the value lands in; the
+ * rest are read by their owner through config_get. Defaults here are the ones documented in
+ * .env.example; owners that read through config_get apply the same defaults themselves.
+ */
+static const struct cfg_key {
+	const char *name;
+	const char *def; /* NULL: unset */
+	cfg_parse_fn parse;
+	bool secret;
+	const char *owner;
+	char **str;
+	int *num;
+} keys[] = {
+    {"HEALER_DB", "./healer.db", NULL, false, "store", &cfg.db, NULL},
+    {"HEALER_LISTEN", "127.0.0.1:8080", p_listen, false, "http", &cfg.listen, NULL},
+    {"HEALER_RUNBOOKS", "./runbooks", NULL, false, "engine", &cfg.runbooks, NULL},
+    {"HEALER_POLICY", NULL, NULL, false, "engine", NULL, NULL},
+    {"HEALER_INGEST_TOKEN", NULL, NULL, true, "ingest", &cfg.ingest_token, NULL},
+    {"HEALER_CONSOLE", NULL, p_01, false, "console", NULL, NULL},
+    {"HEALER_CONSOLE_USER", NULL, NULL, false, "console", NULL, NULL},
+    {"USER", NULL, NULL, false, "console", NULL, NULL},
+    {"HEALER_LOG_LEVEL", "info", p_level, false, "log", &cfg.log_level, NULL},
+    {"HEALER_EXEC_ENV_ALLOW", NULL, NULL, false, "executor", NULL, NULL},
+    {"HOME", NULL, NULL, false, "executor", NULL, NULL},
+    {"HEALER_SNS_TOPICS", "", NULL, false, "sns", &cfg.sns_topics, NULL},
+    {"HEALER_SNS_CERT_HOSTS", "", NULL, false, "sns", &cfg.sns_cert_hosts, NULL},
+    {"HEALER_CA_FILE", NULL, NULL, false, "httpc", &cfg.ca_file, NULL},
+    {"HEALER_ALERT_RETENTION", "30d", p_retention, false, "store", &cfg.alert_retention, NULL},
+    {"HEALER_EXEC_PATH", NULL, NULL, false, "executor", NULL, NULL},
+    {"HEALER_WATCH", NULL, NULL, false, "watch", NULL, NULL},
+    {"AWS_ACCESS_KEY_ID", NULL, NULL, false, "watch", NULL, NULL},
+    {"AWS_SECRET_ACCESS_KEY", NULL, NULL, true, "watch", NULL, NULL},
+    {"AWS_SESSION_TOKEN", NULL, NULL, true, "watch", NULL, NULL},
+    {"AWS_REGION", NULL, NULL, false, "watch", NULL, NULL},
+    {"AWS_DEFAULT_REGION", NULL, NULL, false, "watch", NULL, NULL},
+    {"AWS_ENDPOINT_URL_CLOUDWATCH", NULL, p_url, false, "watch", NULL, NULL},
+    {"AWS_ENDPOINT_URL", NULL, p_url, false, "watch", NULL, NULL},
+    {"HEALER_HTTP_MAX_CONNS", "1024", p_count, false, "http", NULL, &cfg.http_max_conns},
+    {"HEALER_HTTP_MAX_CONNS_PER_PEER", "64", p_count, false, "http", NULL,
+     &cfg.http_max_conns_per_peer},
+    {"HEALER_HTTP_IDLE_S", "10", p_count, false, "http", NULL, &cfg.http_idle_s},
+    {"LLM_API_URL", NULL, p_url, false, "llm", NULL, NULL},
+    {"LLM_API_KEY", NULL, NULL, true, "llm", NULL, NULL},
+    {"LLM_MODEL", "gpt-4o-mini", NULL, false, "llm", NULL, NULL},
+    {"LLM_TIMEOUT", "20s", p_duration, false, "llm", NULL, NULL},
+    {"LLM_USD_PER_1K_INPUT", "0", p_price, false, "llm", NULL, NULL},
+    {"LLM_USD_PER_1K_OUTPUT", "0", p_price, false, "llm", NULL, NULL},
+    {"SLACK_APP_TOKEN", NULL, NULL, true, "slack", NULL, NULL},
+    {"SLACK_BOT_TOKEN", NULL, NULL, true, "slack", NULL, NULL},
+    {"SLACK_CHANNEL", NULL, NULL, false, "slack", NULL, NULL},
+    {"SLACK_API_URL", "https://slack.com/api/", p_url, false, "slack", NULL, NULL},
+    {"HEALER_SLACK_PING_S", "10", p_count, false, "slack", NULL, NULL},
+    {"TEAMS_APP_ID", NULL, NULL, false, "teams", NULL, NULL},
+    {"TEAMS_APP_PASSWORD", NULL, NULL, true, "teams", NULL, NULL},
+    {"TEAMS_TENANT_ID", NULL, NULL, false, "teams", NULL, NULL},
+    {"TEAMS_CONVERSATION_ID", NULL, NULL, false, "teams", NULL, NULL},
+    {"TEAMS_SERVICE_URL", NULL, p_url, false, "teams", NULL, NULL},
+    {"TEAMS_WEBHOOK_URL", NULL, p_url, true, "teams", NULL, NULL},
+    {"TEAMS_ALLOW_ANONYMOUS", NULL, p_01, false, "teams", NULL, NULL},
+    {"TEAMS_OPENID_URL", NULL, p_url, false, "teams", NULL, NULL},
+    {"TEAMS_TOKEN_URL", NULL, p_url, false, "teams", NULL, NULL},
+};
+
+static const struct cfg_key *
+key_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* ---- parsers ---- */
+
+static int
+p_listen(const char *v, char *err, size_t n)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+	unsigned a, b, c, d;
+	char tail;
+
+	if (colon == NULL) {
+		snprintf(err, n, "expected host:port, e.g. 127.0.0.1:8080");
+		return -1;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535) {
+		snprintf(err, n, "the port must be a number from 0 to 65535");
+		return -1;
+	}
+	if (colon == v || (colon - v == 9 && strncmp(v, "localhost", 9) == 0))
+		return 0;
+	if (sscanf(v, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 5 && tail == ':' && a < 256 &&
+	    b < 256 && c < 256 && d < 256)
+		return 0;
+	snprintf(err, n, "the host must be an IPv4 address (or empty for every interface)");
+	return -1;
+}
+
+static int
+p_count(const char *v, char *err, size_t n)
+{
+	char *end;
+	long x = strtol(v, &end, 10);
+
+	if (*end != '\0' || x < 1 || x > 1000000) {
+		snprintf(err, n, "expected a whole number from 1 to 1000000");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+p_01(const char *v, char *err, size_t n)
+{
+	if (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)
+		return 0;
+	snprintf(err, n, "expected 0 or 1");
+	return -1;
+}
+
+static int
+p_level(const char *v, char *err, size_t n)
+{
+	static const char *const levels[] = {"debug", "info", "warn", "error"};
+
+	for (size_t i = 0; i < ARRAY_LEN(levels); i++)
+		if (strcmp(v, levels[i]) == 0)
+			return 0;
+	snprintf(err, n, "expected debug, info, warn or error");
+	return -1;
+}
+
+static int
+p_duration(const char *v, char *err, size_t n)
+{
+	int64_t ms;
+
+	if (duration_parse(v, &ms) == 0 && ms > 0)
+		return 0;
+	snprintf(err, n, "expected a duration like 20s or 2m");
+	return -1;
+}
+
+/* A duration, or 0 for "keep for ever". */
+static int
+p_retention(const char *v, char *err, size_t n)
+{
+	int64_t ms;
+
+	if (duration_parse(v, &ms) == 0 && ms >= 0)
+		return 0;
+	snprintf(err, n, "expected a duration like 30d, or 0 to keep everything");
+	return -1;
+}
+
+static int
+p_price(const char *v, char *err, size_t n)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (*end == '\0' && isfinite(d) && d >= 0)
+		return 0;
+	snprintf(err, n, "expected a price in dollars, e.g. 0.0025");
+	return -1;
+}
+
+static int
+p_url(const char *v, char *err, size_t n)
+{
+	if (strncmp(v, "https://", 8) == 0 || strncmp(v, "http://", 7) == 0)
+		return 0;
+	snprintf(err, n, "expected an http:// or https:// URL");
+	return -1;
+}
+
+/* ---- loading ---- */
+
 /* .env lines are applied with setenv(…, 0) so the real environment always wins. */
 static int
 config_read_dotenv(const char *path)
@@ -73,61 +270,225 @@ config_read_dotenv(const char *path)
 	return rc;
 }
 
-static char *
-env_or(const char *name, const char *def)
+const char *
+config_env(const char *name)
 {
 	const char *v = getenv(name);
 
-	return xstrdup(v && *v ? v : def);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+const char *
+config_get(const char *name)
+{
+	if (key_find(name) == NULL)
+		fatalx("config_get: %s is not in the configuration table", name);
+	return config_env(name);
+}
+
+/* The value to use: the variable when set, else the default. A number its parser refuses
+ * falls back to the default; text is kept as given, so that a bad HEALER_LISTEN fails to
+ * listen rather than quietly listening somewhere else. */
+static const char *
+key_value(const struct cfg_key *k)
+{
+	const char *v = config_env(k->name);
+	char err[128];
+
+	if (v != NULL && k->num != NULL && k->parse != NULL && k->parse(v, err, sizeof(err)) != 0)
+		return k->def;
+	return v != NULL ? v : k->def;
 }
 
 int
 config_load(void)
 {
 	int rc = config_read_dotenv(".env");
-	const char *user;
+	const char *user, *c;
 
 	config_free();
-	cfg.db = env_or("HEALER_DB", "./healer.db");
-	cfg.listen = env_or("HEALER_LISTEN", "127.0.0.1:8080");
-	cfg.runbooks = env_or("HEALER_RUNBOOKS", "./runbooks");
-	cfg.policy_explicit = getenv("HEALER_POLICY") && *getenv("HEALER_POLICY");
-	cfg.policy = cfg.policy_explicit ? xstrdup(getenv("HEALER_POLICY"))
+	/* Empty is unset, for everyone: `cp .env.example .env` leaves many KEY= lines, and a
+	 * child or library that looks at the environment must not see them as set either. */
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const char *v = getenv(keys[i].name);
+
+		if (v != NULL && *v == '\0')
+			unsetenv(keys[i].name);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct cfg_key *k = &keys[i];
+		const char *v = key_value(k);
+
+		if (k->str != NULL)
+			*k->str = v != NULL ? xstrdup(v) : NULL;
+		if (k->num != NULL)
+			*k->num = v != NULL ? atoi(v) : 0;
+	}
+	cfg.policy_explicit = config_env("HEALER_POLICY") != NULL;
+	cfg.policy = cfg.policy_explicit ? xstrdup(config_env("HEALER_POLICY"))
 					 : xasprintf("%s/policy.yaml", cfg.runbooks);
-	cfg.ingest_token = env_or("HEALER_INGEST_TOKEN", NULL);
-	user = getenv("HEALER_CONSOLE_USER");
-	if (user == NULL || *user == '\0')
-		user = getenv("USER");
-	cfg.console_user = xasprintf("console:%s", user && *user ? user : "operator");
-	const char *c = getenv("HEALER_CONSOLE");
-	cfg.console = (c && *c) ? (strcmp(c, "0") != 0) : -1;
-	cfg.log_level = env_or("HEALER_LOG_LEVEL", "info");
-	cfg.sns_topics = env_or("HEALER_SNS_TOPICS", "");
-	cfg.sns_cert_hosts = env_or("HEALER_SNS_CERT_HOSTS", "");
-	cfg.ca_file = env_or("HEALER_CA_FILE", NULL);
-	cfg.alert_retention = env_or("HEALER_ALERT_RETENTION", "30d");
+	if ((user = config_env("HEALER_CONSOLE_USER")) == NULL)
+		user = config_env("USER");
+	cfg.console_user = xasprintf("console:%s", user != NULL ? user : "operator");
+	c = config_env("HEALER_CONSOLE");
+	cfg.console = c != NULL ? strcmp(c, "0") != 0 : -1;
 	log_init(cfg.log_level);
-	log_redact(cfg.ingest_token);
-	static const char *const secret_vars[] = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN",
-						  "TEAMS_APP_PASSWORD", "LLM_API_KEY"};
-	for (size_t i = 0; i < ARRAY_LEN(secret_vars); i++)
-		log_redact(getenv(secret_vars[i]));
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (keys[i].secret)
+			log_redact(config_env(keys[i].name));
 	return rc;
 }
 
 void
 config_free(void)
 {
-	free(cfg.db);
-	free(cfg.listen);
-	free(cfg.runbooks);
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (keys[i].str != NULL) {
+			free(*keys[i].str);
+			*keys[i].str = NULL;
+		}
 	free(cfg.policy);
-	free(cfg.ingest_token);
 	free(cfg.console_user);
-	free(cfg.log_level);
-	free(cfg.sns_topics);
-	free(cfg.sns_cert_hosts);
-	free(cfg.ca_file);
-	free(cfg.alert_retention);
 	memset(&cfg, 0, sizeof(cfg));
+}
+
+bool
+config_listen_loopback(const char *listen)
+{
+	char host[128];
+	char *colon;
+
+	snprintf(host, sizeof(host), "%s", listen != NULL ? listen : "");
+	if ((colon = strrchr(host, ':')) != NULL && strchr(host, ']') < colon)
+		*colon = '\0';
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "localhost") == 0 ||
+	       strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+}
+
+/* ---- checks ---- */
+
+typedef void (*emit_fn)(bool is_error, const char *msg, void *ctx);
+
+/* Set settings of one group that need each other: "SLACK_APP_TOKEN, SLACK_CHANNEL" missing. */
+static bool
+missing_of(const char *const *names, size_t n, char *out, size_t outn)
+{
+	size_t set = 0, off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (config_env(names[i]) != NULL) {
+			set++;
+			continue;
+		}
+		off += (size_t)snprintf(out + off, off < outn ? outn - off : 0, "%s%s",
+					off > 0 ? ", " : "", names[i]);
+	}
+	return set > 0 && set < n;
+}
+
+static const char *const slack_need[] = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"};
+static const char *const slack_all[] = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_CHANNEL"};
+static const char *const teams_need[] = {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"};
+
+static int
+check_groups(emit_fn emit, void *ctx)
+{
+	char miss[256], msg[512];
+	int errors = 0;
+
+	if (missing_of(slack_all, ARRAY_LEN(slack_all), miss, sizeof(miss))) {
+		snprintf(msg, sizeof(msg),
+			 "Slack needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_CHANNEL "
+			 "together: %s not set",
+			 miss);
+		emit(true, msg, ctx);
+		errors++;
+	}
+	if (missing_of(teams_need, ARRAY_LEN(teams_need), miss, sizeof(miss))) {
+		snprintf(msg, sizeof(msg),
+			 "Teams needs TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID "
+			 "together: %s not set",
+			 miss);
+		emit(true, msg, ctx);
+		errors++;
+	}
+	if (config_env("TEAMS_ALLOW_ANONYMOUS") != NULL &&
+	    strcmp(config_env("TEAMS_ALLOW_ANONYMOUS"), "1") == 0) {
+		if (config_env("TEAMS_APP_ID") != NULL) {
+			emit(false, "TEAMS_ALLOW_ANONYMOUS is ignored because TEAMS_APP_ID is set",
+			     ctx);
+		} else if (!config_listen_loopback(cfg.listen)) {
+			snprintf(msg, sizeof(msg),
+				 "TEAMS_ALLOW_ANONYMOUS=1 needs HEALER_LISTEN on loopback (it is "
+				 "%s): anyone could post as any Teams user",
+				 cfg.listen);
+			emit(true, msg, ctx);
+			errors++;
+		}
+	}
+	if (config_env("HEALER_INGEST_TOKEN") == NULL)
+		emit(false,
+		     "HEALER_INGEST_TOKEN is not set: /alerts/* (except SNS) refuse every alert",
+		     ctx);
+	return errors;
+}
+
+int
+config_check(emit_fn emit, void *ctx)
+{
+	char err[128], msg[512];
+	int errors = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct cfg_key *k = &keys[i];
+		const char *v = config_env(k->name);
+
+		if (v == NULL || k->parse == NULL || k->parse(v, err, sizeof(err)) == 0)
+			continue;
+		if (k->secret)
+			snprintf(msg, sizeof(msg), "%s: %s", k->name, err);
+		else
+			snprintf(msg, sizeof(msg), "%s=%s: %s", k->name, v, err);
+		emit(true, msg, ctx);
+		errors++;
+	}
+	return errors + check_groups(emit, ctx);
+}
+
+/* Start-up lines: why an adapter does not run, from the settings alone. */
+const char *
+config_adapter_off_reason(const char *name)
+{
+	static char why[256];
+
+	if (strcmp(name, "console") == 0) {
+		if (cfg.console == 0)
+			return "HEALER_CONSOLE=0";
+		if (cfg.console == -1 && config_env("SLACK_BOT_TOKEN") != NULL)
+			return "SLACK_BOT_TOKEN is set; HEALER_CONSOLE=1 keeps it on";
+		if (cfg.console == -1 && config_env("TEAMS_APP_ID") != NULL)
+			return "TEAMS_APP_ID is set; HEALER_CONSOLE=1 keeps it on";
+		return NULL;
+	}
+	if (strcmp(name, "slack") == 0) {
+		if (config_env("SLACK_APP_TOKEN") == NULL && config_env("SLACK_BOT_TOKEN") == NULL)
+			return "SLACK_APP_TOKEN and SLACK_BOT_TOKEN not set";
+		if (missing_of(slack_need, ARRAY_LEN(slack_need), why, sizeof(why))) {
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " not set");
+			return why;
+		}
+		return NULL;
+	}
+	if (strcmp(name, "teams") == 0) {
+		if (missing_of(teams_need, ARRAY_LEN(teams_need), why, sizeof(why))) {
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " not set");
+			return why;
+		}
+		if (config_env("TEAMS_APP_ID") == NULL && config_env("TEAMS_WEBHOOK_URL") == NULL &&
+		    config_env("TEAMS_ALLOW_ANONYMOUS") == NULL)
+			return "TEAMS_APP_ID and TEAMS_WEBHOOK_URL not set";
+		return NULL;
+	}
+	return NULL;
 }

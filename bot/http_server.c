@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <libwebsockets.h>
 
+#include "http_int.h"
 #include "http_server.h"
 #include "log.h"
 #include "loop.h"
@@ -19,6 +20,8 @@
 #define PATH_MAX_LEN 2048
 /* A deferred answer that never comes must not pin the connection forever. */
 #define DEFER_TIMEOUT_S 120
+/* Extra BODY_COMPLETIONs without a loop pass between them: lws's endless loop. */
+#define PIPELINE_REPEATS_MAX 1000
 
 struct route {
 	char path[128];
@@ -74,6 +77,10 @@ struct req {
 	struct buf body;
 	bool discard_body; /* answered early; read the body only to keep the connection usable */
 	bool close_after;
+	bool head;	     /* HEAD: answer as GET would, headers only */
+	size_t body_seen;    /* body bytes lws delivered, kept or not */
+	int repeats;	     /* extra BODY_COMPLETIONs since the last loop pass, see below */
+	uint64_t pass_timer; /* marks loop passes while repeats come */
 	int status;
 	const char *content_type;
 	const char *allow;
@@ -131,22 +138,6 @@ route_find(const char *path)
 	return NULL;
 }
 
-/* methods is a list like "GET" or "GET, POST". */
-static bool
-method_listed(const char *methods, const char *m)
-{
-	size_t n = strlen(m);
-	const char *p = methods;
-
-	while (*p != '\0') {
-		p += strspn(p, ", ");
-		if (strncmp(p, m, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return true;
-		p += strcspn(p, ", ");
-	}
-	return false;
-}
-
 const char *
 http_request_header(const struct http_request *pub, const char *name)
 {
@@ -157,35 +148,6 @@ http_request_header(const struct http_request *pub, const char *name)
 		if (strcasecmp(hdr_specs[i].name, name) == 0)
 			return r->hdr[i];
 	return NULL;
-}
-
-char *
-http_json_error(const char *fmt, ...)
-{
-	va_list ap;
-	cJSON *o;
-	char *msg, *s, *out;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatalx("http_json_error: bad format");
-	msg = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-
-	if ((o = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(o, "error", msg) == NULL ||
-	    (s = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("http_json_error: out of memory");
-	out = xstrdup(s);
-	cJSON_free(s);
-	cJSON_Delete(o);
-	free(msg);
-	return out;
 }
 
 static struct req **
@@ -211,6 +173,7 @@ req_free(struct pss *pss)
 	rp = req_slot(r->pub.id);
 	if (*rp == r)
 		*rp = r->next;
+	loop_timer_cancel(r->pass_timer);
 	for (i = 0; i < HDR_COUNT; i++)
 		free(r->hdr[i]);
 	free(r->path);
@@ -330,17 +293,25 @@ req_dispatch(struct req *r)
 	req_respond(r, resp.status, resp.content_type, resp.body);
 }
 
-/* Bytes outside printable ASCII become '?' in place, so an echoed path is always valid
- * UTF-8 JSON; the path is only used for exact route matches, which already failed. */
-static const char *
-printable(char *s)
+/* Headers over HTTP_MAX_HEADERS. lws tells the size of the headers it knows by name, not of
+ * others it stored; on a connection's first request, the bytes received so far less the
+ * body bound the whole header section from below (over-counting only bytes pipelined
+ * behind it, which a client sends at its own risk). */
+static bool
+req_headers_too_large(struct lws *wsi, long long cl)
 {
-	unsigned char *p;
+	const char *custom[HDR_COUNT];
+	size_t i, n = 0;
+	long long in;
 
-	for (p = (unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			*p = '?';
-	return s;
+	for (i = 0; i < HDR_COUNT; i++)
+		if (hdr_specs[i].token < 0)
+			custom[n++] = hdr_specs[i].name;
+	if (http_header_bytes(wsi, custom, n) > HTTP_MAX_HEADERS)
+		return true;
+	if (http_conn_request(wsi) != 1 || (in = http_conn_bytes_in(wsi)) < 0)
+		return false;
+	return in - (cl > 0 ? cl : 0) > HTTP_MAX_HEADERS;
 }
 
 /* Request line and headers are in: route, check method and length, then read or dispatch. */
@@ -348,47 +319,56 @@ static int
 http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 {
 	struct req *r;
-	char cl_text[32];
-	unsigned long long cl = 0;
-	bool has_cl, chunked, wants_body = false;
+	long long cl;
+	const char *bad;
+	bool chunked, wants_body = false;
 	size_t i;
 
 	req_free(pss); /* a previous transaction that never completed */
 	r = req_new(wsi, pss, path);
-	has_cl = lws_hdr_copy(wsi, cl_text, sizeof(cl_text), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
-	if (has_cl)
-		cl = strtoull(cl_text, NULL, 10);
+	r->head = strcmp(r->method, "HEAD") == 0;
+	bad = http_framing_check(wsi, &cl);
 	chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
 	for (i = 0; i < ARRAY_LEN(method_tokens); i++)
 		if (strcmp(method_tokens[i].name, r->method) == 0)
 			wants_body = method_tokens[i].has_body;
 
 	/* lws 4.1.6 cannot read chunked bodies, and a huge body is refused before it streams:
-	 * both leave unread bytes on the socket, so the connection closes after the answer.
-	 * A refused body within the cap is read and dropped to keep the connection usable. */
-	r->close_after = chunked || cl > HTTP_MAX_BODY;
+	 * both leave unread bytes on the socket, so the connection closes after the answer, as
+	 * it does when the framing itself is in doubt. A refused body within the cap is read
+	 * and dropped to keep the connection usable. */
+	r->close_after = bad != NULL || chunked || cl > HTTP_MAX_BODY;
 	r->discard_body = !r->close_after && cl > 0;
 	r->state = r->discard_body ? REQ_BODY : REQ_WAIT;
 	r->route = route_find(r->path);
-	if (r->route == NULL) {
-		req_respond(r, 404, NULL, http_json_error("no such path: %s", printable(r->path)));
-	} else if (!method_listed(r->route->methods, r->method)) {
+	if (bad != NULL) {
+		req_respond(r, 400, NULL, http_json_error("%s", bad));
+	} else if (req_headers_too_large(wsi, cl)) {
+		r->close_after = true;
+		r->discard_body = false;
+		r->state = REQ_WAIT;
+		req_respond(r, 431, NULL,
+			    http_json_error("request headers exceed %d bytes", HTTP_MAX_HEADERS));
+	} else if (r->route == NULL) {
+		req_respond(r, 404, NULL,
+			    http_json_error("no such path: %s", http_printable(r->path)));
+	} else if (!http_method_listed(r->route->methods, r->head ? "GET" : r->method)) {
 		r->allow = r->route->methods;
 		req_respond(
 		    r, 405, NULL,
 		    http_json_error("method %s not allowed; use %s", r->method, r->route->methods));
-	} else if (chunked || (wants_body && !has_cl)) {
+	} else if (chunked || (wants_body && cl < 0)) {
 		r->close_after = true;
 		req_respond(
 		    r, 411, NULL,
 		    http_json_error("Content-Length required (chunked bodies are not supported)"));
 	} else if (cl > HTTP_MAX_BODY) {
 		req_respond(r, 413, NULL,
-			    http_json_error("body of %llu bytes exceeds the limit of %d", cl,
+			    http_json_error("body of %lld bytes exceeds the limit of %d", cl,
 					    HTTP_MAX_BODY));
 	} else {
 		r->discard_body = false;
-		if (cl == 0)
+		if (cl <= 0)
 			req_dispatch(r);
 	}
 	return 0;
@@ -429,7 +409,7 @@ http_on_writeable(struct lws *wsi, struct pss *pss)
 		if (http_write_headers(wsi, r) != 0)
 			return -1;
 		r->state = REQ_OUT;
-		if (r->out_len > 0) {
+		if (r->out_len > 0 && !r->head) {
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
@@ -444,42 +424,74 @@ http_on_writeable(struct lws *wsi, struct pss *pss)
 	return 0;
 }
 
-/* Websocket (or h2c) upgrades have no place here: answer 400 at once and hang up. */
-static int
-http_refuse_upgrade(struct lws *wsi)
+/* A loop pass went by: the repeats so far were lws's once-per-pass ones, not its loop. */
+static void
+pass_tick(void *arg)
 {
-	unsigned char hbuf[LWS_PRE + 512];
-	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
-	char *body = http_json_error("protocol upgrades are not supported");
-	size_t n = strlen(body);
-	unsigned char *out = xmalloc(LWS_PRE + n);
+	struct req *r = *req_slot((uint64_t)(uintptr_t)arg);
 
-	memcpy(out + LWS_PRE, body, n);
-	metrics_inc("healer_http_requests_total", "HTTP responses by status code.",
-		    "status=\"400\"");
-	if (lws_add_http_common_headers(wsi, 400, "application/json", n, &p, end) == 0 &&
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
-					 5, &p, end) == 0 &&
-	    lws_finalize_write_http_header(wsi, start, &p, end) == 0)
-		lws_write(wsi, out + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
-	free(out);
-	free(body);
-	return -1;
+	if (r == NULL)
+		return;
+	r->repeats = 0;
+	r->pass_timer = loop_timer_add(0, pass_tick, arg);
+}
+
+/* A BODY_COMPLETION after the one that completed the body: lws holds bytes pipelined behind
+ * this request (see http_replays_request_line). The answer goes out with "Connection: close"
+ * and the connection ends there, so lws never parses what follows. Until then lws repeats
+ * the call once per loop pass (flow control does not stop it: lws then spins on the held
+ * bytes and never offers the write); many repeats with no pass in between are lws stuck in
+ * its own loop, which only a hang-up ends. */
+static int
+http_on_extra_completion(struct lws *wsi, struct req *r)
+{
+	(void)wsi;
+	if (r == NULL || ++r->repeats > PIPELINE_REPEATS_MAX) {
+		log_warnx("http: pipelined bytes behind a request with a body: closing");
+		return -1;
+	}
+	r->close_after = true;
+	if (r->pass_timer == 0)
+		r->pass_timer = loop_timer_add(0, pass_tick, (void *)(uintptr_t)r->pub.id);
+	return 0;
 }
 
 static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-	struct pss *pss = user;
-	struct req *r = pss != NULL ? pss->req : NULL;
+	struct pss *pss;
+	struct req *r;
 
+	/* Connection-level reasons first: `user` is not a pss for these. */
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return http_conn_filter(((struct lws_filter_network_conn_args *)user)->accept_fd);
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		http_conn_opened(wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		http_conn_closed(wsi);
+		return 0;
+	default:
+		break;
+	}
+	pss = user;
+	r = pss != NULL ? pss->req : NULL;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		return http_refuse_upgrade(wsi);
+		/* Websocket (or h2c) upgrades have no place here. */
+		return http_refuse(wsi, 400, "protocol upgrades are not supported");
 	case LWS_CALLBACK_HTTP:
 		return http_on_request(wsi, pss, in != NULL ? in : "/");
 	case LWS_CALLBACK_HTTP_BODY:
-		if (r == NULL || r->state != REQ_BODY)
+		if (r == NULL)
+			return 0;
+		if (r->body_seen == 0 && http_replays_request_line(r->method, in, len))
+			return http_refuse(wsi, 400,
+					   "pipelined request with a body: send it after the "
+					   "previous answer arrives, or on a new connection");
+		r->body_seen += len;
+		if (r->state != REQ_BODY)
 			return 0;
 		if (!r->discard_body && buf_append(&r->body, in, len) != 0) {
 			log_warnx("http: body over %d bytes on %s", HTTP_MAX_BODY, r->path);
@@ -488,7 +500,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (r == NULL || r->state != REQ_BODY)
-			return 0;
+			return http_on_extra_completion(wsi, r);
 		if (r->discard_body) {
 			r->state = REQ_HEADERS;
 			lws_callback_on_writable(wsi);
@@ -548,6 +560,8 @@ http_server_start(const char *listen, int *bound_port)
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.protocols = http_protocols;
 	info.server_string = "healer";
+	http_server_limits(NULL); /* defaults, and the total within the descriptor limit */
+	info.keepalive_timeout = http_conn_limits()->idle_s;
 	http_vh = lws_create_vhost(loop_context(), &info);
 	if (http_vh == NULL) {
 		log_errorx("http: cannot listen on %s", listen);

@@ -7,7 +7,10 @@
 #include <stdint.h>
 
 #define HTTP_MAX_BODY (1024 * 1024)
-#define HTTP_MAX_HEADERS 16384
+#define HTTP_MAX_HEADERS 16384 /* larger request headers get 431 */
+/* What lws may store per request (all header values): past it lws 4.1.6 drops the connection
+ * without a word, so it is set well above HTTP_MAX_HEADERS. */
+#define HTTP_HEADER_SPACE (64 * 1024)
 
 struct http_request {
 	uint64_t id; /* for http_respond_later */
@@ -28,7 +31,7 @@ enum http_handled { HTTP_DONE, HTTP_DEFERRED };
 struct http_response {
 	int status;
 	const char *content_type; /* static string; default application/json */
-	char *body;               /* owned, freed by the server */
+	char *body;		  /* owned, freed by the server */
 };
 
 /* A handler fills resp and returns HTTP_DONE, or returns HTTP_DEFERRED and later calls
@@ -40,6 +43,21 @@ typedef enum http_handled (*http_handler_fn)(const struct http_request *req,
 /* Registers a route for an exact path; `methods` like "POST" or "GET". A path hit with another
  * method gets 405 with an Allow header. Unknown paths get 404. Call before http_server_start. */
 void http_route(const char *path, const char *methods, http_handler_fn fn, void *ctx);
+
+#define HTTP_DEFAULT_MAX_CONNS 1024
+#define HTTP_DEFAULT_MAX_CONNS_PER_PEER 64
+#define HTTP_DEFAULT_IDLE_S 10
+
+/* Connection limits. Connections past a cap are closed at accept, before any byte is read;
+ * a connection that sends nothing, or idles between keep-alive requests, is closed after
+ * idle_s. Fields <= 0 keep the defaults above. The total is lowered to fit the descriptor
+ * limit (logged). Call before http_server_start; the server applies defaults without it. */
+struct http_limits {
+	int max_conns;
+	int max_conns_per_peer;
+	int idle_s;
+};
+void http_server_limits(const struct http_limits *l);
 
 /* Starts listening on "host:port" ("127.0.0.1:0" picks a free port). Writes the bound
  * port to *bound_port. Returns 0 or -1. Bodies over HTTP_MAX_BODY get 413, POST without

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "config.h"
 #include "httpc.h"
 #include "log.h"
 #include "util.h"
@@ -61,7 +62,7 @@ handle_get(void)
 void
 httpc_global_init(void)
 {
-	const char *ca = getenv("HEALER_CA_FILE");
+	const char *ca = config_get("HEALER_CA_FILE");
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("httpc: curl_global_init failed");

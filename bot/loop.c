@@ -8,6 +8,7 @@
 
 #include <libwebsockets.h>
 
+#include "config.h"
 #include "http_server.h"
 #include "log.h"
 #include "loop.h"
@@ -239,8 +240,9 @@ loop_init(void)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.gid = -1;
 	info.uid = -1;
-	/* Context-wide in 4.1.6; Teams sends Authorization headers far above the 4 KB default. */
-	info.max_http_header_data = HTTP_MAX_HEADERS;
+	/* Context-wide in 4.1.6; Teams sends Authorization headers far above the 4 KB default.
+	 * Room beyond HTTP_MAX_HEADERS lets the server answer 431 instead of lws dropping. */
+	info.max_http_header_data2 = HTTP_HEADER_SPACE;
 	ctx = lws_create_context(&info);
 	if (ctx == NULL) {
 		log_errorx("loop: lws_create_context failed");
@@ -253,7 +255,7 @@ loop_init(void)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.protocols = client_protocols;
-	ca = getenv("HEALER_CA_FILE");
+	ca = config_get("HEALER_CA_FILE");
 	if (ca != NULL && *ca != '\0') {
 		free(ca_file);
 		ca_file = xstrdup(ca);

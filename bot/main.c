@@ -76,7 +76,7 @@ load_engine(bool quiet, int *policy_errors)
 static const char *
 watch_path(bool *must_exist)
 {
-	const char *p = getenv("HEALER_WATCH");
+	const char *p = config_get("HEALER_WATCH");
 
 	*must_exist = p != NULL && *p != '\0';
 	return *must_exist ? p : "./watch.yaml";
@@ -90,6 +90,38 @@ open_store(void)
 		return -1;
 	}
 	return 0;
+}
+
+/* config_check findings in the daemon's log: serve runs on with the defaults. */
+static void
+log_finding(bool is_error, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (is_error)
+		log_errorx("configuration: %s", msg);
+	else
+		log_warnx("configuration: %s", msg);
+}
+
+/* One line per adapter: running, or why not (from the settings when it says nothing). */
+static void
+log_adapters(void)
+{
+	static const char *const names[] = {"console", "slack", "teams"};
+	const char *const *on = chat_enabled();
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		const char *why = config_adapter_off_reason(names[i]);
+		bool running = false;
+
+		for (size_t j = 0; on[j] != NULL; j++)
+			running = running || strcmp(on[j], names[i]) == 0;
+		if (running)
+			log_info("%s: on", names[i]);
+		else
+			log_info("%s: off (%s)", names[i],
+				 why != NULL ? why : "see the errors above");
+	}
 }
 
 static void
@@ -107,6 +139,9 @@ cmd_serve(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	int policy_errors = 0;
+	struct http_limits limits = {cfg.http_max_conns, cfg.http_max_conns_per_peer,
+				     cfg.http_idle_s};
+	config_check(log_finding, NULL);
 	problems = load_engine(false, &policy_errors);
 	if (policy_errors) {
 		log_errorx("the policy %s has %d problem(s): refusing to start", cfg.policy,
@@ -138,14 +173,14 @@ cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	chat_start();
+	log_adapters();
 	alerts_http_register();
 	metrics_http_register();
+	http_server_limits(&limits);
 	if (http_server_start(cfg.listen, &port) != 0) {
 		log_errorx("cannot listen on %s", cfg.listen);
 		return 1;
 	}
-	if (cfg.ingest_token == NULL)
-		log_warnx("HEALER_INGEST_TOKEN is not set: /alerts/* (except SNS) refuse everything");
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -169,6 +204,13 @@ cmd_serve(int argc, char **argv)
 	return 0;
 }
 
+static void
+print_finding(bool is_error, const char *msg, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s\n", is_error ? "error" : "warning", msg);
+}
+
 static int
 cmd_check_config(int argc, char **argv)
 {
@@ -179,7 +221,8 @@ cmd_check_config(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	errors = runbook_load_dir(cfg.runbooks, &rbs, &d);
+	errors = config_check(print_finding, NULL);
+	errors += runbook_load_dir(cfg.runbooks, &rbs, &d);
 	errors += policy_load(cfg.policy, cfg.policy_explicit, &pol, &d);
 	bool watch_must;
 	const char *wpath = watch_path(&watch_must);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "loop.h"
@@ -384,13 +385,13 @@ watch_start(struct watch_conf *conf)
 	W.rt = xcalloc(W.conf.n + 1, sizeof(*W.rt));
 	W.running = true;
 	for (size_t i = 0; i < ARRAY_LEN(secrets); i++)
-		if (getenv(secrets[i]) && *getenv(secrets[i]))
-			log_redact(getenv(secrets[i]));
+		if (config_env(secrets[i]) && *config_env(secrets[i]))
+			log_redact(config_env(secrets[i]));
 	for (size_t i = 0; i < W.conf.n; i++) {
 		const struct watch_rule *r = &W.conf.v[i];
 		const char *env = r->bearer_token_env ? r->bearer_token_env : r->basic_auth_env;
-		if (env && getenv(env) && *getenv(env))
-			log_redact(getenv(env));
+		if (env && config_env(env) && *config_env(env))
+			log_redact(config_env(env));
 		W.rt[i].rule = r;
 		schedule(&W.rt[i], 0);
 	}

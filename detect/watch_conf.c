@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "config.h"
 #include "detect.h"
 #include "runbook.h"
 #include "util.h"
@@ -230,7 +231,7 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 	case F_ENV:
 		if (!name_ok(s))
 			lerr(l, v, "%s: '%s' is not an environment variable name", where, s);
-		else if (getenv(s) == NULL)
+		else if (config_env(s) == NULL)
 			lerr(l, v, "%s: the environment variable %s is not set", where, s);
 		else
 			*(char **)(base + f->off) = xstrdup(s);
@@ -389,8 +390,8 @@ rule_check(struct loader *l, yaml_node_t *n, struct watch_rule *r, const char *w
 			     where);
 		if (r->stat == NULL)
 			r->stat = xstrdup("Average");
-		if (r->region == NULL && getenv("AWS_REGION") == NULL &&
-		    getenv("AWS_DEFAULT_REGION") == NULL)
+		if (r->region == NULL && config_get("AWS_REGION") == NULL &&
+		    config_get("AWS_DEFAULT_REGION") == NULL)
 			lerr(l, n, "%s.cloudwatch: no 'region' and AWS_REGION is not set", where);
 	}
 	if (r->severity == NULL)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "httpc.h"
 #include "sigv4.h"
 #include "util.h"
@@ -38,11 +39,11 @@ endpoint_free(struct cw_endpoint *e)
 static int
 endpoint_get(const char *region, struct cw_endpoint *e)
 {
-	const char *u = getenv("AWS_ENDPOINT_URL_CLOUDWATCH");
+	const char *u = config_get("AWS_ENDPOINT_URL_CLOUDWATCH");
 	const char *p;
 
 	if (u == NULL || *u == '\0')
-		u = getenv("AWS_ENDPOINT_URL");
+		u = config_get("AWS_ENDPOINT_URL");
 	if (u == NULL || *u == '\0') {
 		e->url = xasprintf("https://monitoring.%s.amazonaws.com/", region);
 		e->host = xasprintf("monitoring.%s.amazonaws.com", region);
@@ -193,8 +194,8 @@ retryable(const struct httpc_resp *resp, const cJSON *err)
 static cJSON *
 post_signed(struct watch_job *j, const struct cw_endpoint *e, const char *region, const char *body)
 {
-	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *tok = getenv("AWS_SESSION_TOKEN");
+	const char *ak = config_get("AWS_ACCESS_KEY_ID"), *sk = config_get("AWS_SECRET_ACCESS_KEY");
+	const char *tok = config_get("AWS_SESSION_TOKEN");
 	char date[17], auth[512], err[128], why[WATCH_ERR] = "";
 	cJSON *root = NULL;
 
@@ -292,13 +293,13 @@ int
 watch_cw_fetch(struct watch_job *j, int64_t from_ms, int64_t to_ms)
 {
 	const struct watch_rule *r = j->rt->rule;
-	const char *region = r->region ? r->region : getenv("AWS_REGION");
+	const char *region = r->region ? r->region : config_get("AWS_REGION");
 	struct cw_endpoint e = {0};
 	char *next = NULL;
 	int rc = -1;
 
 	if (region == NULL || *region == '\0')
-		region = getenv("AWS_DEFAULT_REGION");
+		region = config_get("AWS_DEFAULT_REGION");
 	if (region == NULL || *region == '\0') {
 		snprintf(j->err, sizeof(j->err), "CloudWatch: no region (set AWS_REGION)");
 		return -1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "crypto.h"
 #include "httpc.h"
 #include "util.h"
@@ -22,9 +23,9 @@ auth_header(const struct watch_rule *r)
 {
 	const char *v;
 
-	if (r->bearer_token_env && (v = getenv(r->bearer_token_env)) != NULL)
+	if (r->bearer_token_env && (v = config_env(r->bearer_token_env)) != NULL)
 		return xasprintf("Authorization: Bearer %s", v);
-	if (r->basic_auth_env && (v = getenv(r->basic_auth_env)) != NULL) {
+	if (r->basic_auth_env && (v = config_env(r->basic_auth_env)) != NULL) {
 		char *b64 = crypto_b64_encode((const uint8_t *)v, strlen(v), false);
 		char *h = xasprintf("Authorization: Basic %s", b64);
 		free(b64);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "executor.h"
 #include "log.h"
 #include "util.h"
@@ -40,7 +41,7 @@ path_ok(const char *p)
 static void
 exec_path_init(void)
 {
-	const char *v = getenv("HEALER_EXEC_PATH");
+	const char *v = config_get("HEALER_EXEC_PATH");
 
 	if (v != NULL && *v != '\0' && !path_ok(v)) {
 		log_warnx("HEALER_EXEC_PATH '%.200s' ignored: it must be absolute directories "
@@ -112,7 +113,7 @@ env_reserved(const char *n)
 size_t
 exec_env_build(char **envp, size_t max, const char *tag)
 {
-	const char *home = getenv("HOME"), *allow = getenv("HEALER_EXEC_ENV_ALLOW"), *v;
+	const char *home = config_get("HOME"), *allow = config_get("HEALER_EXEC_ENV_ALLOW"), *v;
 	char *list, *name, *save = NULL;
 	size_t n = 0;
 
@@ -125,7 +126,7 @@ exec_env_build(char **envp, size_t max, const char *tag)
 		     name = strtok_r(NULL, ", \t", &save)) {
 			if (!env_name_ok(name) || env_reserved(name))
 				continue;
-			if ((v = getenv(name)) != NULL)
+			if ((v = config_env(name)) != NULL)
 				envp[n++] = xasprintf("%s=%s", name, v);
 		}
 		free(list);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "httpc.h"
 #include "ingest.h"
 #include "llm.h"
@@ -52,7 +53,7 @@ llm_status_name(enum llm_status s)
 static double
 env_price(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = config_get(name);
 	char *end;
 	double d;
 
@@ -69,8 +70,8 @@ env_price(const char *name)
 bool
 llm_config_load(struct llm_config *c)
 {
-	const char *url = getenv("LLM_API_URL"), *key = getenv("LLM_API_KEY");
-	const char *model = getenv("LLM_MODEL"), *timeout = getenv("LLM_TIMEOUT");
+	const char *url = config_get("LLM_API_URL"), *key = config_get("LLM_API_KEY");
+	const char *model = config_get("LLM_MODEL"), *timeout = config_get("LLM_TIMEOUT");
 	int64_t ms;
 
 	memset(c, 0, sizeof(*c));

@@ -147,7 +147,7 @@ console_start(struct chat_transport *t)
 	(void)t;
 	if (cfg.console == 0)
 		return 1;
-	if (cfg.console == -1 && (getenv("SLACK_BOT_TOKEN") || getenv("TEAMS_APP_ID")))
+	if (cfg.console == -1 && (config_get("SLACK_BOT_TOKEN") || config_get("TEAMS_APP_ID")))
 		return 1; /* chat configured: the terminal stays quiet unless asked for */
 	buf_init(&out_queue, 0);
 	if (pthread_create(&writer, NULL, console_writer, NULL) != 0 ||

@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 
 #include "chat.h"
+#include "config.h"
 #include "log.h"
 #include "loop.h"
 #include "slack_int.h"
@@ -431,7 +432,7 @@ static const struct lws_protocols sm_protocols[] = {
 static char *
 env_dup(const char *name, const char *def)
 {
-	const char *v = getenv(name);
+	const char *v = config_get(name);
 
 	return xstrdup(v && *v ? v : def);
 }
@@ -451,11 +452,11 @@ slack_prepare(struct chat_transport *t)
 		return 1;
 	}
 	slack_conf.channel = env_dup("SLACK_CHANNEL", "");
-	const char *api = getenv("SLACK_API_URL");
+	const char *api = config_get("SLACK_API_URL");
 	if (api == NULL || *api == '\0')
 		api = "https://slack.com/api/";
 	slack_conf.api_url = xasprintf("%s%s", api, api[strlen(api) - 1] == '/' ? "" : "/");
-	const char *ping = getenv("HEALER_SLACK_PING_S");
+	const char *ping = config_get("HEALER_SLACK_PING_S");
 	slack_conf.ping_s = ping && atoi(ping) > 0 && atoi(ping) < 3600 ? atoi(ping) : 10;
 	log_redact(slack_conf.app_token);
 	log_redact(slack_conf.bot_token);

@@ -25,7 +25,7 @@ struct teams_cfg teams_cfg;
 static char *
 env(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = config_get(name);
 
 	return v && *v ? xstrdup(v) : NULL;
 }
@@ -164,7 +164,7 @@ cfg_load(void)
 {
 	struct teams_cfg *c = &teams_cfg;
 	struct chat_ref ref;
-	const char *anon = getenv("TEAMS_ALLOW_ANONYMOUS");
+	const char *anon = config_get("TEAMS_ALLOW_ANONYMOUS");
 	bool want_anon = anon && strcmp(anon, "1") == 0;
 
 	cfg_free();

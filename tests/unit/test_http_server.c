@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "http_int.h"
 #include "http_server.h"
 #include "httpc.h"
 #include "log.h"
@@ -27,7 +28,6 @@
 #include "loop_fixture.h"
 
 static int port;
-
 
 /* ---- handlers ---- */
 
@@ -487,6 +487,51 @@ test_json_error_escapes(void **state)
 	free(s);
 }
 
+/* Bytes pipelined behind a request with a body: that request is answered (even when the
+ * answer is deferred across many loop passes), with Connection: close, and nothing after. */
+static void
+test_pipelined_behind_deferred_answer(void **state)
+{
+	struct raw r;
+
+	memset(&r, 0, sizeof(r));
+	r.reqs[0] = "POST /later HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"
+		    "POST /later HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
+
+	(void)state;
+	later_delay_ms = 200;
+	raw(&r);
+	later_delay_ms = 20;
+	assert_int_equal(r.nresp, 1);
+	assert_non_null(strstr(r.out, "HTTP/1.1 200"));
+	assert_non_null(strcasestr(r.out, "\nconnection: close"));
+	assert_true(r.eof);
+	assert_null(strstr(strstr(r.out, "later") + 5, "HTTP/1.1"));
+}
+
+static void
+test_method_listed(void **state)
+{
+	(void)state;
+	assert_true(http_method_listed("GET", "GET"));
+	assert_true(http_method_listed("GET, POST", "POST"));
+	assert_false(http_method_listed("GET, POST", "PUT"));
+	assert_false(http_method_listed("POST", "POS"));
+	assert_false(http_method_listed("GETX", "GET"));
+}
+
+static void
+test_replays_request_line(void **state)
+{
+	(void)state;
+	assert_true(http_replays_request_line("POST", "POST /alerts/generic HTTP/1.1", 29));
+	assert_true(http_replays_request_line("POST", "PO", 2));
+	assert_false(http_replays_request_line("POST", "{\"a\":1}", 7));
+	assert_false(http_replays_request_line("POST", "POSTAL", 6));
+	assert_false(http_replays_request_line("PUT", "POST /x", 7));
+	assert_false(http_replays_request_line("POST", "", 0));
+}
+
 int
 main(void)
 {
@@ -503,6 +548,9 @@ main(void)
 	    cmocka_unit_test(test_deferred_peer_gone),
 	    cmocka_unit_test(test_long_authorization_header),
 	    cmocka_unit_test(test_json_error_escapes),
+	    cmocka_unit_test(test_pipelined_behind_deferred_answer),
+	    cmocka_unit_test(test_method_listed),
+	    cmocka_unit_test(test_replays_request_line),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
