@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "state.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -493,14 +494,8 @@ store_col_view_time(sqlite3_stmt *st, int i)
 bool
 store_state_terminal(const char *state)
 {
-	static const char *const terminal[] = {"resolved", "rejected", "expired", "rolled_back",
-					       "closed"};
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(terminal); i++)
-		if (strcmp(state, terminal[i]) == 0)
-			return true;
-	return false;
+	/* the state table (workflows/state.c) is the one place that says what is terminal */
+	return state_is_terminal_name(state);
 }
 
 /* ---- settings ---- */
