@@ -175,6 +175,24 @@ present_similar_runbook(const cJSON *s)
 	return xstrdup(rb);
 }
 
+void
+present_similar_time(const cJSON *s, char *out, size_t outlen)
+{
+	const cJSON *rs = cJSON_GetObjectItem(s, "resolve_s");
+	char d[32], label[32];
+
+	if (outlen)
+		out[0] = '\0';
+	if (!cJSON_IsNumber(rs) || rs->valuedouble < 0)
+		return;
+	duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
+	present_state_label(view_str(s, "state"), label, sizeof(label));
+	if (strcmp(view_str(s, "state"), "resolved") == 0)
+		snprintf(out, outlen, "resolved in %s", d);
+	else
+		snprintf(out, outlen, "%s after %s", label, d);
+}
+
 bool
 present_run_failed(const cJSON *run)
 {

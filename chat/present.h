@@ -51,6 +51,10 @@ void present_state_label(const char *state, char *out, size_t outlen);
  * never ran)" or "no runbook". Owned, not escaped. */
 char *present_similar_runbook(const cJSON *similar);
 
+/* How long a similar incident took, from its resolve_s (the same source as the outcome's
+ * duration): "resolved in 47 s", "closed after 2 min"; "" while it is not finished. */
+void present_similar_time(const cJSON *similar, char *out, size_t outlen);
+
 /* A failed step run's last PRESENT_STDERR_LINES lines of stderr, trailing blank lines
  * dropped, each line and the whole capped; NULL when the run did not fail or wrote nothing
  * to stderr. Owned, not escaped: each surface escapes it its own way. */

@@ -171,6 +171,16 @@ test_similar_runbook(void **state)
 	t = present_similar_runbook(s);
 	assert_string_equal(t, "free-disk-space");
 	free(t);
+	char d[48];
+	present_similar_time(s, d, sizeof(d));
+	assert_string_equal(d, "");
+	cJSON_AddStringToObject(s, "state", "resolved");
+	cJSON_AddNumberToObject(s, "resolve_s", 47.2);
+	present_similar_time(s, d, sizeof(d));
+	assert_string_equal(d, "resolved in 47 s");
+	cJSON_ReplaceItemInObject(s, "state", cJSON_CreateString("rolled_back"));
+	present_similar_time(s, d, sizeof(d));
+	assert_string_equal(d, "rolled back after 47 s");
 	cJSON_ReplaceItemInObject(s, "runbook", cJSON_CreateNull());
 	t = present_similar_runbook(s);
 	assert_string_equal(t, "no runbook");
