@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "present.h"
 #include "slack_card.h"
 #include "slack_card_int.h"
 #include "util.h"
@@ -200,7 +201,7 @@ static void
 similar_lines(struct buf *b, const cJSON *view)
 {
 	const cJSON *s;
-	char dur[32];
+	char dur[48];
 
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "similar")) == 0)
 		return;
@@ -217,15 +218,16 @@ similar_lines(struct buf *b, const cJSON *view)
 		else
 			sc_state(b, view_str(s, "state"));
 		if (view_str(s, "runbook")[0]) {
-			buf_printf(b, " (`");
-			sc_esc(b, view_str(s, "runbook"), 100);
-			buf_printf(b, "`)");
+			char *rb = present_similar_runbook(s);
+			buf_printf(b, " (");
+			sc_esc(b, rb, 140);
+			buf_printf(b, ")");
+			free(rb);
 		}
-		if (cJSON_IsNumber(cJSON_GetObjectItem(s, "resolve_s")) &&
-		    !view_str(s, "outcome")[0]) {
-			duration_format((int64_t)(view_num(s, "resolve_s") * 1000), dur, sizeof(dur));
-			buf_printf(b, ", resolved in %s", dur);
-		}
+		/* the same duration as on the cards: opened → finished */
+		present_similar_time(s, dur, sizeof(dur));
+		if (dur[0])
+			buf_printf(b, ", %s", dur);
 	}
 }
 
