@@ -125,6 +125,12 @@ static const char *const store_migrations[] = {
     "CREATE INDEX llm_calls_incident ON llm_calls(incident_id, id);"
     "CREATE INDEX incidents_created ON incidents(created_at);"
     "PRAGMA user_version = 3;",
+    /* People's display names as the chat platforms give them (Teams from.name, Slack
+     * users.info), shown on cards instead of ids; expires_at says when to ask again */
+    "CREATE TABLE people ("
+    " user_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+    "PRAGMA user_version = 4;",
 };
 
 static const char *const store_errs[] = {

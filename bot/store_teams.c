@@ -123,8 +123,9 @@ store_teams_card_set(int64_t incident_id, const struct teams_card_ref *r)
 int
 store_teams_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **out)
 {
-	sqlite3_stmt *st = store_stmt("SELECT id, at, actor, kind, message FROM audit"
-				      " WHERE incident_id = ? AND id > ? ORDER BY id LIMIT ?");
+	sqlite3_stmt *st = store_stmt("SELECT a.id, a.at, a.actor, a.kind, a.message, p.name"
+				      " FROM audit a LEFT JOIN people p ON p.user_id = a.actor"
+				      " WHERE a.incident_id = ? AND a.id > ? ORDER BY a.id LIMIT ?");
 	cJSON *arr, *o;
 	int rc;
 
@@ -142,6 +143,7 @@ store_teams_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **o
 		cJSON_AddItemToObject(o, "actor", store_col_view_str(st, 2));
 		cJSON_AddItemToObject(o, "kind", store_col_view_str(st, 3));
 		cJSON_AddItemToObject(o, "message", store_col_view_str(st, 4));
+		cJSON_AddItemToObject(o, "actor_name", store_col_view_str(st, 5));
 		cJSON_AddItemToArray(arr, o);
 	}
 	store_done(st);

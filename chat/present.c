@@ -258,6 +258,54 @@ present_user(const cJSON *view, const char *id)
 	return id;
 }
 
+const char *
+present_next_user(const char *text, size_t *len)
+{
+	static const char *const prefixes[] = {"slack:", "teams:", "console:"};
+	static const char idchars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789._@-";
+
+	for (const char *p = text; p && *p; p++) {
+		/* a word start: an id glued to other letters is something else */
+		if (p > text && (strchr(idchars, p[-1]) != NULL || p[-1] == ':'))
+			continue;
+		for (size_t i = 0; i < ARRAY_LEN(prefixes); i++) {
+			size_t pl = strlen(prefixes[i]);
+			if (strncmp(p, prefixes[i], pl) != 0)
+				continue;
+			size_t n = strspn(p + pl, idchars);
+			/* a trailing dot or dash ends the sentence, not the id */
+			while (n > 0 && (p[pl + n - 1] == '.' || p[pl + n - 1] == '-'))
+				n--;
+			if (n == 0)
+				continue;
+			*len = pl + n;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+char *
+present_names(const cJSON *view, const char *text)
+{
+	struct buf b;
+	const char *p = text ? text : "", *at;
+	size_t n;
+
+	buf_init(&b, 0);
+	while ((at = present_next_user(p, &n)) != NULL) {
+		char *id = xstrndup(at, n);
+		buf_append(&b, p, (size_t)(at - p));
+		const char *name = present_user(view, id);
+		buf_append(&b, name, strlen(name));
+		free(id);
+		p = at + n;
+	}
+	buf_append(&b, p, strlen(p));
+	return buf_steal(&b);
+}
+
 /* Code point ranges drawn two columns wide (East Asian Wide/Fullwidth and emoji). */
 static const uint32_t wide[][2] = {
     {0x1100, 0x115F},	{0x231A, 0x231B},   {0x23E9, 0x23EC},	{0x23F0, 0x23F0},

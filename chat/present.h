@@ -68,6 +68,13 @@ bool present_run_failed(const cJSON *run);
  * id itself. Borrowed from the view or from id. */
 const char *present_user(const cJSON *view, const char *id);
 
+/* The next user id in text ("slack:U…", "teams:…", "console:…" starting a word), or NULL;
+ * *len receives its length. For surfaces that show names where messages hold ids. */
+const char *present_next_user(const char *text, size_t *len);
+
+/* text with every user id replaced by present_user(view, id). Owned, not escaped. */
+char *present_names(const cJSON *view, const char *text);
+
 /* Display columns of the first n bytes of UTF-8 text on a terminal: East Asian wide
  * characters and emoji count two, combining marks and joiners none. */
 size_t present_cols(const char *s, size_t n);

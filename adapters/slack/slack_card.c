@@ -147,16 +147,6 @@ run_line(struct buf *b, const cJSON *run)
 		buf_printf(b, " (attempt %d)", (int)view_num(run, "attempt"));
 }
 
-/* A person: a Slack user as a mention (Slack shows the name), anyone else by name. */
-static void
-person(struct buf *b, const cJSON *v, const char *user)
-{
-	if (strncmp(user, "slack:", 6) == 0)
-		sc_user(b, user);
-	else
-		sc_esc(b, present_user(v, user), 128);
-}
-
 static void
 fields_block(cJSON *blocks, const cJSON *v)
 {
@@ -171,7 +161,7 @@ fields_block(cJSON *blocks, const cJSON *v)
 	sc_state(&b, view_str(v, "state"));
 	if (cJSON_IsString(cJSON_GetObjectItem(v, "acked_by"))) {
 		buf_printf(&b, " · acked by ");
-		person(&b, v, view_str(v, "acked_by"));
+		sc_person(&b, v, view_str(v, "acked_by"));
 	}
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
@@ -196,7 +186,7 @@ fields_block(cJSON *blocks, const cJSON *v)
 	buf_free(&b);
 	buf_printf(&b, "*Assignee*\n");
 	if (who[0])
-		person(&b, v, who);
+		sc_person(&b, v, who);
 	else
 		buf_printf(&b, "—");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
@@ -401,7 +391,7 @@ decision_block(cJSON *blocks, const cJSON *v, const cJSON *act)
 				break;
 			}
 			buf_printf(&b, "%s", shown++ ? ", " : ": ");
-			person(&b, v, view_str(a, "user"));
+			sc_person(&b, v, view_str(a, "user"));
 		}
 	}
 	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);

@@ -132,10 +132,14 @@ refresh_card(int64_t id)
 		slack_outbox_kick();
 }
 
+/* "slack:<uid>", the policy's name for the user; their display name is fetched for the
+ * cards while the audit keeps the id. */
 static void
 user_name(char *out, size_t outlen, const char *uid)
 {
 	snprintf(out, outlen, "slack:%s", uid ? uid : "");
+	if (uid)
+		slack_people_learn(uid);
 }
 
 /* ---- slash commands: answered in the ack ---- */

@@ -63,6 +63,34 @@ sc_user(struct buf *b, const char *user)
 		sc_esc(b, user, 128);
 }
 
+void
+sc_person(struct buf *b, const cJSON *view, const char *user)
+{
+	if (strncmp(user, "slack:", 6) == 0)
+		sc_user(b, user);
+	else
+		sc_esc(b, present_user(view, user), 128);
+}
+
+void
+sc_people(struct buf *b, const cJSON *view, const char *text, size_t max)
+{
+	char *cut = utf8_truncate(text ? text : "", max);
+	const char *p = cut, *at;
+	size_t n;
+
+	while ((at = present_next_user(p, &n)) != NULL) {
+		char *part = xstrndup(p, (size_t)(at - p)), *id = xstrndup(at, n);
+		sc_esc(b, part, max);
+		sc_person(b, view, id);
+		free(part);
+		free(id);
+		p = at + n;
+	}
+	sc_esc(b, p, max);
+	free(cut);
+}
+
 cJSON *
 sc_text(const char *type, const char *s, size_t max)
 {
@@ -242,10 +270,10 @@ row_line(struct buf *b, const cJSON *view, const cJSON *row, bool with_similar)
 	buf_printf(b, " ");
 	if (actor[0] && strcmp(actor, "healer") != 0) {
 		buf_printf(b, "*");
-		sc_user(b, actor);
+		sc_person(b, view, actor);
 		buf_printf(b, "* ");
 	}
-	sc_esc(b, msg, 1500);
+	sc_people(b, view, msg, 1500);
 	if ((out = diag_output(view, msg)) != NULL && out[0]) {
 		size_t n = strlen(out);
 		while (n > 0 && out[n - 1] == '\n')

@@ -19,6 +19,7 @@
 
 #define TEXT_MAX 4096
 #define USER_MAX 160
+#define TEAMS_NAME_TTL_MS (7LL * 24 * 3600 * 1000) /* refreshed by every activity anyway */
 
 /* A request whose token names a key we do not have yet: it waits for the key refresh. */
 struct pending {
@@ -75,7 +76,9 @@ auth_fail(struct http_response *resp, int rc, const char *why)
 		http_json_error("%s: %s", status == 401 ? "unauthorized" : "forbidden", why));
 }
 
-/* "teams:<aadObjectId>", the policy's name for the user; from.id when there is none. */
+/* "teams:<aadObjectId>", the policy's name for the user; from.id when there is none. The
+ * display name Teams sends with it (from.name) is remembered for every surface's cards; the
+ * audit keeps the id. */
 static void
 user_of(const cJSON *act, char *out, size_t outlen)
 {
@@ -88,6 +91,8 @@ user_of(const cJSON *act, char *out, size_t outlen)
 	for (char *p = out; *p; p++)
 		if (!isprint((unsigned char)*p) || *p == ' ')
 			*p = '_';
+	if (*id && *str(from, "name"))
+		store_person_set(out, str(from, "name"), TEAMS_NAME_TTL_MS);
 }
 
 cJSON *

@@ -200,7 +200,8 @@ def test_install_alert_approve_thread_resolved(healer, bf):
     assert refused and refused[-1]["actor"] == "teams:aad-nobody"
 
     # the engineer approves: the answer is the refreshed card
-    st, body = post_activity(d.port, invoke(bf, "approve", data, aad="aad-eve"), bf.token())
+    st, body = post_activity(d.port, invoke(bf, "approve", data, aad="aad-eve",
+                                            name="Eve <Eng>"), bf.token())
     assert st == 200, body
     assert body["statusCode"] == 200 and body["type"] == CARD_TYPE, body
     assert "INC-1" in header(body["value"])
@@ -214,8 +215,16 @@ def test_install_alert_approve_thread_resolved(healer, bf):
     assert "actions" not in card_of(upd)
     assert "**Outcome:**" in texts(card_of(upd))
     assert len([a for a in bf.sent("POST") if card_of(a)]) == 1  # one card, updated
-    d.wait_for(lambda: any("approval 1 of 1 by teams:aad-eve" in r["body"]["text"]
-                           for r in thread_replies(bf)), "the approval in the thread")
+    # people by the name Teams gave (escaped), not their AAD object id; the audit keeps the id
+    line = d.wait_for(lambda: next((r["body"]["text"] for r in thread_replies(bf)
+                                    if "approval 1 of 1 by" in r["body"]["text"]), None),
+                      "the approval in the thread")
+    assert "Eve &lt;Eng&gt; — INC-1: approval 1 of 1 by Eve &lt;Eng&gt;" in line, line
+    assert "teams:aad-eve" not in line, line
+    assert any(r["actor"] == "teams:aad-eve" and r["kind"] == "approval.granted"
+               for r in d.audit())
+    assert v["people"]["teams:aad-eve"] == "Eve <Eng>", v["people"]
+    assert "Approvals: 1 of 1: Eve <Eng>" in d.cli("incidents", "show", "INC-1").stdout
     # the token was fetched once and reused
     assert len(bf.token_requests) == 1
 

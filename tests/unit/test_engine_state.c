@@ -3,6 +3,7 @@
 #include "store_fixture.h"
 
 #include "engine_int.h"
+#include "state.h"
 #include "store_int.h"
 
 static int64_t
@@ -68,6 +69,22 @@ test_refused_before_the_store(void **state)
 	incident_free(&inc);
 }
 
+/* The store's SQL list of terminal states (a partial index and the open-incident queries)
+ * says what the state table says. */
+static void
+test_store_terminal_sql_follows_the_table(void **state)
+{
+	char quoted[40];
+
+	(void)state;
+	for (int s = 0; s < ST__COUNT; s++) {
+		snprintf(quoted, sizeof(quoted), "'%s'", state_name(s));
+		if ((strstr(STORE_TERMINAL_SQL, quoted) != NULL) != state_is_terminal(s))
+			fail_msg("%s: STORE_TERMINAL_SQL disagrees with the state table",
+				 state_name(s));
+	}
+}
+
 int
 main(void)
 {
@@ -75,6 +92,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_listed_transition_is_written, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unlisted_transition_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused_before_the_store, setup, teardown),
+	    cmocka_unit_test(test_store_terminal_sql_follows_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

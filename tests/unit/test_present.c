@@ -239,6 +239,18 @@ test_people(void **state)
 	assert_string_equal(present_user(v, "teams:unknown"), "teams:unknown");
 	assert_string_equal(present_user(NULL, "slack:UX"), "slack:UX");
 	assert_string_equal(present_user(v, NULL), "");
+	/* ids inside messages: whole words only, a sentence's full stop is not part of them */
+	char *t = present_names(v, "INC-1: approval 1 of 1 by teams:0000-0020; asked slack:UENG.");
+	assert_string_equal(t, "INC-1: approval 1 of 1 by Dana Ops; asked eng.");
+	free(t);
+	t = present_names(v, "closed by console:alice, not xslack:UENG or slack:");
+	assert_string_equal(t, "closed by alice, not xslack:UENG or slack:");
+	free(t);
+	size_t n;
+	const char *at = present_next_user("by teams:unknown-1 now", &n);
+	assert_non_null(at);
+	assert_int_equal(n, strlen("teams:unknown-1"));
+	assert_null(present_next_user("no ids here", &n));
 	cJSON_Delete(v);
 }
 
