@@ -145,13 +145,17 @@ char *
 present_outcome(const cJSON *view)
 {
 	struct present p;
-	const char *outcome = view_str(view, "outcome");
+	char *outcome = present_names(view, view_str(view, "outcome")), *line;
 
 	present_view(view, &p);
-	if (*outcome && *p.duration)
-		return xasprintf("%s, %s after it opened", outcome, p.duration);
-	if (*outcome)
-		return xstrdup(outcome);
+	if (*outcome) {
+		/* "Closed by teams:…" from the engine reads "Closed by Dana Ops" */
+		line = *p.duration ? xasprintf("%s, %s after it opened", outcome, p.duration)
+				   : xstrdup(outcome);
+		free(outcome);
+		return line;
+	}
+	free(outcome);
 	if (!p.terminal)
 		return NULL;
 	char label[32];

@@ -36,9 +36,10 @@ struct present {
  * buttonless, labelled-"unknown" result: renderers never check types themselves. */
 void present_view(const cJSON *view, struct present *p);
 
-/* The outcome line: the engine's outcome, followed by how long the incident took (the one
- * duration, present.duration); for a finished incident without an outcome, "<state> after
- * <duration>". NULL when there is nothing to say yet. Owned, not escaped. */
+/* The outcome line: the engine's outcome with people by name (present_names), followed by
+ * how long the incident took (the one duration, present.duration); for a finished incident
+ * without an outcome, "<State> after <duration>". NULL when there is nothing to say yet.
+ * Owned, not escaped. */
 char *present_outcome(const cJSON *view);
 
 /* The wording of an analysis_source value ("rules" → "rule match"); "" when unknown. */

@@ -137,10 +137,17 @@ test_outcome_and_duration(void **state)
 	(void)state;
 	cJSON_ReplaceItemInObject(v, "resolved_at", cJSON_CreateString("2026-01-01T10:00:41.000Z"));
 	cJSON_AddStringToObject(v, "outcome", "Resolved by autopilot, verified");
+	cJSON *people = cJSON_AddObjectToObject(v, "people");
+	cJSON_AddStringToObject(people, "teams:aad-1", "Dana Ops");
 	present_view(v, &p);
 	assert_string_equal(p.duration, "41 s");
 	s = present_outcome(v);
 	assert_string_equal(s, "Resolved by autopilot, verified, 41 s after it opened");
+	free(s);
+	/* people in the outcome by name */
+	cJSON_ReplaceItemInObject(v, "outcome", cJSON_CreateString("Closed by teams:aad-1"));
+	s = present_outcome(v);
+	assert_string_equal(s, "Closed by Dana Ops, 41 s after it opened");
 	free(s);
 	/* finished without an outcome line: the state and the same duration */
 	cJSON_DeleteItemFromObject(v, "outcome");
