@@ -108,8 +108,10 @@ store_view_people(cJSON *view)
 
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
 		collect(ids, &n, member(view, keys[i]));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "approvals")) collect(ids, &n, member(it, "user"));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "timeline")) collect(ids, &n, member(it, "actor"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "approvals"))
+	    collect(ids, &n, member(it, "user"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "timeline"))
+	    collect(ids, &n, member(it, "actor"));
 	/* the ids are borrowed from the view: build the map aside, attach it at the end */
 	cJSON *people = cJSON_CreateObject();
 	for (size_t i = 0; i < n && rc != STORE_ERROR; i++) {

@@ -230,7 +230,8 @@ present_stderr_tail(const cJSON *run)
 	while (start < err + n) {
 		const char *nl = memchr(start, '\n', (size_t)(err + n - start));
 		size_t len = nl ? (size_t)(nl - start) : (size_t)(err + n - start);
-		char *raw = xstrndup(start, len), *cut = utf8_truncate(raw, PRESENT_STDERR_LINE_MAX);
+		char *raw = xstrndup(start, len),
+		     *cut = utf8_truncate(raw, PRESENT_STDERR_LINE_MAX);
 		/* terminal control bytes from a child never reach a screen */
 		for (char *q = cut; *q; q++)
 			if ((unsigned char)*q < 0x20 || *q == 0x7f)
@@ -330,9 +331,11 @@ static const uint32_t wide[][2] = {
 static uint32_t
 decode(const unsigned char *s, size_t n, size_t *len)
 {
-	size_t need = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
-					: (s[0] & 0xF8) == 0xF0		? 4
-											: 1;
+	size_t need = s[0] < 0x80	      ? 1
+		      : (s[0] & 0xE0) == 0xC0 ? 2
+		      : (s[0] & 0xF0) == 0xE0 ? 3
+		      : (s[0] & 0xF8) == 0xF0 ? 4
+					      : 1;
 	static const unsigned char mask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
 	uint32_t cp;
 

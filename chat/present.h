@@ -21,14 +21,14 @@
 /* The display semantics of one view (docs/internals/views.md), computed once per render.
  * Strings are static or inside the struct; nothing to free. */
 struct present {
-	bool terminal;		/* the state table says nothing further happens */
-	unsigned buttons;	/* PRESENT_BUTTONS bits to show (state verbs, action, ack) */
-	char state_label[32];	/* "awaiting approval": the state for people */
-	const char *emoji;	/* header mark: the severity while undecided, else the state's */
-	const char *tone;	/* good | attention | warning | accent | default (card colour) */
-	const char *source;	/* wording of analysis_source ("" when none) */
-	const char *risk_tone;	/* good | warning | attention by risk level ("" without action) */
-	char duration[32];	/* opened → finished ("41 s"); "" while not finished */
+	bool terminal;		 /* the state table says nothing further happens */
+	unsigned buttons;	 /* PRESENT_BUTTONS bits to show (state verbs, action, ack) */
+	char state_label[32];	 /* "awaiting approval": the state for people */
+	const char *emoji;	 /* header mark: the severity while undecided, else the state's */
+	const char *tone;	 /* good | attention | warning | accent | default (card colour) */
+	const char *source;	 /* wording of analysis_source ("" when none) */
+	const char *risk_tone;	 /* good | warning | attention by risk level ("" without action) */
+	char duration[32];	 /* opened → finished ("41 s"); "" while not finished */
 	const char *fix_heading; /* "proposed fix", "fix (running)", "fix that ran", … */
 };
 

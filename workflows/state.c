@@ -36,16 +36,16 @@ static const struct state_def states[ST__COUNT] = {
 				  BIT(ST_CLOSED),
 			      false, VERB_APPROVE | VERB_REJECT | VERBS_PENDING},
     /* a block ends (cooldown over) with a fresh decision */
-    [ST_BLOCKED] = {"blocked", BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_CLOSED),
-		    false, VERBS_PENDING},
+    [ST_BLOCKED] = {"blocked", BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_CLOSED), false,
+		    VERBS_PENDING},
     /* a human picks a runbook (or re-decides) for an incident the bot could not handle */
     [ST_NEEDS_ATTENTION] = {"needs_attention",
 			    BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_BLOCKED) |
 				BIT(ST_CLOSED),
 			    false, VERBS_PENDING},
     /* needs_attention: its runbook is no longer loaded, so the run cannot start */
-    [ST_APPROVED] = {"approved", BIT(ST_RUNNING) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
-		     false, VERBS_WATCH},
+    [ST_APPROVED] = {"approved", BIT(ST_RUNNING) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED), false,
+		     VERBS_WATCH},
     /* needs_attention: interrupted by a crash while running a non-idempotent step */
     [ST_RUNNING] = {"running",
 		    BIT(ST_VERIFYING) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
@@ -53,8 +53,8 @@ static const struct state_def states[ST__COUNT] = {
     [ST_VERIFYING] = {"verifying", BIT(ST_RESOLVED) | BIT(ST_FAILED) | BIT(ST_CLOSED), false,
 		      VERBS_WATCH},
     /* needs_attention: the rollback itself failed or was interrupted */
-    [ST_FAILED] = {"failed", BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
-		   false, VERB_ACK | VERB_CLOSE},
+    [ST_FAILED] = {"failed", BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED), false,
+		   VERB_ACK | VERB_CLOSE},
     [ST_REJECTED] = {"rejected", 0, true, 0},
     [ST_EXPIRED] = {"expired", 0, true, 0},
     [ST_RESOLVED] = {"resolved", 0, true, 0},

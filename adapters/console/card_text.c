@@ -29,8 +29,8 @@ hang_indent(const char *text)
 	size_t n = strspn(text, " ");
 	const char *colon = strchr(text + n, ':');
 
-	if (colon && colon - text < LABEL_COLS && memchr(text + n, ' ', (size_t)(colon - text - n)) == NULL &&
-	    colon[1] == ' ') {
+	if (colon && colon - text < LABEL_COLS &&
+	    memchr(text + n, ' ', (size_t)(colon - text - n)) == NULL && colon[1] == ' ') {
 		size_t after = (size_t)(colon - text) + 1 + strspn(colon + 1, " ");
 		if (after <= LABEL_COLS)
 			return after;
@@ -134,9 +134,9 @@ render_key_facts(struct buf *b, int width, const cJSON *act)
 	     view_str(act, "cost_formula"), (int)view_num(act, "risk_score"),
 	     view_str(act, "risk_level"));
 	if (*view_str(act, "decision"))
-		line(b, width, "Decision:  %s", *view_str(act, "decision_reason")
-						    ? view_str(act, "decision_reason")
-						    : view_str(act, "decision"));
+		line(b, width, "Decision:  %s",
+		     *view_str(act, "decision_reason") ? view_str(act, "decision_reason")
+						       : view_str(act, "decision"));
 }
 
 static void
@@ -144,7 +144,8 @@ render_action(struct buf *b, int width, const cJSON *act, const cJSON *view)
 {
 	const cJSON *it;
 
-	line(b, width, "Runbook:   %s — %s", view_str(act, "runbook"), view_str(act, "runbook_title"));
+	line(b, width, "Runbook:   %s — %s", view_str(act, "runbook"),
+	     view_str(act, "runbook_title"));
 	char params[512] = "";
 	size_t off = 0;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "params"))
@@ -159,7 +160,7 @@ render_action(struct buf *b, int width, const cJSON *act, const cJSON *view)
 	line(b, width, "Params:    %s", params);
 	int i = 1;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "steps"))
-		line(b, width, "  %d. %s", i++, cJSON_GetStringValue(it));
+	    line(b, width, "  %d. %s", i++, cJSON_GetStringValue(it));
 	const char *label = "Risk from:";
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "risk_reasons"))
 	{
@@ -178,8 +179,8 @@ render_action(struct buf *b, int width, const cJSON *act, const cJSON *view)
 					present_user(view, view_str(it, "user")));
 	}
 	if (strcmp(view_str(act, "decision"), "approval") == 0)
-		line(b, width, "Approvals: %d of %d%s%s", approved, (int)view_num(act, "approvals_needed"),
-		     approved ? ": " : "", who);
+		line(b, width, "Approvals: %d of %d%s%s", approved,
+		     (int)view_num(act, "approvals_needed"), approved ? ": " : "", who);
 }
 
 static void
@@ -314,8 +315,8 @@ card_text_render(const cJSON *view, int width, int64_t now)
 	time_parse_iso(created, &created_ms);
 	duration_format(now - created_ms, age, sizeof(age));
 	line(&b, width, "Resource:  %s   Source: %s   Age: %s   Occurrences: %d",
-	     *view_str(view, "resource") ? view_str(view, "resource") : "-", view_str(view, "source"), age,
-	     (int)view_num(view, "occurrences"));
+	     *view_str(view, "resource") ? view_str(view, "resource") : "-",
+	     view_str(view, "source"), age, (int)view_num(view, "occurrences"));
 	if (*view_str(view, "acked_by"))
 		line(&b, width, "Acked by:  %s", present_user(view, view_str(view, "acked_by")));
 	if (cJSON_IsTrue(cJSON_GetObjectItem(view, "alert_cleared")))
@@ -362,10 +363,10 @@ card_text_list(const cJSON *list)
 	const cJSON *it;
 
 	buf_init(&b, 256 * 1024);
-	cJSON_ArrayForEach(it, list)
-		buf_printf(&b, "%-8s %-18s %-5s %s%s%s%s\n", view_str(it, "key"), view_str(it, "state"),
-			   view_str(it, "severity"), view_str(it, "title"), *view_str(it, "resource") ? " (" : "",
-			   view_str(it, "resource"), *view_str(it, "resource") ? ")" : "");
+	cJSON_ArrayForEach(it, list) buf_printf(
+	    &b, "%-8s %-18s %-5s %s%s%s%s\n", view_str(it, "key"), view_str(it, "state"),
+	    view_str(it, "severity"), view_str(it, "title"), *view_str(it, "resource") ? " (" : "",
+	    view_str(it, "resource"), *view_str(it, "resource") ? ")" : "");
 	if (b.len == 0)
 		buf_printf(&b, "no incidents\n");
 	return buf_steal(&b);

@@ -31,8 +31,8 @@ llm_block(cJSON *blocks, const cJSON *llm)
 		buf_printf(&b, ", %s", strcmp(status, "ok") == 0 ? "" : "not used (");
 		sc_esc(&b, status, 24);
 		buf_printf(&b, "%s, %d+%d tokens, $%.4f", strcmp(status, "ok") == 0 ? "" : ")",
-			   (int)view_num(llm, "prompt_tokens"), (int)view_num(llm, "completion_tokens"),
-			   view_num(llm, "cost_usd"));
+			   (int)view_num(llm, "prompt_tokens"),
+			   (int)view_num(llm, "completion_tokens"), view_num(llm, "cost_usd"));
 	}
 	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
@@ -285,7 +285,8 @@ key_facts_block(cJSON *blocks, const cJSON *act, const struct present *p)
 	buf_printf(&b, ")");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
-	buf_printf(&b, "*Risk*\n%s%s*%d/100 ", mark, *mark ? " " : "", (int)view_num(act, "risk_score"));
+	buf_printf(&b, "*Risk*\n%s%s*%d/100 ", mark, *mark ? " " : "",
+		   (int)view_num(act, "risk_score"));
 	sc_esc(&b, view_str(act, "risk_level"), 16);
 	buf_printf(&b, "*");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
@@ -364,35 +365,29 @@ decision_block(cJSON *blocks, const cJSON *v, const cJSON *act)
 {
 	const cJSON *a;
 	struct buf b;
-	int n = 0;
+	int n = 0, shown = 0;
 
 	/* the decision itself is at the top (key_facts_block): here, who may and who did */
 	if (strcmp(view_str(act, "decision"), "approval") != 0)
 		return;
 	buf_init(&b, 0);
+	buf_printf(&b, "*Who may approve:* ");
+	sc_esc(&b, view_str(act, "roles")[0] ? view_str(act, "roles") : "anyone", 300);
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(act, "requester_may_approve")))
+		buf_printf(&b, " (not the requester)");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals")) n +=
+	    strcmp(view_str(a, "decision"), "approve") == 0;
+	buf_printf(&b, "\n*Approvals:* %d of %d", n, (int)view_num(act, "approvals_needed"));
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
 	{
-		buf_printf(&b, "*Who may approve:* ");
-		sc_esc(&b, view_str(act, "roles")[0] ? view_str(act, "roles") : "anyone", 300);
-		if (!cJSON_IsTrue(cJSON_GetObjectItem(act, "requester_may_approve")))
-			buf_printf(&b, " (not the requester)");
-		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
-		{
-			if (strcmp(view_str(a, "decision"), "approve") == 0)
-				n++;
+		if (strcmp(view_str(a, "decision"), "approve") != 0)
+			continue;
+		if (b.len > 2500) {
+			buf_printf(&b, ", …");
+			break;
 		}
-		buf_printf(&b, "\n*Approvals:* %d of %d", n, (int)view_num(act, "approvals_needed"));
-		int shown = 0;
-		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
-		{
-			if (strcmp(view_str(a, "decision"), "approve") != 0)
-				continue;
-			if (b.len > 2500) {
-				buf_printf(&b, ", …");
-				break;
-			}
-			buf_printf(&b, "%s", shown++ ? ", " : ": ");
-			sc_person(&b, v, view_str(a, "user"));
-		}
+		buf_printf(&b, "%s", shown++ ? ", " : ": ");
+		sc_person(&b, v, view_str(a, "user"));
 	}
 	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
@@ -579,34 +574,4 @@ slack_card_render(const cJSON *v, int64_t now)
 	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
 	return msg;
-}
-
-void
-slack_value_format(int64_t id, const struct card_ref *ref, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%lld:%d:%lld:%s", (long long)id, ref->version,
-		 (long long)ref->action_id, ref->state);
-}
-
-int
-slack_value_parse(const char *value, int64_t *id, struct card_ref *ref)
-{
-	long long iid, aid;
-	int ver, n = 0;
-
-	memset(ref, 0, sizeof(ref[0]));
-	if (value == NULL || strlen(value) > 200 ||
-	    sscanf(value, "%lld:%d:%lld:%n", &iid, &ver, &aid, &n) != 3 || n == 0 || iid <= 0 ||
-	    ver <= 0 || aid < 0)
-		return -1;
-	const char *st = value + n;
-	size_t sl = strcspn(st, "|");
-	if (sl == 0 || sl >= sizeof(ref->state) || strspn(st, "abcdefghijklmnopqrstuvwxyz_") < sl)
-		return -1;
-	memcpy(ref->state, st, sl);
-	ref->state[sl] = '\0';
-	ref->version = ver;
-	ref->action_id = aid;
-	*id = iid;
-	return 0;
 }

@@ -1,5 +1,6 @@
 /* slack_text.c — the rest of what Slack shows: thread replies from the timeline, the reject
- * modal, the App Home tab, command replies, and mention text back to a command. Pure. */
+ * modal, the App Home tab, command replies, mention text back to a command, and the button
+ * values that carry what a card showed. Pure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,4 +495,36 @@ slack_mention_command(const char *text)
 			buf_append(&b, p++, 1);
 	}
 	return buf_steal(&b);
+}
+
+/* ---- button values (slack_card.h) ---- */
+
+void
+slack_value_format(int64_t id, const struct card_ref *ref, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%lld:%d:%lld:%s", (long long)id, ref->version,
+		 (long long)ref->action_id, ref->state);
+}
+
+int
+slack_value_parse(const char *value, int64_t *id, struct card_ref *ref)
+{
+	long long iid, aid;
+	int ver, n = 0;
+
+	memset(ref, 0, sizeof(ref[0]));
+	if (value == NULL || strlen(value) > 200 ||
+	    sscanf(value, "%lld:%d:%lld:%n", &iid, &ver, &aid, &n) != 3 || n == 0 || iid <= 0 ||
+	    ver <= 0 || aid < 0)
+		return -1;
+	const char *st = value + n;
+	size_t sl = strcspn(st, "|");
+	if (sl == 0 || sl >= sizeof(ref->state) || strspn(st, "abcdefghijklmnopqrstuvwxyz_") < sl)
+		return -1;
+	memcpy(ref->state, st, sl);
+	ref->state[sl] = '\0';
+	ref->version = ver;
+	ref->action_id = aid;
+	*id = iid;
+	return 0;
 }

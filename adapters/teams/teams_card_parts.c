@@ -173,11 +173,10 @@ tc_plan(cJSON *items, const char *plan, int max_items, size_t each_max)
 			n = dropped = 0;
 			line[len - 1] = '\0';
 			char *e = tc_cut(line, 64);
-			cJSON_AddStringToObject(tc_textf(items, "**%c%s**", e[0] >= 'a' && e[0] <= 'z'
-										 ? e[0] - 'a' + 'A'
-										 : e[0],
-							 e + 1),
-						"spacing", "Small");
+			cJSON_AddStringToObject(
+			    tc_textf(items, "**%c%s**",
+				     e[0] >= 'a' && e[0] <= 'z' ? e[0] - 'a' + 'A' : e[0], e + 1),
+			    "spacing", "Small");
 			free(e);
 		} else if (len > 0) {
 			if (dropped)

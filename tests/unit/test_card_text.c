@@ -102,8 +102,9 @@ test_awaiting(void **state)
 	assert_null(strstr(t, "teams:0000-0020"));
 	assert_non_null(strstr(t, "✅ diagnostic logs (12 ms)"));
 	assert_non_null(strstr(t, "│ line two"));
-	assert_non_null(strstr(t, "Actions:   approve INC-7 | reject INC-7 <reason> | dryrun INC-7 | "
-				  "ack "));
+	assert_non_null(strstr(t,
+			       "Actions:   approve INC-7 | reject INC-7 <reason> | dryrun INC-7 | "
+			       "ack "));
 	assert_non_null(strstr(t, "│            INC-7 | close INC-7 "));
 	free(t);
 	cJSON_Delete(v);
@@ -141,10 +142,11 @@ static void
 test_failed_step_shows_stderr(void **state)
 {
 	cJSON *v = cJSON_Parse(VIEW);
-	cJSON *run = cJSON_Parse("{\"phase\":\"step\",\"idx\":0,\"name\":\"restart\",\"status\":"
-				 "\"failed\",\"exit_code\":1,\"duration_ms\":40,\"error\":\"exit status "
-				 "1\",\"output\":\"\",\"stderr\":\"a\\nb\\nc\\nd\\nFailed to restart "
-				 "api.service: Unit api.service not found.\\n\"}");
+	cJSON *run =
+	    cJSON_Parse("{\"phase\":\"step\",\"idx\":0,\"name\":\"restart\",\"status\":"
+			"\"failed\",\"exit_code\":1,\"duration_ms\":40,\"error\":\"exit status "
+			"1\",\"output\":\"\",\"stderr\":\"a\\nb\\nc\\nd\\nFailed to restart "
+			"api.service: Unit api.service not found.\\n\"}");
 
 	(void)state;
 	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("failed"));
@@ -152,7 +154,8 @@ test_failed_step_shows_stderr(void **state)
 	char *t = render(v);
 	assert_non_null(strstr(t, "❌ step       restart (40 ms)"));
 	assert_non_null(strstr(t, "     exit status 1"));
-	assert_non_null(strstr(t, "     ! Failed to restart api.service: Unit api.service not found."));
+	assert_non_null(
+	    strstr(t, "     ! Failed to restart api.service: Unit api.service not found."));
 	assert_non_null(strstr(t, "     ! a "));
 	/* failed is not terminal: a human may still acknowledge or close it */
 	assert_non_null(strstr(t, "Actions:   ack INC-7 | close INC-7"));
@@ -178,17 +181,20 @@ test_finished_one_duration(void **state)
 	(void)state;
 	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("resolved"));
 	cJSON_ReplaceItemInObject(v, "resolved_at", cJSON_CreateString("2026-01-01T10:00:41.000Z"));
-	cJSON_ReplaceItemInObject(v, "outcome", cJSON_CreateString("Resolved after approval, verified"));
+	cJSON_ReplaceItemInObject(v, "outcome",
+				  cJSON_CreateString("Resolved after approval, verified"));
 	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(v, "action"), "started_at",
 				  cJSON_CreateString("2026-01-01T10:00:30.000Z"));
 	cJSON_ReplaceItemInObject(v, "similar", sim);
 	char *t = render(v);
 	assert_non_null(strstr(t, "╭─ ✅ INC-7 · sev2 · resolved ─"));
-	assert_non_null(strstr(t, "Outcome:   Resolved after approval, verified, 41 s after it opened"));
+	assert_non_null(
+	    strstr(t, "Outcome:   Resolved after approval, verified, 41 s after it opened"));
 	assert_non_null(strstr(t, "─ fix that ran ─"));
 	assert_null(strstr(t, "Actions:"));
 	char *l = line_of(t, "INC-3");
-	assert_non_null(strstr(l, "closed       free-disk-space (proposed, never ran), closed after"));
+	assert_non_null(
+	    strstr(l, "closed       free-disk-space (proposed, never ran), closed after"));
 	free(l);
 	/* its continuation lines up under the state, not at the frame */
 	assert_non_null(strstr(t, "│          2 min 0 s "));
@@ -199,7 +205,8 @@ test_finished_one_duration(void **state)
 	/* closed by hand before anything ran: the proposal reads as one */
 	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("closed"));
 	cJSON_ReplaceItemInObject(v, "outcome", cJSON_CreateString("Closed by alice"));
-	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(v, "action"), "started_at", cJSON_CreateNull());
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(v, "action"), "started_at",
+				  cJSON_CreateNull());
 	t = render(v);
 	assert_non_null(strstr(t, "─ proposed fix (never ran) ─"));
 	assert_non_null(strstr(t, "Outcome:   Closed by alice, 41 s after it opened"));
@@ -228,7 +235,8 @@ test_help_aligned(void **state)
 		if (col == 0)
 			col = c;
 		if (c != col)
-			fail_msg("description at column %zu, not %zu: %.*s", c, col, (int)(nl - p), p);
+			fail_msg("description at column %zu, not %zu: %.*s", c, col, (int)(nl - p),
+				 p);
 		p = nl + 1;
 	}
 	assert_int_equal(col, 45);

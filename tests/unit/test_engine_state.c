@@ -32,7 +32,7 @@ static void
 test_unlisted_transition_is_refused(void **state)
 {
 	static const char *const bad[][2] = {
-	    {"open", "running"},	 {"open", "resolved"}, {"open", "open"},
+	    {"open", "running"},       {"open", "resolved"}, {"open", "open"},
 	    {"open", "no_such_state"}, {"open", "failed"},
 	};
 	struct incident inc;

@@ -281,9 +281,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_terminal_and_buttons), cmocka_unit_test(test_labels_marks_and_tones),
-	    cmocka_unit_test(test_outcome_and_duration), cmocka_unit_test(test_similar_runbook),
-	    cmocka_unit_test(test_stderr_tail),		 cmocka_unit_test(test_people),
+	    cmocka_unit_test(test_terminal_and_buttons),
+	    cmocka_unit_test(test_labels_marks_and_tones),
+	    cmocka_unit_test(test_outcome_and_duration),
+	    cmocka_unit_test(test_similar_runbook),
+	    cmocka_unit_test(test_stderr_tail),
+	    cmocka_unit_test(test_people),
 	    cmocka_unit_test(test_display_columns),
 	};
 

@@ -37,8 +37,11 @@ test_view_people(void **state)
 	cJSON *v = NULL;
 
 	(void)state;
-	assert_int_equal(store_audit("teams:aad-eve", id, "incident.ack", "INC-1 acknowledged by "
-				     "teams:aad-eve", NULL), STORE_OK);
+	assert_int_equal(store_audit("teams:aad-eve", id, "incident.ack",
+				     "INC-1 acknowledged by "
+				     "teams:aad-eve",
+				     NULL),
+			 STORE_OK);
 	assert_int_equal(store_incident_ack(id, "teams:aad-eve", now_ms()), STORE_OK);
 	assert_int_equal(store_person_set("teams:aad-eve", "Eve", 60000), STORE_OK);
 	assert_int_equal(store_person_set("teams:someone-else", "Other", 60000), STORE_OK);
@@ -46,9 +49,11 @@ test_view_people(void **state)
 	const cJSON *people = cJSON_GetObjectItem(v, "people");
 	assert_true(cJSON_IsObject(people));
 	assert_int_equal(cJSON_GetArraySize(people), 1); /* only who this view shows */
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(people, "teams:aad-eve")), "Eve");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(people, "teams:aad-eve")),
+			    "Eve");
 	/* the record keeps the id */
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(v, "acked_by")), "teams:aad-eve");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(v, "acked_by")),
+			    "teams:aad-eve");
 	cJSON_Delete(v);
 }
 
