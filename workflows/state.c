@@ -50,8 +50,10 @@ static const struct state_def states[ST__COUNT] = {
     [ST_RUNNING] = {"running",
 		    BIT(ST_VERIFYING) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
 		    false, VERBS_WATCH},
-    [ST_VERIFYING] = {"verifying", BIT(ST_RESOLVED) | BIT(ST_FAILED) | BIT(ST_CLOSED), false,
-		      VERBS_WATCH},
+    /* needs_attention: its runbook is no longer loaded when verification resumes */
+    [ST_VERIFYING] = {"verifying",
+		      BIT(ST_RESOLVED) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
+		      false, VERBS_WATCH},
     /* needs_attention: the rollback itself failed or was interrupted */
     [ST_FAILED] = {"failed", BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED), false,
 		   VERB_ACK | VERB_CLOSE},
