@@ -185,6 +185,10 @@ struct outbox_item {
 int store_outbox_next(const char *adapter, int64_t now_ms, struct outbox_item *out);
 int store_outbox_done(const struct outbox_item *it);
 int store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const char *error);
+/* The earliest next_attempt_at of the adapter's pending items (not sent, not merged) into
+ * *at: STORE_OK, or STORE_NOTFOUND when nothing is pending. A sender that found nothing due
+ * wakes then: an item it paced may since have been merged into a later one. */
+int store_outbox_next_at(const char *adapter, int64_t *at);
 /* Deletes items sent before before_ms (the outbox is a queue, not a history). */
 int store_outbox_prune(int64_t before_ms);
 void outbox_item_free(struct outbox_item *it);

@@ -87,6 +87,27 @@ out:
 }
 
 int
+store_outbox_next_at(const char *adapter, int64_t *at)
+{
+	sqlite3_stmt *st = store_stmt("SELECT min(next_attempt_at) FROM outbox WHERE adapter = ?"
+				      " AND sent_at IS NULL AND merged_into IS NULL");
+	int rc;
+
+	*at = 0;
+	if (st == NULL)
+		return STORE_ERROR;
+	store_bind_text(st, 1, adapter);
+	if ((rc = store_row(st, "next outbox time")) == STORE_OK) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			rc = STORE_NOTFOUND;
+		else
+			*at = sqlite3_column_int64(st, 0);
+	}
+	store_done(st);
+	return rc;
+}
+
+int
 store_outbox_done(const struct outbox_item *it)
 {
 	sqlite3_stmt *st = store_stmt("UPDATE outbox SET sent_at = ?2"

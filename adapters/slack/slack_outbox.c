@@ -374,8 +374,14 @@ drain(void *arg)
 	drain_posted = false;
 	while (!busy && !stopped) {
 		s = xcalloc(1, sizeof(*s));
-		if (store_outbox_next(SLACK_ADAPTER, now_ms(), &s->it) != 0) {
+		if ((rc = store_outbox_next(SLACK_ADAPTER, now_ms(), &s->it)) != 0) {
+			int64_t at;
 			free(s);
+			/* nothing due now: wake for what is pending (a paced card may have been
+			 * merged into a later one since its wake was set) */
+			if (rc == STORE_NOTFOUND && store_outbox_next_at(SLACK_ADAPTER, &at) == 0 &&
+			    at > now_ms())
+				wake_schedule(at);
 			return;
 		}
 		if ((rc = prepare(s, &wait_ms)) == 1) {
