@@ -52,7 +52,6 @@ config_dotenv_line(char *line, char **key, char **value)
 	return 1;
 }
 
-
 /* A parser validates a value: 0, or -1 with why in err. */
 typedef int (*cfg_parse_fn)(const char *v, char *err, size_t n);
 

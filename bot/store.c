@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "state.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -180,6 +181,12 @@ static const char *const store_migrations[] = {
     " conversation_type, name, updated_at FROM teams_conversations;"
     "DROP TABLE teams_conversations;"
     "PRAGMA user_version = 4;",
+    /* People's display names as the chat platforms give them (Teams from.name, Slack
+     * users.info), shown on cards instead of ids; expires_at says when to ask again */
+    "CREATE TABLE people ("
+    " user_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+    "PRAGMA user_version = 5;",
 };
 
 static const char *const result_names[] = {
@@ -620,14 +627,8 @@ store_col_view_time(sqlite3_stmt *st, int i)
 bool
 store_state_terminal(const char *state)
 {
-	static const char *const terminal[] = {"resolved", "rejected", "expired", "rolled_back",
-					       "closed"};
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(terminal); i++)
-		if (strcmp(state, terminal[i]) == 0)
-			return true;
-	return false;
+	/* the state table (workflows/state.c) is the one place that says what is terminal */
+	return state_is_terminal_name(state);
 }
 
 /* ---- settings ---- */

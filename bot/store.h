@@ -259,7 +259,8 @@ int store_chat_conv_get(const char *transport, const char *conversation_id,
  * else the most recent conversation of any kind. STORE_NOTFOUND if none. */
 int store_chat_conv_default(const char *transport, struct chat_conv *out);
 /* The incident's audit rows with id > after_id, oldest first, at most limit:
- * [{id, at, actor, kind, message}] (the view's timeline shape). Owned. */
+ * [{id, at, actor, kind, message, actor_name}] (the view's timeline shape; actor_name: the
+ * stored name, or null). Owned. */
 int store_chat_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **out);
 
 /* ---- search and stats ---- */
@@ -313,6 +314,18 @@ struct store_llm_result {
 int store_llm_finish(int64_t call_id, const struct store_llm_result *r);
 /* Adds "analysis_source", "similar" and "llm" to an incident view (docs/internals/views.md). */
 int store_view_memory(int64_t id, cJSON *view);
+
+/* People's names (store_people.c). A display name for a user id ("slack:U…", "teams:…"),
+ * as a chat platform gave it: control characters dropped, blanks trimmed, cut to
+ * STORE_PERSON_NAME_MAX bytes; an empty result is not stored (STORE_NOTFOUND). Valid for
+ * ttl_ms: after that store_person_get reports it stale so the adapter asks again. */
+#define STORE_PERSON_NAME_MAX 80
+int store_person_set(const char *user_id, const char *name, int64_t ttl_ms);
+/* The stored name into out (STORE_OK; *fresh false once expired), STORE_NOTFOUND. */
+int store_person_get(const char *user_id, char *out, size_t outlen, bool *fresh);
+/* Adds "people" to a view: {user id: name} for every id the view shows (acked_by, assignee,
+ * requester, approvals, timeline actors) that has a stored name, expired or not. */
+int store_view_people(cJSON *view);
 
 /* Figures over the incidents created in [since_ms, until_ms) (docs/internals/analysis.md):
  * counts by source, severity and state, durations (mean and p90), autopilot share and

@@ -138,8 +138,10 @@ store_chat_conv_default(const char *transport, struct chat_conv *out)
 int
 store_chat_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **out)
 {
-	sqlite3_stmt *st = store_stmt("SELECT id, at, actor, kind, message FROM audit"
-				      " WHERE incident_id = ? AND id > ? ORDER BY id LIMIT ?");
+	sqlite3_stmt *st =
+	    store_stmt("SELECT a.id, a.at, a.actor, a.kind, a.message, p.name"
+		       " FROM audit a LEFT JOIN people p ON p.user_id = a.actor"
+		       " WHERE a.incident_id = ? AND a.id > ? ORDER BY a.id LIMIT ?");
 	cJSON *arr, *o;
 	int rc;
 
@@ -157,6 +159,7 @@ store_chat_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **ou
 		cJSON_AddItemToObject(o, "actor", store_col_view_str(st, 2));
 		cJSON_AddItemToObject(o, "kind", store_col_view_str(st, 3));
 		cJSON_AddItemToObject(o, "message", store_col_view_str(st, 4));
+		cJSON_AddItemToObject(o, "actor_name", store_col_view_str(st, 5));
 		cJSON_AddItemToArray(arr, o);
 	}
 	store_done(st);

@@ -366,7 +366,8 @@ similar_item(int64_t id, const char *resource)
 {
 	sqlite3_stmt *st = store_stmt(
 	    "SELECT i.title, i.state, i.resource, i.outcome, i.created_at, i.resolved_at,"
-	    " a.runbook_id FROM incidents i LEFT JOIN actions a ON a.id = i.action_id"
+	    " a.runbook_id, a.started_at IS NOT NULL"
+	    " FROM incidents i LEFT JOIN actions a ON a.id = i.action_id"
 	    " WHERE i.id = ?");
 	char key[32];
 	cJSON *o = NULL;
@@ -387,6 +388,11 @@ similar_item(int64_t id, const char *resource)
 	cJSON_AddBoolToObject(o, "same_resource",
 			      resource && *resource && res && strcmp(res, resource) == 0);
 	cJSON_AddItemToObject(o, "runbook", store_col_view_str(st, 6));
+	/* a proposal that was closed, rejected or expired is not what fixed it */
+	if (sqlite3_column_type(st, 6) == SQLITE_NULL)
+		cJSON_AddNullToObject(o, "runbook_ran");
+	else
+		cJSON_AddBoolToObject(o, "runbook_ran", sqlite3_column_int(st, 7) != 0);
 	cJSON_AddItemToObject(o, "outcome", store_col_view_str(st, 3));
 	int64_t created = sqlite3_column_int64(st, 4), resolved = sqlite3_column_int64(st, 5);
 	if (resolved > 0)

@@ -251,8 +251,8 @@ store_incident_view(int64_t id, cJSON **out)
 			       (rc = view_step_runs(action_id, steps)) != STORE_OK)) ||
 	    (rc = view_timeline(id, timeline)) != STORE_OK)
 		goto out;
-	/* analysis_source, similar, llm (store_search.c) */
-	if ((rc = store_view_memory(id, v)) != STORE_OK)
+	/* analysis_source, similar, llm (store_search.c); names for ids (store_people.c) */
+	if ((rc = store_view_memory(id, v)) != STORE_OK || (rc = store_view_people(v)) != STORE_OK)
 		goto out;
 	*out = v;
 	v = NULL; /* owned by the caller now */

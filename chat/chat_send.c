@@ -430,9 +430,11 @@ drain(struct chat_sender *s)
 		j->s = s;
 		if (store_outbox_next_from(s->t->name, now, from_id, &j->it) != 0) {
 			free(j);
-			/* a timer may fire a little early: whatever is pending next wakes us
-			 * (items passed over for pacing have their own wake-up) */
-			if (!passed && store_outbox_due_at(s->t->name, &at) == 0)
+			/* a timer may fire a little early: whatever is pending next wakes us.
+			 * Items passed over for pacing have their own wake-up, but a later one
+			 * may have been merged into since: pending items not yet due wake us
+			 * too, so the queue never strands */
+			if (store_outbox_due_at(s->t->name, &at) == 0 && (!passed || at > now))
 				wake_at(s, at > now ? at : now + 1);
 			return;
 		}

@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "engine.h"
+#include "present.h"
 #include "store.h"
 #include "util.h"
 
@@ -220,9 +221,13 @@ command_help(void)
 
 	if (text[0] == '\0') {
 		size_t off = 0;
-		for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
-			off += (size_t)snprintf(text + off, sizeof(text) - off, "%-44s %s\n",
-						verbs[i].usage, verbs[i].help);
+		/* padded in display columns: "…" is three bytes but one column */
+		for (size_t i = 0; i < ARRAY_LEN(verbs) && off < sizeof(text); i++) {
+			size_t c = present_cols(verbs[i].usage, strlen(verbs[i].usage));
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%*s %s\n",
+						verbs[i].usage, c < 44 ? (int)(44 - c) : 0, "",
+						verbs[i].help);
+		}
 	}
 	return text;
 }

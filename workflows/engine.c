@@ -70,9 +70,17 @@ int
 eng_transition(int64_t id, const char *from, const char *to, const char *actor, const char *why)
 {
 	char msg[512];
-	int rc = store_incident_cas(id, from, to);
+	int rc;
 
-	if (rc != 0)
+	/* the table is the only judge: a change it does not list is a bug, never a write */
+	if (!state_can_transition_name(from, to)) {
+		log_warnx("INC-%lld: refused state change %s → %s: not in the transition table",
+			  (long long)id, from, to);
+		metrics_inc("healer_transitions_refused_total",
+			    "State changes refused by the transition table", "");
+		return STORE_ERROR;
+	}
+	if ((rc = store_incident_cas(id, from, to)) != 0)
 		return rc;
 	snprintf(msg, sizeof(msg), "%s → %s%s%s", from, to, why ? ": " : "", why ? why : "");
 	cJSON *data = cJSON_CreateObject();

@@ -81,7 +81,7 @@ engine_approve(int64_t id, const char *user, const struct card_ref *card, char *
 
 	if (rc != ENGINE_OK)
 		return rc;
-	if (strcmp(inc.state, "awaiting_approval") != 0) {
+	if (!state_allows(inc.state, VERB_APPROVE)) {
 		snprintf(msg, msglen, "INC-%lld is %s: there is nothing to approve", (long long)id,
 			 inc.state);
 		rc = ENGINE_REFUSED;
@@ -156,7 +156,7 @@ engine_reject(int64_t id, const char *user, const char *reason, const struct car
 	}
 	if ((rc = load(id, card, &inc, &act, msg, msglen)) != ENGINE_OK)
 		return rc;
-	if (strcmp(inc.state, "awaiting_approval") != 0) {
+	if (!state_allows(inc.state, VERB_REJECT)) {
 		snprintf(msg, msglen, "INC-%lld is %s: there is nothing to reject", (long long)id,
 			 inc.state);
 		rc = ENGINE_REFUSED;
@@ -202,6 +202,12 @@ engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t msgle
 	*plan = NULL;
 	if (rc != ENGINE_OK)
 		return rc;
+	if (!state_allows(inc.state, VERB_DRYRUN)) {
+		snprintf(msg, msglen, "INC-%lld is %s: no proposal is waiting to be dry-run",
+			 (long long)id, inc.state);
+		rc = ENGINE_REFUSED;
+		goto out;
+	}
 	const struct runbook *rb = eng_action_runbook(&act);
 	if (rb == NULL) {
 		snprintf(msg, msglen, "runbook %s is not loaded", act.runbook_id);
@@ -261,7 +267,7 @@ engine_ack(int64_t id, const char *user, char *msg, size_t msglen)
 
 	if (rc != ENGINE_OK)
 		return rc;
-	if (state_is_terminal(state_from_name(inc.state))) {
+	if (!state_allows(inc.state, VERB_ACK)) {
 		snprintf(msg, msglen, "INC-%lld is already %s", (long long)id, inc.state);
 		incident_free(&inc);
 		return ENGINE_REFUSED;
@@ -288,14 +294,13 @@ engine_close(int64_t id, const char *user, char *msg, size_t msglen)
 
 	if (rc != ENGINE_OK)
 		return rc;
-	int st = state_from_name(inc.state);
-	if (st < 0 || !state_can_transition((enum incident_state)st, ST_CLOSED)) {
+	if (state_is_terminal_name(inc.state)) {
 		snprintf(msg, msglen, "INC-%lld is %s and cannot be closed now", (long long)id,
 			 inc.state);
 		rc = ENGINE_REFUSED;
 		goto out;
 	}
-	if (st == ST_RUNNING || st == ST_VERIFYING || st == ST_APPROVED) {
+	if (!state_allows(inc.state, VERB_CLOSE)) {
 		snprintf(msg, msglen, "INC-%lld is %s: wait for the run to finish", (long long)id,
 			 inc.state);
 		rc = ENGINE_REFUSED;

@@ -23,7 +23,6 @@ struct run {
 	int attempt;
 	int64_t step_run_id;
 	int64_t step_started_mono; /* alert_resolved polling */
-	int64_t run_started_ms;
 	char first_failure[300]; /* why steps/verification failed, for the outcome */
 	struct bound_step bs;
 	struct exec_result res;
@@ -105,7 +104,6 @@ run_new(int64_t action_id, enum eng_phase phase)
 	r->autopilot = act.autopilot;
 	r->phase = phase;
 	r->attempt = 1;
-	r->run_started_ms = act.started_at ? act.started_at : now_ms();
 	r->next = runs;
 	runs = r;
 	action_free(&act);
@@ -306,14 +304,12 @@ count_finished(struct run *r, const char *status)
 	metrics_inc("healer_actions_finished_total", "Finished actions by mode and result", lab);
 }
 
+/* "Resolved by autopilot": no duration here; every card shows the incident's one duration
+ * (opened → finished) from the store's times next to this line. */
 static void
 outcome_line(struct run *r, const char *what, char *out, size_t outlen)
 {
-	char d[32];
-
-	duration_format(now_ms() - r->run_started_ms, d, sizeof(d));
-	snprintf(out, outlen, "%s in %s %s", what, d,
-		 r->autopilot ? "by autopilot" : "after approval");
+	snprintf(out, outlen, "%s %s", what, r->autopilot ? "by autopilot" : "after approval");
 }
 
 static void
@@ -422,10 +418,8 @@ eng_execute(int64_t action_id)
 		rc = store_action_set_status(action_id, "running", NULL);
 	if (eng_commit(rc) == 0) {
 		struct run *r = run_new(action_id, PH_STEPS);
-		if (r) {
-			r->run_started_ms = now_ms();
+		if (r)
 			run_step(r);
-		}
 	}
 	action_free(&act);
 }

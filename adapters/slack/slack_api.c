@@ -259,6 +259,20 @@ slack_api_call(const char *method, cJSON *body, slack_done_fn done, void *arg)
 }
 
 void
+slack_api_call_query(const char *method, const char *query, slack_done_fn done, void *arg)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+
+	/* the arguments ride in the URL: read methods take form arguments, not JSON */
+	snprintf(c->method, sizeof(c->method), "%s", method);
+	c->url = xasprintf("%s%s?%s", slack_conf.api_url, method, query);
+	c->body = NULL;
+	c->done = done;
+	c->arg = arg;
+	call_start(c);
+}
+
+void
 slack_api_respond(const char *response_url, cJSON *body)
 {
 	struct call *c;

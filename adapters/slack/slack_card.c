@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "present.h"
 #include "slack_card.h"
 #include "slack_card_int.h"
 #include "util.h"
@@ -10,45 +11,6 @@
 #define STEP_LINES_BUDGET 2600 /* the proposal section keeps room for its heading */
 #define SIMILAR_SHOWN 3	       /* what the analysis shows of its memory (views.md "similar") */
 #define SIMILAR_BUDGET 2900    /* whole entries only, under the section text limit */
-
-static const char *
-sev_mark(const char *sev)
-{
-	static const char *const marks[][2] = {
-	    {"sev1", "🔴"}, {"sev2", "🟠"}, {"sev3", "🟡"}, {"sev4", "🔵"}};
-
-	for (size_t i = 0; i < ARRAY_LEN(marks); i++)
-		if (strcmp(sev, marks[i][0]) == 0)
-			return marks[i][1];
-	return "⚪";
-}
-
-static bool
-terminal(const char *state)
-{
-	static const char *const t[] = {"resolved",    "rejected", "expired",
-					"rolled_back", "closed",   "failed"};
-
-	for (size_t i = 0; i < ARRAY_LEN(t); i++)
-		if (strcmp(state, t[i]) == 0)
-			return true;
-	return false;
-}
-
-/* How the analysis was reached, as a reader would say it. */
-static const char *
-source_name(const char *src)
-{
-	static const char *const names[][2] = {{"rules", "by rule"},
-					       {"search", "search suggestion"},
-					       {"llm", "by the model"},
-					       {"request", "as requested"}};
-
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		if (strcmp(src, names[i][0]) == 0)
-			return names[i][1];
-	return "";
-}
 
 /* "🤖 *LLM:* gpt-4o-mini, ok, 1830+96 tokens, $0.0004": what the model was asked and cost. */
 static void
@@ -69,8 +31,8 @@ llm_block(cJSON *blocks, const cJSON *llm)
 		buf_printf(&b, ", %s", strcmp(status, "ok") == 0 ? "" : "not used (");
 		sc_esc(&b, status, 24);
 		buf_printf(&b, "%s, %d+%d tokens, $%.4f", strcmp(status, "ok") == 0 ? "" : ")",
-			   (int)view_num(llm, "prompt_tokens"), (int)view_num(llm, "completion_tokens"),
-			   view_num(llm, "cost_usd"));
+			   (int)view_num(llm, "prompt_tokens"),
+			   (int)view_num(llm, "completion_tokens"), view_num(llm, "cost_usd"));
 	}
 	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
@@ -81,9 +43,8 @@ llm_block(cJSON *blocks, const cJSON *llm)
 static void
 similar_entry(struct buf *b, const cJSON *s)
 {
-	const cJSON *rs = cJSON_GetObjectItem(s, "resolve_s");
 	struct buf url;
-	char dur[32];
+	char dur[48];
 
 	buf_init(&url, 0);
 	buf_printf(b, "\n• *");
@@ -92,17 +53,13 @@ similar_entry(struct buf *b, const cJSON *s)
 	sc_esc(b, view_str(s, "key"), 32);
 	buf_printf(b, "%s*", url.len ? ">" : "");
 	buf_free(&url);
-	if (view_str(s, "runbook")[0]) { /* the state is in the heading just above */
-		buf_printf(b, " · `");
-		sc_esc(b, view_str(s, "runbook"), 100);
-		buf_printf(b, "`");
-	} else {
-		buf_printf(b, " · no runbook");
-	}
-	if (cJSON_IsNumber(rs)) {
-		duration_format((int64_t)(rs->valuedouble * 1000), dur, sizeof(dur));
-		buf_printf(b, " · resolved in %s", dur);
-	}
+	char *rb = present_similar_runbook(s); /* the state is in the heading just above */
+	buf_printf(b, " · ");
+	sc_esc(b, rb, 140);
+	free(rb);
+	present_similar_time(s, dur, sizeof(dur));
+	if (dur[0])
+		buf_printf(b, " · %s", dur);
 	if (cJSON_IsTrue(cJSON_GetObjectItem(s, "same_resource")))
 		buf_printf(b, " · same resource");
 	buf_printf(b, "\n      ");
@@ -204,7 +161,7 @@ fields_block(cJSON *blocks, const cJSON *v)
 	sc_state(&b, view_str(v, "state"));
 	if (cJSON_IsString(cJSON_GetObjectItem(v, "acked_by"))) {
 		buf_printf(&b, " · acked by ");
-		sc_user(&b, view_str(v, "acked_by"));
+		sc_person(&b, v, view_str(v, "acked_by"));
 	}
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
@@ -229,7 +186,7 @@ fields_block(cJSON *blocks, const cJSON *v)
 	buf_free(&b);
 	buf_printf(&b, "*Assignee*\n");
 	if (who[0])
-		sc_user(&b, who);
+		sc_person(&b, v, who);
 	else
 		buf_printf(&b, "—");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
@@ -306,12 +263,20 @@ proposal_block(cJSON *blocks, const cJSON *act, const cJSON *runs)
 	buf_free(&b);
 }
 
+/* Cost, risk and the decision as fields right under the header: what an approver weighs
+ * first. The risk level carries a mark by its tone (present.risk_tone). */
 static void
-estimate_blocks(cJSON *blocks, const cJSON *act)
+key_facts_block(cJSON *blocks, const cJSON *act, const struct present *p)
 {
-	cJSON *s = cJSON_CreateObject(), *f, *r;
+	static const char *const tone_marks[][2] = {
+	    {"good", "🟢"}, {"warning", "🟠"}, {"attention", "🔴"}};
+	const char *mark = "";
+	cJSON *s = cJSON_CreateObject(), *f;
 	struct buf b;
 
+	for (size_t i = 0; i < ARRAY_LEN(tone_marks); i++)
+		if (strcmp(p->risk_tone, tone_marks[i][0]) == 0)
+			mark = tone_marks[i][1];
 	cJSON_AddStringToObject(s, "type", "section");
 	f = cJSON_AddArrayToObject(s, "fields");
 	buf_init(&b, 0);
@@ -320,15 +285,35 @@ estimate_blocks(cJSON *blocks, const cJSON *act)
 	buf_printf(&b, ")");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
-	buf_printf(&b, "*Risk*\n%d/100 ", (int)view_num(act, "risk_score"));
+	buf_printf(&b, "*Risk*\n%s%s*%d/100 ", mark, *mark ? " " : "",
+		   (int)view_num(act, "risk_score"));
 	sc_esc(&b, view_str(act, "risk_level"), 16);
+	buf_printf(&b, "*");
 	cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
 	buf_free(&b);
+	if (view_str(act, "decision")[0]) {
+		buf_printf(&b, "*Decision*\n");
+		sc_esc(&b,
+		       view_str(act, "decision_reason")[0] ? view_str(act, "decision_reason")
+							   : view_str(act, "decision"),
+		       1500);
+		cJSON_AddItemToArray(f, sc_text("mrkdwn", b.data, SLACK_FIELD_MAX));
+		buf_free(&b);
+	}
 	sc_add(blocks, s, SLACK_BLOCKS_MAX);
+}
 
+/* Why the risk is what it is, under the proposal. */
+static void
+risk_reasons_block(cJSON *blocks, const cJSON *act)
+{
+	const cJSON *r;
+	struct buf b;
+
+	buf_init(&b, 0);
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(act, "risk_reasons"))
 	{
-		buf_printf(&b, "%s", b.len ? " · " : "");
+		buf_printf(&b, "%s", b.len ? " · " : "*Risk from:* ");
 		sc_esc(&b, cJSON_GetStringValue(r), 200);
 	}
 	if (b.len)
@@ -336,43 +321,73 @@ estimate_blocks(cJSON *blocks, const cJSON *act)
 	buf_free(&b);
 }
 
+/* A failed step's last stderr lines as a code block: why it failed, not only its exit. */
+static void
+failures_block(cJSON *blocks, const cJSON *runs)
+{
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, runs)
+	{
+		char *tail;
+		if (find_run(runs, view_str(r, "phase"), (int)view_num(r, "idx")) != r)
+			continue; /* an earlier attempt */
+		if ((tail = present_stderr_tail(r)) == NULL)
+			continue;
+		/* a backtick run in the output must not end the code block early */
+		for (char *q = tail; *q; q++)
+			if (*q == '`')
+				*q = '\'';
+		struct buf b;
+		buf_init(&b, 0);
+		buf_printf(&b, "❌ *");
+		sc_esc(&b, view_str(r, "phase"), 16);
+		buf_printf(&b, " `");
+		sc_esc(&b, view_str(r, "name"), 100);
+		buf_printf(&b, "` failed");
+		if (view_str(r, "error")[0]) {
+			buf_printf(&b, ":* ");
+			sc_esc(&b, view_str(r, "error"), 200);
+		} else {
+			buf_printf(&b, "*");
+		}
+		buf_printf(&b, "\n```");
+		sc_esc(&b, tail, PRESENT_STDERR_MAX);
+		buf_printf(&b, "```");
+		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+		buf_free(&b);
+		free(tail);
+	}
+}
+
 static void
 decision_block(cJSON *blocks, const cJSON *v, const cJSON *act)
 {
 	const cJSON *a;
 	struct buf b;
-	int n = 0;
+	int n = 0, shown = 0;
 
+	/* the decision itself is at the top (key_facts_block): here, who may and who did */
+	if (strcmp(view_str(act, "decision"), "approval") != 0)
+		return;
 	buf_init(&b, 0);
-	buf_printf(&b, "*Decision:* ");
-	sc_esc(&b, view_str(act, "decision"), 32);
-	if (view_str(act, "decision_reason")[0]) {
-		buf_printf(&b, " — ");
-		sc_esc(&b, view_str(act, "decision_reason"), 600);
-	}
-	if (strcmp(view_str(act, "decision"), "approval") == 0) {
-		buf_printf(&b, "\n*Who may approve:* ");
-		sc_esc(&b, view_str(act, "roles")[0] ? view_str(act, "roles") : "anyone", 300);
-		if (!cJSON_IsTrue(cJSON_GetObjectItem(act, "requester_may_approve")))
-			buf_printf(&b, " (not the requester)");
-		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
-		{
-			if (strcmp(view_str(a, "decision"), "approve") == 0)
-				n++;
+	buf_printf(&b, "*Who may approve:* ");
+	sc_esc(&b, view_str(act, "roles")[0] ? view_str(act, "roles") : "anyone", 300);
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(act, "requester_may_approve")))
+		buf_printf(&b, " (not the requester)");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals")) n +=
+	    strcmp(view_str(a, "decision"), "approve") == 0;
+	buf_printf(&b, "\n*Approvals:* %d of %d", n, (int)view_num(act, "approvals_needed"));
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
+	{
+		if (strcmp(view_str(a, "decision"), "approve") != 0)
+			continue;
+		if (b.len > 2500) {
+			buf_printf(&b, ", …");
+			break;
 		}
-		buf_printf(&b, "\n*Approvals:* %d of %d", n, (int)view_num(act, "approvals_needed"));
-		int shown = 0;
-		cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "approvals"))
-		{
-			if (strcmp(view_str(a, "decision"), "approve") != 0)
-				continue;
-			if (b.len > 2500) {
-				buf_printf(&b, ", …");
-				break;
-			}
-			buf_printf(&b, "%s", shown++ ? ", " : ": ");
-			sc_user(&b, view_str(a, "user"));
-		}
+		buf_printf(&b, "%s", shown++ ? ", " : ": ");
+		sc_person(&b, v, view_str(a, "user"));
 	}
 	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
@@ -421,10 +436,9 @@ approve_confirm(const cJSON *v, const cJSON *act)
 }
 
 static void
-buttons_block(cJSON *blocks, const cJSON *v, const cJSON *act)
+buttons_block(cJSON *blocks, const cJSON *v, const cJSON *act, const struct present *p)
 {
 	const char *state = view_str(v, "state");
-	bool awaiting = strcmp(state, "awaiting_approval") == 0;
 	cJSON *blk = cJSON_CreateObject(), *els, *btn;
 	struct card_ref ref;
 	char value[128], bid[48];
@@ -438,16 +452,17 @@ buttons_block(cJSON *blocks, const cJSON *v, const cJSON *act)
 	snprintf(bid, sizeof(bid), "inc%lld_v%d", (long long)view_num(v, "id"), ref.version);
 	cJSON_AddStringToObject(blk, "block_id", bid);
 	els = cJSON_AddArrayToObject(blk, "elements");
-	if (awaiting && act) {
+	if (p->buttons & VERB_APPROVE) {
 		btn = button("Approve", SLACK_ACT_APPROVE, value, "primary");
 		if (strcmp(view_str(act, "risk_level"), "low") != 0)
 			cJSON_AddItemToObject(btn, "confirm", approve_confirm(v, act));
 		cJSON_AddItemToArray(els, btn);
-		cJSON_AddItemToArray(els, button("Reject", SLACK_ACT_REJECT, value, "danger"));
 	}
-	if (act)
+	if (p->buttons & VERB_REJECT)
+		cJSON_AddItemToArray(els, button("Reject", SLACK_ACT_REJECT, value, "danger"));
+	if (p->buttons & VERB_DRYRUN)
 		cJSON_AddItemToArray(els, button("Dry run", SLACK_ACT_DRYRUN, value, NULL));
-	if (!cJSON_IsString(cJSON_GetObjectItem(v, "acked_by")))
+	if (p->buttons & VERB_ACK)
 		cJSON_AddItemToArray(els, button("Acknowledge", SLACK_ACT_ACK, value, NULL));
 	if (cJSON_GetArraySize(els) == 0) {
 		cJSON_Delete(blk);
@@ -456,29 +471,22 @@ buttons_block(cJSON *blocks, const cJSON *v, const cJSON *act)
 	sc_add(blocks, blk, SLACK_BLOCKS_MAX);
 }
 
-/* "Resolved in 41 s by autopilot, verified": the engine's outcome, or the state and age. */
+/* "✅ *Resolved by autopilot, verified, 41 s after it opened*": the shared outcome line. */
 static void
-outcome_block(cJSON *blocks, const cJSON *v)
+outcome_block(cJSON *blocks, const cJSON *v, const struct present *p)
 {
+	char *line = present_outcome(v);
 	struct buf b;
-	char age[32];
-	const char *state = view_str(v, "state");
-	const char *mark = strcmp(state, "resolved") == 0 ? "✅" : "⏹️";
 
+	if (line == NULL)
+		return;
 	buf_init(&b, 0);
-	if (strcmp(state, "failed") == 0 || strcmp(state, "rolled_back") == 0)
-		mark = "❌";
-	buf_printf(&b, "%s *", mark);
-	if (view_str(v, "outcome")[0]) {
-		sc_esc(&b, view_str(v, "outcome"), 1000);
-	} else {
-		duration_format((int64_t)view_num(v, "age_s") * 1000, age, sizeof(age));
-		sc_state(&b, state);
-		buf_printf(&b, " after %s", age);
-	}
+	buf_printf(&b, "%s *", p->emoji);
+	sc_esc(&b, line, 1000);
 	buf_printf(&b, "*");
 	sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
+	free(line);
 }
 
 static char *
@@ -506,19 +514,19 @@ slack_card_render(const cJSON *v, int64_t now)
 {
 	cJSON *msg = cJSON_CreateObject(), *blocks, *hdr;
 	const cJSON *act = cJSON_GetObjectItem(v, "action");
-	const char *state = view_str(v, "state");
 	char *fb = fallback_text(v), upd[40];
+	struct present p;
 	struct buf b;
 
 	if (!cJSON_IsObject(act))
 		act = NULL;
+	present_view(v, &p);
 	cJSON_AddStringToObject(msg, "text", fb);
 	free(fb);
 	blocks = cJSON_AddArrayToObject(msg, "blocks");
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s %s · %s · ", sev_mark(view_str(v, "severity")), view_str(v, "severity"),
-		   view_str(v, "key"));
+	buf_printf(&b, "%s %s · %s · ", p.emoji, view_str(v, "severity"), view_str(v, "key"));
 	buf_printf(&b, "%s", view_str(v, "title")); /* plain_text: nothing to escape */
 	hdr = cJSON_CreateObject();
 	cJSON_AddStringToObject(hdr, "type", "header");
@@ -526,6 +534,8 @@ slack_card_render(const cJSON *v, int64_t now)
 	sc_add(blocks, hdr, SLACK_BLOCKS_MAX);
 	buf_free(&b);
 
+	if (act)
+		key_facts_block(blocks, act, &p);
 	fields_block(blocks, v);
 	if (view_str(v, "attention")[0]) {
 		buf_printf(&b, ":warning: *Needs attention:* ");
@@ -534,7 +544,7 @@ slack_card_render(const cJSON *v, int64_t now)
 		buf_free(&b);
 	}
 	if (view_str(v, "analysis")[0]) {
-		const char *src = source_name(view_str(v, "analysis_source"));
+		const char *src = p.source;
 		bool conf = cJSON_IsNumber(cJSON_GetObjectItem(v, "confidence"));
 		buf_printf(&b, "*Analysis*");
 		if (src[0] || conf)
@@ -551,47 +561,17 @@ slack_card_render(const cJSON *v, int64_t now)
 	if (act) {
 		sc_add(blocks, cJSON_Parse("{\"type\":\"divider\"}"), SLACK_BLOCKS_MAX);
 		proposal_block(blocks, act, cJSON_GetObjectItem(v, "step_runs"));
-		estimate_blocks(blocks, act);
+		risk_reasons_block(blocks, act);
 		decision_block(blocks, v, act);
 	}
-	if (terminal(state))
-		outcome_block(blocks, v);
-	else
-		buttons_block(blocks, v, act);
+	failures_block(blocks, cJSON_GetObjectItem(v, "step_runs"));
+	outcome_block(blocks, v, &p);
+	if (!p.terminal)
+		buttons_block(blocks, v, act, &p);
 	time_format_iso(now, upd, sizeof(upd));
 	buf_printf(&b, "%s · v%d · updated ", view_str(v, "key"), (int)view_num(v, "version"));
 	sc_date(&b, upd, "{date_short_pretty} {time_secs}");
 	sc_add(blocks, sc_context(b.data), SLACK_BLOCKS_MAX);
 	buf_free(&b);
 	return msg;
-}
-
-void
-slack_value_format(int64_t id, const struct card_ref *ref, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%lld:%d:%lld:%s", (long long)id, ref->version,
-		 (long long)ref->action_id, ref->state);
-}
-
-int
-slack_value_parse(const char *value, int64_t *id, struct card_ref *ref)
-{
-	long long iid, aid;
-	int ver, n = 0;
-
-	memset(ref, 0, sizeof(ref[0]));
-	if (value == NULL || strlen(value) > 200 ||
-	    sscanf(value, "%lld:%d:%lld:%n", &iid, &ver, &aid, &n) != 3 || n == 0 || iid <= 0 ||
-	    ver <= 0 || aid < 0)
-		return -1;
-	const char *st = value + n;
-	size_t sl = strcspn(st, "|");
-	if (sl == 0 || sl >= sizeof(ref->state) || strspn(st, "abcdefghijklmnopqrstuvwxyz_") < sl)
-		return -1;
-	memcpy(ref->state, st, sl);
-	ref->state[sl] = '\0';
-	ref->version = ver;
-	ref->action_id = aid;
-	*id = iid;
-	return 0;
 }

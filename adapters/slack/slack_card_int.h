@@ -14,6 +14,11 @@
 void sc_esc(struct buf *b, const char *s, size_t max);
 /* Appends a user: <@U…> for slack:U…, else the escaped name. */
 void sc_user(struct buf *b, const char *user);
+/* Appends a person: a Slack user as a mention, anyone else by the name the view's "people"
+ * holds (present_user), escaped. */
+void sc_person(struct buf *b, const cJSON *view, const char *user);
+/* Appends text cut to max bytes, escaped, with every user id in it shown as sc_person. */
+void sc_people(struct buf *b, const cJSON *view, const char *text, size_t max);
 /* Appends a state with spaces for underscores. */
 void sc_state(struct buf *b, const char *state);
 /* Appends a Slack date token for an RFC 3339 time ("—" when absent). */

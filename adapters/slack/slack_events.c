@@ -127,10 +127,14 @@ refresh_card(int64_t id)
 		chat_notify_one(SLACK_ADAPTER, id); /* an unknown id has no card to sync */
 }
 
+/* "slack:<uid>", the policy's name for the user; their display name is fetched for the
+ * cards while the audit keeps the id. */
 static void
 user_name(char *out, size_t outlen, const char *uid)
 {
 	snprintf(out, outlen, "slack:%s", uid ? uid : "");
+	if (uid)
+		slack_people_learn(uid);
 }
 
 /* ---- slash commands: answered in the ack, or through response_url when the answer takes

@@ -45,6 +45,12 @@ void slack_envelope(struct sm_conn *c, cJSON *env);
 /* An envelope whose ack is written: queued for processing on the loop. Consumes env. */
 void slack_envelope_acked(cJSON *env);
 void slack_events_init(void);
+
+/* ---- slack_people.c: names for Slack users ---- */
+/* A Slack user acted (uid "U…"): unless the store has a fresh name for slack:<uid>, asks
+ * users.info on a worker and stores the name it gives. At most one question per user at a
+ * time; invalid ids are ignored. */
+void slack_people_learn(const char *uid);
 void slack_events_free(void);
 
 /* ---- slack_api.c: the Web API ---- */
@@ -75,6 +81,9 @@ bool slack_api_fatal_auth(const char *error);
  * with their hint. A method under a 429 waits for its Retry-After first. */
 typedef void (*slack_done_fn)(const struct slack_result *res, void *arg);
 void slack_api_call(const char *method, cJSON *body, slack_done_fn done, void *arg);
+/* The same for a read method whose arguments go in the query string (query: already
+ * URL-safe, "user=U123"), with an empty form body. */
+void slack_api_call_query(const char *method, const char *query, slack_done_fn done, void *arg);
 /* POSTs body (consumed) to a response_url (no token). */
 void slack_api_respond(const char *response_url, cJSON *body);
 /* Rate limits per method: the epoch ms until which method is blocked by a 429 (0 = free). */

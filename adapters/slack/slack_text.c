@@ -1,9 +1,11 @@
 /* slack_text.c — the rest of what Slack shows: thread replies from the timeline, the reject
- * modal, the App Home tab, command replies, and mention text back to a command. Pure. */
+ * modal, the App Home tab, command replies, mention text back to a command, and the button
+ * values that carry what a card showed. Pure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "present.h"
 #include "slack_card.h"
 #include "slack_card_int.h"
 #include "util.h"
@@ -60,6 +62,34 @@ sc_user(struct buf *b, const char *user)
 		buf_printf(b, "<@%s>", user + 6);
 	else
 		sc_esc(b, user, 128);
+}
+
+void
+sc_person(struct buf *b, const cJSON *view, const char *user)
+{
+	if (strncmp(user, "slack:", 6) == 0)
+		sc_user(b, user);
+	else
+		sc_esc(b, present_user(view, user), 128);
+}
+
+void
+sc_people(struct buf *b, const cJSON *view, const char *text, size_t max)
+{
+	char *cut = utf8_truncate(text ? text : "", max);
+	const char *p = cut, *at;
+	size_t n;
+
+	while ((at = present_next_user(p, &n)) != NULL) {
+		char *part = xstrndup(p, (size_t)(at - p)), *id = xstrndup(at, n);
+		sc_esc(b, part, max);
+		sc_person(b, view, id);
+		free(part);
+		free(id);
+		p = at + n;
+	}
+	sc_esc(b, p, max);
+	free(cut);
 }
 
 cJSON *
@@ -200,7 +230,7 @@ static void
 similar_lines(struct buf *b, const cJSON *view)
 {
 	const cJSON *s;
-	char dur[32];
+	char dur[48];
 
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "similar")) == 0)
 		return;
@@ -217,15 +247,16 @@ similar_lines(struct buf *b, const cJSON *view)
 		else
 			sc_state(b, view_str(s, "state"));
 		if (view_str(s, "runbook")[0]) {
-			buf_printf(b, " (`");
-			sc_esc(b, view_str(s, "runbook"), 100);
-			buf_printf(b, "`)");
+			char *rb = present_similar_runbook(s);
+			buf_printf(b, " (");
+			sc_esc(b, rb, 140);
+			buf_printf(b, ")");
+			free(rb);
 		}
-		if (cJSON_IsNumber(cJSON_GetObjectItem(s, "resolve_s")) &&
-		    !view_str(s, "outcome")[0]) {
-			duration_format((int64_t)(view_num(s, "resolve_s") * 1000), dur, sizeof(dur));
-			buf_printf(b, ", resolved in %s", dur);
-		}
+		/* the same duration as on the cards: opened → finished */
+		present_similar_time(s, dur, sizeof(dur));
+		if (dur[0])
+			buf_printf(b, ", %s", dur);
 	}
 }
 
@@ -240,10 +271,10 @@ row_line(struct buf *b, const cJSON *view, const cJSON *row, bool with_similar)
 	buf_printf(b, " ");
 	if (actor[0] && strcmp(actor, "healer") != 0) {
 		buf_printf(b, "*");
-		sc_user(b, actor);
+		sc_person(b, view, actor);
 		buf_printf(b, "* ");
 	}
-	sc_esc(b, msg, 1500);
+	sc_people(b, view, msg, 1500);
 	if ((out = diag_output(view, msg)) != NULL && out[0]) {
 		size_t n = strlen(out);
 		while (n > 0 && out[n - 1] == '\n')
@@ -464,4 +495,36 @@ slack_mention_command(const char *text)
 			buf_append(&b, p++, 1);
 	}
 	return buf_steal(&b);
+}
+
+/* ---- button values (slack_card.h) ---- */
+
+void
+slack_value_format(int64_t id, const struct card_ref *ref, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%lld:%d:%lld:%s", (long long)id, ref->version,
+		 (long long)ref->action_id, ref->state);
+}
+
+int
+slack_value_parse(const char *value, int64_t *id, struct card_ref *ref)
+{
+	long long iid, aid;
+	int ver, n = 0;
+
+	memset(ref, 0, sizeof(ref[0]));
+	if (value == NULL || strlen(value) > 200 ||
+	    sscanf(value, "%lld:%d:%lld:%n", &iid, &ver, &aid, &n) != 3 || n == 0 || iid <= 0 ||
+	    ver <= 0 || aid < 0)
+		return -1;
+	const char *st = value + n;
+	size_t sl = strcspn(st, "|");
+	if (sl == 0 || sl >= sizeof(ref->state) || strspn(st, "abcdefghijklmnopqrstuvwxyz_") < sl)
+		return -1;
+	memcpy(ref->state, st, sl);
+	ref->state[sl] = '\0';
+	ref->version = ver;
+	ref->action_id = aid;
+	*id = iid;
+	return 0;
 }

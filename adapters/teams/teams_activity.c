@@ -22,6 +22,7 @@
 #define TEXT_MAX 4096
 #define USER_MAX 160
 #define KEYS_UNAVAILABLE "the Bot Framework signing keys are not available yet; try again"
+#define TEAMS_NAME_TTL_MS (7LL * 24 * 3600 * 1000) /* refreshed by every activity anyway */
 
 /* A request whose token names a key we do not have yet: it waits for the key refresh. */
 struct pending {
@@ -78,7 +79,9 @@ auth_fail(struct http_response *resp, int rc, const char *why)
 		http_json_error("%s: %s", status == 401 ? "unauthorized" : "forbidden", why));
 }
 
-/* "teams:<aadObjectId>", the policy's name for the user; from.id when there is none. */
+/* "teams:<aadObjectId>", the policy's name for the user; from.id when there is none. The
+ * display name Teams sends with it (from.name) is remembered for every surface's cards; the
+ * audit keeps the id. */
 static void
 user_of(const cJSON *act, char *out, size_t outlen)
 {
@@ -91,6 +94,8 @@ user_of(const cJSON *act, char *out, size_t outlen)
 	for (char *p = out; *p; p++)
 		if (!isprint((unsigned char)*p) || *p == ' ')
 			*p = '_';
+	if (*id && *str(from, "name"))
+		store_person_set(out, str(from, "name"), TEAMS_NAME_TTL_MS);
 }
 
 cJSON *
@@ -260,20 +265,6 @@ click_command(const char *verb, const cJSON *data, struct command *c, char *err,
 	return 0;
 }
 
-/* The card no longer shows what was clicked: answer with the fresh one rather than an error. */
-static bool
-card_stale(const cJSON *view, const struct command *c)
-{
-	const cJSON *act = obj(view, "action");
-	int64_t aid = 0;
-
-	if (cJSON_IsObject(act))
-		json_int(obj(act, "id"), 0, INT64_MAX, &aid);
-
-	return (c->card.state[0] && strcmp(c->card.state, str(view, "state")) != 0) ||
-	       aid != c->card.action_id;
-}
-
 static cJSON *
 invoke_card(cJSON *card)
 {
@@ -298,8 +289,9 @@ invoke_error(int status, const char *code, const char *message)
 	return j;
 }
 
-/* Action.Execute: run the verb as the user and answer with the refreshed card, or with the
- * refusal (stale cards get the fresh card with the refusal on top). */
+/* Action.Execute: run the verb as the user and answer with the refreshed card; a refusal
+ * (stale card, no role, a missing reason) is on top of that card, where the clicker looks —
+ * an error answer would only show Teams' generic failure. */
 static void
 on_invoke(const cJSON *act, struct http_response *resp)
 {
@@ -319,7 +311,7 @@ on_invoke(const cJSON *act, struct http_response *resp)
 	user_of(act, user, sizeof(user));
 	command_execute(&c, user, &r);
 	cJSON *view = engine_incident_view(c.incident_id);
-	if (view && (r.ok || card_stale(view, &c))) {
+	if (view) {
 		struct teams_card_opts o = {.interactive = true,
 					    .notice = r.ok ? NULL : r.text,
 					    .plan = r.ok && c.verb == CMD_DRYRUN ? r.text : NULL};

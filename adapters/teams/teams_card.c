@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "present.h"
 #include "teams_card.h"
 #include "teams_card_int.h"
 #include "util.h"
@@ -25,63 +26,36 @@ static const struct level levels[] = {
     {0, 300, 5, 5},
 };
 
-/* A header colour per severity; a resolved incident turns green. */
-static const struct {
-	const char *severity, *style, *mark;
-} severities[] = {
-    {"sev1", "attention", "🔴"},
-    {"sev2", "warning", "🟠"},
-    {"sev3", "accent", "🔵"},
-    {"sev4", "emphasis", "⚪"},
-};
-
 #define SIMILAR_SHOWN 3 /* what the analysis shows of its memory (views.md "similar") */
 
-static const char *const terminal_states[] = {"resolved", "rejected", "expired", "rolled_back",
-					      "closed"};
-
-static bool
-terminal(const char *state)
+/* A TextBlock colour from a present.h tone ("accent" and "default" have no text colour). */
+static const char *
+tone_color(const char *tone)
 {
-	for (size_t i = 0; i < ARRAY_LEN(terminal_states); i++)
-		if (strcmp(state, terminal_states[i]) == 0)
-			return true;
-	return false;
+	static const char *const colored[] = {"good", "warning", "attention"};
+
+	for (size_t i = 0; i < ARRAY_LEN(colored); i++)
+		if (strcmp(tone, colored[i]) == 0)
+			return tone;
+	return "default";
 }
 
+/* The header: coloured and marked by the state (the severity while undecided). */
 static void
-human_state(const char *state, char *out, size_t outlen)
+render_header(cJSON *body, const cJSON *view, const struct present *p)
 {
-	snprintf(out, outlen, "%s", state);
-	for (char *p = out; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-}
-
-static void
-render_header(cJSON *body, const cJSON *view)
-{
-	const char *sev = view_str(view, "severity"), *style = "default", *mark = "⚪";
-	char state[32], sevu[8];
+	const char *sev = view_str(view, "severity");
+	char sevu[8];
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(severities); i++)
-		if (strcmp(sev, severities[i].severity) == 0) {
-			style = severities[i].style;
-			mark = severities[i].mark;
-		}
-	if (strcmp(view_str(view, "state"), "resolved") == 0) {
-		style = "good";
-		mark = "✅";
-	}
-	human_state(view_str(view, "state"), state, sizeof(state));
 	for (i = 0; sev[i] && i + 1 < sizeof(sevu); i++)
 		sevu[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 	sevu[i] = '\0';
-	cJSON *items = tc_container(body, style);
+	cJSON *items = tc_container(body, p->tone);
 	cJSON_AddBoolToObject(cJSON_GetArrayItem(body, cJSON_GetArraySize(body) - 1), "bleed",
 			      true);
-	cJSON *t = tc_textf(items, "%s %s · %s · %s", mark, view_str(view, "key"), sevu, state);
+	cJSON *t = tc_textf(items, "%s %s · %s · %s", p->emoji, view_str(view, "key"), sevu,
+			    p->state_label);
 	cJSON_AddStringToObject(t, "weight", "Bolder");
 	char *title = tc_cut(view_str(view, "title"), 300);
 	t = tc_text(items, title);
@@ -89,16 +63,46 @@ render_header(cJSON *body, const cJSON *view)
 	free(title);
 }
 
+/* Cost, risk and the decision near the header: the risk level in its colour, then a FactSet
+ * with the cost and the decision. */
+static void
+render_key_facts(cJSON *body, const cJSON *act, const struct present *p, const struct level *lv)
+{
+	cJSON *items = tc_container(body, NULL), *fs, *facts, *t;
+	char *s, cost[64];
+
+	s = tc_cut(view_str(act, "risk_level"), 16);
+	t = tc_textf(items, "**Risk:** %d/100 %s", (int)view_num(act, "risk_score"), s);
+	cJSON_AddStringToObject(t, "color", tone_color(p->risk_tone));
+	cJSON_AddStringToObject(t, "weight", "Bolder");
+	free(s);
+	fs = cJSON_CreateObject();
+	cJSON_AddStringToObject(fs, "type", "FactSet");
+	facts = cJSON_AddArrayToObject(fs, "facts");
+	s = utf8_truncate(view_str(act, "cost_formula"), lv->text);
+	snprintf(cost, sizeof(cost), "$%.2f", view_num(act, "cost_usd"));
+	char *c = *s ? xasprintf("%s (%s)", cost, s) : xstrdup(cost);
+	tc_fact(facts, "Cost", c);
+	free(c);
+	free(s);
+	if (*view_str(act, "decision"))
+		tc_fact(facts, "Decision",
+			*view_str(act, "decision_reason") ? view_str(act, "decision_reason")
+							  : view_str(act, "decision"));
+	cJSON_AddItemToArray(items, fs);
+}
+
 static void
 render_facts(cJSON *body, const cJSON *view)
 {
 	cJSON *fs = cJSON_CreateObject(), *facts;
 	char state[32], age[32], occ[16];
-	const char *who = view_str(view, "assignee");
+	const char *who = present_user(view, view_str(view, "assignee"));
+	const char *acked = present_user(view, view_str(view, "acked_by"));
 
 	cJSON_AddStringToObject(fs, "type", "FactSet");
 	facts = cJSON_AddArrayToObject(fs, "facts");
-	human_state(view_str(view, "state"), state, sizeof(state));
+	present_state_label(view_str(view, "state"), state, sizeof(state));
 	duration_format((int64_t)view_num(view, "age_s") * 1000, age, sizeof(age));
 	snprintf(occ, sizeof(occ), "%d", (int)view_num(view, "occurrences"));
 	tc_fact(facts, "State", state);
@@ -106,12 +110,9 @@ render_facts(cJSON *body, const cJSON *view)
 	tc_fact(facts, "Source", view_str(view, "source"));
 	tc_fact(facts, "Age", age);
 	tc_fact(facts, "Occurrences", occ);
-	tc_fact(facts, "Assignee",
-		*who			      ? who
-		: *view_str(view, "acked_by") ? view_str(view, "acked_by")
-					      : "unassigned");
-	if (*view_str(view, "acked_by"))
-		tc_fact(facts, "Acknowledged by", view_str(view, "acked_by"));
+	tc_fact(facts, "Assignee", *who ? who : *acked ? acked : "unassigned");
+	if (*acked)
+		tc_fact(facts, "Acknowledged by", acked);
 	if (cJSON_IsTrue(cJSON_GetObjectItem(view, "alert_cleared")))
 		tc_fact(facts, "Alert", "cleared at the source");
 	cJSON_AddItemToArray(body, fs);
@@ -131,7 +132,7 @@ render_approvals(cJSON *items, const cJSON *view, const cJSON *act, const struct
 		approved += ok;
 		if (shown++ >= lv->items)
 			continue;
-		char *user = tc_cut(view_str(it, "user"), 120),
+		char *user = tc_cut(present_user(view, view_str(it, "user")), 120),
 		     *reason = tc_cut(view_str(it, "reason"), 300);
 		buf_printf(&b, "\r- %s %s%s%s%s", ok ? "✅ approved by" : "❌ rejected by", user,
 			   *view_str(it, "roles") ? " (" : "", view_str(it, "roles"),
@@ -148,7 +149,8 @@ render_approvals(cJSON *items, const cJSON *view, const cJSON *act, const struct
 }
 
 static void
-render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct level *lv)
+render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct present *p,
+	      const struct level *lv)
 {
 	const cJSON *it;
 	cJSON *items = tc_container(body, "emphasis");
@@ -157,7 +159,8 @@ render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct lev
 
 	s = tc_cut(view_str(act, "runbook"), 128);
 	t = tc_cut(view_str(act, "runbook_title"), 300);
-	tc_textf(items, "**Proposed fix:** %s%s%s", s, *t ? " — " : "", t);
+	tc_textf(items, "**%c%s:** %s%s%s", p->fix_heading[0] - 'a' + 'A', p->fix_heading + 1, s,
+		 *t ? " — " : "", t);
 	free(s);
 	free(t);
 	cJSON *fs = cJSON_CreateObject(), *facts;
@@ -183,19 +186,11 @@ render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct lev
 		tc_text(items, s);
 		free(s);
 	}
-	s = tc_cut(view_str(act, "cost_formula"), lv->text);
-	tc_textf(items, "**Cost:** $%.2f%s%s%s", view_num(act, "cost_usd"), *s ? " (" : "", s,
-		 *s ? ")" : "");
-	free(s);
+	/* cost, risk and the decision are at the top (render_key_facts): here, why that risk */
 	s = tc_bullets(cJSON_GetObjectItem(act, "risk_reasons"), lv->items, false, 200);
-	tc_textf(items, "**Risk:** %d/100 %s%s%s", (int)view_num(act, "risk_score"),
-		 view_str(act, "risk_level"), *s ? "\r" : "", s);
+	if (*s)
+		tc_textf(items, "**Risk from:**\r%s", s);
 	free(s);
-	if (*view_str(act, "decision_reason")) {
-		s = tc_cut(view_str(act, "decision_reason"), lv->text);
-		tc_textf(items, "**Decision:** %s", s);
-		free(s);
-	}
 	render_approvals(items, view, act, lv);
 }
 
@@ -237,6 +232,25 @@ render_runs(cJSON *body, const cJSON *view, const struct level *lv)
 			 *err ? " — " : "", err);
 		free(name);
 		free(err);
+		/* why it failed: the last lines of stderr, one line each */
+		char *tail = present_stderr_tail(it);
+		if (tail) {
+			struct buf b;
+			buf_init(&b, 0);
+			for (char *ln = tail, *nl; ln; ln = nl ? nl + 1 : NULL) {
+				if ((nl = strchr(ln, '\n')) != NULL)
+					*nl = '\0';
+				char *e = tc_cut(ln, PRESENT_STDERR_LINE_MAX);
+				buf_printf(&b, "%s%s", b.len ? "\r" : "", e);
+				free(e);
+			}
+			cJSON *t = tc_text(items, b.data);
+			cJSON_AddStringToObject(t, "fontType", "Monospace");
+			cJSON_AddStringToObject(t, "size", "Small");
+			cJSON_AddStringToObject(t, "color", "attention");
+			buf_free(&b);
+			free(tail);
+		}
 		if (lv->output == 0 || !*view_str(it, "output"))
 			continue;
 		char *out = tc_cut(view_str(it, "output"), lv->output);
@@ -248,25 +262,10 @@ render_runs(cJSON *body, const cJSON *view, const struct level *lv)
 	}
 }
 
-/* Which analysis the card shows (views.md "analysis_source"), as the console says it. */
-static const char *
-source_name(const char *src)
-{
-	static const char *const names[][2] = {{"rules", "rule match"},
-					       {"search", "text-search suggestion"},
-					       {"llm", "LLM analysis"},
-					       {"request", "requested by a human"}};
-
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		if (strcmp(src, names[i][0]) == 0)
-			return names[i][1];
-	return "";
-}
-
 static void
 render_analysis(cJSON *body, const cJSON *view, const struct level *lv)
 {
-	const char *src = source_name(view_str(view, "analysis_source"));
+	const char *src = present_source_name(view_str(view, "analysis_source"));
 	char *s;
 
 	if (!*view_str(view, "analysis"))
@@ -317,20 +316,18 @@ render_similar(cJSON *body, const cJSON *view, const struct level *lv)
 	buf_init(&b, 0);
 	cJSON_ArrayForEach(it, sim)
 	{
-		const cJSON *rs = cJSON_GetObjectItem(it, "resolve_s");
-		char state[32], d[32] = "";
+		char state[32], d[48];
 		if (n++ == SIMILAR_SHOWN)
 			break;
-		human_state(view_str(it, "state"), state, sizeof(state));
-		if (cJSON_IsNumber(rs))
-			duration_format((int64_t)(rs->valuedouble * 1000), d, sizeof(d));
+		present_state_label(view_str(it, "state"), state, sizeof(state));
+		present_similar_time(it, d, sizeof(d));
 		char *key = tc_cut(view_str(it, "key"), 32), *st = tc_cut(state, sizeof(state));
-		char *rb =
-		    tc_cut(*view_str(it, "runbook") ? view_str(it, "runbook") : "no runbook", 100);
+		char *rbs = present_similar_runbook(it), *rb = tc_cut(rbs, 140);
+		free(rbs);
 		char *what = tc_cut(view_str(it, *view_str(it, "outcome") ? "outcome" : "title"),
 				    lv->text < 300 ? lv->text : 300);
 		buf_printf(&b, "%s- **%s** · %s · %s%s%s%s%s%s", b.len ? "\r" : "", key, st, rb,
-			   *d ? " · resolved in " : "", d,
+			   *d ? " · " : "", d,
 			   cJSON_IsTrue(cJSON_GetObjectItem(it, "same_resource"))
 			       ? " · same resource"
 			       : "",
@@ -373,15 +370,13 @@ execute(const cJSON *view, const char *title, const char *verb)
 }
 
 static void
-render_actions(cJSON *card, const cJSON *view)
+render_actions(cJSON *card, const cJSON *view, const struct present *p)
 {
-	const char *state = view_str(view, "state");
-	bool awaiting = strcmp(state, "awaiting_approval") == 0;
-	bool acked = *view_str(view, "acked_by") != '\0';
 	cJSON *actions = cJSON_CreateArray();
 
-	if (awaiting) {
+	if (p->buttons & VERB_APPROVE)
 		cJSON_AddItemToArray(actions, execute(view, "Approve", "approve"));
+	if (p->buttons & VERB_REJECT) {
 		/* Reject asks for the reason in a sub-card; Teams checks isRequired */
 		cJSON *sc = cJSON_CreateObject(), *sub = cJSON_CreateObject(), *in;
 		cJSON_AddStringToObject(sc, "type", "Action.ShowCard");
@@ -401,9 +396,10 @@ render_actions(cJSON *card, const cJSON *view)
 		cJSON_AddItemToArray(sa, execute(view, "Reject", "reject"));
 		cJSON_AddItemToObject(sc, "card", sub);
 		cJSON_AddItemToArray(actions, sc);
-		cJSON_AddItemToArray(actions, execute(view, "Dry run", "dryrun"));
 	}
-	if (!acked)
+	if (p->buttons & VERB_DRYRUN)
+		cJSON_AddItemToArray(actions, execute(view, "Dry run", "dryrun"));
+	if (p->buttons & VERB_ACK)
 		cJSON_AddItemToArray(actions, execute(view, "Acknowledge", "ack"));
 	if (cJSON_GetArraySize(actions) > 0)
 		cJSON_AddItemToObject(card, "actions", actions);
@@ -416,8 +412,12 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 {
 	cJSON *card = cJSON_CreateObject(), *body, *ms;
 	const cJSON *act = cJSON_GetObjectItem(view, "action");
+	struct present p;
 	char *s;
 
+	if (!cJSON_IsObject(act))
+		act = NULL;
+	present_view(view, &p);
 	cJSON_AddStringToObject(card, "type", "AdaptiveCard");
 	cJSON_AddStringToObject(card, "$schema",
 				"http://adaptivecards.io/schemas/adaptive-card.json");
@@ -431,12 +431,17 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 	free(fb);
 	free(s);
 	body = cJSON_AddArrayToObject(card, "body");
-	render_header(body, view);
+	render_header(body, view, &p);
 	if (o->notice && *o->notice) {
+		/* a refused click: the clicker reads why on the card they clicked */
 		s = tc_cut(o->notice, lv->text);
-		tc_textf(tc_container(body, "warning"), "⚠️ %s", s);
+		cJSON *t = tc_textf(tc_container(body, "attention"), "⚠️ %s", s);
+		cJSON_AddStringToObject(t, "color", "attention");
+		cJSON_AddStringToObject(t, "weight", "Bolder");
 		free(s);
 	}
+	if (act)
+		render_key_facts(body, act, &p, lv);
 	render_facts(body, view);
 	render_analysis(body, view, lv);
 	render_llm(body, cJSON_GetObjectItem(view, "llm"));
@@ -447,29 +452,25 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 		free(s);
 	}
 	render_similar(body, view, lv);
-	if (cJSON_IsObject(act))
-		render_action(body, view, act, lv);
+	if (act)
+		render_action(body, view, act, &p, lv);
 	render_runs(body, view, lv);
-	if (*view_str(view, "outcome")) {
-		s = tc_cut(view_str(view, "outcome"), lv->text);
+	char *outcome = present_outcome(view);
+	if (outcome) {
+		s = tc_cut(outcome, lv->text);
 		cJSON *t = tc_textf(body, "**Outcome:** %s", s);
 		cJSON_AddStringToObject(t, "weight", "Bolder");
-		cJSON_AddStringToObject(
-		    t, "color",
-		    strcmp(view_str(view, "state"), "resolved") == 0 ? "good" : "attention");
+		cJSON_AddStringToObject(t, "color", tone_color(p.tone));
 		free(s);
+		free(outcome);
 	}
 	if (o->plan && *o->plan) {
 		cJSON *items = tc_container(body, "emphasis");
 		tc_text(items, "**Dry run** — nothing was executed:");
-		s = tc_cut(o->plan, lv->text);
-		cJSON *t = tc_text(items, s);
-		cJSON_AddStringToObject(t, "fontType", "Monospace");
-		cJSON_AddStringToObject(t, "size", "Small");
-		free(s);
+		tc_plan(items, o->plan, lv->items, lv->text);
 	}
-	if (o->interactive && !terminal(view_str(view, "state")))
-		render_actions(card, view);
+	if (o->interactive && !p.terminal)
+		render_actions(card, view, &p);
 	return card;
 }
 
@@ -495,8 +496,11 @@ render_minimal(const cJSON *view)
 	cJSON_AddStringToObject(card, "type", "AdaptiveCard");
 	cJSON_AddStringToObject(card, "version", "1.5");
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(card, "msteams"), "width", "Full");
+	struct present p;
+
+	present_view(view, &p);
 	body = cJSON_AddArrayToObject(card, "body");
-	render_header(body, view);
+	render_header(body, view, &p);
 	tc_textf(body, "This incident is too large for a card: use `show %s`.",
 		 view_str(view, "key"));
 	return card;

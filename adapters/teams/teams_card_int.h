@@ -18,4 +18,9 @@ void tc_fact(cJSON *facts, const char *title, const char *value);
 /* "- a\r- b" (or "1. a") from an array of strings, at most max items of each bytes. Owned. */
 char *tc_bullets(const cJSON *arr, int max, bool numbered, size_t each);
 
+/* Appends a dry-run plan (engine_dryrun's text: a heading line, "section:" lines, numbered
+ * "  N. item" lines, a closing line) as text blocks: each section's title, then its items as
+ * one numbered list of at most max_items, each cut to each_max bytes. */
+void tc_plan(cJSON *items, const char *plan, int max_items, size_t each_max);
+
 #endif

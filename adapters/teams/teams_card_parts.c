@@ -1,5 +1,5 @@
 /* teams_card_parts.c — Adaptive Card building blocks: Teams markdown escaping, cut text,
- * text blocks, containers, facts and bullet lists. Pure. */
+ * text blocks, containers, facts, bullet lists and a dry-run plan as lists. Pure. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,4 +129,67 @@ tc_bullets(const cJSON *arr, int max, bool numbered, size_t each)
 		i++;
 	}
 	return buf_steal(&b);
+}
+
+/* A section's numbered items gathered so far, flushed as one TextBlock list. */
+static void
+plan_flush(cJSON *items, struct buf *list)
+{
+	if (list->len) {
+		tc_text(items, list->data);
+		buf_free(list);
+	}
+}
+
+void
+tc_plan(cJSON *items, const char *plan, int max_items, size_t each_max)
+{
+	struct buf list;
+	int n = 0, dropped = 0;
+
+	buf_init(&list, 0);
+	for (const char *ln = plan; ln && *ln;) {
+		const char *nl = strchr(ln, '\n');
+		size_t len = nl ? (size_t)(nl - ln) : strlen(ln);
+		char *line = xstrndup(ln, len);
+		size_t digits = strspn(line + strspn(line, " "), "0123456789");
+		const char *num = line + strspn(line, " ");
+		ln = nl ? nl + 1 : NULL;
+		if (line[0] == ' ' && digits > 0 && num[digits] == '.' && num[digits + 1] == ' ') {
+			/* "  2. name: what runs": an item of the current section's list */
+			if (n++ >= max_items) {
+				dropped++;
+			} else {
+				char *e = tc_cut(num + digits + 2, each_max);
+				buf_printf(&list, "%s%d. %s", list.len ? "\r" : "", n, e);
+				free(e);
+			}
+		} else if (len > 1 && line[0] != ' ' && line[len - 1] == ':' &&
+			   strchr(line, ' ') == NULL) {
+			/* "steps:": a section title; the list before it is complete */
+			if (dropped)
+				buf_printf(&list, "\r… %d more", dropped);
+			plan_flush(items, &list);
+			n = dropped = 0;
+			line[len - 1] = '\0';
+			char *e = tc_cut(line, 64);
+			cJSON_AddStringToObject(
+			    tc_textf(items, "**%c%s**",
+				     e[0] >= 'a' && e[0] <= 'z' ? e[0] - 'a' + 'A' : e[0], e + 1),
+			    "spacing", "Small");
+			free(e);
+		} else if (len > 0) {
+			if (dropped)
+				buf_printf(&list, "\r… %d more", dropped);
+			plan_flush(items, &list);
+			n = dropped = 0;
+			char *e = tc_cut(line, each_max);
+			tc_text(items, e);
+			free(e);
+		}
+		free(line);
+	}
+	if (dropped)
+		buf_printf(&list, "\r… %d more", dropped);
+	plan_flush(items, &list);
 }

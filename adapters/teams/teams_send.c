@@ -9,6 +9,7 @@
 #include "chat.h"
 #include "httpc.h"
 #include "log.h"
+#include "present.h"
 #include "teams.h"
 #include "teams_card.h"
 #include "util.h"
@@ -54,16 +55,27 @@ teams_timeline_text(const cJSON *rows)
 	cJSON_ArrayForEach(r, rows)
 	{
 		const char *at = cJSON_GetStringValue(cJSON_GetObjectItem(r, "at"));
-		char *msg = utf8_truncate(
-		    cJSON_GetStringValue(cJSON_GetObjectItem(r, "message")) ?: "", 1000);
+		/* people by name (the audit keeps their ids): the actor's, in the message too */
+		cJSON *people = cJSON_CreateObject();
+		const char *actor = cJSON_GetStringValue(cJSON_GetObjectItem(r, "actor"));
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(r, "actor_name"));
+		if (actor && name)
+			cJSON_AddStringToObject(people, actor, name);
+		cJSON *v = cJSON_CreateObject();
+		cJSON_AddItemToObject(v, "people", people);
+		char *named = present_names(
+		    v, cJSON_GetStringValue(cJSON_GetObjectItem(r, "message")) ?: "");
+		char *msg = utf8_truncate(named, 1000);
 		if (b.len)
 			buf_printf(&b, "<br>");
 		/* "2024-05-01T10:00:00.123Z" → "10:00:00" */
 		buf_printf(&b, "<b>%.8s</b> ", at && strlen(at) >= 19 ? at + 11 : "");
-		html_escape(&b, cJSON_GetStringValue(cJSON_GetObjectItem(r, "actor")));
+		html_escape(&b, present_user(v, actor));
 		buf_printf(&b, " — ");
 		html_escape(&b, msg);
 		free(msg);
+		free(named);
+		cJSON_Delete(v);
 	}
 	return buf_steal(&b);
 }

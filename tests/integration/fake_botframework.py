@@ -245,8 +245,8 @@ def message(fake, text, aad="aad-user-1", conv=CHANNEL, mention=True):
     return a
 
 
-def invoke(fake, verb, data, aad="aad-user-1"):
-    a = _base(fake, "invoke", aad=aad)
+def invoke(fake, verb, data, aad="aad-user-1", name="Ada"):
+    a = _base(fake, "invoke", aad=aad, name=name)
     a["name"] = "adaptiveCard/action"
     a["value"] = {"action": {"type": "Action.Execute", "id": verb, "verb": verb, "data": data},
                   "trigger": "manual"}

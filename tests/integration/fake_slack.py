@@ -10,6 +10,7 @@ import itertools
 import json
 import threading
 import time
+import urllib.parse
 import uuid
 
 import websockets
@@ -155,6 +156,7 @@ class FakeSlack:
         self.down = False        # every chat.* / views.* answers 503
         self.open_error = None   # apps.connections.open answers {"ok":false,"error":…}
         self.bot_error = None    # every bot-token method answers {"ok":false,"error":…}
+        self.users = {}          # user id → users.info "user" object (profile names)
         self.send_hello = True
         self.redeliver = True
         self._ts = itertools.count(1)
@@ -200,6 +202,13 @@ class FakeSlack:
         auth = headers.get("Authorization", "")
         ctype = headers.get("Content-Type", "")
         body = None
+        if method == "users.info":
+            # a read method: form arguments (here in the query string), never JSON
+            query = urllib.parse.parse_qs(path.partition("?")[2])
+            body = {k: v[0] for k, v in query.items()}
+            if ctype.replace(" ", "").lower() != "application/x-www-form-urlencoded":
+                self._problem("users.info with Content-Type %r" % ctype)
+            raw = b""
         if raw:
             try:
                 body = json.loads(raw.decode("utf-8"))
@@ -231,6 +240,8 @@ class FakeSlack:
             return 200, {}, {"ok": False, "error": "not_authed"}
         if self.bot_error:
             return 200, {}, {"ok": False, "error": self.bot_error}
+        if method == "users.info":
+            return self._m_users_info(body)
         if ctype.replace(" ", "").lower() != "application/json;charset=utf-8":
             self._problem("%s with Content-Type %r" % (method, ctype))
         if body is None:
@@ -285,6 +296,12 @@ class FakeSlack:
             self.problems += ["views.open: " + x for x in p]
             return 200, {}, {"ok": False, "error": "invalid_arguments"}
         return 200, {}, {"ok": True, "view": {"id": "V%d" % next(self._ts)}}
+
+    def _m_users_info(self, b):
+        u = self.users.get(b.get("user"))
+        if u is None:
+            return 200, {}, {"ok": False, "error": "user_not_found"}
+        return 200, {}, {"ok": True, "user": dict(u, id=b["user"])}
 
     def _m_views_publish(self, b):
         if not b.get("user_id"):

@@ -193,11 +193,14 @@ def test_alert_card_then_approve_runs_and_resolves(sd, slack):
     th = slack.wait(thread_done, "the timeline in the thread")
     assert "opened from alertmanager" in th
     assert "```last log line of api &lt;ok&gt; &amp; done```" in th
-    assert "*<@ULEAD1>* INC-1: approval 1 of 1 by slack:ULEAD1" in th
+    # the approver as a mention (Slack shows the name), never the raw id beside it
+    assert "*<@ULEAD1>* INC-1: approval 1 of 1 by <@ULEAD1>" in th
+    assert "slack:ULEAD1" not in th
     assert "step 'restart' ok" in th
     # every timeline row once, in order
     rows = [r["message"] for r in d.view("INC-1")["timeline"]]
-    pos = [th.find(r.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    pos = [th.find(r.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                   .replace("slack:ULEAD1", "<@ULEAD1>"))
            for r in rows]
     assert -1 not in pos and pos == sorted(pos), list(zip(rows, pos))
 
@@ -210,6 +213,32 @@ def test_alert_card_then_approve_runs_and_resolves(sd, slack):
                      if "Similar incidents" in "".join(r["text"] for r in slack.thread(ts2))
                      else None, "similar incidents in the thread")
     assert "*Similar incidents:*\n• *INC-1* ApiDown on api — " in th2, th2
+
+
+def test_people_named_from_users_info(sd, slack):
+    slack.users["ULEAD1"] = {"name": "lee", "real_name": "Lee Lead",
+                             "profile": {"display_name": "lee.lead", "real_name": "Lee Lead"}}
+    d = sd()
+    d.alert(api_down())
+    ts, m = awaiting_card(slack)
+    eid = click(slack, "ULEAD1", "healer_approve", button(m, "healer_approve")["value"], ts)
+    slack.wait_ack(eid)
+    d.wait_state("INC-1", "resolved")
+    # asked once, as a read method (form arguments), and kept with the incident's people
+    q = slack.wait(lambda: slack.calls_to("users.info"), "users.info")
+    assert q[0][3] == {"user": "ULEAD1"}, q
+    v = d.wait_for(lambda: (lambda x: x if x["people"] else None)(d.view("INC-1")), "a name")
+    assert v["people"] == {"slack:ULEAD1": "lee.lead"}, v["people"]
+    assert [a["user"] for a in v["approvals"]] == ["slack:ULEAD1"]  # the record keeps the id
+    assert "Approvals: 1 of 1: lee.lead" in d.cli("incidents", "show", "INC-1").stdout
+    # a fresh name is not asked again
+    d.alert(am_alert("ApiDown", labels={"service": "api", "severity": "warning"},
+                     starts_at="2026-11-23T11:00:00Z"))
+    ts2, m2 = awaiting_card(slack, "INC-2")
+    eid = click(slack, "ULEAD1", "healer_ack", button(m2, "healer_ack")["value"], ts2)
+    slack.wait_ack(eid)
+    d.wait_for(lambda: d.view("INC-2")["acked_by"], "the ack")
+    assert len(slack.calls_to("users.info")) == 1
 
 
 def test_unauthorised_stale_and_double_clicks(sd, slack):

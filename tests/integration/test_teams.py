@@ -166,9 +166,13 @@ def test_install_alert_approve_thread_resolved(healer, bf):
     assert header(card) == "🟠 INC-1 · SEV3 · awaiting approval" or "INC-1" in header(card)
     assert card["version"] == "1.5" and card["msteams"] == {"width": "Full"}
     t = texts(card)
-    for want in ("Restart a stuck service", "**Cost:** $0.00", "**Risk:**", "**Decision:** needs 1",
+    for want in ("Restart a stuck service", "$0.00 (fixed $0.00)", "**Risk:**", "needs 1",
                  "recent logs", "logs of api"):
         assert want in t, (want, t)
+    # cost, risk and the decision right under the header
+    top = card["body"][1]["items"]
+    assert top[0]["text"].startswith("**Risk:** ") and top[0]["color"] in ("good", "warning"), top
+    assert [f["title"] for f in top[1]["facts"]] == ["Cost", "Decision"], top
     assert [a["title"] for a in card["actions"]] == ["Approve", "Reject", "Dry run", "Acknowledge"]
     # the token came by client credentials for the Bot Framework scope
     form = bf.token_requests[0]
@@ -183,19 +187,22 @@ def test_install_alert_approve_thread_resolved(healer, bf):
                         and r["body"]["replyToId"] == card_id
                         and "opened" in r["body"]["text"]], "the timeline in the thread")
 
-    # someone without a role: refused in the invoke answer, nothing changes
+    # someone without a role: refused on the card the clicker gets back, nothing changes
     data = action(card, "approve")["data"]
     st, body = post_activity(d.port, invoke(bf, "approve", data, aad="aad-nobody"), bf.token())
     assert st == 200, body
-    assert body["statusCode"] == 400 and body["type"] == "application/vnd.microsoft.error", body
-    assert "approve needs role" in body["value"]["message"], body
+    assert body["statusCode"] == 200 and body["type"] == CARD_TYPE, body
+    notice = body["value"]["body"][1]["items"][0]
+    assert "approve needs role" in notice["text"] and notice["color"] == "attention", notice
+    assert action(body["value"], "approve") is not None  # still awaiting: they may ask a lead
     v = d.view("INC-1")
     assert v["state"] == "awaiting_approval" and v["approvals"] == []
     refused = [r for r in d.audit() if r["kind"] == "approval.refused"]
     assert refused and refused[-1]["actor"] == "teams:aad-nobody"
 
     # the engineer approves: the answer is the refreshed card
-    st, body = post_activity(d.port, invoke(bf, "approve", data, aad="aad-eve"), bf.token())
+    st, body = post_activity(d.port, invoke(bf, "approve", data, aad="aad-eve",
+                                            name="Eve <Eng>"), bf.token())
     assert st == 200, body
     assert body["statusCode"] == 200 and body["type"] == CARD_TYPE, body
     assert "INC-1" in header(body["value"])
@@ -209,8 +216,16 @@ def test_install_alert_approve_thread_resolved(healer, bf):
     assert "actions" not in card_of(upd)
     assert "**Outcome:**" in texts(card_of(upd))
     assert len([a for a in bf.sent("POST") if card_of(a)]) == 1  # one card, updated
-    d.wait_for(lambda: any("approval 1 of 1 by teams:aad-eve" in r["body"]["text"]
-                           for r in thread_replies(bf)), "the approval in the thread")
+    # people by the name Teams gave (escaped), not their AAD object id; the audit keeps the id
+    line = d.wait_for(lambda: next((r["body"]["text"] for r in thread_replies(bf)
+                                    if "approval 1 of 1 by" in r["body"]["text"]), None),
+                      "the approval in the thread")
+    assert "Eve &lt;Eng&gt; — INC-1: approval 1 of 1 by Eve &lt;Eng&gt;" in line, line
+    assert "teams:aad-eve" not in line, line
+    assert any(r["actor"] == "teams:aad-eve" and r["kind"] == "approval.granted"
+               for r in d.audit())
+    assert v["people"]["teams:aad-eve"] == "Eve <Eng>", v["people"]
+    assert "Approvals: 1 of 1: Eve <Eng>" in d.cli("incidents", "show", "INC-1").stdout
     # the token was fetched once and reused
     assert len(bf.token_requests) == 1
 

@@ -1,4 +1,4 @@
-/* test_command.c — the chat grammar parser and the text card renderer. */
+/* test_command.c — the chat grammar parser (the text card has test_card_text.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "card_text.h"
 #include "command.h"
 
 static struct command c;
@@ -88,61 +87,6 @@ test_errors(void **state)
 	assert_non_null(strstr(command_help(), "approve ID"));
 }
 
-static void
-test_card_text(void **state)
-{
-	(void)state;
-	const char *json =
-		"{\"id\":7,\"key\":\"INC-7\",\"version\":3,\"state\":\"awaiting_approval\","
-		"\"severity\":\"sev2\",\"title\":\"ServiceDown api on web-1\",\"resource\":\"api\","
-		"\"source\":\"alertmanager\",\"occurrences\":2,\"alert_cleared\":false,"
-		"\"created_at\":\"2026-01-01T10:00:00.000Z\",\"acked_by\":null,"
-		"\"analysis\":\"Matched runbook restart-service\",\"confidence\":0.9,"
-		"\"attention\":null,\"outcome\":null,"
-		"\"action\":{\"runbook\":\"restart-service\",\"runbook_title\":\"Restart\","
-		"\"params\":{\"service\":\"api\",\"incident\":\"INC-7\"},"
-		"\"steps\":[\"restart: systemctl restart api\"],\"cost_usd\":0,"
-		"\"cost_formula\":\"fixed $0.00\",\"risk_score\":35,\"risk_level\":\"medium\","
-		"\"risk_reasons\":[\"+30 runbook risk medium\",\"+5 severity sev2\"],"
-		"\"decision\":\"approval\",\"decision_reason\":\"needs 1 approval from lead or "
-		"admin: risk medium\",\"approvals_needed\":1},"
-		"\"approvals\":[],\"step_runs\":[{\"phase\":\"diagnostic\",\"name\":\"logs\","
-		"\"status\":\"ok\",\"duration_ms\":12,\"output\":\"line one\\nline two\","
-		"\"error\":null}],\"timeline\":[]}";
-	cJSON *v = cJSON_Parse(json);
-	int64_t now = 1767261695000LL; /* 2026-01-01T10:01:35Z */
-	char *t = card_text_render(v, 78, now);
-
-	assert_non_null(strstr(t, "╭─ INC-7 · sev2 · awaiting_approval ─"));
-	assert_non_null(strstr(t, "Age: 1 min 35 s"));
-	assert_non_null(strstr(t, "Params:    service=api "));
-	assert_null(strstr(t, "incident=INC-7"));
-	assert_non_null(strstr(t, "  1. restart: systemctl restart api"));
-	assert_non_null(strstr(t, "Cost:      $0.00 (fixed $0.00)"));
-	assert_non_null(strstr(t, "Risk:      35/100 medium"));
-	assert_non_null(strstr(t, "+5 severity sev2"));
-	assert_non_null(strstr(t, "Decision:  needs 1 approval from lead or admin: risk medium"));
-	assert_non_null(strstr(t, "Approvals: 0 of 1"));
-	assert_non_null(strstr(t, "✅ diagnostic logs (12 ms)"));
-	assert_non_null(strstr(t, "│ line two"));
-	assert_non_null(strstr(t, "approve INC-7"));
-	/* every line of the frame has the same display width */
-	const char *p = t;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t cols = 0;
-		for (const char *q = p; q < nl; q++)
-			if (((unsigned char)*q & 0xC0) != 0x80)
-				cols++;
-		/* ✅ is one code point that terminals draw two columns wide */
-		if (strstr(p, "✅") == NULL || strstr(p, "✅") > nl)
-			assert_int_equal(cols, 78);
-		p = nl + 1;
-	}
-	free(t);
-	cJSON_Delete(v);
-}
-
 int
 main(void)
 {
@@ -150,7 +94,6 @@ main(void)
 		cmocka_unit_test(test_verbs),
 		cmocka_unit_test(test_declare_and_run),
 		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_card_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

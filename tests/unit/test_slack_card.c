@@ -228,7 +228,7 @@ test_card_content(void **state)
 	assert_non_null(strstr(s, "*Occurrences*\\n3"));
 	assert_non_null(
 	    strstr(s, "<!date^1700000000^{date_short_pretty} {time}|2023-11-14T22:13:20Z>"));
-	assert_non_null(strstr(s, "*Analysis* (by rule, confidence 90%)"));
+	assert_non_null(strstr(s, "*Analysis* (rule match, confidence 90%)"));
 	assert_non_null(strstr(s, "*Similar:* INC-3 (resolved), INC-5 (running)"));
 	assert_non_null(strstr(s, "rule &lt;x&gt; &amp; y")); /* user text escaped */
 	assert_non_null(strstr(s, "`restart-service` — Restart a stuck systemd service"));
@@ -240,6 +240,16 @@ test_card_content(void **state)
 	assert_non_null(strstr(s, "*Approvals:* 1 of 2: <@U0123ABCD>"));
 	assert_non_null(strstr(s, "*Who may approve:* lead, admin"));
 	free(s);
+	/* cost, risk and the decision stand out: fields right under the header */
+	const cJSON *facts = cJSON_GetArrayItem(cJSON_GetObjectItem(msg, "blocks"), 1);
+	const cJSON *f = cJSON_GetObjectItem(facts, "fields");
+	assert_int_equal(cJSON_GetArraySize(f), 3);
+	assert_string_equal(cJSON_GetArrayItem(f, 0)->child->next->valuestring,
+			    "*Cost*\n$0.00 (fixed $0.00)");
+	assert_string_equal(cJSON_GetArrayItem(f, 1)->child->next->valuestring,
+			    "*Risk*\n🟠 *35/100 medium*");
+	assert_string_equal(cJSON_GetArrayItem(f, 2)->child->next->valuestring,
+			    "*Decision*\nneeds 2 approvals from lead or admin: risk medium");
 
 	btn = find_button(msg, SLACK_ACT_APPROVE);
 	assert_non_null(btn);
@@ -292,17 +302,43 @@ test_card_running_and_finished(void **state)
 	free(s);
 	cJSON_Delete(msg);
 
-	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("resolved"));
+	/* a failed step: the last lines of its stderr, escaped, in a code block; failed is
+	 * not terminal (a human may still acknowledge or close it) */
+	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("failed"));
 	cJSON_ReplaceItemInObject(v, "outcome",
-				  cJSON_CreateString("Resolved in 41 s by autopilot, verified"));
+				  cJSON_CreateString("Failed: exit status 1; no rollback defined"));
+	cJSON_AddItemToArray(runs, cJSON_Parse("{\"phase\":\"step\",\"idx\":1,\"name\":\"check\","
+					       "\"attempt\":3,\"status\":\"failed\",\"error\":"
+					       "\"exit status 1\",\"stderr\":\"1\\n2\\n3\\n4\\n5\\n"
+					       "curl: (7) <refused> ```\\n\"}"));
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	s = all_text(msg);
+	assert_non_null(strstr(s, "❌ *step `check` failed:* exit status 1\\n```2\\n3\\n4\\n5\\n"
+				  "curl: (7) &lt;refused&gt; \'\'\'```"));
+	assert_non_null(strstr(s, "❌ *Failed: exit status 1; no rollback defined*"));
+	free(s);
+	assert_non_null(find_button(msg, SLACK_ACT_ACK));
+	assert_null(find_button(msg, SLACK_ACT_APPROVE));
+	assert_null(find_button(msg, SLACK_ACT_DRYRUN));
+	cJSON_Delete(msg);
+
+	cJSON_ReplaceItemInObject(v, "state", cJSON_CreateString("resolved"));
+	cJSON_ReplaceItemInObject(v, "outcome", cJSON_CreateString("Resolved by autopilot, verified"));
+	cJSON_AddStringToObject(v, "resolved_at", "2023-11-14T22:14:01.000Z");
 	msg = slack_card_render(v, NOW_MS);
 	check_message(msg);
 	assert_null(find_block(msg, "actions"));
+	/* the header follows the state: resolved is ✅, not the severity's 🟠 */
+	assert_string_equal(
+	    cJSON_GetObjectItem(find_block(msg, "header"), "text")->child->next->valuestring,
+	    "✅ sev2 · INC-7 · ServiceDown api on web-1");
 	s = all_text(msg);
-	assert_non_null(strstr(s, "✅ *Resolved in 41 s by autopilot, verified*"));
+	/* the one duration: opened (22:13:20) → resolved (22:14:01) */
+	assert_non_null(strstr(s, "✅ *Resolved by autopilot, verified, 41 s after it opened*"));
 	free(s);
 	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(msg, "text")),
-			       "— Resolved in 41 s by autopilot, verified"));
+			       "— Resolved by autopilot, verified"));
 	cJSON_Delete(msg);
 	cJSON_Delete(v);
 }
@@ -397,7 +433,8 @@ test_card_memory(void **state)
 		"\"outcome\":null,\"resolve_s\":null,\"slack_channel\":\"C0<x>\","
 		"\"slack_ts\":\"1.2\"},"
 		"{\"id\":6,\"key\":\"INC-6\",\"title\":\"t\",\"state\":\"failed\","
-		"\"same_resource\":false,\"runbook\":\"a<b>\",\"outcome\":\"Failed: exit 1\","
+		"\"same_resource\":false,\"runbook\":\"a<b>\",\"runbook_ran\":false,"
+		"\"outcome\":\"Failed: exit 1\","
 		"\"resolve_s\":3725.5},"
 		"{\"id\":8,\"key\":\"INC-8\",\"title\":\"fourth\",\"state\":\"resolved\"}]"));
 	llm = cJSON_Parse("{\"model\":\"gpt-4o-mini\",\"status\":\"ok\",\"error\":null,"
@@ -420,12 +457,12 @@ test_card_memory(void **state)
 	assert_string_equal(
 	    cJSON_GetObjectItem(sim_block, "text")->child->next->valuestring,
 	    "*Similar:* INC-3 (resolved), INC-5 (needs attention), INC-6 (failed)\n"
-	    "• *<https://slack.com/archives/C0CHAN/p1700000000000100|INC-3>* · `restart-service` "
+	    "• *<https://slack.com/archives/C0CHAN/p1700000000000100|INC-3>* · restart-service "
 	    "· resolved in 47 s · same resource\n"
 	    "      Resolved in 41 s by autopilot, verified\n"
 	    "• *INC-5* · no runbook\n"
 	    "      ServiceDown &lt;api&gt; &amp; co\n"
-	    "• *INC-6* · `a&lt;b&gt;` · resolved in 1 h 2 min\n"
+	    "• *INC-6* · a&lt;b&gt; (proposed, never ran) · failed after 1 h 2 min\n"
 	    "      Failed: exit 1");
 	assert_non_null(llm_block);
 	assert_string_equal(
@@ -433,7 +470,7 @@ test_card_memory(void **state)
 		cJSON_GetArrayItem(cJSON_GetObjectItem(llm_block, "elements"), 0), "text")),
 	    "🤖 *LLM:* gpt-4o-mini, ok, 1830+96 tokens, $0.0004");
 	s = all_text(msg);
-	assert_non_null(strstr(s, "*Analysis* (search suggestion, confidence 90%)\\nMatched"));
+	assert_non_null(strstr(s, "*Analysis* (text-search suggestion, confidence 90%)\\nMatched"));
 	assert_null(strstr(s, "INC-8")); /* three at most, as the console */
 	free(s);
 	cJSON_Delete(msg);
@@ -453,7 +490,7 @@ test_card_memory(void **state)
 	s = all_text(msg);
 	assert_non_null(
 	    strstr(s, "🤖 *LLM:* gpt-4o-mini is analysing; the decision waits for it"));
-	assert_non_null(strstr(s, "*Analysis* (by the model)\\nMatched"));
+	assert_non_null(strstr(s, "*Analysis* (LLM analysis)\\nMatched"));
 	free(s);
 	cJSON_Delete(msg);
 	cJSON_Delete(v);
@@ -589,7 +626,8 @@ test_thread(void **state)
 	assert_non_null(strstr(t,
 			       "proposed restart-service: cost fixed $0.00, risk 35 (medium)\n"
 			       "*Similar incidents:*\n• *INC-3* ServiceDown &lt;api&gt; on web-2 — "
-			       "Resolved in 41 s by autopilot, verified (`restart-service`)\n"
+			       "Resolved in 41 s by autopilot, verified (restart-service), resolved in "
+			       "47 s\n"
 			       "• *INC-5* ServiceDown api — running"));
 	assert_non_null(strstr(t, "🚨 <!date^1700000000^{time_secs}|2023-11-14T22:13:20Z> opened "
 				  "from alertmanager alert ServiceDown"));

@@ -1,4 +1,5 @@
-/* test_state.c — the incident state machine: names, the transition table, terminal states. */
+/* test_state.c — the incident state machine: names, the transition table, terminal states,
+ * the human verbs each state allows. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -32,6 +33,7 @@ static const struct edge allowed[] = {
     {ST_NEEDS_ATTENTION, ST_CLOSED},
     {ST_APPROVED, ST_RUNNING},
     {ST_APPROVED, ST_CLOSED},
+    {ST_APPROVED, ST_NEEDS_ATTENTION},
     {ST_RUNNING, ST_VERIFYING},
     {ST_RUNNING, ST_FAILED},
     {ST_RUNNING, ST_NEEDS_ATTENTION},
@@ -39,6 +41,7 @@ static const struct edge allowed[] = {
     {ST_VERIFYING, ST_RESOLVED},
     {ST_VERIFYING, ST_FAILED},
     {ST_VERIFYING, ST_CLOSED},
+    {ST_VERIFYING, ST_NEEDS_ATTENTION},
     {ST_FAILED, ST_ROLLED_BACK},
     {ST_FAILED, ST_CLOSED},
     {ST_FAILED, ST_NEEDS_ATTENTION},
@@ -150,6 +153,70 @@ test_terminal_states(void **state)
 	assert_false(state_is_terminal(ST__COUNT));
 }
 
+/* Which verbs a human may use in each state, written out independently of state.c. */
+static void
+test_verbs_per_state(void **state)
+{
+	static const struct {
+		enum incident_state s;
+		unsigned verbs;
+	} want[] = {
+	    {ST_OPEN, VERB_ACK | VERB_CLOSE},
+	    {ST_AWAITING_APPROVAL, VERB_APPROVE | VERB_REJECT | VERB_DRYRUN | VERB_ACK | VERB_CLOSE},
+	    {ST_APPROVED, VERB_ACK},
+	    {ST_BLOCKED, VERB_DRYRUN | VERB_ACK | VERB_CLOSE},
+	    {ST_NEEDS_ATTENTION, VERB_DRYRUN | VERB_ACK | VERB_CLOSE},
+	    {ST_REJECTED, 0},
+	    {ST_EXPIRED, 0},
+	    {ST_RUNNING, VERB_ACK},
+	    {ST_VERIFYING, VERB_ACK},
+	    {ST_RESOLVED, 0},
+	    {ST_FAILED, VERB_ACK | VERB_CLOSE},
+	    {ST_ROLLED_BACK, 0},
+	    {ST_CLOSED, 0},
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sizeof(want) / sizeof(want[0]), ST__COUNT);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (state_verbs(want[i].s) != want[i].verbs)
+			fail_msg("%s verbs: got %#x, want %#x", state_name(want[i].s),
+				 state_verbs(want[i].s), want[i].verbs);
+		/* a verb that closes needs the table to allow the close */
+		if (want[i].verbs & VERB_CLOSE)
+			assert_true(state_can_transition(want[i].s, ST_CLOSED));
+		/* approve needs somewhere to go */
+		if (want[i].verbs & VERB_APPROVE)
+			assert_true(state_can_transition(want[i].s, ST_APPROVED));
+		/* a terminal state offers nothing */
+		if (state_is_terminal(want[i].s))
+			assert_int_equal(want[i].verbs, 0);
+	}
+	assert_true(state_allows("awaiting_approval", VERB_APPROVE));
+	assert_false(state_allows("running", VERB_DRYRUN));
+	assert_false(state_allows("failed", VERB_APPROVE));
+	assert_true(state_allows("failed", VERB_ACK));
+	assert_false(state_allows("nonsense", VERB_ACK));
+	assert_false(state_allows(NULL, VERB_ACK));
+	assert_int_equal(state_verbs(ST__COUNT), 0);
+}
+
+static void
+test_name_forms(void **state)
+{
+	(void)state;
+	assert_true(state_can_transition_name("running", "verifying"));
+	assert_false(state_can_transition_name("open", "running"));
+	assert_false(state_can_transition_name("open", "bogus"));
+	assert_false(state_can_transition_name(NULL, "closed"));
+	assert_true(state_is_terminal_name("rolled_back"));
+	/* failed waits for its rollback or a human: not terminal on any surface */
+	assert_false(state_is_terminal_name("failed"));
+	assert_false(state_is_terminal_name("bogus"));
+	assert_false(state_is_terminal_name(NULL));
+}
+
 int
 main(void)
 {
@@ -159,6 +226,8 @@ main(void)
 	    cmocka_unit_test(test_everything_else_forbidden),
 	    cmocka_unit_test(test_named_forbidden_samples),
 	    cmocka_unit_test(test_terminal_states),
+	    cmocka_unit_test(test_verbs_per_state),
+	    cmocka_unit_test(test_name_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

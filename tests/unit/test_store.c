@@ -272,39 +272,14 @@ test_outbox(void **state)
 static void
 test_view(void **state)
 {
-	static const char *const keys[] = {"id",
-					   "key",
-					   "version",
-					   "state",
-					   "severity",
-					   "title",
-					   "resource",
-					   "source",
-					   "fingerprint",
-					   "labels",
-					   "annotations",
-					   "occurrences",
-					   "alert_cleared",
-					   "created_at",
-					   "updated_at",
-					   "last_seen_at",
-					   "resolved_at",
-					   "age_s",
-					   "acked_by",
-					   "acked_at",
-					   "assignee",
-					   "requester",
-					   "analysis",
-					   "confidence",
-					   "attention",
-					   "outcome",
-					   "action",
-					   "approvals",
-					   "step_runs",
-					   "timeline",
-					   "analysis_source",
-					   "similar",
-					   "llm"};
+	static const char *const keys[] = {
+	    "id",	    "key",	   "version",	    "state",	   "severity",
+	    "title",	    "resource",	   "source",	    "fingerprint", "labels",
+	    "annotations",  "occurrences", "alert_cleared", "created_at",  "updated_at",
+	    "last_seen_at", "resolved_at", "age_s",	    "acked_by",	   "acked_at",
+	    "assignee",	    "requester",   "analysis",	    "confidence",  "attention",
+	    "outcome",	    "action",	   "approvals",	    "step_runs",   "timeline",
+	    "analysis_source", "similar",  "llm",	    "people"};
 	int64_t id = new_incident("fp-v", "dv"), act, s;
 	struct step_result r = {.status = "ok", .out = "log line", .err = "", .duration_ms = 7};
 	cJSON *v, *a, *e;
@@ -535,6 +510,7 @@ test_chat_migration(void **state)
 		assert_int_equal(store_audit("healer", id, "note", "row", NULL), STORE_OK);
 	store_close();
 	raw_exec("DROP TABLE chat_conversations;"
+		 "DROP TABLE people;"
 		 "ALTER TABLE chat_refs DROP COLUMN endpoint;"
 		 "ALTER TABLE chat_refs DROP COLUMN last_audit_id;"
 		 "ALTER TABLE chat_refs DROP COLUMN last_state;"

@@ -28,7 +28,7 @@ static const char *const VIEW =
     "medium\",\"+5 severity sev2\"],\"decision\":\"approval\",\"decision_reason\":\"needs 2 "
     "approvals from lead or admin: risk medium\",\"approvals_needed\":2},"
     "\"approvals\":[{\"user\":\"teams:aad-lead\",\"roles\":\"lead\",\"decision\":\"approve\","
-    "\"reason\":null}],"
+    "\"reason\":null}],\"people\":{\"teams:aad-lead\":\"Lea Lead\"},"
     "\"step_runs\":[{\"phase\":\"diagnostic\",\"name\":\"recent logs\",\"status\":\"ok\","
     "\"duration_ms\":12,\"output\":\"line one\\nline two\",\"error\":null}],"
     "\"timeline\":[]}";
@@ -103,8 +103,20 @@ test_card_awaiting(void **state)
 			    "🟠 INC-7 · SEV2 · awaiting approval");
 	assert_string_equal(s(cJSON_GetArrayItem(cJSON_GetObjectItem(hdr, "items"), 1), "text"),
 			    "ServiceDown api on web-1");
+	/* cost, risk and the decision right under the header: the risk in its colour */
+	const cJSON *top = cJSON_GetObjectItem(cJSON_GetArrayItem(body, 1), "items");
+	assert_string_equal(s(cJSON_GetArrayItem(top, 0), "text"), "**Risk:** 35/100 medium");
+	assert_string_equal(s(cJSON_GetArrayItem(top, 0), "color"), "warning");
+	const cJSON *kf = cJSON_GetObjectItem(cJSON_GetArrayItem(top, 1), "facts");
+	assert_string_equal(s(cJSON_GetArrayItem(top, 1), "type"), "FactSet");
+	assert_int_equal(cJSON_GetArraySize(kf), 2);
+	assert_string_equal(s(cJSON_GetArrayItem(kf, 0), "title"), "Cost");
+	assert_string_equal(s(cJSON_GetArrayItem(kf, 0), "value"), "$0.00 (fixed $0.00)");
+	assert_string_equal(s(cJSON_GetArrayItem(kf, 1), "title"), "Decision");
+	assert_string_equal(s(cJSON_GetArrayItem(kf, 1), "value"),
+			    "needs 2 approvals from lead or admin: risk medium");
 	/* the facts */
-	const cJSON *facts = cJSON_GetObjectItem(find(card, "type", "FactSet"), "facts");
+	const cJSON *facts = cJSON_GetObjectItem(cJSON_GetArrayItem(body, 2), "facts");
 	const char *want[][2] = {{"State", "awaiting approval"}, {"Resource", "api"},
 				 {"Source", "alertmanager"},	 {"Age", "1 min 35 s"},
 				 {"Occurrences", "3"},		 {"Assignee", "unassigned"}};
@@ -117,16 +129,11 @@ test_card_awaiting(void **state)
 			     "**Analysis** (confidence 90%): Matched runbook "
 			     "restart-service"));
 	assert_non_null(find(card, "text", "1. restart: systemctl restart api"));
-	assert_non_null(find(card, "text", "**Cost:** $0.00 (fixed $0.00)"));
 	assert_non_null(find(card, "text",
-			     "**Risk:** 35/100 medium\r- +30 runbook risk medium\r- "
-			     "+5 severity sev2"));
+			     "**Risk from:**\r- +30 runbook risk medium\r- +5 severity sev2"));
+	/* the approver by the name Teams gave, not the AAD object id */
 	assert_non_null(find(card, "text",
-			     "**Decision:** needs 2 approvals from lead or admin: "
-			     "risk medium"));
-	assert_non_null(find(card, "text",
-			     "**Approvals:** 1 of 2\r- ✅ approved by teams:aad-lead "
-			     "(lead)"));
+			     "**Approvals:** 1 of 2\r- ✅ approved by Lea Lead (lead)"));
 	assert_non_null(find(card, "text", "✅ diagnostic · recent logs (12 ms)"));
 	assert_non_null(find(card, "fontType", "Monospace"));
 	/* the builtin parameter is not repeated; the runbook's own is */
@@ -182,7 +189,7 @@ test_card_states(void **state)
 	cJSON_Delete(card);
 	cJSON_Delete(v);
 
-	/* running: progress, only Acknowledge */
+	/* running: progress, only Acknowledge; the header follows the state now */
 	v = view_with("state", cJSON_CreateString("running"));
 	cJSON *runs = cJSON_GetObjectItem(v, "step_runs");
 	cJSON_AddItemToArray(runs, cJSON_Parse("{\"phase\":\"step\",\"name\":\"restart\","
@@ -192,7 +199,8 @@ test_card_states(void **state)
 	card = teams_card_render(v, &o);
 	assert_non_null(find(card, "text", "⏳ step · restart"));
 	assert_string_equal(s(cJSON_GetArrayItem(cJSON_GetObjectItem(card, "body"), 0), "style"),
-			    "attention");
+			    "accent");
+	assert_non_null(find(card, "text", "⏳ INC-7 · SEV1 · running"));
 	cJSON *actions = cJSON_GetObjectItem(card, "actions");
 	assert_int_equal(cJSON_GetArraySize(actions), 1);
 	assert_string_equal(s(cJSON_GetArrayItem(actions, 0), "verb"), "ack");
@@ -221,6 +229,95 @@ test_card_states(void **state)
 			     "have: none)"));
 	assert_non_null(find(card, "text", "**Dry run** — nothing was executed:"));
 	assert_non_null(find(card, "text", "1\\. restart: systemctl restart api"));
+	cJSON_Delete(card);
+	cJSON_Delete(v);
+}
+
+/* A refused click reads as an attention-coloured line on the card the clicker gets back. */
+static void
+test_card_refusal_notice(void **state)
+{
+	cJSON *v = view_with(NULL, NULL);
+	struct teams_card_opts o = {.interactive = true,
+				    .notice = "approve needs role lead or admin (you have: none)"};
+	cJSON *card = teams_card_render(v, &o);
+	const cJSON *t = find(card, "text", "⚠️ approve needs role lead or admin (you have: none)");
+
+	(void)state;
+	assert_non_null(t);
+	assert_string_equal(s(t, "type"), "TextBlock");
+	assert_string_equal(s(t, "color"), "attention");
+	/* right under the header, before anything else */
+	const cJSON *second = cJSON_GetArrayItem(cJSON_GetObjectItem(card, "body"), 1);
+	assert_ptr_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(second, "items"), 0), t);
+	cJSON_Delete(card);
+	cJSON_Delete(v);
+}
+
+/* The dry run as lists: a title per section, its steps numbered, nothing run together. */
+static void
+test_card_dry_run_plan(void **state)
+{
+	cJSON *v = view_with(NULL, NULL);
+	struct teams_card_opts o = {
+	    .interactive = true,
+	    .plan = "Dry run of restart-service for INC-7 (nothing is executed):\n"
+		    "diagnostics:\n"
+		    "  1. recent logs: journalctl -u api -n 50\n"
+		    "steps:\n"
+		    "  1. restart: systemctl restart api\n"
+		    "  2. wait: 5 s\n"
+		    "verify:\n"
+		    "  1. health: GET http://api/health expect 200\n"
+		    "cost: fixed $0.00; risk 35 (medium)"};
+	cJSON *card = teams_card_render(v, &o);
+	const cJSON *head = find(card, "text", "**Dry run** — nothing was executed:");
+
+	(void)state;
+	assert_non_null(head);
+	static const char *const want[] = {
+	    "Dry run of restart-service for INC-7 (nothing is executed):",
+	    "**Diagnostics**",
+	    "1. recent logs: journalctl -u api -n 50",
+	    "**Steps**",
+	    "1. restart: systemctl restart api\r2. wait: 5 s",
+	    "**Verify**",
+	    "1. health: GET http://api/health expect 200",
+	    "cost: fixed $0.00; risk 35 (medium)",
+	};
+	const cJSON *t = head->next;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++, t = t->next) {
+		assert_non_null(t);
+		assert_string_equal(s(t, "text"), want[i]);
+	}
+	assert_null(t);
+	cJSON_Delete(card);
+	cJSON_Delete(v);
+}
+
+/* A failed step: the last lines of its stderr, escaped, one line each; failed keeps Ack. */
+static void
+test_card_failed_step_stderr(void **state)
+{
+	cJSON *v = view_with("state", cJSON_CreateString("failed"));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(v, "step_runs"),
+			     cJSON_Parse("{\"phase\":\"step\",\"name\":\"restart\",\"status\":"
+					 "\"failed\",\"error\":\"exit status 1\",\"duration_ms\":40,"
+					 "\"output\":\"\",\"stderr\":\"a\\nb\\nc\\nd\\ne\\n"
+					 "Job for *api* failed\\n\"}"));
+	struct teams_card_opts o = {.interactive = true};
+	cJSON *card = teams_card_render(v, &o);
+	const cJSON *t = find(card, "text", "b\rc\rd\re\rJob for \\*api\\* failed");
+
+	(void)state;
+	assert_non_null(find(card, "text", "❌ step · restart (40 ms) — exit status 1"));
+	assert_non_null(t);
+	assert_string_equal(s(t, "fontType"), "Monospace");
+	assert_string_equal(s(t, "color"), "attention");
+	const cJSON *actions = cJSON_GetObjectItem(card, "actions");
+	assert_int_equal(cJSON_GetArraySize(actions), 1);
+	assert_string_equal(s(cJSON_GetArrayItem(actions, 0), "verb"), "ack");
+	assert_non_null(find(card, "text", "❌ INC-7 · SEV2 · failed"));
 	cJSON_Delete(card);
 	cJSON_Delete(v);
 }
@@ -267,11 +364,13 @@ test_card_memory(void **state)
 	    "resource — Resolved in 41 s by autopilot, verified\r"
 	    "- **INC-5** · needs attention · no runbook — ServiceDown "
 	    "\\[x\\](http://e) \\*now\\*\r"
-	    "- **INC-6** · failed · a\\_b · resolved in 1 h 2 min — Failed: exit 1");
+	    "- **INC-6** · failed · a\\_b · failed after 1 h 2 min — Failed: exit 1");
 	/* after the analysis, before the proposal */
 	out = cJSON_PrintUnformatted(card);
 	assert_true(strstr(out, "**LLM:**") < strstr(out, "**Similar incidents:**"));
 	assert_true(strstr(out, "**Similar incidents:**") < strstr(out, "**Proposed fix:**"));
+	/* cost, risk and decision above everything else but the header */
+	assert_true(strstr(out, "**Risk:** 35/100") < strstr(out, "**Analysis**"));
 	assert_null(strstr(out, "INC-8")); /* three at most */
 	free(out);
 	cJSON_Delete(card);
@@ -404,6 +503,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_card_awaiting), cmocka_unit_test(test_card_states),
+	    cmocka_unit_test(test_card_refusal_notice),
+	    cmocka_unit_test(test_card_dry_run_plan),
+	    cmocka_unit_test(test_card_failed_step_stderr),
 	    cmocka_unit_test(test_card_memory),	  cmocka_unit_test(test_escaping),
 	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text),
 	};
