@@ -1,6 +1,7 @@
 /* detect.c — the streaming anomaly detector: an ensemble of small forecasters, a calibrated
  * tail probability of the best one's error, and suppression of repeated alarms per episode. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,13 +15,23 @@
 /* Time-of-day profile: 288 bins of 5 minutes; spacings above an hour skip the profile. */
 #define DAY_BINS 288
 #define DAY_MAX_SPACING 3600.0
+/* Sigmas beyond which a residual teaches the level and profile no more than this. */
+#define HUBER 3.0
 /* Points an alarm silences further alarms for: one episode, one alarm. */
 #define EPISODE 144
+/* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A series
+ * whose record is larger (spiky by nature) has its deviations divided by record / Z_NORMAL:
+ * a kind of event seen before stops being news. The record decays towards Z_NORMAL. */
+#define Z_NORMAL 5.0
+#define RECORD_DECAY 0.9
+/* Decades of tail probability that map to a score of 1. */
+#define SCORE_SPAN 12.0
 
-struct forecaster {
-	double pred;  /* forecast of the point being scored */
-	double scale; /* mean absolute error, EWMA */
-	bool ready;
+/* A feature's robust scale: the EWMA of its absolute value, where one point can at most
+ * quadruple the scale, so one outlier does not blind the feature for long. */
+struct scale {
+	double mad;
+	long n;
 };
 
 struct detector {
@@ -30,15 +41,17 @@ struct detector {
 	int rises, nondec;     /* counter probe */
 	int counter;           /* 1 once the series is a counter: its rate is modelled */
 	double prev;           /* last modelled value */
-	double level, lscale;  /* slow EWMA level and its mean absolute error */
-	double drift, dscale;  /* random walk with drift: mean step and step error */
 	double quantum;        /* smallest non-zero step seen: the series' resolution */
-	double sres, sscale;   /* seasonal residual EWMA (sustained deviation) and error */
+	double level;          /* slow EWMA level */
+	double drift;          /* mean step of the random walk */
+	double fast, slow;     /* EWMA levels for the sustained-shift feature */
+	double sres;           /* EWMA of the time-of-day residual (sustained deviation) */
+	struct scale s_level, s_step, s_day, s_shift, s_sres;
+	double record;         /* decaying record of past deviations (sigmas) */
 	long quiet;            /* points left in the current alarm episode */
 	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];    /* days the bin was seen, up to 255 */
 	unsigned char day_last[DAY_BINS]; /* the last of them (day number mod 255, plus 1) */
-	double dscale_season;
 };
 
 struct detector *
@@ -63,12 +76,6 @@ size_t
 detect_state_size(void)
 {
 	return sizeof(struct detector);
-}
-
-static void
-ewma(double *m, double x, double a)
-{
-	*m += a * (x - *m);
 }
 
 /* Two-sided tail probability of a Gaussian at z, as -log10 (so 6 means one in a million). */
@@ -106,6 +113,55 @@ counter_input(struct detector *d, double ts, double v, bool *skip)
 	return (v >= d->raw_prev ? v - d->raw_prev : v) / gap;
 }
 
+/* |f| in units of the scale's sigma (mean absolute deviation * 1.2533), then learns |f|. */
+static double
+scale_z(struct scale *sc, double f, double alpha, double floor_)
+{
+	double z = fabs(f) / (1.2533 * sc->mad + floor_);
+	double a = sc->n < 1.0 / alpha ? 1.0 / (double)(sc->n + 1) : alpha;
+	double v = fabs(f);
+	if (sc->n > 8 && v > 4 * sc->mad + floor_)
+		v = 4 * sc->mad + floor_;
+	sc->mad += a * (v - sc->mad);
+	sc->n++;
+	return z;
+}
+
+static int
+day_bin(const struct detector *d, double ts)
+{
+	if (d->dt <= 0 || d->dt > DAY_MAX_SPACING)
+		return -1;
+	double sod = fmod(ts, 86400.0);
+	if (sod < 0)
+		sod += 86400.0;
+	int bin = (int)(sod / (86400.0 / DAY_BINS));
+	return bin < DAY_BINS ? bin : DAY_BINS - 1;
+}
+
+/* r limited to HUBER sigmas of the scale (the scale's own first points pass unclipped). */
+static double
+huber(double r, const struct scale *sc, double floor_)
+{
+	double c = HUBER * (1.2533 * sc->mad + floor_);
+	if (sc->n < 8)
+		return r;
+	return r > c ? c : r < -c ? -c : r;
+}
+
+static void
+day_learn(struct detector *d, int bin, double ts, double x, double fl)
+{
+	unsigned char today = (unsigned char)(fmod(floor(ts / 86400.0), 255.0) + 1);
+	if (d->day_n[bin] == 0)
+		d->day[bin] = (float)x;
+	else
+		d->day[bin] += 0.25f * (float)huber(x - d->day[bin], &d->s_day, fl);
+	if (d->day_last[bin] != today && d->day_n[bin] < 255)
+		d->day_n[bin]++;
+	d->day_last[bin] = today;
+}
+
 double
 detect_update(struct detector *d, double ts, double value, struct detect_result *out)
 {
@@ -113,8 +169,8 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	bool skip;
 
 	r.expected = d->level;
-	r.lo = d->level - 3 * 1.2533 * d->lscale;
-	r.hi = d->level + 3 * 1.2533 * d->lscale;
+	r.lo = d->level - 3 * 1.2533 * d->s_level.mad;
+	r.hi = d->level + 3 * 1.2533 * d->s_level.mad;
 	if (isnan(value)) {
 		r.warming = d->n < WARMUP;
 		if (out)
@@ -133,7 +189,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		d->dt = d->dt == 0 ? gap : d->dt + 0.05 * (gap - d->dt);
 
 	if (d->n == 0) {
-		d->level = d->prev = x;
+		d->level = d->prev = d->fast = d->slow = x;
 		d->n = 1;
 		r.warming = true;
 		goto done;
@@ -141,39 +197,42 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	double steps = d->dt > 0 && gap > 0 ? gap / d->dt : 1;
 	if (steps < 1)
 		steps = 1;
-	double fl = d->quantum > 0 ? d->quantum : 1e-9 * (fabs(d->level) + 1e-9);
-	fl += 1e-9 * fabs(d->level);
+	double fl = (d->quantum > 0 ? d->quantum : 1e-9) + 1e-9 * fabs(d->level);
 
-	/* forecasts */
+	/* point forecasts: the point is as surprising as the best of them finds it */
 	double rl = x - d->level, rd = x - (d->prev + d->drift * steps);
-	double zl = fabs(rl) / (1.2533 * d->lscale + fl);
-	double zd = fabs(rd) / (1.2533 * d->dscale * sqrt(steps) + fl);
-	double z = zl < zd ? zl : zd;
-	int bin = -1;
+	double z = scale_z(&d->s_level, rl, 0.02, fl);
+	double zd = scale_z(&d->s_step, rd / sqrt(steps), 0.02, fl);
+	r.expected = d->level;
+	r.lo = d->level - 3 * 1.2533 * d->s_level.mad;
+	r.hi = d->level + 3 * 1.2533 * d->s_level.mad;
+	if (zd < z)
+		z = zd;
+	int bin = day_bin(d, ts);
 	double zs_sust = 0;
-	if (d->dt > 0 && d->dt <= DAY_MAX_SPACING) {
-		double sod = fmod(ts, 86400.0);
-		if (sod < 0)
-			sod += 86400.0;
-		bin = (int)(sod / (86400.0 / DAY_BINS));
-		if (bin >= DAY_BINS)
-			bin = DAY_BINS - 1;
-		if (d->day_n[bin] >= 2) {
-			double rs = x - d->day[bin];
-			double zs = fabs(rs) / (1.2533 * d->dscale_season + fl);
-			if (zs < z)
-				z = zs;
-			ewma(&d->sres, rs, 0.1);
-			zs_sust = fabs(d->sres) / (1.2533 * d->dscale_season / 2.0 + fl);
-			ewma(&d->dscale_season, fabs(rs), 0.01);
-		}
+	if (bin >= 0 && d->day_n[bin] >= 2) {
+		double rs = x - d->day[bin];
+		double zs = scale_z(&d->s_day, rs, 0.01, fl);
+		if (zs < z)
+			z = zs;
+		d->sres += 0.1 * (rs - d->sres);
+		zs_sust = scale_z(&d->s_sres, d->sres, 0.005, fl);
 	}
+	/* sustained shift: a short mean against a long one, in units of its own history */
+	d->fast += 0.1 * (x - d->fast);
+	d->slow += 0.005 * (x - d->slow);
+	double zsh = scale_z(&d->s_shift, d->fast - d->slow, 0.005, fl);
 	if (zs_sust > z)
 		z = zs_sust;
+	if (zsh > z)
+		z = zsh;
+
 	r.warming = d->n < WARMUP;
+	if (d->record < Z_NORMAL)
+		d->record = Z_NORMAL;
 	if (!r.warming) {
-		double s = surprise(z) / 12.0;
-		r.score = s > 1 ? 1 : s;
+		double e = surprise(z * Z_NORMAL / d->record) / SCORE_SPAN;
+		r.score = e > 1 ? 1 : e;
 		if (d->quiet > 0) {
 			d->quiet--;
 			r.score *= 0.5;
@@ -181,29 +240,27 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 			d->quiet = EPISODE;
 		}
 	}
+#ifdef DETECT_DEBUG
+	fprintf(stderr, "%ld x=%g z=%.2f pt=%.2f/%.2f sust=%.2f shift=%.2f rec=%.2f score=%.3f\n",
+		d->n, x, z, fabs(rl) / (1.2533 * d->s_level.mad + fl), zd, zs_sust, zsh, d->record,
+		r.score);
+#endif
+	if (!r.warming) {
+		d->record = Z_NORMAL + (d->record - Z_NORMAL) * RECORD_DECAY;
+		if (z > d->record)
+			d->record = z;
+	}
 
 	/* learning */
-	double al = d->n < 20 ? 1.0 / (double)(d->n + 1) : 0.02;
+	double al = d->n < 50 ? 1.0 / (double)(d->n + 1) : 0.02;
 	double step = x - d->prev;
 	if (step != 0 && (d->quantum == 0 || fabs(step) < d->quantum))
 		d->quantum = fabs(step);
-	ewma(&d->lscale, fabs(rl), al);
-	ewma(&d->level, x, al);
-	ewma(&d->dscale, fabs(rd) / sqrt(steps), al);
-	ewma(&d->drift, step / steps, al * 0.5);
-	if (bin >= 0) {
-		if (d->day_n[bin] == 0) {
-			d->day[bin] = (float)x;
-			if (d->dscale_season == 0)
-				d->dscale_season = d->lscale;
-		} else {
-			d->day[bin] += 0.25f * (float)(x - d->day[bin]);
-		}
-		unsigned char today = (unsigned char)(fmod(floor(ts / 86400.0), 255.0) + 1);
-		if (d->day_last[bin] != today && d->day_n[bin] < 255)
-			d->day_n[bin]++;
-		d->day_last[bin] = today;
-	}
+	/* outliers move the level and the profile by at most HUBER sigmas */
+	d->level += al * huber(x - d->level, &d->s_level, fl);
+	d->drift += al * 0.5 * (step / steps - d->drift);
+	if (bin >= 0)
+		day_learn(d, bin, ts, x, fl);
 	d->prev = x;
 	d->n++;
 done:
