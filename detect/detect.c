@@ -24,6 +24,8 @@
  * a kind of event seen before stops being news. The record decays towards Z_NORMAL. */
 #define Z_NORMAL 5.0
 #define RECORD_DECAY 0.9
+#define TAIL_DECAY 0.9998
+#define TAIL_GAIN 0.2
 /* Decades of tail probability that map to a score of 1. */
 #define SCORE_SPAN 12.0
 
@@ -47,7 +49,8 @@ struct detector {
 	double fast, slow;     /* EWMA levels for the sustained-shift feature */
 	double sres;           /* EWMA of the time-of-day residual (sustained deviation) */
 	struct scale s_level, s_step, s_day, s_shift, s_sres;
-	double record;         /* decaying record of past deviations (sigmas) */
+	double record;         /* decaying record of recent deviations (sigmas): episode onset */
+	double tail;           /* slowly decaying record: the deviations usual here */
 	long quiet;            /* points left in the current alarm episode */
 	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];    /* days the bin was seen, up to 255 */
@@ -117,7 +120,8 @@ counter_input(struct detector *d, double ts, double v, bool *skip)
 static double
 scale_z(struct scale *sc, double f, double alpha, double floor_)
 {
-	double z = fabs(f) / (1.2533 * sc->mad + floor_);
+	/* a scale learned from fewer than 16 points says nothing yet */
+	double z = sc->n < 16 ? 0 : fabs(f) / (1.2533 * sc->mad + floor_);
 	double a = sc->n < 1.0 / alpha ? 1.0 / (double)(sc->n + 1) : alpha;
 	double v = fabs(f);
 	if (sc->n > 8 && v > 4 * sc->mad + floor_)
@@ -230,8 +234,11 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	r.warming = d->n < WARMUP;
 	if (d->record < Z_NORMAL)
 		d->record = Z_NORMAL;
+	if (d->tail < Z_NORMAL)
+		d->tail = Z_NORMAL;
 	if (!r.warming) {
-		double e = surprise(z * Z_NORMAL / d->record) / SCORE_SPAN;
+		double e = surprise(z * Z_NORMAL / (d->record > d->tail ? d->record : d->tail)) /
+			   SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
 		if (d->quiet > 0) {
 			d->quiet--;
@@ -249,6 +256,9 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		d->record = Z_NORMAL + (d->record - Z_NORMAL) * RECORD_DECAY;
 		if (z > d->record)
 			d->record = z;
+		d->tail = Z_NORMAL + (d->tail - Z_NORMAL) * TAIL_DECAY;
+		if (z > d->tail)
+			d->tail *= pow(z / d->tail, TAIL_GAIN);
 	}
 
 	/* learning */
