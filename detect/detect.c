@@ -36,6 +36,13 @@ struct scale {
 	long n;
 };
 
+/* What one feature's deviations (in sigmas) usually reach: a record of recent ones that decays
+ * fast (only the onset of an episode is news) and one that decays slowly (a series that
+ * spikes by nature has its spikes scaled down). */
+struct tail {
+	double rec, usual;
+};
+
 struct detector {
 	long n, seen;          /* points learned; points fed (including NaN) */
 	double last_ts, dt;    /* clock and typical spacing (EWMA of gaps) */
@@ -49,8 +56,7 @@ struct detector {
 	double fast, slow;     /* EWMA levels for the sustained-shift feature */
 	double sres;           /* EWMA of the time-of-day residual (sustained deviation) */
 	struct scale s_level, s_step, s_day, s_shift, s_sres;
-	double record;         /* decaying record of recent deviations (sigmas): episode onset */
-	double tail;           /* slowly decaying record: the deviations usual here */
+	struct tail t_point, t_shift, t_sres;
 	long quiet;            /* points left in the current alarm episode */
 	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];    /* days the bin was seen, up to 255 */
@@ -89,6 +95,27 @@ surprise(double z)
 	if (p < 1e-300)
 		return 300;
 	return -log10(p);
+}
+
+/* The surprise of deviation z against what the feature usually reaches, then z is learned
+ * when `learn`. */
+static double
+tail_update(struct tail *t, double z, bool learn)
+{
+	if (t->rec < Z_NORMAL)
+		t->rec = Z_NORMAL;
+	if (t->usual < Z_NORMAL)
+		t->usual = Z_NORMAL;
+	double u = surprise(z * Z_NORMAL / (t->rec > t->usual ? t->rec : t->usual));
+	if (!learn)
+		return u;
+	t->rec = Z_NORMAL + (t->rec - Z_NORMAL) * RECORD_DECAY;
+	if (z > t->rec)
+		t->rec = z;
+	t->usual = Z_NORMAL + (t->usual - Z_NORMAL) * TAIL_DECAY;
+	if (z > t->usual)
+		t->usual *= pow(z / t->usual, TAIL_GAIN);
+	return u;
 }
 
 /* The counter probe: a series whose first points only rise is a counter (requests total,
@@ -158,7 +185,7 @@ day_learn(struct detector *d, int bin, double ts, double x, double fl)
 {
 	unsigned char today = (unsigned char)(fmod(floor(ts / 86400.0), 255.0) + 1);
 	if (d->day_n[bin] == 0)
-		d->day[bin] = (float)x;
+		d->day[bin] = (float)(d->level + huber(x - d->level, &d->s_level, fl));
 	else
 		d->day[bin] += 0.25f * (float)huber(x - d->day[bin], &d->s_day, fl);
 	if (d->day_last[bin] != today && d->day_n[bin] < 255)
@@ -226,19 +253,20 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	d->fast += 0.1 * (x - d->fast);
 	d->slow += 0.005 * (x - d->slow);
 	double zsh = scale_z(&d->s_shift, d->fast - d->slow, 0.005, fl);
-	if (zs_sust > z)
-		z = zs_sust;
-	if (zsh > z)
-		z = zsh;
-
 	r.warming = d->n < WARMUP;
-	if (d->record < Z_NORMAL)
-		d->record = Z_NORMAL;
-	if (d->tail < Z_NORMAL)
-		d->tail = Z_NORMAL;
+	double u = tail_update(&d->t_point, z, !r.warming);
+	double us = tail_update(&d->t_shift, zsh, !r.warming);
+	double ur = tail_update(&d->t_sres, zs_sust, !r.warming);
+#ifdef DETECT_DEBUG
+	fprintf(stderr, "%ld x=%g z=%.2f shift=%.2f sres=%.2f u=%.2f/%.2f/%.2f\n", d->n, x, z, zsh,
+		zs_sust, u, us, ur);
+#endif
+	if (us > u)
+		u = us;
+	if (ur > u)
+		u = ur;
 	if (!r.warming) {
-		double e = surprise(z * Z_NORMAL / (d->record > d->tail ? d->record : d->tail)) /
-			   SCORE_SPAN;
+		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
 		if (d->quiet > 0) {
 			d->quiet--;
@@ -246,19 +274,6 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		} else if (r.score >= detect_default_threshold()) {
 			d->quiet = EPISODE;
 		}
-	}
-#ifdef DETECT_DEBUG
-	fprintf(stderr, "%ld x=%g z=%.2f pt=%.2f/%.2f sust=%.2f shift=%.2f rec=%.2f score=%.3f\n",
-		d->n, x, z, fabs(rl) / (1.2533 * d->s_level.mad + fl), zd, zs_sust, zsh, d->record,
-		r.score);
-#endif
-	if (!r.warming) {
-		d->record = Z_NORMAL + (d->record - Z_NORMAL) * RECORD_DECAY;
-		if (z > d->record)
-			d->record = z;
-		d->tail = Z_NORMAL + (d->tail - Z_NORMAL) * TAIL_DECAY;
-		if (z > d->tail)
-			d->tail *= pow(z / d->tail, TAIL_GAIN);
 	}
 
 	/* learning */
