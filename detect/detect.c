@@ -26,6 +26,13 @@
 #define RECORD_DECAY 0.9
 #define TAIL_DECAY 0.9998
 #define TAIL_GAIN 0.2
+#define HOUR_DECAY 0.995
+#define HOUR_GAIN 0.7
+#define PROTOS 24
+#define PDIM 3
+#define VIGILANCE 0.5
+#define PROTO_RATE 0.05f
+#define PROTO_DECAY 0.999f
 /* Decades of tail probability that map to a score of 1. */
 #define SCORE_SPAN 12.0
 
@@ -41,6 +48,7 @@ struct scale {
  * spikes by nature has its spikes scaled down). */
 struct tail {
 	double rec, usual;
+	float hour[24]; /* what the deviations usually reach at each hour of the day */
 };
 
 struct detector {
@@ -56,7 +64,14 @@ struct detector {
 	double fast, slow;     /* EWMA levels for the sustained-shift feature */
 	double sres;           /* EWMA of the time-of-day residual (sustained deviation) */
 	struct scale s_level, s_step, s_day, s_shift, s_sres;
-	struct tail t_point, t_shift, t_sres;
+	struct tail t_point, t_shift, t_sres, t_ctx;
+	/* context: the recent behaviour (fast and medium level, volatility) in units of the
+	 * series' long-run spread, against prototypes of behaviour seen before */
+	double cf, cm, cv, gmean;
+	struct scale s_glob, s_ctx;
+	int nproto;
+	float proto[PROTOS][PDIM];
+	float pcount[PROTOS];
 	long quiet;            /* points left in the current alarm episode */
 	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];    /* days the bin was seen, up to 255 */
@@ -100,15 +115,32 @@ surprise(double z)
 /* The surprise of deviation z against what the feature usually reaches, then z is learned
  * when `learn`. */
 static double
-tail_update(struct tail *t, double z, bool learn)
+tail_update(struct tail *t, double z, bool learn, int hour)
 {
 	if (t->rec < Z_NORMAL)
 		t->rec = Z_NORMAL;
 	if (t->usual < Z_NORMAL)
 		t->usual = Z_NORMAL;
-	double u = surprise(z * Z_NORMAL / (t->rec > t->usual ? t->rec : t->usual));
+	double div = t->rec > t->usual ? t->rec : t->usual;
+	if (hour >= 0) {
+		/* the hour and its neighbours, as daily jobs wander a little */
+		for (int k = -1; k <= 1; k++) {
+			double h = t->hour[(hour + 24 + k) % 24];
+			if (h > div)
+				div = h;
+		}
+	}
+	double u = surprise(z * Z_NORMAL / div);
 	if (!learn)
 		return u;
+	if (hour >= 0) {
+		float *h = &t->hour[hour];
+		if (*h < Z_NORMAL)
+			*h = Z_NORMAL;
+		*h = (float)(Z_NORMAL + (*h - Z_NORMAL) * HOUR_DECAY);
+		if (z > *h)
+			*h *= (float)pow(z / *h, HOUR_GAIN);
+	}
 	t->rec = Z_NORMAL + (t->rec - Z_NORMAL) * RECORD_DECAY;
 	if (z > t->rec)
 		t->rec = z;
@@ -156,6 +188,50 @@ scale_z(struct scale *sc, double f, double alpha, double floor_)
 	sc->mad += a * (v - sc->mad);
 	sc->n++;
 	return z;
+}
+
+/* How far the recent behaviour is from every kind seen before (0 while learning the scale),
+ * then learns it: the nearest prototype moves towards it, or a new kind is remembered in
+ * place of the least seen one. */
+static double
+context_novelty(struct detector *d, double x, double fl)
+{
+	d->cv += 0.1 * (fabs(x - d->cf) - d->cv);
+	d->cf += 0.3 * (x - d->cf);
+	d->cm += 0.05 * (x - d->cm);
+	double gs = 1.2533 * d->s_glob.mad + fl;
+	float v[PDIM] = {(float)((d->cf - d->gmean) / gs), (float)((d->cm - d->gmean) / gs),
+			 (float)(d->cv / gs)};
+	double a = d->s_glob.n < 500 ? 1.0 / (double)(d->s_glob.n + 1) : 0.002;
+	scale_z(&d->s_glob, x - d->gmean, 0.002, fl);
+	d->gmean += a * (x - d->gmean);
+	if (d->s_glob.n < 32)
+		return 0;
+	int best = -1, weakest = 0;
+	double dmin = 1e300;
+	for (int k = 0; k < d->nproto; k++) {
+		double dd = 0;
+		for (int j = 0; j < PDIM; j++)
+			dd += (double)(v[j] - d->proto[k][j]) * (v[j] - d->proto[k][j]);
+		if (dd < dmin) {
+			dmin = dd;
+			best = k;
+		}
+		d->pcount[k] *= PROTO_DECAY;
+		if (d->pcount[k] < d->pcount[weakest])
+			weakest = k;
+	}
+	dmin = best < 0 ? 0 : sqrt(dmin);
+	if (best < 0 || dmin > VIGILANCE) {
+		int k = d->nproto < PROTOS ? d->nproto++ : weakest;
+		memcpy(d->proto[k], v, sizeof(v));
+		d->pcount[k] = 1;
+	} else {
+		for (int j = 0; j < PDIM; j++)
+			d->proto[best][j] += PROTO_RATE * (v[j] - d->proto[best][j]);
+		d->pcount[best] += 1;
+	}
+	return scale_z(&d->s_ctx, dmin, 0.002, 1e-6);
 }
 
 static int
@@ -220,7 +296,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		d->dt = d->dt == 0 ? gap : d->dt + 0.05 * (gap - d->dt);
 
 	if (d->n == 0) {
-		d->level = d->prev = d->fast = d->slow = x;
+		d->level = d->prev = d->fast = d->slow = d->cf = d->cm = d->gmean = x;
 		d->n = 1;
 		r.warming = true;
 		goto done;
@@ -253,18 +329,23 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	d->fast += 0.1 * (x - d->fast);
 	d->slow += 0.005 * (x - d->slow);
 	double zsh = scale_z(&d->s_shift, d->fast - d->slow, 0.005, fl);
+	double zc = context_novelty(d, x, fl);
 	r.warming = d->n < WARMUP;
-	double u = tail_update(&d->t_point, z, !r.warming);
-	double us = tail_update(&d->t_shift, zsh, !r.warming);
-	double ur = tail_update(&d->t_sres, zs_sust, !r.warming);
+	int hour = bin >= 0 ? bin * 24 / DAY_BINS : -1;
+	double u = tail_update(&d->t_point, z, !r.warming, hour);
+	double uc = tail_update(&d->t_ctx, zc, !r.warming, hour);
+	double us = tail_update(&d->t_shift, zsh, !r.warming, hour);
+	double ur = tail_update(&d->t_sres, zs_sust, !r.warming, hour);
 #ifdef DETECT_DEBUG
-	fprintf(stderr, "%ld x=%g z=%.2f shift=%.2f sres=%.2f u=%.2f/%.2f/%.2f\n", d->n, x, z, zsh,
-		zs_sust, u, us, ur);
+	fprintf(stderr, "%ld x=%g z=%.2f shift=%.2f sres=%.2f ctx=%.2f u=%.2f/%.2f/%.2f/%.2f\n",
+		d->n, x, z, zsh, zs_sust, zc, u, us, ur, uc);
 #endif
 	if (us > u)
 		u = us;
 	if (ur > u)
 		u = ur;
+	if (uc > u)
+		u = uc;
 	if (!r.warming) {
 		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
