@@ -19,6 +19,8 @@
 #define HUBER 3.0
 /* Points an alarm silences further alarms for: one episode, one alarm. */
 #define EPISODE 144
+#define EPISODE_U 6.0
+#define EPISODE_DAMP 0.5
 /* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A series
  * whose record is larger (spiky by nature) has its deviations divided by record / Z_NORMAL:
  * a kind of event seen before stops being news. The record decays towards Z_NORMAL. */
@@ -26,6 +28,7 @@
 #define RECORD_DECAY 0.9
 #define TAIL_DECAY 0.9998
 #define TAIL_GAIN 0.2
+#define USUAL_MARGIN 1.0
 #define HOUR_DECAY 0.995
 #define HOUR_GAIN 0.7
 #define PROTOS 24
@@ -121,11 +124,14 @@ tail_update(struct tail *t, double z, bool learn, int hour)
 		t->rec = Z_NORMAL;
 	if (t->usual < Z_NORMAL)
 		t->usual = Z_NORMAL;
-	double div = t->rec > t->usual ? t->rec : t->usual;
+	double div = Z_NORMAL + (t->usual - Z_NORMAL) * USUAL_MARGIN;
+	if (t->rec > div)
+		div = t->rec;
 	if (hour >= 0) {
 		/* the hour and its neighbours, as daily jobs wander a little */
 		for (int k = -1; k <= 1; k++) {
 			double h = t->hour[(hour + 24 + k) % 24];
+			h = Z_NORMAL + (h - Z_NORMAL) * USUAL_MARGIN;
 			if (h > div)
 				div = h;
 		}
@@ -231,7 +237,7 @@ context_novelty(struct detector *d, double x, double fl)
 			d->proto[best][j] += PROTO_RATE * (v[j] - d->proto[best][j]);
 		d->pcount[best] += 1;
 	}
-	return scale_z(&d->s_ctx, dmin, 0.002, 1e-6);
+	return scale_z(&d->s_ctx, dmin, 0.002, 0.05 * VIGILANCE);
 }
 
 static int
@@ -351,8 +357,8 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		r.score = e > 1 ? 1 : e;
 		if (d->quiet > 0) {
 			d->quiet--;
-			r.score *= 0.5;
-		} else if (r.score >= detect_default_threshold()) {
+			r.score *= EPISODE_DAMP;
+		} else if (u >= EPISODE_U) {
 			d->quiet = EPISODE;
 		}
 	}
