@@ -77,7 +77,7 @@ struct detector {
 	float pcount[PROTOS];
 	long quiet;            /* points left in the current alarm episode */
 	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
-	unsigned char day_n[DAY_BINS];    /* days the bin was seen, up to 255 */
+	unsigned char day_n[DAY_BINS];    /* days the bin agreed with the day before */
 	unsigned char day_last[DAY_BINS]; /* the last of them (day number mod 255, plus 1) */
 };
 
@@ -266,12 +266,28 @@ static void
 day_learn(struct detector *d, int bin, double ts, double x, double fl)
 {
 	unsigned char today = (unsigned char)(fmod(floor(ts / 86400.0), 255.0) + 1);
-	if (d->day_n[bin] == 0)
-		d->day[bin] = (float)(d->level + huber(x - d->level, &d->s_level, fl));
-	else
-		d->day[bin] += 0.25f * (float)huber(x - d->day[bin], &d->s_day, fl);
-	if (d->day_last[bin] != today && d->day_n[bin] < 255)
-		d->day_n[bin]++;
+	double r = x - d->day[bin];
+	double sd = d->s_day.mad > d->s_level.mad ? d->s_day.mad : d->s_level.mad;
+
+	if (d->day_last[bin] == 0) {
+		d->day[bin] = (float)x;
+		d->day_last[bin] = today;
+		return;
+	}
+	if (d->day_last[bin] != today) {
+		/* a new day: the bin is confirmed when it agrees with the day before; a bin that
+		 * has never agreed starts again from today (a one-off spike is not a pattern) */
+		if (fabs(r) <= HUBER * (1.2533 * sd + fl)) {
+			if (d->day_n[bin] < 255)
+				d->day_n[bin]++;
+		} else if (d->day_n[bin] == 0) {
+			d->day[bin] = (float)x;
+			d->day_last[bin] = today;
+			return;
+		}
+	}
+	d->day[bin] += d->day_n[bin] < 3 ? 0.5f * (float)r
+						 : 0.25f * (float)huber(r, &d->s_day, fl);
 	d->day_last[bin] = today;
 }
 
@@ -323,7 +339,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		z = zd;
 	int bin = day_bin(d, ts);
 	double zs_sust = 0;
-	if (bin >= 0 && d->day_n[bin] >= 2) {
+	if (bin >= 0 && d->day_n[bin] >= 1) {
 		double rs = x - d->day[bin];
 		double zs = scale_z(&d->s_day, rs, 0.01, fl);
 		if (zs < z)
