@@ -72,6 +72,161 @@ test_spike_in_noise(void **state)
 	free(s);
 }
 
+static double *
+series(size_t n)
+{
+	return calloc(n, sizeof(double));
+}
+
+/* The index of the first score at or above the default threshold in [from, to), or -1. */
+static long
+first_alarm(const double *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (s[i] >= detect_default_threshold())
+			return (long)i;
+	return -1;
+}
+
+static void
+test_level_shift_detected_then_adapted(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	for (int i = 0; i < LEN; i++)
+		v[i] = (i < 2000 ? 50 : 80) + 2 * gauss();
+	score_all(NULL, v, LEN, s);
+	long a = first_alarm(s, 2000, LEN);
+	assert_true(a >= 2000 && a < 2005);
+	assert_true(max_in(s, 200, 2000) < detect_default_threshold());
+	/* the new level is learned: a day later it is normal again */
+	assert_true(max_in(s, 2300, LEN) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_linear_trend_not_flagged(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	for (int i = 0; i < LEN; i++)
+		v[i] = 10 + 0.05 * i + gauss();
+	score_all(NULL, v, LEN, s);
+	assert_true(max_in(s, 200, LEN) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_daily_seasonality_learned_and_its_break_flagged(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* 288 five-minute points a day; the break: day 10 stays flat for six hours where the
+	 * daily peak should be */
+	for (int i = 0; i < LEN; i++)
+		v[i] = 100 + 30 * sin(2 * M_PI * i / 288.0) + gauss();
+	for (int i = 2880 + 36; i < 2880 + 108; i++)
+		v[i] = 100 + gauss();
+	score_all(NULL, v, LEN, s);
+	assert_true(max_in(s, 3 * 288, 2880 + 36) < detect_default_threshold());
+	long a = first_alarm(s, 2880 + 36, 2880 + 108);
+	assert_true(a >= 0);
+	free(v);
+	free(s);
+}
+
+static void
+test_flat_line_then_change(void **state)
+{
+	double *v = series(2000), *s = series(2000);
+	(void)state;
+	for (int i = 0; i < 2000; i++)
+		v[i] = i < 1000 ? 5.0 : 7.0;
+	score_all(NULL, v, 2000, s);
+	assert_true(max_in(s, 0, 1000) == 0.0);
+	assert_true(s[1000] >= detect_default_threshold());
+	assert_true(max_in(s, 1300, 2000) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_missing_points_and_irregular_spacing(void **state)
+{
+	double *v = series(LEN), *s = series(LEN), *ts = series(LEN);
+	(void)state;
+	double t = T0;
+	for (int i = 0; i < LEN; i++) {
+		/* jittered five-minute steps, an hour's outage now and then, NaN for lost points */
+		t += i % 500 == 499 ? 3600 : 240 + 120 * uniform();
+		ts[i] = t;
+		v[i] = i % 7 == 3 ? NAN : 50 + 2 * gauss();
+	}
+	v[3001] = 90;
+	score_all(ts, v, LEN, s);
+	for (int i = 0; i < LEN; i++)
+		if (isnan(v[i]))
+			assert_true(s[i] == 0.0);
+	assert_true(max_in(s, 200, 3000) < detect_default_threshold());
+	assert_true(s[3001] >= detect_default_threshold());
+	/* an older or repeated timestamp is scored without moving the clock */
+	struct detector *d = detect_new();
+	for (int i = 0; i < 100; i++)
+		detect_update(d, T0 + 60.0 * i, 10 + gauss(), NULL);
+	double sc = detect_update(d, T0, 10, NULL);
+	assert_true(sc >= 0 && sc <= 1);
+	detect_free(d);
+	free(v);
+	free(s);
+	free(ts);
+}
+
+static void
+test_counter_reset_not_an_episode(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* a requests counter: about 30 requests per five minutes, the process restarts once */
+	double c = 1e6;
+	for (int i = 0; i < LEN; i++) {
+		if (i == 2500)
+			c = 0;
+		c += 30 + 5 * gauss();
+		v[i] = c;
+	}
+	score_all(NULL, v, LEN, s);
+	assert_true(max_in(s, 200, LEN) < detect_default_threshold());
+	/* a real change of rate is still news */
+	for (int i = 3000; i < LEN; i++)
+		v[i] = v[i - 1] + 300 + 5 * gauss();
+	score_all(NULL, v, LEN, s);
+	long a = first_alarm(s, 3000, LEN);
+	assert_true(a >= 3000 && a < 3005);
+	free(v);
+	free(s);
+}
+
+static void
+test_result_range_and_warming(void **state)
+{
+	struct detector *d = detect_new();
+	struct detect_result r;
+	(void)state;
+	detect_update(d, T0, 10, &r);
+	assert_true(r.warming);
+	assert_true(r.score == 0.0);
+	for (int i = 1; i < 500; i++)
+		detect_update(d, T0 + STEP * i, 40 + gauss(), &r);
+	assert_false(r.warming);
+	assert_true(r.lo <= r.expected && r.expected <= r.hi);
+	assert_true(r.expected > 38 && r.expected < 42);
+	assert_true(r.lo > 30 && r.hi < 50);
+	assert_true(detect_update(d, T0 + STEP * 500, NAN, &r) == 0.0);
+	detect_free(d);
+}
+
 static void
 test_prefix_gives_same_scores(void **state)
 {
@@ -103,6 +258,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_spike_in_noise),
+	    cmocka_unit_test(test_level_shift_detected_then_adapted),
+	    cmocka_unit_test(test_linear_trend_not_flagged),
+	    cmocka_unit_test(test_daily_seasonality_learned_and_its_break_flagged),
+	    cmocka_unit_test(test_flat_line_then_change),
+	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
+	    cmocka_unit_test(test_counter_reset_not_an_episode),
+	    cmocka_unit_test(test_result_range_and_warming),
 	    cmocka_unit_test(test_prefix_gives_same_scores),
 	    cmocka_unit_test(test_state_is_small),
 	};
