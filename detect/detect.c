@@ -28,7 +28,6 @@
 #define RECORD_DECAY 0.9
 #define TAIL_DECAY 0.9998
 #define TAIL_GAIN 0.2
-#define USUAL_MARGIN 1.0
 #define HOUR_DECAY 0.995
 #define HOUR_GAIN 0.7
 #define PROTOS 24
@@ -74,7 +73,8 @@ struct detector {
 	struct scale s_glob, s_ctx;
 	int nproto;
 	float proto[PROTOS][PDIM];
-	float pcount[PROTOS];
+	float pcount[PROTOS];   /* uses, in units of pweight (which grows instead of decaying) */
+	float pweight;
 	long quiet;            /* points left in the current alarm episode */
 	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];    /* days the bin agreed with the day before */
@@ -115,8 +115,8 @@ surprise(double z)
 	return -log10(p);
 }
 
-/* The surprise of deviation z against what the feature usually reaches, then z is learned
- * when `learn`. */
+/* Deviation z scaled against what the feature usually reaches (Z_NORMAL when it is as large
+ * as usual), then z is learned when `learn`. */
 static double
 tail_update(struct tail *t, double z, bool learn, int hour)
 {
@@ -124,21 +124,20 @@ tail_update(struct tail *t, double z, bool learn, int hour)
 		t->rec = Z_NORMAL;
 	if (t->usual < Z_NORMAL)
 		t->usual = Z_NORMAL;
-	double div = Z_NORMAL + (t->usual - Z_NORMAL) * USUAL_MARGIN;
+	double div = t->usual;
 	if (t->rec > div)
 		div = t->rec;
 	if (hour >= 0) {
 		/* the hour and its neighbours, as daily jobs wander a little */
 		for (int k = -1; k <= 1; k++) {
 			double h = t->hour[(hour + 24 + k) % 24];
-			h = Z_NORMAL + (h - Z_NORMAL) * USUAL_MARGIN;
 			if (h > div)
 				div = h;
 		}
 	}
-	double u = surprise(z * Z_NORMAL / div);
+	double ze = z * Z_NORMAL / div;
 	if (!learn)
-		return u;
+		return ze;
 	if (hour >= 0) {
 		float *h = &t->hour[hour];
 		if (*h < Z_NORMAL)
@@ -153,7 +152,7 @@ tail_update(struct tail *t, double z, bool learn, int hour)
 	t->usual = Z_NORMAL + (t->usual - Z_NORMAL) * TAIL_DECAY;
 	if (z > t->usual)
 		t->usual *= pow(z / t->usual, TAIL_GAIN);
-	return u;
+	return ze;
 }
 
 /* The counter probe: a series whose first points only rise is a counter (requests total,
@@ -223,19 +222,27 @@ context_novelty(struct detector *d, double x, double fl)
 			dmin = dd;
 			best = k;
 		}
-		d->pcount[k] *= PROTO_DECAY;
 		if (d->pcount[k] < d->pcount[weakest])
 			weakest = k;
 	}
 	dmin = best < 0 ? 0 : sqrt(dmin);
+	/* decaying every count is growing the weight of new uses instead */
+	if (d->pweight == 0)
+		d->pweight = 1;
+	d->pweight /= PROTO_DECAY;
+	if (d->pweight > 1e30f) {
+		for (int k = 0; k < d->nproto; k++)
+			d->pcount[k] /= d->pweight;
+		d->pweight = 1;
+	}
 	if (best < 0 || dmin > VIGILANCE) {
 		int k = d->nproto < PROTOS ? d->nproto++ : weakest;
 		memcpy(d->proto[k], v, sizeof(v));
-		d->pcount[k] = 1;
+		d->pcount[k] = d->pweight;
 	} else {
 		for (int j = 0; j < PDIM; j++)
 			d->proto[best][j] += PROTO_RATE * (v[j] - d->proto[best][j]);
-		d->pcount[best] += 1;
+		d->pcount[best] += d->pweight;
 	}
 	return scale_z(&d->s_ctx, dmin, 0.002, 0.05 * VIGILANCE);
 }
@@ -265,7 +272,7 @@ huber(double r, const struct scale *sc, double floor_)
 static void
 day_learn(struct detector *d, int bin, double ts, double x, double fl)
 {
-	unsigned char today = (unsigned char)(fmod(floor(ts / 86400.0), 255.0) + 1);
+	unsigned char today = (unsigned char)(((long long)floor(ts / 86400.0) % 255 + 255) % 255 + 1);
 	double r = x - d->day[bin];
 	double sd = d->s_day.mad > d->s_level.mad ? d->s_day.mad : d->s_level.mad;
 
@@ -331,7 +338,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	/* point forecasts: the point is as surprising as the best of them finds it */
 	double rl = x - d->level, rd = x - (d->prev + d->drift * steps);
 	double z = scale_z(&d->s_level, rl, 0.02, fl);
-	double zd = scale_z(&d->s_step, rd / sqrt(steps), 0.02, fl);
+	double zd = scale_z(&d->s_step, steps == 1 ? rd : rd / sqrt(steps), 0.02, fl);
 	r.expected = d->level;
 	r.lo = d->level - 3 * 1.2533 * d->s_level.mad;
 	r.hi = d->level + 3 * 1.2533 * d->s_level.mad;
@@ -354,20 +361,21 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	double zc = context_novelty(d, x, fl);
 	r.warming = d->n < WARMUP;
 	int hour = bin >= 0 ? bin * 24 / DAY_BINS : -1;
-	double u = tail_update(&d->t_point, z, !r.warming, hour);
-	double uc = tail_update(&d->t_ctx, zc, !r.warming, hour);
-	double us = tail_update(&d->t_shift, zsh, !r.warming, hour);
-	double ur = tail_update(&d->t_sres, zs_sust, !r.warming, hour);
+	double zp = tail_update(&d->t_point, z, !r.warming, hour);
+	double zx = tail_update(&d->t_ctx, zc, !r.warming, hour);
+	double zh = tail_update(&d->t_shift, zsh, !r.warming, hour);
+	double zr = tail_update(&d->t_sres, zs_sust, !r.warming, hour);
 #ifdef DETECT_DEBUG
 	fprintf(stderr, "%ld x=%g z=%.2f shift=%.2f sres=%.2f ctx=%.2f u=%.2f/%.2f/%.2f/%.2f\n",
-		d->n, x, z, zsh, zs_sust, zc, u, us, ur, uc);
+		d->n, x, z, zsh, zs_sust, zc, surprise(zp), surprise(zh), surprise(zr), surprise(zx));
 #endif
-	if (us > u)
-		u = us;
-	if (ur > u)
-		u = ur;
-	if (uc > u)
-		u = uc;
+	/* the surprise is monotone in the deviation: only the largest needs the tail */
+	double ze = zp > zh ? zp : zh;
+	if (zr > ze)
+		ze = zr;
+	if (zx > ze)
+		ze = zx;
+	double u = surprise(ze);
 	if (!r.warming) {
 		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
