@@ -28,7 +28,8 @@
 #define RECORD_DECAY 0.9
 #define TAIL_DECAY 0.9998
 #define TAIL_GAIN 0.2
-#define HOUR_DECAY 0.995
+#define HOUR_MARGIN 1.25
+#define HOUR_DECAY 0.998
 #define HOUR_GAIN 0.7
 #define PROTOS 24
 #define PDIM 3
@@ -120,6 +121,7 @@ surprise(double z)
 static double
 tail_update(struct tail *t, double z, bool learn, int hour)
 {
+
 	if (t->rec < Z_NORMAL)
 		t->rec = Z_NORMAL;
 	if (t->usual < Z_NORMAL)
@@ -131,6 +133,7 @@ tail_update(struct tail *t, double z, bool learn, int hour)
 		/* the hour and its neighbours, as daily jobs wander a little */
 		for (int k = -1; k <= 1; k++) {
 			double h = t->hour[(hour + 24 + k) % 24];
+			h = Z_NORMAL + (h - Z_NORMAL) * HOUR_MARGIN;
 			if (h > div)
 				div = h;
 		}
