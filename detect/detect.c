@@ -1,7 +1,14 @@
-/* detect.c — the streaming anomaly detector: an ensemble of small forecasters, a calibrated
- * tail probability of the best one's error, and suppression of repeated alarms per episode. */
+/* detect.c — the streaming anomaly detector: forecasters and features, each deviation set
+ * against what that feature usually reaches, a Gaussian tail probability, one alarm per episode.
+ *
+ * Per point: three forecasters (slow robust level, random walk with drift, time-of-day profile)
+ * give the point deviation as the smallest of their errors in sigmas; three more features
+ * measure sustained change (short mean against long, the profile residual averaged, the
+ * distance of recent behaviour from prototypes of behaviour seen before). Each feature's
+ * deviation is divided by what it usually reaches (record of the episode, long-run record,
+ * record at this hour of day) and the largest becomes a tail probability; its -log10 over
+ * SCORE_SPAN is the score. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,13 +24,20 @@
 #define DAY_MAX_SPACING 3600.0
 /* Sigmas beyond which a residual teaches the level and profile no more than this. */
 #define HUBER 3.0
-/* Points an alarm silences further alarms for: one episode, one alarm. */
+/* After an alarm, scores are multiplied by EPISODE_DAMP for EPISODE points: one episode,
+ * one alarm. */
 #define EPISODE 144
-#define EPISODE_U 6.0
 #define EPISODE_DAMP 0.5
-/* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A series
- * whose record is larger (spiky by nature) has its deviations divided by record / Z_NORMAL:
- * a kind of event seen before stops being news. The record decays towards Z_NORMAL. */
+/* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A feature
+ * whose records are larger has its deviations divided by record / Z_NORMAL: a kind of event
+ * seen before is less news. Records decay towards Z_NORMAL:
+ *   - the episode record by RECORD_DECAY per point, and it jumps to any larger deviation
+ *     (only the onset of an episode is scored high);
+ *   - the long-run record by TAIL_DECAY per point, rising by TAIL_GAIN of the gap in log
+ *     scale (a series that spikes by nature);
+ *   - the record of each hour of day by HOUR_DECAY per point in that hour, rising by
+ *     HOUR_GAIN of the gap (a nightly job); reaching it counts HOUR_MARGIN times less, so
+ *     that a deviation as large as the hour usually sees stays under the threshold. */
 #define Z_NORMAL 5.0
 #define RECORD_DECAY 0.9
 #define TAIL_DECAY 0.9998
@@ -31,12 +45,17 @@
 #define HOUR_MARGIN 1.25
 #define HOUR_DECAY 0.998
 #define HOUR_GAIN 0.7
+/* Context prototypes: PROTOS kinds of recent behaviour in PDIM dimensions (fast level,
+ * medium level, volatility, in long-run sigmas). A behaviour further than VIGILANCE from
+ * every kind is a new kind; the nearest kind moves PROTO_RATE towards what it matches; the
+ * least used kind (uses decaying by PROTO_DECAY per point) makes room for a new one. */
 #define PROTOS 24
 #define PDIM 3
 #define VIGILANCE 0.5
 #define PROTO_RATE 0.05f
 #define PROTO_DECAY 0.999f
-/* Decades of tail probability that map to a score of 1. */
+/* Decades of tail probability that map to a score of 1: the default threshold, 0.5, is a
+ * one-in-a-million deviation. */
 #define SCORE_SPAN 12.0
 
 /* A feature's robust scale: the EWMA of its absolute value, where one point can at most
@@ -169,8 +188,14 @@ counter_input(struct detector *d, double ts, double v, bool *skip)
 		d->rises += v > d->raw_prev;
 		if (d->seen == COUNTER_PROBE && d->nondec == COUNTER_PROBE &&
 		    d->rises >= COUNTER_PROBE * 3 / 4) {
+			/* everything learned so far was totals: start again on rates */
+			struct detector keep = *d;
+			memset(d, 0, sizeof(*d));
+			d->seen = keep.seen;
+			d->last_ts = keep.last_ts;
+			d->dt = keep.dt;
+			d->raw_prev = keep.raw_prev;
 			d->counter = 1;
-			d->n = 0; /* relearn on rates */
 		}
 	}
 	if (!d->counter)
@@ -250,6 +275,7 @@ context_novelty(struct detector *d, double x, double fl)
 	return scale_z(&d->s_ctx, dmin, 0.002, 0.05 * VIGILANCE);
 }
 
+/* The time-of-day bin of ts, or -1 when the spacing is too wide for a profile. */
 static int
 day_bin(const struct detector *d, double ts)
 {
@@ -272,10 +298,12 @@ huber(double r, const struct scale *sc, double floor_)
 	return r > c ? c : r < -c ? -c : r;
 }
 
+/* Teaches the time-of-day profile bin `bin` the value x. */
 static void
 day_learn(struct detector *d, int bin, double ts, double x, double fl)
 {
-	unsigned char today = (unsigned char)(((long long)floor(ts / 86400.0) % 255 + 255) % 255 + 1);
+	long long day = (long long)floor(ts / 86400.0);
+	unsigned char today = (unsigned char)((day % 255 + 255) % 255 + 1);
 	double r = x - d->day[bin];
 	double sd = d->s_day.mad > d->s_level.mad ? d->s_day.mad : d->s_level.mad;
 
@@ -308,8 +336,8 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	bool skip;
 
 	r.expected = d->level;
-	r.lo = d->level - 3 * 1.2533 * d->s_level.mad;
-	r.hi = d->level + 3 * 1.2533 * d->s_level.mad;
+	r.lo = d->level - Z_NORMAL * 1.2533 * d->s_level.mad;
+	r.hi = d->level + Z_NORMAL * 1.2533 * d->s_level.mad;
 	if (isnan(value)) {
 		r.warming = d->n < WARMUP;
 		if (out)
@@ -338,22 +366,28 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		steps = 1;
 	double fl = (d->quantum > 0 ? d->quantum : 1e-9) + 1e-9 * fabs(d->level);
 
-	/* point forecasts: the point is as surprising as the best of them finds it */
-	double rl = x - d->level, rd = x - (d->prev + d->drift * steps);
+	/* point forecasts: the point is as surprising as the best of them finds it, and that
+	 * one's forecast is what the card shows as expected */
+	double sig = 1.2533 * d->s_level.mad + fl, sd = 1.2533 * d->s_step.mad + fl;
+	double rl = x - d->level, pd = d->prev + d->drift * steps, rd = x - pd;
 	double z = scale_z(&d->s_level, rl, 0.02, fl);
 	double zd = scale_z(&d->s_step, steps == 1 ? rd : rd / sqrt(steps), 0.02, fl);
 	r.expected = d->level;
-	r.lo = d->level - 3 * 1.2533 * d->s_level.mad;
-	r.hi = d->level + 3 * 1.2533 * d->s_level.mad;
-	if (zd < z)
+	if (zd < z) {
 		z = zd;
+		r.expected = pd;
+		sig = sd * sqrt(steps);
+	}
 	int bin = day_bin(d, ts);
 	double zs_sust = 0;
 	if (bin >= 0 && d->day_n[bin] >= 1) {
-		double rs = x - d->day[bin];
+		double rs = x - d->day[bin], ss = 1.2533 * d->s_day.mad + fl;
 		double zs = scale_z(&d->s_day, rs, 0.01, fl);
-		if (zs < z)
+		if (zs < z) {
 			z = zs;
+			r.expected = d->day[bin];
+			sig = ss;
+		}
 		d->sres += 0.1 * (rs - d->sres);
 		zs_sust = scale_z(&d->s_sres, d->sres, 0.005, fl);
 	}
@@ -363,15 +397,13 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	double zsh = scale_z(&d->s_shift, d->fast - d->slow, 0.005, fl);
 	double zc = context_novelty(d, x, fl);
 	r.warming = d->n < WARMUP;
+	r.lo = r.expected - Z_NORMAL * sig;
+	r.hi = r.expected + Z_NORMAL * sig;
 	int hour = bin >= 0 ? bin * 24 / DAY_BINS : -1;
 	double zp = tail_update(&d->t_point, z, !r.warming, hour);
 	double zx = tail_update(&d->t_ctx, zc, !r.warming, hour);
 	double zh = tail_update(&d->t_shift, zsh, !r.warming, hour);
 	double zr = tail_update(&d->t_sres, zs_sust, !r.warming, hour);
-#ifdef DETECT_DEBUG
-	fprintf(stderr, "%ld x=%g z=%.2f shift=%.2f sres=%.2f ctx=%.2f u=%.2f/%.2f/%.2f/%.2f\n",
-		d->n, x, z, zsh, zs_sust, zc, surprise(zp), surprise(zh), surprise(zr), surprise(zx));
-#endif
 	/* the surprise is monotone in the deviation: only the largest needs the tail */
 	double ze = zp > zh ? zp : zh;
 	if (zr > ze)
@@ -385,7 +417,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		if (d->quiet > 0) {
 			d->quiet--;
 			r.score *= EPISODE_DAMP;
-		} else if (u >= EPISODE_U) {
+		} else if (r.score >= detect_default_threshold()) {
 			d->quiet = EPISODE;
 		}
 	}
