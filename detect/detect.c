@@ -22,6 +22,8 @@
 /* Time-of-day profile: 288 bins of 5 minutes; spacings above an hour skip the profile. */
 #define DAY_BINS 288
 #define DAY_MAX_SPACING 3600.0
+/* Hour-of-week profile: 168 bins, learned like the time-of-day one, week by week. */
+#define WEEK_BINS 168
 /* Sigmas beyond which a residual teaches the level and profile no more than this. */
 #define HUBER 3.0
 /* After an alarm, scores are multiplied by EPISODE_DAMP for EPISODE points: one episode,
@@ -33,13 +35,14 @@
  * seen before is less news. Records decay towards Z_NORMAL:
  *   - the episode record by RECORD_DECAY per point, and it jumps to any larger deviation
  *     (only the onset of an episode is scored high);
- *   - the long-run record by TAIL_DECAY per point, rising by TAIL_GAIN of the gap in log
+ *   - the long-run record by TAIL_DECAY per REF_SPACING, rising by TAIL_GAIN of the gap in log
  *     scale (a series that spikes by nature);
- *   - the record of each hour of day by HOUR_DECAY per point in that hour, rising by
+ *   - the record of each hour of day by HOUR_DECAY per REF_SPACING in it, rising by
  *     HOUR_GAIN of the gap (a nightly job); reaching it counts HOUR_MARGIN times less, so
  *     that a deviation as large as the hour usually sees stays under the threshold. */
 #define Z_NORMAL 5.0
 #define RECORD_DECAY 0.9
+#define REF_SPACING 300.0
 #define TAIL_DECAY 0.9998
 #define TAIL_GAIN 0.2
 #define HOUR_MARGIN 1.25
@@ -96,9 +99,13 @@ struct detector {
 	float pcount[PROTOS];   /* uses, in units of pweight (which grows instead of decaying) */
 	float pweight;
 	long quiet;            /* points left in the current alarm episode */
+	double tail_decay, hour_decay; /* per point, from the spacing (records forget in time) */
 	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];    /* days the bin agreed with the day before */
-	unsigned char day_last[DAY_BINS]; /* the last of them (day number mod 255, plus 1) */
+	unsigned char day_last[DAY_BINS]; /* the day last seen (day number mod 255, plus 1) */
+	struct scale s_week;
+	float week[WEEK_BINS]; /* the same per hour of the week */
+	unsigned char week_n[WEEK_BINS], week_last[WEEK_BINS];
 };
 
 struct detector *
@@ -138,7 +145,7 @@ surprise(double z)
 /* Deviation z scaled against what the feature usually reaches (Z_NORMAL when it is as large
  * as usual), then z is learned when `learn`. */
 static double
-tail_update(struct tail *t, double z, bool learn, int hour)
+tail_update(const struct detector *d, struct tail *t, double z, bool learn, int hour)
 {
 
 	if (t->rec < Z_NORMAL)
@@ -164,14 +171,14 @@ tail_update(struct tail *t, double z, bool learn, int hour)
 		float *h = &t->hour[hour];
 		if (*h < Z_NORMAL)
 			*h = Z_NORMAL;
-		*h = (float)(Z_NORMAL + (*h - Z_NORMAL) * HOUR_DECAY);
+		*h = (float)(Z_NORMAL + (*h - Z_NORMAL) * d->hour_decay);
 		if (z > *h)
 			*h *= (float)pow(z / *h, HOUR_GAIN);
 	}
 	t->rec = Z_NORMAL + (t->rec - Z_NORMAL) * RECORD_DECAY;
 	if (z > t->rec)
 		t->rec = z;
-	t->usual = Z_NORMAL + (t->usual - Z_NORMAL) * TAIL_DECAY;
+	t->usual = Z_NORMAL + (t->usual - Z_NORMAL) * d->tail_decay;
 	if (z > t->usual)
 		t->usual *= pow(z / t->usual, TAIL_GAIN);
 	return ze;
@@ -275,7 +282,8 @@ context_novelty(struct detector *d, double x, double fl)
 	return scale_z(&d->s_ctx, dmin, 0.002, 0.05 * VIGILANCE);
 }
 
-/* The time-of-day bin of ts, or -1 when the spacing is too wide for a profile. */
+/* The time-of-day bin of ts (the hour-of-week one is bin / 12 + 24 * weekday), or -1 when
+ * the spacing is too wide for a profile. */
 static int
 day_bin(const struct detector *d, double ts)
 {
@@ -298,35 +306,35 @@ huber(double r, const struct scale *sc, double floor_)
 	return r > c ? c : r < -c ? -c : r;
 }
 
-/* Teaches the time-of-day profile bin `bin` the value x. */
+/* Teaches bin `bin` of a seasonal profile (values v, agreements n, period last seen) the
+ * value x seen in period number `period`. A bin is confirmed when a new period agrees with
+ * it within `tol`; a bin that has never agreed starts again from the new period (a one-off
+ * spike is not a pattern). Young bins move fast, confirmed ones robustly. */
 static void
-day_learn(struct detector *d, int bin, double ts, double x, double fl)
+profile_learn(float *v, unsigned char *n, unsigned char *last, int bin, double period, double x,
+	      double tol, const struct scale *sc, double fl)
 {
-	long long day = (long long)floor(ts / 86400.0);
-	unsigned char today = (unsigned char)((day % 255 + 255) % 255 + 1);
-	double r = x - d->day[bin];
-	double sd = d->s_day.mad > d->s_level.mad ? d->s_day.mad : d->s_level.mad;
+	long long p = (long long)floor(period);
+	unsigned char now = (unsigned char)((p % 255 + 255) % 255 + 1);
+	double r = x - v[bin];
 
-	if (d->day_last[bin] == 0) {
-		d->day[bin] = (float)x;
-		d->day_last[bin] = today;
+	if (last[bin] == 0) {
+		v[bin] = (float)x;
+		last[bin] = now;
 		return;
 	}
-	if (d->day_last[bin] != today) {
-		/* a new day: the bin is confirmed when it agrees with the day before; a bin that
-		 * has never agreed starts again from today (a one-off spike is not a pattern) */
-		if (fabs(r) <= HUBER * (1.2533 * sd + fl)) {
-			if (d->day_n[bin] < 255)
-				d->day_n[bin]++;
-		} else if (d->day_n[bin] == 0) {
-			d->day[bin] = (float)x;
-			d->day_last[bin] = today;
+	if (last[bin] != now) {
+		if (fabs(r) <= tol) {
+			if (n[bin] < 255)
+				n[bin]++;
+		} else if (n[bin] == 0) {
+			v[bin] = (float)x;
+			last[bin] = now;
 			return;
 		}
 	}
-	d->day[bin] += d->day_n[bin] < 3 ? 0.5f * (float)r
-						 : 0.25f * (float)huber(r, &d->s_day, fl);
-	d->day_last[bin] = today;
+	v[bin] += n[bin] < 3 ? 0.5f * (float)r : 0.25f * (float)huber(r, sc, fl);
+	last[bin] = now;
 }
 
 double
@@ -361,6 +369,12 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		r.warming = true;
 		goto done;
 	}
+	if ((d->n & 63) == 1) {
+		/* records forget per unit of time, not per point: refreshed now and then */
+		double k = d->dt > 0 ? d->dt / REF_SPACING : 1;
+		d->tail_decay = pow(TAIL_DECAY, k);
+		d->hour_decay = pow(HOUR_DECAY, k);
+	}
 	double steps = d->dt > 0 && gap > 0 ? gap / d->dt : 1;
 	if (steps < 1)
 		steps = 1;
@@ -378,16 +392,35 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		r.expected = pd;
 		sig = sd * sqrt(steps);
 	}
-	int bin = day_bin(d, ts);
-	double zs_sust = 0;
+	int bin = day_bin(d, ts), wbin = -1;
+	double zs_sust = 0, rs = NAN;
+	if (bin >= 0) {
+		double week = fmod(ts, 7 * 86400.0);
+		wbin = (int)((week < 0 ? week + 7 * 86400.0 : week) / 3600.0) % WEEK_BINS;
+	}
 	if (bin >= 0 && d->day_n[bin] >= 1) {
-		double rs = x - d->day[bin], ss = 1.2533 * d->s_day.mad + fl;
+		double ss = 1.2533 * d->s_day.mad + fl;
+		rs = x - d->day[bin];
 		double zs = scale_z(&d->s_day, rs, 0.01, fl);
 		if (zs < z) {
 			z = zs;
 			r.expected = d->day[bin];
 			sig = ss;
 		}
+	}
+	if (wbin >= 0 && d->week_n[wbin] >= 2) {
+		double rw = x - d->week[wbin], sw = 1.2533 * d->s_week.mad + fl;
+		/* the sustained residual follows whichever profile forecasts better */
+		if (isnan(rs) || d->s_week.mad < d->s_day.mad)
+			rs = rw;
+		double zw = scale_z(&d->s_week, rw, 0.01, fl);
+		if (zw < z) {
+			z = zw;
+			r.expected = d->week[wbin];
+			sig = sw;
+		}
+	}
+	if (!isnan(rs)) {
 		d->sres += 0.1 * (rs - d->sres);
 		zs_sust = scale_z(&d->s_sres, d->sres, 0.005, fl);
 	}
@@ -400,10 +433,10 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	r.lo = r.expected - Z_NORMAL * sig;
 	r.hi = r.expected + Z_NORMAL * sig;
 	int hour = bin >= 0 ? bin * 24 / DAY_BINS : -1;
-	double zp = tail_update(&d->t_point, z, !r.warming, hour);
-	double zx = tail_update(&d->t_ctx, zc, !r.warming, hour);
-	double zh = tail_update(&d->t_shift, zsh, !r.warming, hour);
-	double zr = tail_update(&d->t_sres, zs_sust, !r.warming, hour);
+	double zp = tail_update(d, &d->t_point, z, !r.warming, hour);
+	double zx = tail_update(d, &d->t_ctx, zc, !r.warming, hour);
+	double zh = tail_update(d, &d->t_shift, zsh, !r.warming, hour);
+	double zr = tail_update(d, &d->t_sres, zs_sust, !r.warming, hour);
 	/* the surprise is monotone in the deviation: only the largest needs the tail */
 	double ze = zp > zh ? zp : zh;
 	if (zr > ze)
@@ -430,8 +463,14 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	/* outliers move the level and the profile by at most HUBER sigmas */
 	d->level += al * huber(x - d->level, &d->s_level, fl);
 	d->drift += al * 0.5 * (step / steps - d->drift);
-	if (bin >= 0)
-		day_learn(d, bin, ts, x, fl);
+	if (bin >= 0) {
+		double sy = d->s_day.mad > d->s_level.mad ? d->s_day.mad : d->s_level.mad;
+		double sw = d->s_week.mad > d->s_level.mad ? d->s_week.mad : d->s_level.mad;
+		profile_learn(d->day, d->day_n, d->day_last, bin, ts / 86400.0, x,
+			      HUBER * (1.2533 * sy + fl), &d->s_day, fl);
+		profile_learn(d->week, d->week_n, d->week_last, wbin, ts / (7 * 86400.0), x,
+			      HUBER * (1.2533 * sw + fl), &d->s_week, fl);
+	}
 	d->prev = x;
 	d->n++;
 done:

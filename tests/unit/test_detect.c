@@ -138,6 +138,34 @@ test_daily_seasonality_learned_and_its_break_flagged(void **state)
 }
 
 static void
+test_weekly_seasonality_learned(void **state)
+{
+	/* hourly samples for six weeks: busy weekdays with a daily swing, quiet weekends */
+	enum { H = 24 * 7 * 6, SAT = 24 * (7 * 5 + 4) };
+	double *v = series(H), *s = series(H), *ts = series(H);
+	struct detect_result at_sat = {0};
+	(void)state;
+	struct detector *d = detect_new();
+	for (int i = 0; i < H; i++) {
+		ts[i] = T0 + 3600.0 * i; /* T0 is a Tuesday */
+		int dow = (i / 24 + 2) % 7; /* 0 = Sunday */
+		bool weekend = dow == 0 || dow == 6;
+		v[i] = (weekend ? 20 : 100 + 30 * sin(2 * M_PI * (i % 24) / 24.0)) + gauss();
+		s[i] = detect_update(d, ts[i], v[i], i == SAT ? &at_sat : NULL);
+	}
+	detect_free(d);
+	/* the first weekend is news; by the sixth week, weekends and Mondays are not */
+	assert_true(first_alarm(s, 24 * 4, 24 * 7) >= 0);
+	assert_true(max_in(s, 24 * 7 * 5, H) < detect_default_threshold());
+	/* at the drop into the sixth Saturday, the hour-of-week profile forecasts it */
+	assert_true(at_sat.expected > 15 && at_sat.expected < 25);
+	assert_true(at_sat.lo < v[SAT] && v[SAT] < at_sat.hi);
+	free(v);
+	free(s);
+	free(ts);
+}
+
+static void
 test_flat_line_then_change(void **state)
 {
 	double *v = series(2000), *s = series(2000);
@@ -261,6 +289,7 @@ main(void)
 	    cmocka_unit_test(test_level_shift_detected_then_adapted),
 	    cmocka_unit_test(test_linear_trend_not_flagged),
 	    cmocka_unit_test(test_daily_seasonality_learned_and_its_break_flagged),
+	    cmocka_unit_test(test_weekly_seasonality_learned),
 	    cmocka_unit_test(test_flat_line_then_change),
 	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
 	    cmocka_unit_test(test_counter_reset_not_an_episode),
