@@ -1,9 +1,10 @@
 /* detect.c — the streaming anomaly detector: forecasters and features, each deviation set
  * against what that feature usually reaches, a Gaussian tail probability, one alarm per episode.
  *
- * Per point: three forecasters (slow robust level, random walk with drift, time-of-day profile)
- * give the point deviation as the smallest of their errors in sigmas; three more features
- * measure sustained change (short mean against long, the profile residual averaged, the
+ * Per point: four forecasters (slow robust level, random walk with drift, time-of-day and
+ * hour-of-week profiles) give the point deviation as the smallest of their errors in sigmas;
+ * three more features measure sustained change (short mean against long, the residual of the
+ * better profile averaged, the
  * distance of recent behaviour from prototypes of behaviour seen before). Each feature's
  * deviation is divided by what it usually reaches (record of the episode, long-run record,
  * record at this hour of day) and the largest becomes a tail probability; its -log10 over
