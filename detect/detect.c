@@ -4,8 +4,8 @@
  * Per point: four forecasters (slow robust level, random walk with drift, time-of-day and
  * hour-of-week profiles) give the point deviation as the smallest of their errors in sigmas;
  * three more features measure sustained change (short mean against long, the residual of the
- * better profile averaged, the
- * distance of recent behaviour from prototypes of behaviour seen before). Each feature's
+ * better profile averaged, the distance of recent behaviour from prototypes of behaviour seen
+ * before). Each feature's
  * deviation is divided by what it usually reaches (record of the episode, long-run record,
  * record at this hour of day) and the largest becomes a tail probability; its -log10 over
  * SCORE_SPAN is the score. */
