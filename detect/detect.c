@@ -5,9 +5,9 @@
  * hour-of-week profiles) give the point deviation as the smallest of their errors in sigmas;
  * three more features measure sustained change (short mean against long, the residual of the
  * better profile averaged, the distance of recent behaviour from prototypes of behaviour seen
- * before). Each feature's
- * deviation is divided by what it usually reaches (record of the episode, long-run record,
- * record at this hour of day) and the largest becomes a tail probability; its -log10 over
+ * before). Each feature's deviation is divided by what it usually reaches (record of the
+ * episode, long-run record, record at this hour of day) and the largest becomes a tail
+ * probability; its -log10 over
  * SCORE_SPAN is the score. */
 #include <math.h>
 #include <stdlib.h>
@@ -78,17 +78,17 @@ struct tail {
 };
 
 struct detector {
-	long n, seen;          /* points learned; points fed (including NaN) */
-	double last_ts, dt;    /* clock and typical spacing (EWMA of gaps) */
-	double raw_prev;       /* last raw value, for counters */
-	int rises, nondec;     /* counter probe */
-	int counter;           /* 1 once the series is a counter: its rate is modelled */
-	double prev;           /* last modelled value */
-	double quantum;        /* smallest non-zero step seen: the series' resolution */
-	double level;          /* slow EWMA level */
-	double drift;          /* mean step of the random walk */
-	double fast, slow;     /* EWMA levels for the sustained-shift feature */
-	double sres;           /* EWMA of the time-of-day residual (sustained deviation) */
+	long n, seen;	    /* points learned; points fed (including NaN) */
+	double last_ts, dt; /* clock and typical spacing (EWMA of gaps) */
+	double raw_prev;    /* last raw value, for counters */
+	int rises, nondec;  /* counter probe */
+	int counter;	    /* 1 once the series is a counter: its rate is modelled */
+	double prev;	    /* last modelled value */
+	double quantum;	    /* smallest non-zero step seen: the series' resolution */
+	double level;	    /* slow EWMA level */
+	double drift;	    /* mean step of the random walk */
+	double fast, slow;  /* EWMA levels for the sustained-shift feature */
+	double sres;	    /* EWMA of the time-of-day residual (sustained deviation) */
 	struct scale s_level, s_step, s_day, s_shift, s_sres;
 	struct tail t_point, t_shift, t_sres, t_ctx;
 	/* context: the recent behaviour (fast and medium level, volatility) in units of the
@@ -97,12 +97,12 @@ struct detector {
 	struct scale s_glob, s_ctx;
 	int nproto;
 	float proto[PROTOS][PDIM];
-	float pcount[PROTOS];   /* uses, in units of pweight (which grows instead of decaying) */
+	float pcount[PROTOS]; /* uses, in units of pweight (which grows instead of decaying) */
 	float pweight;
-	long quiet;            /* points left in the current alarm episode */
-	double tail_decay, hour_decay; /* per point, from the spacing (records forget in time) */
-	float day[DAY_BINS];   /* EWMA of the value per time-of-day bin */
-	unsigned char day_n[DAY_BINS];    /* days the bin agreed with the day before */
+	long quiet;			  /* points left in the current alarm episode */
+	double tail_decay, hour_decay;	  /* per point, from the spacing (records forget in time) */
+	float day[DAY_BINS];		  /* EWMA of the value per time-of-day bin */
+	unsigned char day_n[DAY_BINS];	  /* days the bin agreed with the day before */
 	unsigned char day_last[DAY_BINS]; /* the day last seen (day number mod 255, plus 1) */
 	struct scale s_week;
 	float week[WEEK_BINS]; /* the same per hour of the week */

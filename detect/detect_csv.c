@@ -58,8 +58,8 @@ detect_time_parse(const char *s, size_t len, double *out)
 			scale /= 10;
 		}
 	}
-	*out = (double)days_from_civil(y, mo, d) * 86400.0 + (double)(h * 3600 + mi * 60 + se) +
-	       frac;
+	*out =
+	    (double)days_from_civil(y, mo, d) * 86400.0 + (double)(h * 3600 + mi * 60 + se) + frac;
 	return used;
 }
 
@@ -139,8 +139,8 @@ detect_csv_read(const char *path, bool want_score, struct detect_series *s, char
 		const char *e = end > p && end[-1] == '\r' ? end - 1 : end;
 		if (line == 1) {
 			if (!header_ok(p, e, want_score)) {
-				snprintf(err, errlen, "%s:1: header must be timestamp,value%s", path,
-					 want_score ? ",anomaly_score" : "");
+				snprintf(err, errlen, "%s:1: header must be timestamp,value%s",
+					 path, want_score ? ",anomaly_score" : "");
 				goto out;
 			}
 			continue;
@@ -159,8 +159,8 @@ detect_csv_read(const char *path, bool want_score, struct detect_series *s, char
 			snprintf(err, errlen, "%s:%zu: bad number in the value column", path, line);
 			goto out;
 		}
-		if (want_score && (field(p, e, 2, &f, &flen) != 0 || number(f, flen, &sc) != 0 ||
-				   isnan(sc))) {
+		if (want_score &&
+		    (field(p, e, 2, &f, &flen) != 0 || number(f, flen, &sc) != 0 || isnan(sc))) {
 			snprintf(err, errlen, "%s:%zu: bad number in the anomaly_score column",
 				 path, line);
 			goto out;

@@ -6,9 +6,9 @@
 #include "util.h"
 
 const struct nab_profile nab_profiles[3] = {
-	{"standard", 1.0, 1.0, 0.11},
-	{"reward_low_FP_rate", 1.0, 1.0, 0.22},
-	{"reward_low_FN_rate", 1.0, 2.0, 0.11},
+    {"standard", 1.0, 1.0, 0.11},
+    {"reward_low_FP_rate", 1.0, 1.0, 0.22},
+    {"reward_low_FN_rate", 1.0, 2.0, 0.11},
 };
 
 /* One scorable row: its detector score, what an alarm there is worth, and its window

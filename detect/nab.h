@@ -28,12 +28,12 @@ extern const struct nab_profile nab_profiles[3];
 
 struct nab_result {
 	double threshold;  /* best threshold (a row alarms when its score >= it); 1.1 = none */
-	double raw;        /* total at that threshold */
+	double raw;	   /* total at that threshold */
 	double null_score; /* total of a detector that never alarms */
-	double perfect;    /* total of one alarm on the first scored row of every window */
+	double perfect;	   /* total of one alarm on the first scored row of every window */
 	double normalised; /* 100 * (raw - null) / (perfect - null) */
-	size_t tp, fp;     /* windows detected, alarms outside every window */
-	size_t windows;    /* windows with at least one row after the probationary period */
+	size_t tp, fp;	   /* windows detected, alarms outside every window */
+	size_t windows;	   /* windows with at least one row after the probationary period */
 };
 
 /* NAB's scaled sigmoid: 2 / (1 + e^(5x)) - 1, and -1 beyond x = 3. */

@@ -118,8 +118,7 @@ windows_load(const char *dir)
 		}
 		return j;
 	}
-	fprintf(stderr, "healer: %s: no combined_windows_dev.json or combined_windows.json\n",
-		dir);
+	fprintf(stderr, "healer: %s: no combined_windows_dev.json or combined_windows.json\n", dir);
 	return NULL;
 }
 
@@ -153,7 +152,8 @@ detect_cli_nab(int argc, char **argv)
 	size_t n = (size_t)cJSON_GetArraySize(wins), rows = 0;
 	int rc = 1;
 	if (n == 0 || n > NAB_MAX_FILES) {
-		fprintf(stderr, "healer: %s: between 1 and %d files expected\n", dir, NAB_MAX_FILES);
+		fprintf(stderr, "healer: %s: between 1 and %d files expected\n", dir,
+			NAB_MAX_FILES);
 		cJSON_Delete(wins);
 		return 1;
 	}

@@ -12,7 +12,7 @@
 #include "detect.h"
 
 #define T0 1396310400.0 /* 2014-04-01 00:00:00 UTC */
-#define STEP 300.0      /* five-minute samples */
+#define STEP 300.0	/* five-minute samples */
 #define LEN 4000
 
 /* A deterministic Gaussian (xorshift + Box-Muller), so tests never flake. */
@@ -147,7 +147,7 @@ test_weekly_seasonality_learned(void **state)
 	(void)state;
 	struct detector *d = detect_new();
 	for (int i = 0; i < H; i++) {
-		ts[i] = T0 + 3600.0 * i; /* T0 is a Tuesday */
+		ts[i] = T0 + 3600.0 * i;    /* T0 is a Tuesday */
 		int dow = (i / 24 + 2) % 7; /* 0 = Sunday */
 		bool weekend = dow == 0 || dow == 6;
 		v[i] = (weekend ? 20 : 100 + 30 * sin(2 * M_PI * (i % 24) / 24.0)) + gauss();
