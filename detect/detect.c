@@ -7,8 +7,7 @@
  * better profile averaged, the distance of recent behaviour from prototypes of behaviour seen
  * before). Each feature's deviation is divided by what it usually reaches (record of the
  * episode, long-run record, record at this hour of day) and the largest becomes a tail
- * probability; its -log10 over
- * SCORE_SPAN is the score. */
+ * probability; its -log10 over SCORE_SPAN is the score. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
