@@ -57,6 +57,9 @@
 #define VIGILANCE 0.5
 #define PROTO_RATE 0.05f
 #define PROTO_DECAY 0.999f
+/* The averaged profile residual carries the profile's own error too (each bin is learned
+ * from a few days): its deviations read SRES_WIDEN times narrower than they are. */
+#define SRES_WIDEN 1.5
 /* Decades of tail probability that map to a score of 1: the default threshold, 0.5, is a
  * one-in-a-million deviation. */
 #define SCORE_SPAN 12.0
@@ -436,7 +439,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	double zp = tail_update(d, &d->t_point, z, !r.warming, hour);
 	double zx = tail_update(d, &d->t_ctx, zc, !r.warming, hour);
 	double zh = tail_update(d, &d->t_shift, zsh, !r.warming, hour);
-	double zr = tail_update(d, &d->t_sres, zs_sust, !r.warming, hour);
+	double zr = tail_update(d, &d->t_sres, zs_sust / SRES_WIDEN, !r.warming, hour);
 	/* the surprise is monotone in the deviation: only the largest needs the tail */
 	double ze = zp > zh ? zp : zh;
 	if (zr > ze)
