@@ -64,8 +64,8 @@ static int
 entry_load(struct nab_entry *e, const cJSON *wins, const char *dir, const char *results)
 {
 	char path[4096], err[512];
-	int n = snprintf(path, sizeof(path), "%s/%s/%s", results ? results : dir,
-			 results ? "" : "data", e->name);
+	int n = results ? snprintf(path, sizeof(path), "%s/%s", results, e->name)
+			: snprintf(path, sizeof(path), "%s/data/%s", dir, e->name);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		fprintf(stderr, "healer: %s: path too long\n", e->name);
 		return -1;
