@@ -239,7 +239,7 @@ detect_cli_score(int argc, char **argv)
 		if (isnan(s.val[i]))
 			printf(",%.8f\n", sc);
 		else
-			printf("%.10g,%.8f\n", s.val[i], sc);
+			printf("%.15g,%.8f\n", s.val[i], sc);
 	}
 	detect_free(d);
 	detect_series_free(&s);
