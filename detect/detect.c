@@ -25,7 +25,7 @@
 /* Hour-of-week profile: 168 bins, learned like the time-of-day one, week by week. */
 #define WEEK_BINS 168
 /* Sigmas beyond which a residual teaches the level and profile no more than this. */
-#define HUBER 3.0
+#define HUBER 4.0
 /* After an alarm, scores are multiplied by EPISODE_DAMP for EPISODE points: one episode,
  * one alarm. */
 #define EPISODE 144
@@ -54,7 +54,7 @@
  * least used kind (uses decaying by PROTO_DECAY per point) makes room for a new one. */
 #define PROTOS 24
 #define PDIM 3
-#define VIGILANCE 0.5
+#define VIGILANCE 0.7
 #define PROTO_RATE 0.05f
 #define PROTO_DECAY 0.999f
 /* The averaged profile residual carries the profile's own error too (each bin is learned
