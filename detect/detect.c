@@ -6,7 +6,7 @@
  * three more features measure sustained change (short mean against long, the residual of the
  * better profile averaged, the distance of recent behaviour from prototypes of behaviour seen
  * before). Each feature's deviation is divided by what it usually reaches (record of the
- * episode, long-run record, record at this hour of day) and the largest becomes a tail
+ * episode, usual deviation, record at this hour of day) and the largest becomes a tail
  * probability; its -log10 over SCORE_SPAN is the score. */
 #include <math.h>
 #include <stdlib.h>
@@ -32,19 +32,20 @@
 #define EPISODE_DAMP 0.5
 /* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A feature
  * whose records are larger has its deviations divided by record / Z_NORMAL: a kind of event
- * seen before is less news. Records decay towards Z_NORMAL:
- *   - the episode record by RECORD_DECAY per point, and it jumps to any larger deviation
+ * seen before is less news. The records, never below Z_NORMAL:
+ *   - the episode record decays by RECORD_DECAY per point and jumps to any larger deviation
  *     (only the onset of an episode is scored high);
- *   - the long-run record by TAIL_DECAY per REF_SPACING, rising by TAIL_GAIN of the gap in log
- *     scale (a series that spikes by nature);
- *   - the record of each hour of day by HOUR_DECAY per REF_SPACING in it, rising by
- *     HOUR_GAIN of the gap (a nightly job); reaching it counts HOUR_MARGIN times less, so
- *     that a deviation as large as the hour usually sees stays under the threshold. */
+ *   - the usual deviation is the one exceeded by 1 - Q_LEVEL of the points, tracked in log
+ *     scale by steps of Q_STEP (a series that spikes by nature);
+ *   - the record of each hour of day decays by HOUR_DECAY per REF_SPACING of data in that
+ *     hour and rises by HOUR_GAIN of the gap in log scale (a nightly job); reaching it counts
+ *     HOUR_MARGIN times less, so that a deviation as large as the hour usually sees stays
+ *     under the threshold. */
 #define Z_NORMAL 5.0
 #define RECORD_DECAY 0.9
+#define Q_LEVEL 0.995
+#define Q_STEP 0.25
 #define REF_SPACING 300.0
-#define TAIL_DECAY 0.9998
-#define TAIL_GAIN 0.2
 #define HOUR_MARGIN 1.25
 #define HOUR_DECAY 0.998
 #define HOUR_GAIN 0.7
@@ -71,9 +72,9 @@ struct scale {
 	long n;
 };
 
-/* What one feature's deviations (in sigmas) usually reach: a record of recent ones that decays
- * fast (only the onset of an episode is news) and one that decays slowly (a series that
- * spikes by nature has its spikes scaled down). */
+/* What one feature's deviations (in sigmas) usually reach: the record of the episode (only its
+ * onset is news), the usual deviation (a series that spikes by nature has its spikes scaled
+ * down) and a record per hour of day (a nightly job). */
 struct tail {
 	double rec, usual;
 	float hour[24]; /* what the deviations usually reach at each hour of the day */
@@ -102,7 +103,7 @@ struct detector {
 	float pcount[PROTOS]; /* uses, in units of pweight (which grows instead of decaying) */
 	float pweight;
 	long quiet;			  /* points left in the current alarm episode */
-	double tail_decay, hour_decay;	  /* per point, from the spacing (records forget in time) */
+	double hour_decay;		  /* per point, from the spacing (records forget in time) */
 	float day[DAY_BINS];		  /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];	  /* days the bin agreed with the day before */
 	unsigned char day_last[DAY_BINS]; /* the day last seen (day number mod 255, plus 1) */
@@ -181,9 +182,10 @@ tail_update(const struct detector *d, struct tail *t, double z, bool learn, int 
 	t->rec = Z_NORMAL + (t->rec - Z_NORMAL) * RECORD_DECAY;
 	if (z > t->rec)
 		t->rec = z;
-	t->usual = Z_NORMAL + (t->usual - Z_NORMAL) * d->tail_decay;
-	if (z > t->usual)
-		t->usual *= pow(z / t->usual, TAIL_GAIN);
+	/* the deviation exceeded once in 1/(1 - Q_LEVEL) points, tracked in log scale */
+	t->usual *= z > t->usual ? exp(Q_STEP * Q_LEVEL) : exp(-Q_STEP * (1 - Q_LEVEL));
+	if (t->usual < Z_NORMAL)
+		t->usual = Z_NORMAL;
 	return ze;
 }
 
@@ -375,7 +377,6 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	if ((d->n & 63) == 1) {
 		/* records forget per unit of time, not per point: refreshed now and then */
 		double k = d->dt > 0 ? d->dt / REF_SPACING : 1;
-		d->tail_decay = pow(TAIL_DECAY, k);
 		d->hour_decay = pow(HOUR_DECAY, k);
 	}
 	double steps = d->dt > 0 && gap > 0 ? gap / d->dt : 1;
