@@ -64,11 +64,16 @@
 /* Decades of tail probability that map to a score of 1: the default threshold, 0.5, is a
  * one-in-a-million deviation. */
 #define SCORE_SPAN 12.0
+/* A scale never reads narrower than SLOW_FRAC of its slow twin, the plain mean absolute value
+ * over about 1 / SLOW_RATE points, outliers included: after a quiet spell, a burst as large as
+ * the bursts of the last few days is not news, while in steady noise the two scales agree. */
+#define SLOW_FRAC 0.7
+#define SLOW_RATE 0.001
 
 /* A feature's robust scale: the EWMA of its absolute value, where one point can at most
  * quadruple the scale, so one outlier does not blind the feature for long. */
 struct scale {
-	double mad;
+	double mad, slow;
 	long n;
 };
 
@@ -225,9 +230,13 @@ static double
 scale_z(struct scale *sc, double f, double alpha, double floor_)
 {
 	/* a scale learned from fewer than 16 points says nothing yet */
-	double z = sc->n < 16 ? 0 : fabs(f) / (1.2533 * sc->mad + floor_);
+	double m = sc->mad > SLOW_FRAC * sc->slow ? sc->mad : SLOW_FRAC * sc->slow;
+	double z = sc->n < 16 ? 0 : fabs(f) / (1.2533 * m + floor_);
 	double a = sc->n < 1.0 / alpha ? 1.0 / (double)(sc->n + 1) : alpha;
+	double as = sc->n < 1.0 / SLOW_RATE ? 1.0 / (double)(sc->n + 1) : SLOW_RATE;
 	double v = fabs(f);
+	/* the slow scale takes outliers whole: it remembers how large bursts get */
+	sc->slow += as * (v - sc->slow);
 	if (sc->n > 8 && v > 4 * sc->mad + floor_)
 		v = 4 * sc->mad + floor_;
 	sc->mad += a * (v - sc->mad);
