@@ -406,7 +406,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		sig = sd * sqrt(steps);
 	}
 	int bin = day_bin(d, ts), wbin = -1;
-	double zs_sust = 0, rs = NAN;
+	double zs_sust = 0, rs = NAN, rsig = 0;
 	if (bin >= 0) {
 		double week = fmod(ts, 7 * 86400.0);
 		wbin = (int)((week < 0 ? week + 7 * 86400.0 : week) / 3600.0) % WEEK_BINS;
@@ -414,6 +414,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	if (bin >= 0 && d->day_n[bin] >= 1) {
 		double ss = 1.2533 * d->s_day.mad + fl;
 		rs = x - d->day[bin];
+		rsig = ss;
 		double zs = scale_z(&d->s_day, rs, 0.01, fl);
 		if (zs < z) {
 			z = zs;
@@ -424,8 +425,10 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	if (wbin >= 0 && d->week_n[wbin] >= 2) {
 		double rw = x - d->week[wbin], sw = 1.2533 * d->s_week.mad + fl;
 		/* the sustained residual follows whichever profile forecasts better */
-		if (isnan(rs) || d->s_week.mad < d->s_day.mad)
+		if (isnan(rs) || d->s_week.mad < d->s_day.mad) {
 			rs = rw;
+			rsig = sw;
+		}
 		double zw = scale_z(&d->s_week, rw, 0.01, fl);
 		if (zw < z) {
 			z = zw;
@@ -434,7 +437,10 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		}
 	}
 	if (!isnan(rs)) {
-		d->sres += 0.1 * (rs - d->sres);
+		/* one point counts for at most HUBER of its profile's sigmas: a single odd point
+		 * (or a bin that learned one) is the point deviation's business */
+		double c = HUBER * rsig;
+		d->sres += 0.1 * ((rs > c ? c : rs < -c ? -c : rs) - d->sres);
 		zs_sust = scale_z(&d->s_sres, d->sres, 0.005, fl);
 	}
 	/* sustained shift: a short mean against a long one, in units of its own history */
