@@ -181,6 +181,57 @@ test_flat_line_then_change(void **state)
 }
 
 static void
+test_bursts_after_a_quiet_spell_not_news(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	int resumed = 0, alarms = 0;
+	(void)state;
+	/* a batch writer: zero between bursts of 1-2e8 every 10-30 points, and every day a
+	 * six-hour pause, during which the quick scale shrinks to nothing. When the bursts
+	 * resume they are as large as every day's: not news (counted over 20 such series). */
+	for (int k = 1; k <= 20; k++) {
+		rng = 7919ull * (uint64_t)k + 12345;
+		long next = 0;
+		for (int i = 0; i < LEN; i++) {
+			v[i] = 0;
+			if (i % 288 >= 288 - 72 || i < next)
+				continue;
+			v[i] = 1e8 * (1 + uniform());
+			if (i > next)
+				next = i + 9 + (long)(20 * uniform());
+		}
+		score_all(NULL, v, LEN, s);
+		for (int i = 288; i < LEN; i += 288, resumed++)
+			alarms += s[i] >= detect_default_threshold();
+	}
+	assert_true(alarms * 10 <= resumed);
+	/* a burst ten times larger than any before still is news */
+	v[3000] = 3e9;
+	score_all(NULL, v, LEN, s);
+	assert_true(s[3000] >= detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_one_point_off_a_young_profile_bin_is_not_news(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* steady noise with a spike at 03:05 on two days running: the daily profile's bin
+	 * confirms it. On the third day 03:05 is ordinary: one point off the profile, which
+	 * is not a sustained change */
+	int day3 = 2 * 288 + 37;
+	for (int i = 0; i < LEN; i++)
+		v[i] = 10 + gauss() + (i == 37 || i == 288 + 37 ? 100 : 0);
+	score_all(NULL, v, LEN, s);
+	assert_true(s[288 + 37] >= detect_default_threshold());
+	assert_true(max_in(s, day3 - 10, day3 + 30) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
 test_missing_points_and_irregular_spacing(void **state)
 {
 	double *v = series(LEN), *s = series(LEN), *ts = series(LEN);
@@ -291,6 +342,8 @@ main(void)
 	    cmocka_unit_test(test_daily_seasonality_learned_and_its_break_flagged),
 	    cmocka_unit_test(test_weekly_seasonality_learned),
 	    cmocka_unit_test(test_flat_line_then_change),
+	    cmocka_unit_test(test_bursts_after_a_quiet_spell_not_news),
+	    cmocka_unit_test(test_one_point_off_a_young_profile_bin_is_not_news),
 	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
 	    cmocka_unit_test(test_counter_reset_not_an_episode),
 	    cmocka_unit_test(test_result_range_and_warming),
