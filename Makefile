@@ -69,6 +69,12 @@ $(BUILD)/bench_ws_floor: bench/bench_ws_floor.c
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
+# Detector benchmark (bench/bench_detect.py runs it): cost per point, state per series.
+$(BUILD)/bench_detect: bench/bench_detect.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 # Installs whatever Debian packages are missing: apt-get as root, else the sudo line to run.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -8,6 +8,7 @@
 #include "alerts_http.h"
 #include "card_text.h"
 #include "config.h"
+#include "detect_csv.h"
 #include "engine.h"
 #include "http_server.h"
 #include "httpc.h"
@@ -386,6 +387,8 @@ static const struct subcommand subcommands[] = {
 	{"incidents", "show", cmd_incidents_show, "incidents show INC-N [--json]"},
 	{"audit", "verify", cmd_audit_verify, "audit verify                prove the log untouched"},
 	{"audit", "export", cmd_audit_export, "audit export [--since T]    JSON lines"},
+	{"detect", "score", detect_cli_score, "detect score FILE.csv       anomaly score per row"},
+	{"detect", "nab", detect_cli_nab, "detect nab [-v] DIR [RES]   NAB scores of the detector"},
 	{"stats", NULL, stats_cli, "stats [24h|7d|30d] [--json]  how we are doing"},
 	{"version", NULL, cmd_version, "version"},
 };

@@ -14,7 +14,9 @@
 struct detector;
 
 /* What one point told the detector. `expected`, `lo` and `hi` are the range the detector
- * expected the value in (for the card: "expected 40–55"); `warming` is true until the state
+ * expected the value in (for the card: "expected 40–55"): the best forecaster's forecast and
+ * five of its sigmas either side. For a counter (a series that only rises, with resets) they
+ * are a rate per second, as the detector models the rate. `warming` is true until the state
  * has seen enough points to score (scores are 0 meanwhile). */
 struct detect_result {
 	double score; /* [0,1] */

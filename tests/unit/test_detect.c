@@ -1,0 +1,354 @@
+/* test_detect.c — the streaming detector on synthetic series, one per pattern real metrics
+ * show, plus its contract: scores in [0,1], no lookahead, bounded state. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "detect.h"
+
+#define T0 1396310400.0 /* 2014-04-01 00:00:00 UTC */
+#define STEP 300.0	/* five-minute samples */
+#define LEN 4000
+
+/* A deterministic Gaussian (xorshift + Box-Muller), so tests never flake. */
+static uint64_t rng = 88172645463325252ull;
+static double
+uniform(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((double)(rng >> 11) + 0.5) / 9007199254740992.0;
+}
+static double
+gauss(void)
+{
+	return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
+}
+
+/* Scores a whole series; ts NULL means regular five-minute steps. */
+static void
+score_all(const double *ts, const double *v, size_t n, double *out)
+{
+	struct detector *d = detect_new();
+	for (size_t i = 0; i < n; i++) {
+		struct detect_result r;
+		out[i] = detect_update(d, ts ? ts[i] : T0 + STEP * (double)i, v[i], &r);
+		assert_true(out[i] == r.score);
+		assert_true(out[i] >= 0.0 && out[i] <= 1.0);
+	}
+	detect_free(d);
+}
+
+static double
+max_in(const double *s, size_t from, size_t to)
+{
+	double m = 0;
+	for (size_t i = from; i < to; i++)
+		if (s[i] > m)
+			m = s[i];
+	return m;
+}
+
+static void
+test_spike_in_noise(void **state)
+{
+	double *v = malloc(LEN * sizeof(double)), *s = malloc(LEN * sizeof(double));
+	(void)state;
+	for (int i = 0; i < LEN; i++)
+		v[i] = 50 + 2 * gauss();
+	v[3000] = 80;
+	score_all(NULL, v, LEN, s);
+	double thr = detect_default_threshold();
+	assert_true(s[3000] >= thr);
+	assert_true(max_in(s, 200, 2990) < thr);
+	assert_true(max_in(s, 3010, LEN) < thr);
+	free(v);
+	free(s);
+}
+
+static double *
+series(size_t n)
+{
+	return calloc(n, sizeof(double));
+}
+
+/* The index of the first score at or above the default threshold in [from, to), or -1. */
+static long
+first_alarm(const double *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (s[i] >= detect_default_threshold())
+			return (long)i;
+	return -1;
+}
+
+static void
+test_level_shift_detected_then_adapted(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	for (int i = 0; i < LEN; i++)
+		v[i] = (i < 2000 ? 50 : 80) + 2 * gauss();
+	score_all(NULL, v, LEN, s);
+	long a = first_alarm(s, 2000, LEN);
+	assert_true(a >= 2000 && a < 2005);
+	assert_true(max_in(s, 200, 2000) < detect_default_threshold());
+	/* the new level is learned: a day later it is normal again */
+	assert_true(max_in(s, 2300, LEN) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_linear_trend_not_flagged(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	for (int i = 0; i < LEN; i++)
+		v[i] = 10 + 0.05 * i + gauss();
+	score_all(NULL, v, LEN, s);
+	assert_true(max_in(s, 200, LEN) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_daily_seasonality_learned_and_its_break_flagged(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* 288 five-minute points a day; the break: day 10 stays flat for six hours where the
+	 * daily peak should be */
+	for (int i = 0; i < LEN; i++)
+		v[i] = 100 + 30 * sin(2 * M_PI * i / 288.0) + gauss();
+	for (int i = 2880 + 36; i < 2880 + 108; i++)
+		v[i] = 100 + gauss();
+	score_all(NULL, v, LEN, s);
+	assert_true(max_in(s, 3 * 288, 2880 + 36) < detect_default_threshold());
+	long a = first_alarm(s, 2880 + 36, 2880 + 108);
+	assert_true(a >= 0);
+	free(v);
+	free(s);
+}
+
+static void
+test_weekly_seasonality_learned(void **state)
+{
+	/* hourly samples for six weeks: busy weekdays with a daily swing, quiet weekends */
+	enum { H = 24 * 7 * 6, SAT = 24 * (7 * 5 + 4) };
+	double *v = series(H), *s = series(H), *ts = series(H);
+	struct detect_result at_sat = {0};
+	(void)state;
+	struct detector *d = detect_new();
+	for (int i = 0; i < H; i++) {
+		ts[i] = T0 + 3600.0 * i;    /* T0 is a Tuesday */
+		int dow = (i / 24 + 2) % 7; /* 0 = Sunday */
+		bool weekend = dow == 0 || dow == 6;
+		v[i] = (weekend ? 20 : 100 + 30 * sin(2 * M_PI * (i % 24) / 24.0)) + gauss();
+		s[i] = detect_update(d, ts[i], v[i], i == SAT ? &at_sat : NULL);
+	}
+	detect_free(d);
+	/* the first weekend is news; by the sixth week, weekends and Mondays are not */
+	assert_true(first_alarm(s, 24 * 4, 24 * 7) >= 0);
+	assert_true(max_in(s, 24 * 7 * 5, H) < detect_default_threshold());
+	/* at the drop into the sixth Saturday, the hour-of-week profile forecasts it */
+	assert_true(at_sat.expected > 15 && at_sat.expected < 25);
+	assert_true(at_sat.lo < v[SAT] && v[SAT] < at_sat.hi);
+	free(v);
+	free(s);
+	free(ts);
+}
+
+static void
+test_flat_line_then_change(void **state)
+{
+	double *v = series(2000), *s = series(2000);
+	(void)state;
+	for (int i = 0; i < 2000; i++)
+		v[i] = i < 1000 ? 5.0 : 7.0;
+	score_all(NULL, v, 2000, s);
+	assert_true(max_in(s, 0, 1000) == 0.0);
+	assert_true(s[1000] >= detect_default_threshold());
+	assert_true(max_in(s, 1300, 2000) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_bursts_after_a_quiet_spell_not_news(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	int resumed = 0, alarms = 0;
+	(void)state;
+	/* a batch writer: zero between bursts of 1-2e8 every 10-30 points, and every day a
+	 * six-hour pause, during which the quick scale shrinks to nothing. When the bursts
+	 * resume they are as large as every day's: not news (counted over 20 such series). */
+	for (int k = 1; k <= 20; k++) {
+		rng = 7919ull * (uint64_t)k + 12345;
+		long next = 0;
+		for (int i = 0; i < LEN; i++) {
+			v[i] = 0;
+			if (i % 288 >= 288 - 72 || i < next)
+				continue;
+			v[i] = 1e8 * (1 + uniform());
+			if (i > next)
+				next = i + 9 + (long)(20 * uniform());
+		}
+		score_all(NULL, v, LEN, s);
+		for (int i = 288; i < LEN; i += 288, resumed++)
+			alarms += s[i] >= detect_default_threshold();
+	}
+	assert_true(alarms * 10 <= resumed);
+	/* a burst ten times larger than any before still is news */
+	v[3000] = 3e9;
+	score_all(NULL, v, LEN, s);
+	assert_true(s[3000] >= detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_one_point_off_a_young_profile_bin_is_not_news(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* steady noise with a spike at 03:05 on two days running: the daily profile's bin
+	 * confirms it. On the third day 03:05 is ordinary: one point off the profile, which
+	 * is not a sustained change */
+	int day3 = 2 * 288 + 37;
+	for (int i = 0; i < LEN; i++)
+		v[i] = 10 + gauss() + (i == 37 || i == 288 + 37 ? 100 : 0);
+	score_all(NULL, v, LEN, s);
+	assert_true(s[288 + 37] >= detect_default_threshold());
+	assert_true(max_in(s, day3 - 10, day3 + 30) < detect_default_threshold());
+	free(v);
+	free(s);
+}
+
+static void
+test_missing_points_and_irregular_spacing(void **state)
+{
+	double *v = series(LEN), *s = series(LEN), *ts = series(LEN);
+	(void)state;
+	double t = T0;
+	for (int i = 0; i < LEN; i++) {
+		/* jittered five-minute steps, an hour's outage now and then, NaN for lost points */
+		t += i % 500 == 499 ? 3600 : 240 + 120 * uniform();
+		ts[i] = t;
+		v[i] = i % 7 == 3 ? NAN : 50 + 2 * gauss();
+	}
+	v[3001] = 90;
+	score_all(ts, v, LEN, s);
+	for (int i = 0; i < LEN; i++)
+		if (isnan(v[i]))
+			assert_true(s[i] == 0.0);
+	assert_true(max_in(s, 200, 3000) < detect_default_threshold());
+	assert_true(s[3001] >= detect_default_threshold());
+	/* an older or repeated timestamp is scored without moving the clock */
+	struct detector *d = detect_new();
+	for (int i = 0; i < 100; i++)
+		detect_update(d, T0 + 60.0 * i, 10 + gauss(), NULL);
+	double sc = detect_update(d, T0, 10, NULL);
+	assert_true(sc >= 0 && sc <= 1);
+	detect_free(d);
+	free(v);
+	free(s);
+	free(ts);
+}
+
+static void
+test_counter_reset_not_an_episode(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* a requests counter: about 30 requests per five minutes, the process restarts once */
+	double c = 1e6;
+	for (int i = 0; i < LEN; i++) {
+		if (i == 2500)
+			c = 0;
+		c += 30 + 5 * gauss();
+		v[i] = c;
+	}
+	score_all(NULL, v, LEN, s);
+	assert_true(max_in(s, 200, LEN) < detect_default_threshold());
+	/* a real change of rate is still news */
+	for (int i = 3000; i < LEN; i++)
+		v[i] = v[i - 1] + 300 + 5 * gauss();
+	score_all(NULL, v, LEN, s);
+	long a = first_alarm(s, 3000, LEN);
+	assert_true(a >= 3000 && a < 3005);
+	free(v);
+	free(s);
+}
+
+static void
+test_result_range_and_warming(void **state)
+{
+	struct detector *d = detect_new();
+	struct detect_result r;
+	(void)state;
+	detect_update(d, T0, 10, &r);
+	assert_true(r.warming);
+	assert_true(r.score == 0.0);
+	for (int i = 1; i < 500; i++)
+		detect_update(d, T0 + STEP * i, 40 + gauss(), &r);
+	assert_false(r.warming);
+	assert_true(r.lo <= r.expected && r.expected <= r.hi);
+	assert_true(r.expected > 38 && r.expected < 42);
+	assert_true(r.lo > 30 && r.hi < 50);
+	assert_true(detect_update(d, T0 + STEP * 500, NAN, &r) == 0.0);
+	detect_free(d);
+}
+
+static void
+test_prefix_gives_same_scores(void **state)
+{
+	double *v = malloc(LEN * sizeof(double)), *a = malloc(LEN * sizeof(double));
+	double *b = malloc(LEN * sizeof(double));
+	(void)state;
+	for (int i = 0; i < LEN; i++)
+		v[i] = 100 + 20 * sin(2 * M_PI * i / 288.0) + gauss() + (i > 3000 ? 30 : 0);
+	v[1234] = NAN;
+	score_all(NULL, v, LEN, a);
+	size_t n60 = LEN * 6 / 10;
+	score_all(NULL, v, n60, b);
+	assert_memory_equal(a, b, n60 * sizeof(double));
+	free(v);
+	free(a);
+	free(b);
+}
+
+static void
+test_state_is_small(void **state)
+{
+	(void)state;
+	assert_true(detect_state_size() <= 4096);
+	assert_true(detect_default_threshold() > 0 && detect_default_threshold() <= 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_spike_in_noise),
+	    cmocka_unit_test(test_level_shift_detected_then_adapted),
+	    cmocka_unit_test(test_linear_trend_not_flagged),
+	    cmocka_unit_test(test_daily_seasonality_learned_and_its_break_flagged),
+	    cmocka_unit_test(test_weekly_seasonality_learned),
+	    cmocka_unit_test(test_flat_line_then_change),
+	    cmocka_unit_test(test_bursts_after_a_quiet_spell_not_news),
+	    cmocka_unit_test(test_one_point_off_a_young_profile_bin_is_not_news),
+	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
+	    cmocka_unit_test(test_counter_reset_not_an_episode),
+	    cmocka_unit_test(test_result_range_and_warming),
+	    cmocka_unit_test(test_prefix_gives_same_scores),
+	    cmocka_unit_test(test_state_is_small),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
