@@ -306,7 +306,7 @@ logtpl_mask(const char *line, size_t len, char *outbuf, size_t outcap)
 			}
 		} else {
 			size_t s = i;
-			while (i < len && !(cls[(unsigned char)line[i]] & (C_SPACE | C_SEP | C_QUOTE)))
+			while (i < len && !(cls[(unsigned char)line[i]] & (C_SPACE | C_SEP)))
 				i++;
 			mask_token(&o, line + s, i - s);
 		}
