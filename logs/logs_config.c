@@ -243,6 +243,19 @@ source_key(const char *key)
 }
 
 static void
+source_free(struct logs_source *s)
+{
+	free(s->url);
+	free(s->query);
+	free(s->index);
+	free(s->region);
+	free(s->group);
+	free(s->user_env);
+	free(s->password_env);
+	free(s->api_key_env);
+}
+
+static void
 source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
 {
 	struct logs_source src = {.before_ms = LOGS_BEFORE_DEFAULT_MS,
@@ -297,8 +310,7 @@ source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
 	if (c->n >= LOGS_MAX_SOURCES)
 		lerr(l, m, "logs: at most %d sources", LOGS_MAX_SOURCES);
 	if (l->nerr != nerr) {
-		struct logs_config one = {&src, 1};
-		logs_config_free(&one);
+		source_free(&src);
 		return;
 	}
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
@@ -372,17 +384,8 @@ logs_config_load(const char *path, bool must_exist, struct logs_config *out,
 void
 logs_config_free(struct logs_config *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		struct logs_source *s = &c->v[i];
-		free(s->url);
-		free(s->query);
-		free(s->index);
-		free(s->region);
-		free(s->group);
-		free(s->user_env);
-		free(s->password_env);
-		free(s->api_key_env);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		source_free(&c->v[i]);
 	free(c->v);
 	c->v = NULL;
 	c->n = 0;
