@@ -12,6 +12,7 @@
 #include "http_server.h"
 #include "httpc.h"
 #include "log.h"
+#include "logctx.h"
 #include "loop.h"
 #include "metrics_http.h"
 #include "policy.h"
@@ -71,6 +72,36 @@ load_engine(bool quiet, int *policy_errors)
 	return errors;
 }
 
+/* The log sources of the watch file. The daemon runs without log context when the file has
+ * errors (they are logged); check-config prints them. Returns the number of errors. */
+static int
+load_logs(bool serve, const char **path)
+{
+	bool explicit_path;
+	struct logs_config lc;
+	struct diag_list d = {0};
+	int errors;
+
+	*path = logs_config_path(&explicit_path);
+	errors = logs_config_load(*path, explicit_path, &lc, &d);
+	for (size_t i = 0; i < d.n; i++) {
+		if (serve)
+			log_errorx("%s", d.msgs[i]);
+		else
+			fprintf(stderr, "%s\n", d.msgs[i]);
+	}
+	diag_free(&d);
+	if (serve && errors)
+		log_warnx("the watch file %s has %d problem(s): no log context for incidents",
+			  *path, errors);
+	else if (serve && lc.n > 0)
+		log_info("%zu log source(s) from %s", lc.n, *path);
+	if (serve)
+		logctx_init(&lc);
+	logs_config_free(&lc);
+	return errors;
+}
+
 static int
 open_store(void)
 {
@@ -105,6 +136,8 @@ cmd_serve(int argc, char **argv)
 	if (problems)
 		log_warnx("%d runbook problem(s) above: those runbooks are not loaded", problems);
 	log_info("%zu runbooks loaded from %s", engine_runbooks()->n, cfg.runbooks);
+	const char *watch;
+	load_logs(true, &watch);
 	if (open_store() != 0)
 		return 1;
 	httpc_global_init();
@@ -159,11 +192,13 @@ cmd_check_config(int argc, char **argv)
 	diag_free(&d);
 	runbook_set_free(&rbs);
 	policy_free(&pol);
+	const char *watch;
+	errors += load_logs(false, &watch);
 	if (errors) {
 		fprintf(stderr, "%d problem(s)\n", errors);
 		return 1;
 	}
-	printf("configuration OK (%s, %s)\n", cfg.runbooks, cfg.policy);
+	printf("configuration OK (%s, %s, %s)\n", cfg.runbooks, cfg.policy, watch);
 	return 0;
 }
 

@@ -306,6 +306,13 @@ int store_llm_finish(int64_t call_id, const struct store_llm_result *r);
 /* Adds "analysis_source", "similar" and "llm" to an incident view (docs/internals/views.md). */
 int store_view_memory(int64_t id, cJSON *view);
 
+/* Log context (logs/logctx.c, docs/internals/logs.md). Adds one "logs.context" audit row
+ * (the human line of the timeline; data: the source, window, counts and templates) and
+ * re-indexes the incident, whose search text then includes data.terms. */
+int store_logs_add(int64_t incident_id, const char *message, const cJSON *data);
+/* Adds "log_context" to a view: the data of the incident's logs.context rows, oldest first. */
+int store_view_logs(int64_t id, cJSON *view);
+
 /* Figures over the incidents created in [since_ms, until_ms) (docs/internals/analysis.md):
  * counts by source, severity and state, durations (mean and p90), autopilot share and
  * success, verification failures, rollbacks, rejections, dollars, the noisiest alerts. */

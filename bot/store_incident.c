@@ -295,7 +295,9 @@ store_incident_fts(int64_t id)
 		return rc;
 	st = store_stmt("INSERT INTO incidents_fts"
 			" (rowid, title, labels, annotations, analysis, outcome, runbook)"
-			" SELECT i.id, i.title, i.labels, i.annotations, coalesce(i.analysis, ''),"
+			" SELECT i.id, i.title, i.labels, i.annotations || coalesce((SELECT ' ' ||"
+			" group_concat(json_extract(data, '$.terms'), ' ') FROM audit WHERE"
+			" incident_id = i.id AND kind = 'logs.context'), ''), coalesce(i.analysis, ''),"
 			" coalesce(i.outcome, ''), coalesce(a.runbook_id, '')"
 			" FROM incidents i LEFT JOIN actions a ON a.id = i.action_id"
 			" WHERE i.id = ?");
