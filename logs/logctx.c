@@ -204,6 +204,12 @@ logctx_summary(const struct logs_source *src, const struct logs_result *r,
 done:
 	if (!cJSON_HasObjectItem(d, "templates"))
 		cJSON_AddArrayToObject(d, "templates");
+	/* the first line alone is what a card shows above the templates */
+	char *first = xstrndup(line.data ? line.data : "", strcspn(line.data ? line.data : "", "\n"));
+	if (*first && first[strlen(first) - 1] == ':')
+		first[strlen(first) - 1] = '\0';
+	cJSON_AddStringToObject(d, "summary", first);
+	free(first);
 	char *t = buf_steal(&terms);
 	cJSON_AddStringToObject(d, "terms", t);
 	free(t);

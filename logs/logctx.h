@@ -44,6 +44,11 @@ bool logctx_incident_opened(int64_t id, const struct logctx_hooks *hooks);
  * there are none. */
 void logctx_evidence(int64_t id, cJSON *annotations);
 
+/* What a card shows of the view's log_context: each fetch's summary line, then its first
+ * per_source templates as "  30× text"; at most max bytes (cut on a line, ending "…").
+ * NULL when there is nothing. Owned. Pure. */
+char *logctx_card_text(const cJSON *view, size_t per_source, size_t max);
+
 /* The recorded line for one source's fetch, and its data (pure; logctx_record uses them):
  * "logs: app — 42 errors/warnings in 1200 lines …" or "logs: app timed out after 5 s". */
 struct logs_result;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "logctx.h"
 #include "teams_card.h"
 #include "teams_card_int.h"
 #include "util.h"
@@ -445,6 +446,11 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 		cJSON_AddStringToObject(tc_textf(body, "**Needs attention:** %s", s), "color",
 					"attention");
 		free(s);
+	}
+	char *logs = logctx_card_text(view, 3, lv->text);
+	if (logs) {
+		tc_textf(body, "**Logs:** %s", logs);
+		free(logs);
 	}
 	render_similar(body, view, lv);
 	if (cJSON_IsObject(act))
