@@ -3,8 +3,8 @@ Loki, a fake OpenSearch, a fake CloudWatch Logs that checks SigV4 with botocore)
 around its start; the errors and warnings appear as templates with counts in the view
 (log_context), on the timeline and the card, and as the analysis's evidence. A slow source
 never holds the decision beyond its timeout; check-config names errors by file:line."""
-import json
 import subprocess
+from datetime import datetime, timezone
 
 import pytest
 
@@ -134,7 +134,7 @@ def test_evidence_for_search_and_similar(healer, fake, tmp_path):
     d.alert(api_down())
     d.wait_state("INC-1", "awaiting_approval")
     d.alert(am_alert("CheckoutSlow", labels={"service": "billing", "app": "store",
-                                             "instance": "web-9", "severity": "warning"}))
+                                             "instance": "node7", "severity": "warning"}))
     d.wait_state("INC-2", "needs_attention")  # no runbook for it: a human looks
     v = d.view("INC-2")
     assert v["resource"] != d.view("INC-1")["resource"]
@@ -184,3 +184,24 @@ def test_check_config_names_errors_by_line(healer, fake, tmp_path):
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
     assert "configuration OK" in p.stdout and str(path) in p.stdout
+
+
+def test_fetched_again_once_after_has_passed(healer, fake, tmp_path):
+    """`after: 2s`: the lines logged just after the start are read again once it passed."""
+    path = tmp_path / "watch.yaml"
+    path.write_text('logs:\n  - name: app\n    loki: {url: "%s", query: \'{service="api"}\'}\n'
+                    '    after: 2s\n' % fake.url)
+    d = healer(runbooks=RUNBOOKS, HEALER_WATCH=str(path))
+    d.alert(api_down(app="shop"))
+    d.wait_state("INC-1", "awaiting_approval")
+    # a line one second after the start: in the second window, not the first
+    created = datetime.strptime(d.view("INC-1")["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    created_ms = int(created.replace(tzinfo=timezone.utc).timestamp() * 1000)
+    fake.lines.append((created_ms + 1000 - fake.t0, "error", "cache: node 7 evicted"))
+    d.wait_for(lambda: len(d.view("INC-1")["log_context"]) == 2, "the second fetch")
+    first, again = d.view("INC-1")["log_context"]
+    assert (first["fetch"], again["fetch"]) == ("open", "after")
+    assert again["window_start"] == first["window_start"]
+    assert again["window_end"] > first["window_end"]
+    assert "cache: node <num> evicted" in [t["template"] for t in again["templates"]]
+    assert again["summary"].startswith("logs: app (again at +2 s): 6 errors/warnings")
