@@ -59,6 +59,12 @@ $(BUILD)/bench_similar: bench/bench_similar.c $(LIB_OBJ)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# Log context benchmark (bench/bench_logs.py runs it): log lines templated per second.
+$(BUILD)/bench_logtemplate: bench/bench_logtemplate.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 # The floor of a Socket Mode ack (bench/bench_slack.py runs it): a bare lws client that only acks.
 $(BUILD)/bench_ws_floor: bench/bench_ws_floor.c
 	@mkdir -p $(dir $@)
