@@ -15,7 +15,8 @@ static const char *const shapes[] = {
     "%s ERROR db: connection to 10.0.%d.%d:5432 refused after %dms (attempt %d)",
     "%s WARN  pool exhausted: %d/32 connections busy for request %08x-9a4d-4e21-8b6f-0c5d2e7a9b10",
     "%s INFO  GET /api/v1/orders/%d 200 in %d ms user=\"u%d\" ip=192.168.%d.%d",
-    "{\"ts\":\"%s\",\"level\":\"error\",\"msg\":\"payment %d declined: card %d expired\",\"req\":%d,\"x\":%d}",
+    "{\"ts\":\"%s\",\"level\":\"error\",\"msg\":\"payment %d declined: card %d "
+    "expired\",\"req\":%d,\"x\":%d}",
     "%s ERROR worker-%d panicked at 0x7ffd%04x: index out of range [%d] with length %d",
     "%s INFO  cache hit ratio %d.%d%% over %d keys (shard %d)",
 };
@@ -46,8 +47,8 @@ main(int argc, char **argv)
 		char ts[40];
 		snprintf(ts, sizeof(ts), "2026-05-01T10:%02d:%02d.%03dZ", rand() % 60, rand() % 60,
 			 rand() % 1000);
-		lines[i] = xasprintf(shapes[i % nshapes], ts, rand() % 256, rand() % 256, rand() % 9000,
-				     rand() % 9, rand() % 99999);
+		lines[i] = xasprintf(shapes[i % nshapes], ts, rand() % 256, rand() % 256,
+				     rand() % 9000, rand() % 9, rand() % 99999);
 		bytes += strlen(lines[i]);
 	}
 	struct logtpl_set *s = logtpl_new(0);

@@ -31,8 +31,8 @@ struct job {
 struct run {
 	int64_t incident_id, start_ms;
 	const struct logctx_hooks *hooks;
-	bool after;     /* the second fetch: no analysis waits for it */
-	bool finished;  /* recorded (every answer in, or the deadline passed) */
+	bool after;	/* the second fetch: no analysis waits for it */
+	bool finished;	/* recorded (every answer in, or the deadline passed) */
 	uint64_t timer; /* the deadline, or the start of an after run */
 	size_t n, ndone;
 	struct job *jobs;
@@ -45,6 +45,18 @@ logctx_init(struct logs_config *cfg)
 	if (cfg != NULL) {
 		conf = *cfg;
 		memset(cfg, 0, sizeof(*cfg)); /* owned here now */
+	}
+	/* a backend's error text could echo a credential back: never into the log */
+	for (size_t i = 0; i < conf.n; i++) {
+		const struct logs_source *s = &conf.v[i];
+		if (s->api_key_env)
+			log_redact(getenv(s->api_key_env));
+		if (s->password_env)
+			log_redact(getenv(s->password_env));
+		if (s->kind == LOGS_CLOUDWATCH) {
+			log_redact(getenv("AWS_SECRET_ACCESS_KEY"));
+			log_redact(getenv("AWS_SESSION_TOKEN"));
+		}
 	}
 }
 
@@ -111,8 +123,8 @@ terms_of(const char *text, struct buf *b)
 			}
 		}
 		char c = *p++;
-		bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			    c == '_' || (c & 0x80);
+		bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '_' || (c & 0x80);
 		if (word)
 			buf_append(b, &c, 1);
 		else if (b->len > 0 && b->data[b->len - 1] != ' ')
@@ -123,9 +135,8 @@ terms_of(const char *text, struct buf *b)
 }
 
 char *
-logctx_summary(const struct logs_source *src, const struct logs_result *r,
-	       const char *setup_error, bool after, int64_t start_ms, int64_t end_ms,
-	       cJSON **data)
+logctx_summary(const struct logs_source *src, const struct logs_result *r, const char *setup_error,
+	       bool after, int64_t start_ms, int64_t end_ms, cJSON **data)
 {
 	static const char *const status_names[] = {"ok", "timeout", "error"};
 	static const char *const level_names[] = {"other", "warning", "error"};
@@ -180,10 +191,11 @@ logctx_summary(const struct logs_source *src, const struct logs_result *r,
 		buf_printf(&line, "logs: %s%s: no errors or warnings in %ld lines (%s–%s UTC)",
 			   src->name, when, r->lines, a, z);
 	} else {
-		buf_printf(&line, "logs: %s%s: %ld errors/warnings in %ld lines (%s–%s UTC), %zu "
-				  "pattern%s%s:",
-			   src->name, when, kept, r->lines, a, z, distinct, distinct == 1 ? "" : "s",
-			   distinct > n ? ", the most frequent" : "");
+		buf_printf(&line,
+			   "logs: %s%s: %ld errors/warnings in %ld lines (%s–%s UTC), %zu "
+			   "pattern%s%s:",
+			   src->name, when, kept, r->lines, a, z, distinct,
+			   distinct == 1 ? "" : "s", distinct > n ? ", the most frequent" : "");
 	}
 	if (r->capped)
 		buf_printf(&line, " [stopped at the cap of %d lines]", src->limit);
@@ -205,7 +217,8 @@ done:
 	if (!cJSON_HasObjectItem(d, "templates"))
 		cJSON_AddArrayToObject(d, "templates");
 	/* the first line alone is what a card shows above the templates */
-	char *first = xstrndup(line.data ? line.data : "", strcspn(line.data ? line.data : "", "\n"));
+	char *first =
+	    xstrndup(line.data ? line.data : "", strcspn(line.data ? line.data : "", "\n"));
 	if (*first && first[strlen(first) - 1] == ':')
 		first[strlen(first) - 1] = '\0';
 	cJSON_AddStringToObject(d, "summary", first);
@@ -235,8 +248,8 @@ run_record(struct run *r)
 			log_warnx("INC-%lld: %s", (long long)r->incident_id, m);
 		char lab[96];
 		snprintf(lab, sizeof(lab), "source=\"%s\",result=\"%s\"", j->src->name,
-			 j->setup_error[0] ? "error"
-			 : res->status == LOGS_OK ? "ok"
+			 j->setup_error[0]	       ? "error"
+			 : res->status == LOGS_OK      ? "ok"
 			 : res->status == LOGS_TIMEOUT ? "timeout"
 						       : "error");
 		metrics_inc("healer_log_fetches_total", "Log context fetches by source and result",
@@ -381,11 +394,11 @@ job_prepare(struct job *j, const cJSON *vars)
 	const char *target = s->kind == LOGS_OPENSEARCH ? s->index : s->group;
 	char err[200];
 
-	if (s->query && (j->query = logs_expand(s->query, vars, query_esc[s->kind], err,
-						sizeof(err))) == NULL)
+	if (s->query &&
+	    (j->query = logs_expand(s->query, vars, query_esc[s->kind], err, sizeof(err))) == NULL)
 		goto fail;
-	if (target && (j->target = logs_expand(target, vars, LOGS_ESC_GROUP, err, sizeof(err))) ==
-			  NULL)
+	if (target &&
+	    (j->target = logs_expand(target, vars, LOGS_ESC_GROUP, err, sizeof(err))) == NULL)
 		goto fail;
 	/* an index pattern goes into the URL path: one segment, no query */
 	if (s->kind == LOGS_OPENSEARCH && strpbrk(j->target, "/?#") != NULL) {
@@ -409,8 +422,8 @@ logctx_incident_opened(int64_t id, const struct logctx_hooks *hooks)
 	if (conf.n == 0 || store_incident_get(id, &inc) != 0)
 		return false;
 	snprintf(key, sizeof(key), "INC-%lld", (long long)id);
-	cJSON *vars = logs_vars(key, inc.title, inc.severity, inc.resource, inc.labels,
-				inc.annotations);
+	cJSON *vars =
+	    logs_vars(key, inc.title, inc.severity, inc.resource, inc.labels, inc.annotations);
 	struct run *r = xcalloc(1, sizeof(*r));
 	r->incident_id = id;
 	r->start_ms = inc.created_at;

@@ -12,9 +12,9 @@
 
 #include "logs_config.h"
 
-#define LOGCTX_TOP 10			 /* templates shown per source */
+#define LOGCTX_TOP 10			  /* templates shown per source */
 #define LOGCTX_EVIDENCE_KEY "log_context" /* the annotation the analysis reads them from */
-#define LOGCTX_EVIDENCE_MAX 2000	 /* bytes of evidence text */
+#define LOGCTX_EVIDENCE_MAX 2000	  /* bytes of evidence text */
 
 /* What the engine lends the log context. */
 struct logctx_hooks {

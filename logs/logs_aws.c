@@ -173,14 +173,26 @@ logs_fetch_cloudwatch(const struct logs_query *q, int64_t deadline, struct logs_
 		gmtime_r(&now, &tm);
 		strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
 		const char *sh[] = {"x-amz-target:" CW_TARGET, NULL};
-		struct logs_sigv4_req sr = {
-		    .method = "POST", .host = host, .path = "/", .region = q->src->region,
-		    .service = "logs", .access_key = ak, .secret_key = sk, .session_token = tok,
-		    .amz_date = amz_date, .content_type = CW_CONTENT_TYPE, .headers = sh,
-		    .body = body, .body_len = strlen(body)};
+		struct logs_sigv4_req sr = {.method = "POST",
+					    .host = host,
+					    .path = "/",
+					    .region = q->src->region,
+					    .service = "logs",
+					    .access_key = ak,
+					    .secret_key = sk,
+					    .session_token = tok,
+					    .amz_date = amz_date,
+					    .content_type = CW_CONTENT_TYPE,
+					    .headers = sh,
+					    .body = body,
+					    .body_len = strlen(body)};
 		char h_auth[1100], h_date[64], h_tok[4096];
 		const char *headers[6] = {"Content-Type: " CW_CONTENT_TYPE,
-					  "X-Amz-Target: " CW_TARGET, h_date, h_auth, NULL, NULL};
+					  "X-Amz-Target: " CW_TARGET,
+					  h_date,
+					  h_auth,
+					  NULL,
+					  NULL};
 		if (logs_sigv4_sign(&sr, auth, sizeof(auth)) != 0) {
 			free(body);
 			snprintf(r->error, sizeof(r->error), "cannot sign the request");
@@ -193,13 +205,14 @@ logs_fetch_cloudwatch(const struct logs_query *q, int64_t deadline, struct logs_
 			snprintf(h_tok, sizeof(h_tok), "X-Amz-Security-Token: %s", tok);
 			headers[4] = h_tok;
 		}
-		struct httpc_req req = {.method = "POST",
-					.url = url,
-					.headers = headers,
-					.body = body,
-					.body_len = strlen(body),
-					.timeout_ms = (deadline - mono_ms()) > 1 ? (long)(deadline - mono_ms()) : 1,
-					.max_response = LOGS_BYTES_MAX - r->bytes};
+		struct httpc_req req = {
+		    .method = "POST",
+		    .url = url,
+		    .headers = headers,
+		    .body = body,
+		    .body_len = strlen(body),
+		    .timeout_ms = (deadline - mono_ms()) > 1 ? (long)(deadline - mono_ms()) : 1,
+		    .max_response = LOGS_BYTES_MAX - r->bytes};
 		int rc = httpc_perform(&req, &resp);
 		free(body);
 		explicit_bzero(h_auth, sizeof(h_auth));
@@ -230,8 +243,8 @@ logs_fetch_cloudwatch(const struct logs_query *q, int64_t deadline, struct logs_
 				break;
 			}
 			r->lines++;
-			logtpl_add(r->tpl, m, strlen(m), cJSON_IsNumber(t) ? (int64_t)t->valuedouble : 0,
-				   NULL);
+			logtpl_add(r->tpl, m, strlen(m),
+				   cJSON_IsNumber(t) ? (int64_t)t->valuedouble : 0, NULL);
 		}
 		free(token);
 		token = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(j, "nextToken")));

@@ -39,9 +39,12 @@ static const struct field loki_fields[] = {
     {"query", F_TEMPLATE, S(query), true},
 };
 static const struct field opensearch_fields[] = {
-    {"url", F_URL, S(url), true},	   {"index", F_TEMPLATE, S(index), true},
-    {"query", F_TEMPLATE, S(query), false}, {"user_env", F_ENV, S(user_env), false},
-    {"password_env", F_ENV, S(password_env), false}, {"api_key_env", F_ENV, S(api_key_env), false},
+    {"url", F_URL, S(url), true},
+    {"index", F_TEMPLATE, S(index), true},
+    {"query", F_TEMPLATE, S(query), false},
+    {"user_env", F_ENV, S(user_env), false},
+    {"password_env", F_ENV, S(password_env), false},
+    {"api_key_env", F_ENV, S(api_key_env), false},
 };
 static const struct field cloudwatch_fields[] = {
     {"region", F_TEXT, S(region), true},
@@ -143,7 +146,8 @@ field_set(struct loader *l, struct logs_source *src, const struct field *f, yaml
 	switch (f->type) {
 	case F_URL:
 		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
-			lerr(l, v, "%s: must start with http:// or https://, got '%.60s'", f->key, s);
+			lerr(l, v, "%s: must start with http:// or https://, got '%.60s'", f->key,
+			     s);
 			return;
 		}
 		if (strpbrk(s, " \t\r\n{}") != NULL) {
@@ -176,7 +180,8 @@ field_set(struct loader *l, struct logs_source *src, const struct field *f, yaml
 		break;
 	case F_DURATION:
 		if (duration_parse(s, &ms) != 0 || ms > LOGS_WINDOW_MAX_MS) {
-			lerr(l, v, "%s: '%.40s' is not a duration up to 24h (like 10m, 30s)", f->key, s);
+			lerr(l, v, "%s: '%.40s' is not a duration up to 24h (like 10m, 30s)",
+			     f->key, s);
 			return;
 		}
 		if (strcmp(f->key, "timeout") == 0 && (ms <= 0 || ms > LOGS_TIMEOUT_MAX_MS)) {
@@ -211,7 +216,8 @@ fields_load(struct loader *l, struct logs_source *src, yaml_node_t *m, const str
 {
 	bool seen[16] = {0};
 
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
 		const char *key = scalar(k) ? scalar(k) : "";
 		size_t i;
@@ -269,13 +275,15 @@ source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
 		lerr(l, m, "logs: each source must be a mapping with name and a backend");
 		return;
 	}
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
 		const char *key = scalar(k) ? scalar(k) : "";
 		if (strcmp(key, "name") == 0) {
 			name = scalar(v);
 			if (name == NULL || *name == '\0' || strlen(name) > LOGS_NAME_MAX ||
-			    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
+			    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+				strlen(name)) {
 				lerr(l, v, "name: must be 1-%d of [a-z0-9_-]", LOGS_NAME_MAX);
 				name = NULL;
 			} else {
@@ -344,8 +352,7 @@ root_load(struct loader *l, yaml_node_t *root, struct logs_config *c)
 }
 
 int
-logs_config_load(const char *path, bool must_exist, struct logs_config *out,
-		 struct diag_list *errs)
+logs_config_load(const char *path, bool must_exist, struct logs_config *out, struct diag_list *errs)
 {
 	struct loader l = {.file = path, .errs = errs};
 	yaml_parser_t parser;
@@ -428,13 +435,16 @@ var_get(const cJSON *vars, const char *name, char *err, size_t errlen)
 		if (!((pre == 6 && strncmp(name, "labels", 6) == 0) ||
 		      (pre == 11 && strncmp(name, "annotations", 11) == 0)) ||
 		    dot[1] == '\0') {
-			snprintf(err, errlen, "unknown variable '%s' (labels.x, annotations.x, "
-					      "resource, incident, title, severity)", name);
+			snprintf(err, errlen,
+				 "unknown variable '%s' (labels.x, annotations.x, "
+				 "resource, incident, title, severity)",
+				 name);
 			return NULL;
 		}
 		if (vars == NULL)
 			return "";
-		const cJSON *o = cJSON_GetObjectItemCaseSensitive(vars, pre == 6 ? "labels" : "annotations");
+		const cJSON *o =
+		    cJSON_GetObjectItemCaseSensitive(vars, pre == 6 ? "labels" : "annotations");
 		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, dot + 1));
 		if (v == NULL)
 			snprintf(err, errlen, "the incident has no %s", name);
@@ -571,7 +581,8 @@ logs_vars(const char *key, const char *title, const char *severity, const char *
 	cJSON_AddStringToObject(v, "title", title ? title : "");
 	cJSON_AddStringToObject(v, "severity", severity ? severity : "");
 	cJSON_AddStringToObject(v, "resource", resource ? resource : "");
-	cJSON_AddItemToObject(v, "labels", labels ? cJSON_Duplicate(labels, 1) : cJSON_CreateObject());
+	cJSON_AddItemToObject(v, "labels",
+			      labels ? cJSON_Duplicate(labels, 1) : cJSON_CreateObject());
 	cJSON_AddItemToObject(v, "annotations",
 			      annotations ? cJSON_Duplicate(annotations, 1) : cJSON_CreateObject());
 	return v;

@@ -54,10 +54,10 @@ void logs_config_free(struct logs_config *c);
 
 /* How a value is escaped where a template puts it. */
 enum logs_escape {
-	LOGS_ESC_LOGQL,	 /* inside a LogQL "string": \ " and control characters */
-	LOGS_ESC_LUCENE, /* a Lucene query-string term: every operator character escaped */
+	LOGS_ESC_LOGQL,	   /* inside a LogQL "string": \ " and control characters */
+	LOGS_ESC_LUCENE,   /* a Lucene query-string term: every operator character escaped */
 	LOGS_ESC_CWFILTER, /* inside a CloudWatch filter pattern "term": \ and " */
-	LOGS_ESC_GROUP,	 /* a log group name: only [A-Za-z0-9_./#-], anything else refused */
+	LOGS_ESC_GROUP,	   /* a log group name: only [A-Za-z0-9_./#-], anything else refused */
 };
 
 /* The variables a template may use, from an incident: {{labels.x}}, {{annotations.x}},

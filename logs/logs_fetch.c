@@ -90,15 +90,15 @@ logs_fetch_loki(const struct logs_query *q, int64_t deadline, struct logs_result
 			      "&limit=%d&direction=backward",
 			      q->src->url, query, (long long)q->start_ms, (long long)q->end_ms,
 			      q->src->limit);
-	struct httpc_req req = {.url = url,
-				.timeout_ms = left_ms(deadline),
-				.max_response = LOGS_BYTES_MAX};
+	struct httpc_req req = {
+	    .url = url, .timeout_ms = left_ms(deadline), .max_response = LOGS_BYTES_MAX};
 	enum logs_status st = LOGS_OK;
 	cJSON *j = NULL, *stream;
 
 	free(query);
 	if (httpc_perform(&req, &resp) != 0 || resp.status != 200) {
-		st = logs_fail(r, deadline, resp.status, resp.status ? (resp.body ? resp.body : "") : resp.err);
+		st = logs_fail(r, deadline, resp.status,
+			       resp.status ? (resp.body ? resp.body : "") : resp.err);
 		goto out;
 	}
 	r->bytes = resp.body_len;
@@ -201,7 +201,8 @@ src_str(const cJSON *src, const char *path)
 	if (v == NULL && dot != NULL) {
 		char head[32];
 		snprintf(head, sizeof(head), "%.*s", (int)(dot - path), path);
-		v = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(src, head), dot + 1));
+		v = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(src, head), dot + 1));
 	}
 	return v;
 }
@@ -232,7 +233,8 @@ logs_fetch_opensearch(const struct logs_query *q, int64_t deadline, struct logs_
 				.timeout_ms = left_ms(deadline),
 				.max_response = LOGS_BYTES_MAX};
 	if (httpc_perform(&req, &resp) != 0 || resp.status != 200) {
-		st = logs_fail(r, deadline, resp.status, resp.status ? (resp.body ? resp.body : "") : resp.err);
+		st = logs_fail(r, deadline, resp.status,
+			       resp.status ? (resp.body ? resp.body : "") : resp.err);
 		goto out;
 	}
 	r->bytes = resp.body_len;

@@ -19,7 +19,7 @@ enum logs_status { LOGS_OK, LOGS_TIMEOUT, LOGS_FAILED };
 
 struct logs_result {
 	enum logs_status status;
-	char error[256]; /* why, when not LOGS_OK; never holds a credential */
+	char error[256];	/* why, when not LOGS_OK; never holds a credential */
 	struct logtpl_set *tpl; /* owned; the warnings and errors */
 	long lines;		/* lines received */
 	size_t bytes;		/* response bytes */
@@ -41,7 +41,8 @@ enum logs_status logs_fetch(const struct logs_query *q, struct logs_result *r);
 void logs_result_free(struct logs_result *r);
 
 /* Internal to logs/: a backend's fetch, given the deadline (mono_ms) for every request. */
-enum logs_status logs_fetch_loki(const struct logs_query *q, int64_t deadline, struct logs_result *r);
+enum logs_status logs_fetch_loki(const struct logs_query *q, int64_t deadline,
+				 struct logs_result *r);
 enum logs_status logs_fetch_opensearch(const struct logs_query *q, int64_t deadline,
 				       struct logs_result *r);
 enum logs_status logs_fetch_cloudwatch(const struct logs_query *q, int64_t deadline,
@@ -63,9 +64,9 @@ struct logs_sigv4_req {
 	const char *method, *host, *path; /* host as sent, with :port when not the default */
 	const char *region, *service;
 	const char *access_key, *secret_key, *session_token; /* token may be NULL */
-	const char *amz_date;				       /* "20260501T100000Z" */
-	const char *content_type;			       /* NULL: not signed */
-	const char *const *headers;			       /* NULL-terminated, may be NULL */
+	const char *amz_date;				     /* "20260501T100000Z" */
+	const char *content_type;			     /* NULL: not signed */
+	const char *const *headers;			     /* NULL-terminated, may be NULL */
 	const void *body;
 	size_t body_len;
 };

@@ -469,7 +469,8 @@ logtpl_counts(const struct logtpl_set *s, long *seen, long *kept, long *dropped)
 static int
 tpl_cmp(const void *a, const void *b)
 {
-	const struct logtpl *x = *(const struct logtpl *const *)a, *y = *(const struct logtpl *const *)b;
+	const struct logtpl *x = *(const struct logtpl *const *)a,
+			    *y = *(const struct logtpl *const *)b;
 
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;

@@ -57,16 +57,19 @@ test_good(void **state)
 		     "  - whatever: {is: for another loader}\n"
 		     "logs:\n"
 		     "  - name: app\n"
-		     "    loki: {url: \"http://127.0.0.1:3100\", query: '{service=\"{{labels.service}}\"}'}\n"
+		     "    loki: {url: \"http://127.0.0.1:3100\", query: "
+		     "'{service=\"{{labels.service}}\"}'}\n"
 		     "    before: 10m\n"
 		     "    after: 2m\n"
 		     "    timeout: 3s\n"
 		     "    limit: 500\n"
 		     "  - name: search\n"
-		     "    opensearch: {url: \"https://logs:9200\", index: \"app-*\", query: 'service:\"{{labels.service}}\"',\n"
+		     "    opensearch: {url: \"https://logs:9200\", index: \"app-*\", query: "
+		     "'service:\"{{labels.service}}\"',\n"
 		     "                 api_key_env: OS_KEY}\n"
 		     "  - name: lambda\n"
-		     "    cloudwatch_logs: {region: us-east-1, group: \"/aws/lambda/{{labels.function}}\"}\n",
+		     "    cloudwatch_logs: {region: us-east-1, group: "
+		     "\"/aws/lambda/{{labels.function}}\"}\n",
 		     &c, &d);
 	for (size_t i = 0; i < d.n; i++)
 		print_message("%s\n", d.msgs[i]);
@@ -160,8 +163,9 @@ test_missing(void **state)
 	assert_int_equal(logs_config_load("/nonexistent/watch.yaml", false, &c, &d), 0);
 	assert_int_equal(c.n, 0);
 	assert_int_equal(logs_config_load("/nonexistent/watch.yaml", true, &c, &d), 1);
-	assert_string_equal(d.msgs[0],
-			    "/nonexistent/watch.yaml: cannot read the watch file: No such file or directory");
+	assert_string_equal(
+	    d.msgs[0],
+	    "/nonexistent/watch.yaml: cannot read the watch file: No such file or directory");
 	diag_free(&d);
 }
 
@@ -188,13 +192,15 @@ test_expand(void **state)
 	assert_string_equal(s, "service:pay\\/ments AND host:web\\-1");
 	free(s);
 	assert_null(logs_expand("x:{{labels.lt}}", vars, LOGS_ESC_LUCENE, err, sizeof(err)));
-	assert_string_equal(err, "labels.lt: the value holds a character (0x3c) this query cannot carry");
+	assert_string_equal(
+	    err, "labels.lt: the value holds a character (0x3c) this query cannot carry");
 	/* log group names: a strict alphabet */
 	s = logs_expand("/aws/lambda/{{labels.fn}}", vars, LOGS_ESC_GROUP, err, sizeof(err));
 	assert_string_equal(s, "/aws/lambda/pay/ments");
 	free(s);
 	assert_null(logs_expand("/g/{{labels.service}}", vars, LOGS_ESC_GROUP, err, sizeof(err)));
-	assert_string_equal(err, "labels.service: the value holds a character (0x22) this query cannot carry");
+	assert_string_equal(
+	    err, "labels.service: the value holds a character (0x22) this query cannot carry");
 	/* absent values */
 	assert_null(logs_expand("{{labels.nope}}", vars, LOGS_ESC_LOGQL, err, sizeof(err)));
 	assert_string_equal(err, "the incident has no labels.nope");

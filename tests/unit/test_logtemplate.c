@@ -24,14 +24,18 @@ static void
 test_mask(void **state)
 {
 	(void)state;
-	assert_mask("2026-05-01T10:00:01.123Z ERROR db: connection to 10.0.3.7:5432 refused after 250ms",
-		    "<ts> ERROR db: connection to <ip> refused after <num>ms");
-	assert_mask("request 3f2b8c1e-9a4d-4e21-8b6f-0c5d2e7a9b10 failed: user=\"alice smith\" code=503",
-		    "request <uuid> failed: user=\"<str>\" code=<num>");
+	assert_mask(
+	    "2026-05-01T10:00:01.123Z ERROR db: connection to 10.0.3.7:5432 refused after 250ms",
+	    "<ts> ERROR db: connection to <ip> refused after <num>ms");
+	assert_mask(
+	    "request 3f2b8c1e-9a4d-4e21-8b6f-0c5d2e7a9b10 failed: user=\"alice smith\" code=503",
+	    "request <uuid> failed: user=\"<str>\" code=<num>");
 	assert_mask("panic at 0x7ffd3a2b in worker-17 (pid 4242) trace deadbeefcafe1234",
 		    "panic at <hex> in <id> (pid <num>) trace <hex>");
-	assert_mask("12:01:02 WARN  disk  at 91%   on /var/lib/data", "<ts> WARN disk at <num>% on /var/lib/data");
-	assert_mask("upstream [fe80::1ff:fe23:4567:890a]:443 timed out", "upstream [<ip>]:<num> timed out");
+	assert_mask("12:01:02 WARN  disk  at 91%   on /var/lib/data",
+		    "<ts> WARN disk at <num>% on /var/lib/data");
+	assert_mask("upstream [fe80::1ff:fe23:4567:890a]:443 timed out",
+		    "upstream [<ip>]:<num> timed out");
 	assert_mask("can't open 'config.yaml': no such file", "can't open '<str>': no such file");
 	assert_mask("", "");
 }
@@ -43,7 +47,8 @@ test_level(void **state)
 	assert_int_equal(logtpl_level("ERROR boom", 10, NULL), LOGTPL_ERROR);
 	assert_int_equal(logtpl_level("all fine, no errorless words", 28, NULL), LOGTPL_OTHER);
 	assert_int_equal(logtpl_level("Warning: slow query", 19, NULL), LOGTPL_WARN);
-	assert_int_equal(logtpl_level("java.lang.NullPointerException thrown", 36, NULL), LOGTPL_OTHER);
+	assert_int_equal(logtpl_level("java.lang.NullPointerException thrown", 36, NULL),
+			 LOGTPL_OTHER);
 	assert_int_equal(logtpl_level("connection refused", 18, NULL), LOGTPL_ERROR);
 	/* a level field wins over the words of the line */
 	assert_int_equal(logtpl_level("error count is 0", 16, "info"), LOGTPL_OTHER);
