@@ -304,7 +304,8 @@ test_view(void **state)
 					   "timeline",
 					   "analysis_source",
 					   "similar",
-					   "llm"};
+					   "llm",
+					   "log_context"};
 	int64_t id = new_incident("fp-v", "dv"), act, s;
 	struct step_result r = {.status = "ok", .out = "log line", .err = "", .duration_ms = 7};
 	cJSON *v, *a, *e;
