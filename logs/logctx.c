@@ -13,6 +13,9 @@
 #include "util.h"
 
 #define DEADLINE_MARGIN_MS 300 /* the workers' own timeouts normally end a fetch first */
+/* Fetches on WORK_IO at once. The pool is small and also carries the chat APIs and the
+ * model: a slow log source must never hold every worker. */
+#define LOGCTX_IO_MAX 1
 
 static struct logs_config conf;
 
@@ -25,6 +28,7 @@ struct job {
 	char setup_error[256]; /* the query could not be built: nothing fetched */
 	bool done;
 	struct logs_result res;
+	struct job *next; /* in the queue for a worker */
 };
 
 /* The fetches of one incident at one moment (when it opened, or once `after` passed). */
@@ -368,6 +372,39 @@ job_done(void *arg)
 		run_finish(r);
 }
 
+/* The jobs waiting for a worker, oldest first; how many are on one. Loop thread. */
+static struct job *queue_head, *queue_tail;
+static int inflight;
+
+static void queue_pump(void);
+
+static void
+job_done_io(void *arg)
+{
+	inflight--;
+	job_done(arg);
+	queue_pump();
+}
+
+static void
+queue_pump(void)
+{
+	while (inflight < LOGCTX_IO_MAX && queue_head != NULL) {
+		struct job *j = queue_head;
+		if ((queue_head = j->next) == NULL)
+			queue_tail = NULL;
+		/* its run's deadline passed while it waited: recorded as timed out already */
+		if (j->run->finished || mono_ms() >= j->q.not_after_mono) {
+			j->res.status = LOGS_TIMEOUT;
+			snprintf(j->res.error, sizeof(j->res.error), "timed out");
+			job_done(j);
+			continue;
+		}
+		inflight++;
+		work_submit(WORK_IO, job_work, job_done_io, j);
+	}
+}
+
 static void
 run_submit(struct run *r)
 {
@@ -377,8 +414,18 @@ run_submit(struct run *r)
 		if (r->jobs[i].src->timeout_ms > longest)
 			longest = r->jobs[i].src->timeout_ms;
 	r->timer = loop_timer_add(longest + DEADLINE_MARGIN_MS, deadline_fire, r);
-	for (size_t i = 0; i < r->n; i++)
-		work_submit(WORK_IO, job_work, job_done, &r->jobs[i]);
+	for (size_t i = 0; i < r->n; i++) {
+		struct job *j = &r->jobs[i];
+		/* a fetch that starts late still ends by the run's deadline */
+		j->q.not_after_mono = mono_ms() + longest;
+		j->next = NULL;
+		if (queue_tail)
+			queue_tail->next = j;
+		else
+			queue_head = j;
+		queue_tail = j;
+	}
+	queue_pump();
 }
 
 /* The query and target of one source for the incident; a setup error otherwise. */

@@ -206,6 +206,10 @@ field_set(struct loader *l, struct logs_source *src, const struct field *f, yaml
 	char **slot = (char **)(void *)((char *)src + f->off);
 	free(*slot);
 	*slot = xstrdup(s);
+	/* paths are appended to a base URL: "http://h/" + "/loki/…" would double the slash */
+	if (f->type == F_URL)
+		for (size_t n = strlen(*slot); n > 8 && (*slot)[n - 1] == '/'; n--)
+			(*slot)[n - 1] = '\0';
 }
 
 /* Sets the keys of mapping m from the table; unknown keys are errors, except those `skip`

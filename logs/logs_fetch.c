@@ -26,7 +26,11 @@ logs_fetch(const struct logs_query *q, struct logs_result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->tpl = logtpl_new(LOGS_TEMPLATES_MAX);
-	r->status = fetchers[q->src->kind](q, t0 + q->src->timeout_ms, r);
+	int64_t deadline = t0 + q->src->timeout_ms;
+
+	if (q->not_after_mono > 0 && q->not_after_mono < deadline)
+		deadline = q->not_after_mono;
+	r->status = fetchers[q->src->kind](q, deadline, r);
 	r->took_ms = mono_ms() - t0;
 	return r->status;
 }

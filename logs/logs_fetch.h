@@ -33,6 +33,8 @@ struct logs_query {
 	const char *query;  /* LogQL | Lucene | filter pattern (NULL: none) */
 	const char *target; /* OpenSearch index | CloudWatch log group (NULL for Loki) */
 	int64_t start_ms, end_ms;
+	int64_t
+	    not_after_mono; /* mono_ms() by which the fetch ends whatever its timeout (0: none) */
 };
 
 /* Fetches and templates; the whole fetch (every page) ends within the source's timeout.
