@@ -61,7 +61,8 @@ static const struct {
 static enum logtpl_level
 word_level(const char *w, size_t n)
 {
-	if (n < 3 || n > 9)
+	/* most words start with a letter no level word starts with: one test, no loop */
+	if (n < 3 || n > 9 || strchr("efpcatrowEFPCATROW", w[0]) == NULL)
 		return LOGTPL_OTHER;
 	for (size_t i = 0; i < ARRAY_LEN(level_words); i++)
 		if (strlen(level_words[i].word) == n && strncasecmp(level_words[i].word, w, n) == 0)
