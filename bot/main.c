@@ -171,6 +171,7 @@ cmd_serve(int argc, char **argv)
 	engine_shutdown();
 	adapters_stop();
 	loop_shutdown();
+	logctx_shutdown();
 	store_close();
 	httpc_global_cleanup();
 	return 0;

@@ -67,7 +67,8 @@ logctx_init(struct logs_config *cfg)
 void
 logctx_shutdown(void)
 {
-	/* runs still in flight borrow the sources: they end with the loop, after this */
+	/* after loop_shutdown: no worker still reads a source */
+	logs_config_free(&conf);
 }
 
 bool

@@ -25,6 +25,8 @@ struct logctx_hooks {
 
 /* Takes the sources (the config is emptied); NULL or none turns the log context off. */
 void logctx_init(struct logs_config *cfg);
+/* Frees the sources: after loop_shutdown (the workers are joined; runs still waiting then are
+ * left, as loop.h says of work whose done never ran). */
 void logctx_shutdown(void);
 bool logctx_enabled(void);
 
