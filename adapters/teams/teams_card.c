@@ -448,10 +448,15 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 		free(s);
 	}
 	char *logs = logctx_card_text(view, 3, lv->text);
-	if (logs) {
-		tc_textf(body, "**Logs:** %s", logs);
-		free(logs);
+	/* one block per line: a TextBlock does not break on a single newline */
+	for (char *l = logs, *nl; l; l = nl) {
+		if ((nl = strchr(l, '\n')) != NULL)
+			*nl++ = '\0';
+		s = tc_cut(l, lv->text);
+		tc_textf(body, "%s%s", l == logs ? "**Logs:** " : "", s);
+		free(s);
 	}
+	free(logs);
 	render_similar(body, view, lv);
 	if (cJSON_IsObject(act))
 		render_action(body, view, act, lv);

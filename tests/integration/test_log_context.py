@@ -50,7 +50,7 @@ logs:
     timeout: %(timeout)s
     limit: 500
   - name: search
-    opensearch: {url: "%(url)s", index: "app-*", query: 'service:{{labels.service}}', api_key_env: OS_KEY}
+    opensearch: {url: "%(url)s", index: "app-*", query: 'service:{{labels.service}} AND app:{{labels.app}}', api_key_env: OS_KEY}
     timeout: %(timeout)s
   - name: lambda
     cloudwatch_logs: {region: us-east-1, group: "/aws/lambda/{{labels.service}}", filter: '"{{labels.app}}"', endpoint: "%(url)s"}
@@ -118,7 +118,8 @@ def test_templates_on_view_timeline_and_card(healer, fake, tmp_path):
     assert int(loki["end"]) - int(loki["start"]) >= 600 * 10**9 - 10**9
     os_req = fake.seen("opensearch")[0]
     assert os_req["_path"] == "/app-*/_search"
-    assert os_req["query"]["bool"]["filter"][1]["query_string"]["query"] == "service:api"
+    assert (os_req["query"]["bool"]["filter"][1]["query_string"]["query"] ==
+            'service:api AND app:shop\\"\\}\\ \\|\\=\\ \\"x')
     # CloudWatch: signed (the fake checks with botocore), paginated with nextToken
     cw = fake.seen("cloudwatch")
     assert all(r["_sig"] is None for r in cw), cw
