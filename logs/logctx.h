@@ -12,9 +12,9 @@
 
 #include "logs_config.h"
 
-#define LOGCTX_TOP 10			  /* templates shown per source */
-#define LOGCTX_EVIDENCE_KEY "log_context" /* the annotation the analysis reads them from */
-#define LOGCTX_EVIDENCE_MAX 2000	  /* bytes of evidence text */
+#define LOGCTX_TOP 10				 /* templates shown per source */
+#define LOGCTX_EVIDENCE_KEY "healer.log_context" /* the annotation the analysis reads them from */
+#define LOGCTX_EVIDENCE_MAX 2000		 /* bytes of evidence text */
 
 /* What the engine lends the log context. */
 struct logctx_hooks {
@@ -42,7 +42,7 @@ bool logctx_enabled(void);
 bool logctx_incident_opened(int64_t id, const struct logctx_hooks *hooks);
 
 /* Adds the words of the incident's templates (masks stripped, at most LOGCTX_EVIDENCE_MAX bytes) to
- * annotations under LOGCTX_EVIDENCE_KEY, for the text search and the model; nothing when
+ * annotations under LOGCTX_EVIDENCE_KEY, for the text search; nothing when
  * there are none. */
 void logctx_evidence(int64_t id, cJSON *annotations);
 
