@@ -350,8 +350,7 @@ job_work(void *arg)
 {
 	struct job *j = arg;
 
-	if (j->setup_error[0] == '\0')
-		logs_fetch(&j->q, &j->res);
+	logs_fetch(&j->q, &j->res);
 }
 
 static void
@@ -395,6 +394,11 @@ queue_pump(void)
 		if ((queue_head = j->next) == NULL)
 			queue_tail = NULL;
 		/* its run's deadline passed while it waited: recorded as timed out already */
+		/* no query to send: recorded as not queried, no worker needed */
+		if (j->setup_error[0]) {
+			job_done(j);
+			continue;
+		}
 		if (j->run->finished || mono_ms() >= j->q.not_after_mono) {
 			j->res.status = LOGS_TIMEOUT;
 			snprintf(j->res.error, sizeof(j->res.error), "timed out");

@@ -206,3 +206,15 @@ def test_fetched_again_once_after_has_passed(healer, fake, tmp_path):
     assert again["window_end"] > first["window_end"]
     assert "cache: node <num> evicted" in [t["template"] for t in again["templates"]]
     assert again["summary"].startswith("logs: app (again at +2 s): 6 errors/warnings")
+
+
+def test_source_not_queried_when_the_incident_lacks_a_label(healer, fake, tmp_path):
+    d = start(healer, fake, tmp_path)
+    d.alert(am_alert("ApiDown", labels={"service": "api", "instance": "web-1"}))
+    d.wait_state("INC-1", "awaiting_approval")
+    rows = by_source(d.view("INC-1"))
+    assert rows["app"]["status"] == "error"
+    assert rows["app"]["summary"] == "logs: app not queried: the incident has no labels.app"
+    assert rows["lambda"]["summary"] == "logs: lambda not queried: the incident has no labels.app"
+    assert rows["search"]["status"] == "error"  # its query names labels.app too
+    assert fake.seen("loki") == [] and fake.seen("cloudwatch") == []
