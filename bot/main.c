@@ -13,6 +13,7 @@
 #include "http_server.h"
 #include "httpc.h"
 #include "log.h"
+#include "logctx.h"
 #include "loop.h"
 #include "metrics_http.h"
 #include "policy.h"
@@ -81,6 +82,36 @@ watch_path(bool *must_exist)
 
 	*must_exist = p != NULL && *p != '\0';
 	return *must_exist ? p : "./watch.yaml";
+}
+
+/* The log sources of the watch file. The daemon runs without log context when the file has
+ * errors (they are logged); check-config prints them. Returns the number of errors. */
+static int
+load_logs(bool serve, const char **path)
+{
+	bool explicit_path;
+	struct logs_config lc;
+	struct diag_list d = {0};
+	int errors;
+
+	*path = logs_config_path(&explicit_path);
+	errors = logs_config_load(*path, explicit_path, &lc, &d);
+	for (size_t i = 0; i < d.n; i++) {
+		if (serve)
+			log_errorx("%s", d.msgs[i]);
+		else
+			fprintf(stderr, "%s\n", d.msgs[i]);
+	}
+	diag_free(&d);
+	if (serve && errors)
+		log_warnx("the watch file %s has %d problem(s): no log context for incidents",
+			  *path, errors);
+	else if (serve && lc.n > 0)
+		log_info("%zu log source(s) from %s", lc.n, *path);
+	if (serve)
+		logctx_init(&lc);
+	logs_config_free(&lc);
+	return errors;
 }
 
 static int
@@ -165,6 +196,8 @@ cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	log_info("%zu runbooks loaded from %s", engine_runbooks()->n, cfg.runbooks);
+	const char *logs_path;
+	load_logs(true, &logs_path);
 	if (open_store() != 0)
 		return 1;
 	httpc_global_init();
@@ -200,6 +233,7 @@ cmd_serve(int argc, char **argv)
 	chat_stop();
 	loop_shutdown();
 	watch_stop(); /* after the workers are joined: none still feeds a series */
+	logctx_shutdown();
 	store_close();
 	httpc_global_cleanup();
 	return 0;
@@ -235,11 +269,13 @@ cmd_check_config(int argc, char **argv)
 	diag_free(&d);
 	runbook_set_free(&rbs);
 	policy_free(&pol);
+	const char *logs_path;
+	errors += load_logs(false, &logs_path);
 	if (errors) {
 		fprintf(stderr, "%d problem(s)\n", errors);
 		return 1;
 	}
-	if (nwatch)
+	if (nwatch || watch_must)
 		printf("configuration OK (%s, %s, %s: %zu watch rules)\n", cfg.runbooks,
 		       cfg.policy, wpath, nwatch);
 	else

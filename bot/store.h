@@ -326,6 +326,12 @@ int store_person_get(const char *user_id, char *out, size_t outlen, bool *fresh)
 /* Adds "people" to a view: {user id: name} for every id the view shows (acked_by, assignee,
  * requester, approvals, timeline actors) that has a stored name, expired or not. */
 int store_view_people(cJSON *view);
+/* Log context (logs/logctx.c, docs/internals/logs.md). Adds one "logs.context" audit row
+ * (the human line of the timeline; data: the source, window, counts and templates) and
+ * re-indexes the incident, whose search text then includes data.terms. */
+int store_logs_add(int64_t incident_id, const char *message, const cJSON *data);
+/* Adds "log_context" to a view: the data of the incident's logs.context rows, oldest first. */
+int store_view_logs(int64_t id, cJSON *view);
 
 /* Figures over the incidents created in [since_ms, until_ms) (docs/internals/analysis.md):
  * counts by source, severity and state, durations (mean and p90), autopilot share and

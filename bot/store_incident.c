@@ -270,6 +270,19 @@ store_incident_cas(int64_t id, const char *from, const char *to)
 }
 
 int
+store_incident_bump(int64_t id)
+{
+	sqlite3_stmt *st =
+	    store_stmt("UPDATE incidents SET version = version + 1, updated_at = ? WHERE id = ?");
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, now_ms());
+	sqlite3_bind_int64(st, 2, id);
+	return incident_update(st, "bump incident version");
+}
+
+int
 store_incident_fts(int64_t id)
 {
 	sqlite3_stmt *st;
@@ -282,7 +295,9 @@ store_incident_fts(int64_t id)
 		return rc;
 	st = store_stmt("INSERT INTO incidents_fts"
 			" (rowid, title, labels, annotations, analysis, outcome, runbook)"
-			" SELECT i.id, i.title, i.labels, i.annotations, coalesce(i.analysis, ''),"
+			" SELECT i.id, i.title, i.labels, i.annotations || coalesce((SELECT ' ' ||"
+			" group_concat(json_extract(data, '$.terms'), ' ') FROM audit WHERE"
+			" incident_id = i.id AND kind = 'logs.context'), ''), coalesce(i.analysis, ''),"
 			" coalesce(i.outcome, ''), coalesce(a.runbook_id, '')"
 			" FROM incidents i LEFT JOIN actions a ON a.id = i.action_id"
 			" WHERE i.id = ?");

@@ -57,8 +57,10 @@ cJSON *store_view_time(int64_t ms); /* RFC 3339 string, null for ms <= 0 */
 
 bool store_state_terminal(const char *state);
 
-/* Rewrites the incident's full-text row (title, labels, …, runbook of its action); shared by
- * the incident and action files. */
+/* Incident bookkeeping shared by the store files: bump version/updated_at (a change the
+ * cards must show), and rewrite the incident's full-text row (title, labels, …, runbook of
+ * its action). */
+int store_incident_bump(int64_t id);
 int store_incident_fts(int64_t id);
 
 #endif

@@ -254,6 +254,8 @@ store_incident_view(int64_t id, cJSON **out)
 	/* analysis_source, similar, llm (store_search.c); names for ids (store_people.c) */
 	if ((rc = store_view_memory(id, v)) != STORE_OK || (rc = store_view_people(v)) != STORE_OK)
 		goto out;
+	if ((rc = store_view_logs(id, v)) != STORE_OK)
+		goto out;
 	*out = v;
 	v = NULL; /* owned by the caller now */
 out:

@@ -475,9 +475,10 @@ watch_conf_load(const char *path, bool must_exist, struct watch_conf *out, struc
 			     pr < root->data.mapping.pairs.top; pr++) {
 				if (strcmp(key_of(&l, pr->key), "rules") == 0)
 					load_rules(&l, node(&l, pr->value), &c);
-				else
+				else if (strcmp(key_of(&l, pr->key), "logs") != 0)
+					/* logs: is the log sources' (logs/logs_config.c) */
 					lerr(&l, node(&l, pr->key),
-					     "unknown key '%s' (expected rules)",
+					     "unknown key '%s' (expected rules or logs)",
 					     key_of(&l, pr->key));
 			}
 		}

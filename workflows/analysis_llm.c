@@ -156,6 +156,9 @@ context_build(const struct llm_job *job)
 				      cJSON_Duplicate(cJSON_GetObjectItem(it, "error"), 1));
 		cJSON_AddItemToArray(arr, d);
 	}
+	/* the log templates of the incident's sources (logs/logctx.c), already capped */
+	cJSON_AddItemToObject(ctx, "log_context",
+			      cJSON_Duplicate(cJSON_GetObjectItem(view, "log_context"), 1));
 	arr = cJSON_AddArrayToObject(ctx, "candidates");
 	for (size_t i = 0; i < job->ncandidates; i++)
 		cJSON_AddItemToArray(arr, candidate_json(job->candidates[i]));

@@ -11,6 +11,7 @@
 #include "estimate.h"
 #include "ingest.h"
 #include "log.h"
+#include "logctx.h"
 #include "loop.h"
 #include "metrics.h"
 #include "state.h"
@@ -201,6 +202,21 @@ ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, bool *dup)
 	return rc;
 }
 
+/* The log context is in: analyse, unless a human moved the incident on meanwhile. */
+static void
+analyze_after_logs(int64_t id)
+{
+	struct incident inc;
+
+	if (store_incident_get(id, &inc) != 0)
+		return;
+	if (strcmp(inc.state, "open") == 0 && inc.action_id == 0)
+		eng_analyze(id, NULL, NULL, RULE_CONFIDENCE);
+	incident_free(&inc);
+}
+
+static const struct logctx_hooks logs_hooks = {eng_notify, eng_commit, analyze_after_logs};
+
 int
 engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted, int *duplicates,
 	      int *ignored)
@@ -233,8 +249,10 @@ engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted, 
 		*accepted = *duplicates = *ignored = 0;
 		return ENGINE_ERROR;
 	}
+	/* with log sources, the analysis waits for their context (at most their timeout) */
 	for (size_t i = 0; i < nfresh; i++)
-		eng_analyze(fresh[i], NULL, NULL, RULE_CONFIDENCE);
+		if (!logctx_incident_opened(fresh[i], &logs_hooks))
+			eng_analyze(fresh[i], NULL, NULL, RULE_CONFIDENCE);
 	free(fresh);
 	return ENGINE_OK;
 }
@@ -334,8 +352,10 @@ eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double c
 		rb = choose_runbook(&inc, why, sizeof(why));
 	}
 	/* no rule: text search; then similar incidents and what history says */
+	logctx_evidence(id, inc.annotations); /* the log templates' words are searched too */
 	analysis_run(&inc, eng_rbs, rb, runbook_id ? "request" : "rules", why, confidence,
 		     eng_pol->ap_min_confidence, &an);
+	cJSON_DeleteItemFromObjectCaseSensitive(inc.annotations, LOGCTX_EVIDENCE_KEY);
 	rb = an.rb;
 	if (rb == NULL) {
 		labels_text(inc.labels, lbl, sizeof(lbl));

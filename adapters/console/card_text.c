@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "card_text.h"
+#include "logctx.h"
 #include "present.h"
 #include "util.h"
 #include "view.h"
@@ -334,6 +335,16 @@ card_text_render(const cJSON *view, int width, int64_t now)
 	render_llm(&b, width, cJSON_GetObjectItem(view, "llm"));
 	if (*view_str(view, "attention"))
 		line(&b, width, "Attention: %s", view_str(view, "attention"));
+	char *logs = logctx_card_text(view, 3, 4000);
+	if (logs) {
+		rule(&b, width, "├", "┤", "logs");
+		for (char *l = logs, *nl; l; l = nl) {
+			if ((nl = strchr(l, '\n')) != NULL)
+				*nl++ = '\0';
+			line(&b, width, "%s", l);
+		}
+		free(logs);
+	}
 	if (act) {
 		rule(&b, width, "├", "┤", p.fix_heading);
 		render_action(&b, width, act, view);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logctx.h"
 #include "present.h"
 #include "slack_card.h"
 #include "slack_card_int.h"
@@ -557,6 +558,14 @@ slack_card_render(const cJSON *v, int64_t now)
 		buf_free(&b);
 	}
 	llm_block(blocks, cJSON_GetObjectItem(v, "llm"));
+	char *logs = logctx_card_text(v, 3, 2500);
+	if (logs) {
+		buf_printf(&b, "*Logs*\n");
+		sc_esc(&b, logs, 2800);
+		sc_add(blocks, sc_section(b.data), SLACK_BLOCKS_MAX);
+		buf_free(&b);
+		free(logs);
+	}
 	similar_block(blocks, v);
 	if (act) {
 		sc_add(blocks, cJSON_Parse("{\"type\":\"divider\"}"), SLACK_BLOCKS_MAX);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "logctx.h"
 #include "present.h"
 #include "teams_card.h"
 #include "teams_card_int.h"
@@ -451,6 +452,16 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 					"attention");
 		free(s);
 	}
+	char *logs = logctx_card_text(view, 3, lv->text);
+	/* one block per line: a TextBlock does not break on a single newline */
+	for (char *l = logs, *nl; l; l = nl) {
+		if ((nl = strchr(l, '\n')) != NULL)
+			*nl++ = '\0';
+		s = tc_cut(l, lv->text);
+		tc_textf(body, "%s%s", l == logs ? "**Logs:** " : "", s);
+		free(s);
+	}
+	free(logs);
 	render_similar(body, view, lv);
 	if (act)
 		render_action(body, view, act, &p, lv);

@@ -279,7 +279,7 @@ test_view(void **state)
 	    "last_seen_at", "resolved_at", "age_s",	    "acked_by",	   "acked_at",
 	    "assignee",	    "requester",   "analysis",	    "confidence",  "attention",
 	    "outcome",	    "action",	   "approvals",	    "step_runs",   "timeline",
-	    "analysis_source", "similar",  "llm",	    "people"};
+	    "analysis_source", "similar",  "llm",	    "people", "log_context"};
 	int64_t id = new_incident("fp-v", "dv"), act, s;
 	struct step_result r = {.status = "ok", .out = "log line", .err = "", .duration_ms = 7};
 	cJSON *v, *a, *e;

@@ -204,7 +204,7 @@ test_errors_name_the_line(void **state)
 	expect_error("rules: [\n", "P:2: YAML:");
 	expect_error("- a\n", "P:1: watch.yaml must be a mapping with 'rules:'");
 	expect_error("rules: {}\n", "P:1: rules must be a list of rules");
-	expect_error("rule:\n  - name: a\n", "P:1: unknown key 'rule' (expected rules)");
+	expect_error("rule:\n  - name: a\n", "P:1: unknown key 'rule' (expected rules or logs)");
 }
 
 static void
