@@ -169,15 +169,37 @@ load_route(struct mload *l, yaml_node_t *n, struct mail_route *r, int idx)
 		merr(l, n, "mail.routes[%d]: 'to' needs at least one address", idx);
 }
 
+static void
+load_routes(struct mload *l, yaml_node_t *routes, struct policy *p)
+{
+	yaml_node_item_t *it;
+	int idx = 0;
+
+	if (routes->type != YAML_SEQUENCE_NODE) {
+		merr(l, routes, "mail.routes must be a list of routes");
+		return;
+	}
+	for (it = routes->data.sequence.items.start; it < routes->data.sequence.items.top; it++) {
+		if (p->nmail_routes == POLICY_MAX_MAIL_ROUTES) {
+			merr(l, routes, "mail.routes: too many routes (at most %d)",
+			     POLICY_MAX_MAIL_ROUTES);
+			return;
+		}
+		p->mail_routes =
+		    xrealloc(p->mail_routes, (p->nmail_routes + 1) * sizeof(*p->mail_routes));
+		memset(&p->mail_routes[p->nmail_routes], 0, sizeof(*p->mail_routes));
+		load_route(l, yaml_document_get_node(l->doc, *it), &p->mail_routes[p->nmail_routes++],
+			   idx++);
+	}
+}
+
 int
 policy_mail_load(yaml_document_t *doc, yaml_node_t *n, struct policy *p, const char *file,
 		 struct diag_list *errs)
 {
 	struct mload l = {doc, file, errs, 0};
 	yaml_node_pair_t *pr;
-	yaml_node_item_t *it;
-	yaml_node_t *routes = NULL, *k;
-	int idx = 0;
+	yaml_node_t *k;
 
 	if (n->type != YAML_MAPPING_NODE) {
 		merr(&l, n, "mail must be a mapping with routes");
@@ -186,27 +208,9 @@ policy_mail_load(yaml_document_t *doc, yaml_node_t *n, struct policy *p, const c
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		k = yaml_document_get_node(doc, pr->key);
 		if (scalar(k) != NULL && strcmp(scalar(k), "routes") == 0)
-			routes = yaml_document_get_node(doc, pr->value);
+			load_routes(&l, yaml_document_get_node(doc, pr->value), p);
 		else
 			merr(&l, k, "mail: unknown key '%s' (expected routes)", scalar(k) ? scalar(k) : "");
-	}
-	if (routes == NULL)
-		return l.nerr;
-	if (routes->type != YAML_SEQUENCE_NODE) {
-		merr(&l, routes, "mail.routes must be a list of routes");
-		return l.nerr;
-	}
-	for (it = routes->data.sequence.items.start; it < routes->data.sequence.items.top; it++) {
-		if (p->nmail_routes == POLICY_MAX_MAIL_ROUTES) {
-			merr(&l, routes, "mail.routes: too many routes (at most %d)",
-			     POLICY_MAX_MAIL_ROUTES);
-			break;
-		}
-		p->mail_routes =
-		    xrealloc(p->mail_routes, (p->nmail_routes + 1) * sizeof(*p->mail_routes));
-		memset(&p->mail_routes[p->nmail_routes], 0, sizeof(*p->mail_routes));
-		load_route(&l, yaml_document_get_node(doc, *it), &p->mail_routes[p->nmail_routes++],
-			   idx++);
 	}
 	return l.nerr;
 }
