@@ -331,3 +331,13 @@ def test_one_recipient_refused_others_delivered(healer, smtp):
     time.sleep(1.0)
     assert smtp.to("eng2@example.com") == []
     assert len(smtp.to("oncall@example.com")) == 1
+
+
+def test_plain_smtp_only_to_loopback(healer, smtp):
+    d = healer(runbooks={"scale.yaml": SCALE}, policy=POLICY,
+               **mail_env(smtp, {"HEALER_SMTP_URL": "smtp://mail.example.com:25"}))
+    d.wait_for(lambda: "allowed only for a loopback SMTP server" in d.log_tail(200),
+               "the refusal of plain SMTP to a remote host")
+    assert "adapter email started" not in d.log_tail(400)
+    r = d.get("/ui/act?t=x")
+    assert r.status == 404, r
