@@ -383,3 +383,13 @@ def test_two_distinct_approvers_by_mail(healer, smtp):
     v = d.wait_state("INC-1", "resolved")
     assert sorted(a["user"] for a in v["approvals"]) == \
         ["email:lead1@example.com", "email:lead2@example.com"]
+
+
+def test_check_config_reports_mail_routes(healer):
+    bad = POLICY.replace("states: [resolved]", "states: [resolvd]")
+    d = healer(runbooks={"scale.yaml": SCALE}, policy=bad, start=False)
+    p = d.cli("check-config", check=False)
+    assert p.returncode == 1
+    line = bad.splitlines().index("      states: [resolvd]") + 1
+    assert "policy.yaml:%d: mail.routes[1].states: 'resolvd' is not an incident state" % line \
+        in p.stderr + p.stdout, p.stderr
