@@ -24,7 +24,7 @@ void web_redirect(struct http_response *resp, const char *location);
 /* Adds Set-Cookie: name=value; Path=/; HttpOnly; SameSite=Strict; Max-Age=max_age_s
  * (0 deletes the cookie) and Secure when `secure` (set it when HEALER_PUBLIC_URL is
  * https). Returns 0, or -1 when name or value would break the header. */
-int web_set_cookie(struct http_response *resp, const char *name, const char *value,
-		   long max_age_s, bool secure);
+int web_set_cookie(struct http_response *resp, const char *name, const char *value, long max_age_s,
+		   bool secure);
 
 #endif
