@@ -192,7 +192,8 @@ http_headers_emit(const char *extra, const char *content_type, http_header_fn *f
 	while (*h != '\0') {
 		eol = strstr(h, "\r\n");
 		colon = strchr(h, ':');
-		if (eol == NULL || colon == NULL || colon > eol || (size_t)(colon - h) >= sizeof(name))
+		if (eol == NULL || colon == NULL || colon > eol ||
+		    (size_t)(colon - h) >= sizeof(name))
 			return -1; /* http_header_add writes only well-formed lines */
 		memcpy(name, h, (size_t)(colon - h));
 		name[colon - h] = '\0';
