@@ -92,6 +92,13 @@ static const struct cfg_key {
     {"HEALER_SNS_TOPICS", "", NULL, false, "sns", &cfg.sns_topics, NULL},
     {"HEALER_SNS_CERT_HOSTS", "", NULL, false, "sns", &cfg.sns_cert_hosts, NULL},
     {"HEALER_CA_FILE", NULL, NULL, false, "httpc", &cfg.ca_file, NULL},
+    {"HEALER_LINK_KEY", NULL, NULL, true, "web", &cfg.link_key, NULL},
+    {"HEALER_PUBLIC_URL", NULL, p_url, false, "web", &cfg.public_url, NULL},
+    {"HEALER_SMTP_URL", NULL, NULL, false, "email", &cfg.smtp_url, NULL},
+    {"HEALER_SMTP_TLS", "required", NULL, false, "email", &cfg.smtp_tls, NULL},
+    {"HEALER_SMTP_USER", NULL, NULL, false, "email", &cfg.smtp_user, NULL},
+    {"HEALER_SMTP_PASSWORD", NULL, NULL, true, "email", &cfg.smtp_password, NULL},
+    {"HEALER_MAIL_FROM", NULL, NULL, false, "email", &cfg.mail_from, NULL},
     {"HEALER_ALERT_RETENTION", "30d", p_retention, false, "store", &cfg.alert_retention, NULL},
     {"HEALER_EXEC_PATH", NULL, NULL, false, "executor", NULL, NULL},
     {"HEALER_WATCH", NULL, NULL, false, "watch", NULL, NULL},
@@ -331,6 +338,10 @@ config_load(void)
 	cfg.console_user = xasprintf("console:%s", user != NULL ? user : "operator");
 	c = config_env("HEALER_CONSOLE");
 	cfg.console = c != NULL ? strcmp(c, "0") != 0 : -1;
+	/* links are joined to the base with a '/' of their own */
+	if (cfg.public_url != NULL && cfg.public_url[0] != '\0' &&
+	    cfg.public_url[strlen(cfg.public_url) - 1] == '/')
+		cfg.public_url[strlen(cfg.public_url) - 1] = '\0';
 	log_init(cfg.log_level);
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
 		if (keys[i].secret)

@@ -39,6 +39,7 @@ static const struct hdr_spec {
     {"authorization", WSI_TOKEN_HTTP_AUTHORIZATION, HTTP_MAX_HEADERS},
     {"content-type", WSI_TOKEN_HTTP_CONTENT_TYPE, 256},
     {"user-agent", WSI_TOKEN_HTTP_USER_AGENT, 512},
+    {"cookie", WSI_TOKEN_HTTP_COOKIE, 8192},
     {"x-amz-sns-message-type", -1, 64},
     {"x-amz-sns-topic-arn", -1, 512},
     {"x-amz-sns-message-id", -1, 128},
@@ -73,6 +74,8 @@ struct req {
 	char method[8];
 	char peer[64];
 	char *path;
+	char *query;	     /* req->pub.query */
+	char *resp_headers;  /* the handler's extra headers (http_header_add) */
 	char *hdr[HDR_COUNT];
 	struct buf body;
 	bool discard_body; /* answered early; read the body only to keep the connection usable */
@@ -90,6 +93,13 @@ struct req {
 
 struct pss {
 	struct req *req;
+};
+
+/* Where add_header writes: the headers being built for one response. */
+struct hdr_out {
+	struct lws *wsi;
+	unsigned char **p;
+	unsigned char *end;
 };
 
 static struct route routes[ROUTES_MAX];
@@ -127,15 +137,26 @@ http_route(const char *path, const char *methods, http_handler_fn fn, void *ctx)
 	r->ctx = ctx;
 }
 
+/* An exact route first; else the longest prefix route ("/ui/" + "*") the path starts with. */
 static const struct route *
 route_find(const char *path)
 {
-	size_t i;
+	const struct route *best = NULL;
+	size_t i, n, best_n = 0;
 
 	for (i = 0; i < nroutes; i++)
 		if (strcmp(routes[i].path, path) == 0)
 			return &routes[i];
-	return NULL;
+	for (i = 0; i < nroutes; i++) {
+		n = strlen(routes[i].path);
+		if (n == 0 || routes[i].path[n - 1] != '*')
+			continue;
+		if (strncmp(routes[i].path, path, n - 1) == 0 && (best == NULL || n > best_n)) {
+			best = &routes[i];
+			best_n = n;
+		}
+	}
+	return best;
 }
 
 const char *
@@ -177,6 +198,8 @@ req_free(struct pss *pss)
 	for (i = 0; i < HDR_COUNT; i++)
 		free(r->hdr[i]);
 	free(r->path);
+	free(r->query);
+	free(r->resp_headers);
 	buf_free(&r->body);
 	free(r->out);
 	free(r);
@@ -212,6 +235,30 @@ hdr_capture(struct lws *wsi, const struct hdr_spec *h)
 	return v;
 }
 
+/* lws splits the query on '&' into fragments and decodes each (%xx, '+' as space): see
+ * http_query_append for why they are encoded again. */
+static char *
+query_capture(struct lws *wsi)
+{
+	char frag[PATH_MAX_LEN];
+	struct buf b;
+	int i, n;
+
+	buf_init(&b, 3 * PATH_MAX_LEN);
+	for (i = 0; (n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS,
+						 i)) >= 0;
+	     i++) {
+		if (i > 0)
+			buf_append(&b, "&", 1);
+		http_query_append(&b, frag, (size_t)n);
+	}
+	if (b.overflow) {
+		log_warnx("http: query string over %d bytes ignored", 3 * PATH_MAX_LEN);
+		buf_free(&b);
+	}
+	return buf_steal(&b);
+}
+
 static struct req *
 req_new(struct lws *wsi, struct pss *pss, const char *path)
 {
@@ -241,6 +288,8 @@ req_new(struct lws *wsi, struct pss *pss, const char *path)
 
 	r->pub.method = r->method;
 	r->pub.path = r->path;
+	r->query = query_capture(wsi);
+	r->pub.query = r->query;
 	r->pub.peer = r->peer;
 	r->pub.body = "";
 	return r;
@@ -271,7 +320,7 @@ req_respond(struct req *r, int status, const char *content_type, char *body)
 static void
 req_dispatch(struct req *r)
 {
-	struct http_response resp = {0, NULL, NULL};
+	struct http_response resp = {0, NULL, NULL, NULL};
 	enum http_handled h;
 
 	r->pub.body = r->body.data != NULL ? r->body.data : "";
@@ -280,6 +329,7 @@ req_dispatch(struct req *r)
 	h = r->route->fn(&r->pub, &resp, r->route->ctx);
 	if (h == HTTP_DEFERRED) {
 		free(resp.body);
+		free(resp.headers);
 		if (r->state == REQ_WAIT) /* not answered from inside the handler */
 			lws_set_timeout(r->wsi, PENDING_TIMEOUT_HTTP_CONTENT, DEFER_TIMEOUT_S);
 		return;
@@ -287,9 +337,11 @@ req_dispatch(struct req *r)
 	if (resp.status < 100 || resp.status > 599) {
 		log_errorx("http: handler for %s returned status %d", r->path, resp.status);
 		free(resp.body);
+		free(resp.headers);
 		req_respond(r, 500, NULL, http_json_error("internal error"));
 		return;
 	}
+	r->resp_headers = resp.headers;
 	req_respond(r, resp.status, resp.content_type, resp.body);
 }
 
@@ -375,9 +427,21 @@ http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 }
 
 static int
+add_header(const char *name, const char *value, void *ctx)
+{
+	struct hdr_out *o = ctx;
+	char nm[72];
+
+	snprintf(nm, sizeof(nm), "%s:", name);
+	return lws_add_http_header_by_name(o->wsi, (const unsigned char *)nm,
+					   (const unsigned char *)value, (int)strlen(value), o->p,
+					   o->end);
+}
+
+static int
 http_write_headers(struct lws *wsi, struct req *r)
 {
-	unsigned char hbuf[LWS_PRE + 1024];
+	unsigned char hbuf[LWS_PRE + 1024 + HTTP_MAX_EXTRA_HEADERS];
 	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
 
 	if (lws_add_http_common_headers(wsi, (unsigned int)r->status, r->content_type, r->out_len,
@@ -392,6 +456,9 @@ http_write_headers(struct lws *wsi, struct req *r)
 	if (r->close_after &&
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
 					 5, &p, end) != 0)
+		return -1;
+	if (http_headers_emit(r->resp_headers, r->content_type, add_header,
+			      &(struct hdr_out){wsi, &p, end}) != 0)
 		return -1;
 	return lws_finalize_write_http_header(wsi, start, &p, end);
 }
@@ -589,4 +656,22 @@ http_respond_later(uint64_t req_id, int status, const char *content_type, char *
 	}
 	lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
 	req_respond(r, status, content_type, body);
+}
+
+void
+http_respond_later_resp(uint64_t req_id, struct http_response *resp)
+{
+	struct req *r;
+
+	if (!loop_on_loop_thread())
+		fatalx("http_respond_later_resp off the loop thread");
+	r = *req_slot(req_id);
+	if (r != NULL && r->state == REQ_WAIT) {
+		free(r->resp_headers);
+		r->resp_headers = resp->headers;
+		resp->headers = NULL;
+	}
+	http_respond_later(req_id, resp->status, resp->content_type, resp->body);
+	free(resp->headers);
+	memset(resp, 0, sizeof(*resp));
 }

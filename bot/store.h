@@ -354,4 +354,12 @@ int store_durations(enum store_duration which, int64_t since_ms, int64_t until_m
 typedef void (*store_anomaly_fn)(const char *fingerprint, int64_t starts_at_ms, void *ctx);
 int store_anomaly_uncleared(const char *prefix, store_anomaly_fn fn, void *ctx);
 
+/* ---- single-use links (store_link.c) ---- */
+/* Spends a signed link's token id: STORE_OK the first time, STORE_DUPLICATE when it was
+ * spent before (nothing written). Runs in the caller's transaction if one is open. */
+int store_link_use(const char *token_id, int64_t incident_id, const char *actor,
+		   const char *verb, int64_t expires_ms);
+/* Whether a token id was spent: STORE_OK and *used, or STORE_ERROR. */
+int store_link_used(const char *token_id, bool *used);
+
 #endif
