@@ -11,12 +11,12 @@ BUILD    := build
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Ibot -Iworkflows -Ichat -Iadapters -Iadapters/console -Iadapters/email -Idetect -Ilogs -Iweb \
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Ibot -Istore -Iingest -Iworkflows -Ichat -Iadapters -Iadapters/console -Iadapters/email -Idetect -Ilogs -Iweb \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # EXCLUDE lets a developer build while another module is mid-edit: make EXCLUDE='adapters/x/%'
-LIB_SRC  := $(filter-out bot/main.c $(EXCLUDE),$(wildcard bot/*.c workflows/*.c chat/*.c adapters/*.c adapters/*/*.c detect/*.c logs/*.c web/*.c))
+LIB_SRC  := $(filter-out bot/main.c $(EXCLUDE),$(wildcard bot/*.c store/*.c ingest/*.c workflows/*.c chat/*.c adapters/*.c adapters/*/*.c detect/*.c logs/*.c web/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_A    := $(BUILD)/libhealer.a # everything but main(): the daemon, tests and benches link it
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -37,7 +37,7 @@ $(BUILD)/healer: $(BUILD)/obj/bot/main.o $(LIB_A)
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every object depends on every project header: small enough to be exact without dep files.
-HDRS     := $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h logs/*.h web/*.h)
+HDRS     := $(wildcard bot/*.h store/*.h ingest/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h logs/*.h web/*.h)
 
 $(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
