@@ -11,13 +11,14 @@ BUILD    := build
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Ibot -Iworkflows -Ichat -Iadapters -Iadapters/console -Iadapters/email -Idetect -Ilogs -Iweb \
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Ibot -Istore -Iingest -Iworkflows -Ichat -Iadapters -Iadapters/console -Iadapters/email -Idetect -Ilogs -Iweb \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # EXCLUDE lets a developer build while another module is mid-edit: make EXCLUDE='adapters/x/%'
-LIB_SRC  := $(filter-out bot/main.c $(EXCLUDE),$(wildcard bot/*.c workflows/*.c chat/*.c adapters/*.c adapters/*/*.c detect/*.c logs/*.c web/*.c))
+LIB_SRC  := $(filter-out bot/main.c $(EXCLUDE),$(wildcard bot/*.c store/*.c ingest/*.c workflows/*.c chat/*.c adapters/*.c adapters/*/*.c detect/*.c logs/*.c web/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_A    := $(BUILD)/libhealer.a # everything but main(): the daemon, tests and benches link it
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/%)
@@ -27,22 +28,26 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 
 all: $(BUILD)/healer
 
-$(BUILD)/healer: $(BUILD)/obj/bot/main.o $(LIB_OBJ)
+$(LIB_A): $(LIB_OBJ)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/healer: $(BUILD)/obj/bot/main.o $(LIB_A)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every object depends on every project header: small enough to be exact without dep files.
-HDRS     := $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h logs/*.h web/*.h)
+HDRS     := $(wildcard bot/*.h store/*.h ingest/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h logs/*.h web/*.h)
 
 $(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_A) $(LDLIBS) -lcmocka
 
 ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan-obj/%.o)
 .SECONDARY: $(ASAN_OBJ) # kept between runs, not intermediates to delete
@@ -58,16 +63,16 @@ $(BUILD)/asan/%: tests/unit/%.c $(ASAN_OBJ)
 	@$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
 
 # Analysis benchmark (bench/bench_analysis.py runs it): similar-incident lookup over a seeded store.
-$(BUILD)/bench_similar: bench/bench_similar.c $(LIB_OBJ)
+$(BUILD)/bench_similar: bench/bench_similar.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 # Log context benchmark (bench/bench_logs.py runs it): log lines templated per second.
-$(BUILD)/bench_logtemplate: bench/bench_logtemplate.c $(LIB_OBJ)
+$(BUILD)/bench_logtemplate: bench/bench_logtemplate.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 # The floor of a Socket Mode ack (bench/bench_slack.py runs it): a bare lws client that only acks.
 $(BUILD)/bench_ws_floor: bench/bench_ws_floor.c
@@ -76,10 +81,10 @@ $(BUILD)/bench_ws_floor: bench/bench_ws_floor.c
 	@$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # Detector benchmark (bench/bench_detect.py runs it): cost per point, state per series.
-$(BUILD)/bench_detect: bench/bench_detect.c $(LIB_OBJ)
+$(BUILD)/bench_detect: bench/bench_detect.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 # Installs whatever Debian packages are missing: apt-get as root, else the sudo line to run.
 deps:
@@ -132,10 +137,10 @@ teams-app:
 	@echo "  ZIP     $(BUILD)/healer-teams.zip"
 
 # Alert retention benchmark (bench/bench_retention.py runs it): one prune tick's cost.
-$(BUILD)/bench_prune: bench/bench_prune.c $(LIB_OBJ)
+$(BUILD)/bench_prune: bench/bench_prune.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 # ---- fuzzing (docs/internals/fuzzing.md): libFuzzer targets over the project's own objects,
 # built with clang and ASan+UBSan into their own tree. httpc.c is replaced by a stub that

@@ -46,6 +46,7 @@ http_json_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
+	utf8_scrub(msg); /* the message may quote what the peer sent */
 
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "error", msg) == NULL ||

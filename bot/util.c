@@ -291,7 +291,8 @@ duration_parse(const char *s, int64_t *out_ms)
 			p++;
 		}
 		if (*p == '\0') {
-			if (p == s + strlen(s) && total == 0 && strspn(s, "0123456789") == strlen(s)) {
+			if (p == s + strlen(s) && total == 0 &&
+			    strspn(s, "0123456789") == strlen(s)) {
 				*out_ms = v * 1000; /* bare number = seconds */
 				return 0;
 			}
@@ -301,7 +302,8 @@ duration_parse(const char *s, int64_t *out_ms)
 		for (i = 0; i < ARRAY_LEN(units); i++) {
 			size_t ul = strlen(units[i].unit);
 			/* "m" must not swallow the "m" of "ms" */
-			if (strncmp(p, units[i].unit, ul) == 0 && !(ul == 1 && p[0] == 'm' && p[1] == 's'))
+			if (strncmp(p, units[i].unit, ul) == 0 &&
+			    !(ul == 1 && p[0] == 'm' && p[1] == 's'))
 				break;
 		}
 		if (i == ARRAY_LEN(units))
@@ -391,4 +393,48 @@ file_read_all(const char *path, size_t cap, char **out, size_t *outlen)
 		*outlen = b.len;
 	*out = buf_steal(&b);
 	return 0;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (1–4), or 0: overlong forms, surrogates and
+ * code points past U+10FFFF are not well formed. p is NUL-terminated. */
+size_t
+utf8_seq_len(const unsigned char *p)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xC2 || c > 0xF4)
+		return 0;
+	n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+char *
+utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n;
+
+	while (*p != '\0') {
+		if ((n = utf8_seq_len(p)) == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
+	return s;
 }

@@ -13,7 +13,7 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);              /* NULL in, NULL out */
+char *xstrdup(const char *s); /* NULL in, NULL out */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -57,6 +57,13 @@ bool ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 /* Copies at most max bytes of s, cutting on a UTF-8 boundary and appending "…" when cut.
  * max counts bytes of the result including the ellipsis. Caller frees. */
 char *utf8_truncate(const char *s, size_t max);
+
+/* Length of the well-formed UTF-8 sequence at p (1–4), or 0: overlong forms, surrogates and
+ * code points past U+10FFFF are not well formed. p is NUL-terminated. */
+size_t utf8_seq_len(const unsigned char *p);
+/* Replaces every byte that is not part of a well-formed UTF-8 sequence with '?', in place,
+ * so text echoed from a peer can go into JSON and headers. Returns s. */
+char *utf8_scrub(char *s);
 
 /* Reads a whole file (cap bytes at most). Returns 0, -1 with errno on error or if larger. */
 int file_read_all(const char *path, size_t cap, char **out, size_t *outlen);

@@ -280,12 +280,14 @@ static cJSON *
 invoke_error(int status, const char *code, const char *message)
 {
 	cJSON *j = cJSON_CreateObject(), *v;
+	char *m = utf8_scrub(xstrdup(message)); /* it may quote the activity */
 
 	cJSON_AddNumberToObject(j, "statusCode", status);
 	cJSON_AddStringToObject(j, "type", "application/vnd.microsoft.error");
 	v = cJSON_AddObjectToObject(j, "value");
 	cJSON_AddStringToObject(v, "code", code);
-	cJSON_AddStringToObject(v, "message", message);
+	cJSON_AddStringToObject(v, "message", m);
+	free(m);
 	return j;
 }
 

@@ -82,13 +82,29 @@ test_buf_and_utf8(void **state)
 	assert_false(ct_equal("abc", 3, "ab", 2));
 }
 
+/* Text echoed from a peer becomes valid UTF-8: bad bytes become '?', good ones stay. */
+static void
+test_utf8_scrub(void **state)
+{
+	char a[] = "ok \xc3\xa9 \xff end", b[] = "cut \xe2\x82", c[] = "\xed\xa0\x80 surrogate";
+	char d[] = "overlong \xc0\xaf", e[] = "four \xf0\x9f\x98\x80";
+
+	(void)state;
+	assert_string_equal(utf8_scrub(a), "ok \xc3\xa9 ? end");
+	assert_string_equal(utf8_scrub(b), "cut ??");
+	assert_string_equal(utf8_scrub(c), "??? surrogate");
+	assert_string_equal(utf8_scrub(d), "overlong ??");
+	assert_string_equal(utf8_scrub(e), "four \xf0\x9f\x98\x80");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_times),
-		cmocka_unit_test(test_buf_and_utf8),
+	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_times),
+	    cmocka_unit_test(test_buf_and_utf8),
+	    cmocka_unit_test(test_utf8_scrub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

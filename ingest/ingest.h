@@ -71,7 +71,7 @@ int ingest_text_check(cJSON *root, char *err, size_t errlen);
  * 1e300, 2.5 and non-numbers. Converting such values with a cast is undefined behaviour. */
 int json_int(const cJSON *v, int64_t min, int64_t max, int64_t *out);
 
-/* Internal to bot/ingest*.c: helpers shared by the per-source parsers. Paths name a field as
+/* Internal to ingest/ingest*.c: helpers shared by the per-source parsers. Paths name a field as
  * the error messages do: "" is the top level, "alerts[1].labels" a nested object. */
 enum ingest_kind { INGEST_STRING, INGEST_OBJECT, INGEST_ARRAY };
 /* Writes the error for field `name` under `path` (name may be NULL): "missing field 'x'" /

@@ -115,35 +115,6 @@ nul_escapes_marked(const char *body, size_t len, size_t *outlen)
 	return out;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (1–4), or 0: overlong forms, surrogates and
- * code points past U+10FFFF are not well formed. p is NUL-terminated. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xC2 || c > 0xF4)
-		return 0;
-	n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return n;
-}
-
 /* Checks one string and cleans it in place: NUL (marked as C0 80) and invalid UTF-8 are
  * refused with what was wrong; C0 controls but \t and \n, DEL and C1 controls each become one
  * space (they move terminals' cursors and colours, and split log lines). */
@@ -156,7 +127,7 @@ text_clean(char *s)
 	while (*r != '\0') {
 		if (r[0] == 0xC0 && r[1] == 0x80)
 			return "contains NUL";
-		if ((n = utf8_len(r)) == 0)
+		if ((n = utf8_seq_len(r)) == 0)
 			return "invalid UTF-8";
 		if ((n == 1 && ((*r < 0x20 && *r != '\t' && *r != '\n') || *r == 0x7F)) ||
 		    (n == 2 && r[0] == 0xC2 && r[1] < 0xA0)) {

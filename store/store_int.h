@@ -1,4 +1,4 @@
-/* store_int.h — private to bot/store*.c: the database handle, cached statements, helpers. */
+/* store_int.h — private to store/store*.c: the database handle, cached statements, helpers. */
 #ifndef HEALER_STORE_INT_H
 #define HEALER_STORE_INT_H
 

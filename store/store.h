@@ -350,7 +350,7 @@ int store_durations(enum store_duration which, int64_t since_ms, int64_t until_m
 
 /* Each incident of source anomaly whose fingerprint starts with `prefix` and whose alert has
  * not cleared: fn(fingerprint, starts_at of its first alert in ms, ctx), oldest first. The
- * fingerprint is borrowed for the call. (bot/store_watch.c) */
+ * fingerprint is borrowed for the call. (store/store_watch.c) */
 typedef void (*store_anomaly_fn)(const char *fingerprint, int64_t starts_at_ms, void *ctx);
 int store_anomaly_uncleared(const char *prefix, store_anomaly_fn fn, void *ctx);
 
