@@ -30,13 +30,14 @@ struct timer {
 struct post {
 	struct post *next;
 	loop_fn fn;
+	loop_fn cancel; /* at shutdown, for a post never run (a job's result); may be NULL */
 	void *arg;
 };
 
 struct job {
 	struct job *next;
 	loop_fn work;
-	loop_fn done;
+	work_done_fn done;
 	void *arg;
 };
 
@@ -51,6 +52,10 @@ struct pool {
 	struct job *head, *tail;
 	bool quit;
 };
+
+static void post_add(loop_fn fn, loop_fn cancel, void *arg);
+static void job_deliver(void *arg);
+static void job_cancel(void *arg);
 
 static struct lws_context *ctx;
 static struct lws_vhost *client_vh;
@@ -162,8 +167,9 @@ worker_main(void *p)
 
 		job->work(job->arg);
 		if (job->done != NULL)
-			loop_post(job->done, job->arg);
-		free(job);
+			post_add(job_deliver, job_cancel, job); /* owned by the post queue now */
+		else
+			free(job);
 	}
 	return NULL;
 }
@@ -194,22 +200,21 @@ pool_start(struct pool *pool)
 	return 0;
 }
 
-/* Jobs not yet started are dropped (their args leak, only at exit); running ones finish. */
+/* Jobs not yet started are cancelled (their done runs with WORK_CANCELLED once the workers
+ * are joined); running ones finish and their results are cancelled by loop_shutdown. */
 static void
 pool_stop(struct pool *pool)
 {
-	struct job *job, *next;
+	struct job *job, *next, *dropped_jobs;
 	int i, dropped = 0;
 
 	if (!pool->inited)
 		return;
 	pthread_mutex_lock(&pool->mu);
 	pool->quit = true;
-	for (job = pool->head; job != NULL; job = next) {
-		next = job->next;
-		free(job);
+	dropped_jobs = pool->head;
+	for (job = pool->head; job != NULL; job = job->next)
 		dropped++;
-	}
 	pool->head = pool->tail = NULL;
 	pthread_cond_broadcast(&pool->cv);
 	pthread_mutex_unlock(&pool->mu);
@@ -220,6 +225,10 @@ pool_stop(struct pool *pool)
 	pthread_cond_destroy(&pool->cv);
 	pool->inited = false;
 	pool->started = 0;
+	for (job = dropped_jobs; job != NULL; job = next) {
+		next = job->next;
+		job_cancel(job);
+	}
 	if (dropped > 0)
 		log_warnx("loop: %d queued %s job(s) dropped at shutdown", dropped, pool->name);
 }
@@ -338,19 +347,24 @@ loop_on_loop_thread(void)
 	return ctx != NULL && pthread_equal(pthread_self(), loop_thread);
 }
 
-void
-loop_post(loop_fn fn, void *arg)
+/* Queues fn(arg) for the loop; `cancel` (if any) runs instead when it never will. */
+static void
+post_add(loop_fn fn, loop_fn cancel, void *arg)
 {
 	struct post *p = xmalloc(sizeof(*p));
 
 	p->fn = fn;
+	p->cancel = cancel;
 	p->arg = arg;
 	p->next = NULL;
 	pthread_mutex_lock(&post_mu);
 	if (!post_open) {
 		pthread_mutex_unlock(&post_mu);
 		free(p);
-		log_warnx("loop: post after shutdown dropped");
+		if (cancel != NULL)
+			cancel(arg);
+		else
+			log_warnx("loop: post after shutdown dropped");
 		return;
 	}
 	if (post_tail != NULL)
@@ -361,6 +375,32 @@ loop_post(loop_fn fn, void *arg)
 	/* Under the lock so loop_shutdown cannot destroy the context in between. */
 	lws_cancel_service(ctx);
 	pthread_mutex_unlock(&post_mu);
+}
+
+void
+loop_post(loop_fn fn, void *arg)
+{
+	post_add(fn, NULL, arg);
+}
+
+/* A job's result on the loop thread, or its cancellation when the loop is gone. */
+static void
+job_deliver(void *arg)
+{
+	struct job *job = arg;
+
+	job->done(job->arg, WORK_DONE);
+	free(job);
+}
+
+static void
+job_cancel(void *arg)
+{
+	struct job *job = arg;
+
+	if (job->done != NULL)
+		job->done(job->arg, WORK_CANCELLED);
+	free(job);
 }
 
 static struct timer **
@@ -425,7 +465,7 @@ loop_timer_cancel(uint64_t id)
 }
 
 void
-work_submit(enum work_pool pool_id, loop_fn work, loop_fn done, void *arg)
+work_submit(enum work_pool pool_id, loop_fn work, work_done_fn done, void *arg)
 {
 	struct pool *pool;
 	struct job *job;
@@ -434,7 +474,9 @@ work_submit(enum work_pool pool_id, loop_fn work, loop_fn done, void *arg)
 		fatalx("work_submit: bad pool %d", (int)pool_id);
 	pool = &pools[pool_id];
 	if (!pool->inited) {
-		log_warnx("loop: %s job dropped: worker pools are not running", pool->name);
+		log_warnx("loop: %s job cancelled: worker pools are not running", pool->name);
+		if (done != NULL)
+			done(arg, WORK_CANCELLED);
 		return;
 	}
 	job = xmalloc(sizeof(*job));
@@ -446,8 +488,8 @@ work_submit(enum work_pool pool_id, loop_fn work, loop_fn done, void *arg)
 	pthread_mutex_lock(&pool->mu);
 	if (pool->quit) {
 		pthread_mutex_unlock(&pool->mu);
-		free(job);
-		log_warnx("loop: %s job submitted during shutdown dropped", pool->name);
+		log_warnx("loop: %s job submitted during shutdown cancelled", pool->name);
+		job_cancel(job);
 		return;
 	}
 	if (pool->tail != NULL)
@@ -478,6 +520,8 @@ loop_shutdown(void)
 	pthread_mutex_unlock(&post_mu);
 	for (; p != NULL; p = next) {
 		next = p->next;
+		if (p->cancel != NULL)
+			p->cancel(p->arg);
 		free(p);
 	}
 

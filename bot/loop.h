@@ -44,9 +44,15 @@ void loop_timer_cancel(uint64_t id);
 
 /* Worker pools: WORK_IO for network calls (chat APIs, SNS certs, LLM), WORK_EXEC for runbook
  * steps and diagnostics (child processes, HTTP steps, waits). work(arg) runs on a worker
- * thread; done(arg) then runs on the loop thread (never if the loop stopped first: then
- * work is still finished and done is skipped — arg leaks only at exit). */
+ * thread; then done(arg, status) runs exactly once:
+ *   WORK_DONE      on the loop thread, after work ran;
+ *   WORK_CANCELLED when the job or its result was dropped at shutdown (then on the thread
+ *                  calling loop_shutdown; work may or may not have run), or at once, before
+ *                  work_submit returns, when the pools are not running.
+ * A cancelled done must only release arg: the loop, the store and the surfaces may be gone. */
 enum work_pool { WORK_IO, WORK_EXEC, WORK__COUNT };
-void work_submit(enum work_pool pool, loop_fn work, loop_fn done, void *arg);
+enum work_status { WORK_DONE, WORK_CANCELLED };
+typedef void (*work_done_fn)(void *arg, enum work_status status);
+void work_submit(enum work_pool pool, loop_fn work, work_done_fn done, void *arg);
 
 #endif

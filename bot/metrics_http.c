@@ -131,10 +131,17 @@ process_lines(struct buf *out)
 }
 
 static void
-snapshot_done(void *arg)
+snapshot_done(void *arg, enum work_status status)
 {
 	struct buf *snap = arg, page;
-	char *counters = metrics_render();
+	char *counters;
+
+	if (status == WORK_CANCELLED) { /* shutting down: the scrapes go with the server */
+		buf_free(snap);
+		free(snap);
+		return;
+	}
+	counters = metrics_render();
 
 	buf_init(&page, 0);
 	buf_append(&page, counters, strlen(counters));

@@ -351,7 +351,7 @@ record(struct job *j)
 }
 
 static void
-job_done(void *arg)
+job_done(void *arg, enum work_status status)
 {
 	struct job *j = arg;
 	struct chat_sender *s = j->s;
@@ -360,9 +360,11 @@ job_done(void *arg)
 	int64_t id = j->it.incident_id, d;
 
 	s->busy = false;
-	if (s->freed) {
+	/* cancelled at shutdown: the row stays in the outbox for the next start */
+	if (s->freed || status == WORK_CANCELLED) {
 		job_free(j);
-		chat_sender_free(s);
+		if (s->freed)
+			chat_sender_free(s);
 		return;
 	}
 	log_debug("%s: INC-%lld %s: card %s, %d thread message(s), %s in %lld ms", t->name,

@@ -233,11 +233,20 @@ stats_work(void *arg)
 }
 
 static void
-stats_done(void *arg)
+stats_done(void *arg, enum work_status status)
 {
 	struct stats_job *j = arg;
 	struct command_reply r = {0};
 
+	if (status == WORK_CANCELLED) {
+		/* the surface's done still runs: it owns its context and frees it */
+		cJSON_Delete(j->stats);
+		reply_set(&r, false, "healer is shutting down; ask again after the restart");
+		j->done(&r, j->ctx);
+		command_reply_free(&r);
+		free(j);
+		return;
+	}
 	stats_reply(j->window, j->rc, j->stats, &r);
 	j->done(&r, j->ctx);
 	command_reply_free(&r);

@@ -259,7 +259,7 @@ undo(struct watch_rt *rt, const struct alert_batch *b)
 }
 
 static void
-job_done(void *arg)
+job_done(void *arg, enum work_status status)
 {
 	struct watch_job *j = arg;
 	struct watch_rt *rt = j->rt;
@@ -267,6 +267,11 @@ job_done(void *arg)
 	char lab[96];
 
 	rt->busy = false;
+	if (status == WORK_CANCELLED) { /* shutting down: the next start learns the history */
+		alert_batch_free(&j->alerts);
+		free(j);
+		return;
+	}
 	rt->nseries = rt->tab.n;
 	if (rt->learned && j->err[0] == '\0') { /* the pending ones were all taken over */
 		cJSON_Delete(rt->pending);

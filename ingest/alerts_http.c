@@ -26,9 +26,9 @@ struct source_route {
 };
 
 static const struct source_route routes[] = {
-	{"/alerts/alertmanager", SRC_ALERTMANAGER},
-	{"/alerts/eventbridge", SRC_EVENTBRIDGE},
-	{"/alerts/generic", SRC_GENERIC},
+    {"/alerts/alertmanager", SRC_ALERTMANAGER},
+    {"/alerts/eventbridge", SRC_EVENTBRIDGE},
+    {"/alerts/generic", SRC_GENERIC},
 };
 
 static void
@@ -156,8 +156,8 @@ struct sns_job {
 	uint64_t req_id;
 	struct sns_message m;
 	bool need_cert;
-	struct httpc_resp cert;     /* fetched certificate */
-	struct httpc_resp confirm;  /* SubscribeURL answer */
+	struct httpc_resp cert;	   /* fetched certificate */
+	struct httpc_resp confirm; /* SubscribeURL answer */
 	int cert_rc, confirm_rc;
 };
 
@@ -177,17 +177,23 @@ static void
 sns_confirm_work(void *arg)
 {
 	struct sns_job *j = arg;
-	struct httpc_req rq = {.method = "GET", .url = j->m.subscribe_url, .timeout_ms = 10000,
+	struct httpc_req rq = {.method = "GET",
+			       .url = j->m.subscribe_url,
+			       .timeout_ms = 10000,
 			       .max_response = 64 * 1024};
 
 	j->confirm_rc = httpc_perform(&rq, &j->confirm);
 }
 
 static void
-sns_confirm_done(void *arg)
+sns_confirm_done(void *arg, enum work_status status)
 {
 	struct sns_job *j = arg;
 
+	if (status == WORK_CANCELLED) { /* shutting down: the request goes with the server */
+		sns_job_free(j);
+		return;
+	}
 	if (j->confirm_rc == 0 && j->confirm.status == 200) {
 		log_info("SNS subscription to %s confirmed", j->m.topic_arn);
 		http_respond_later(j->req_id, 200, "application/json",
@@ -197,8 +203,9 @@ sns_confirm_done(void *arg)
 			  j->confirm_rc ? j->confirm.err : "unexpected status");
 		http_respond_later(j->req_id, 502, "application/json",
 				   http_json_error("could not confirm the subscription: %s",
-						   j->confirm_rc ? j->confirm.err
-								 : "SubscribeURL answered non-200"));
+						   j->confirm_rc
+						       ? j->confirm.err
+						       : "SubscribeURL answered non-200"));
 	}
 	sns_job_free(j);
 }
@@ -207,17 +214,23 @@ static void
 sns_cert_work(void *arg)
 {
 	struct sns_job *j = arg;
-	struct httpc_req rq = {.method = "GET", .url = j->m.signing_cert_url, .timeout_ms = 10000,
+	struct httpc_req rq = {.method = "GET",
+			       .url = j->m.signing_cert_url,
+			       .timeout_ms = 10000,
 			       .max_response = SNS_CERT_MAX};
 
 	j->cert_rc = httpc_perform(&rq, &j->cert);
 }
 
 static void
-sns_cert_done(void *arg)
+sns_cert_done(void *arg, enum work_status status)
 {
 	struct sns_job *j = arg;
 
+	if (status == WORK_CANCELLED) { /* shutting down: the request goes with the server */
+		sns_job_free(j);
+		return;
+	}
 	if (j->cert_rc != 0 || j->cert.status != 200) {
 		log_warnx("SNS: cannot fetch signing certificate %s: %s", j->m.signing_cert_url,
 			  j->cert_rc ? j->cert.err : "non-200");
@@ -255,8 +268,8 @@ sns_verified(struct sns_job *j, const char *pem, size_t len)
 		return;
 	}
 	struct alert_batch batch = {0};
-	if (ingest_parse(SRC_SNS, j->m.message, strlen(j->m.message), j->m.message_id, &batch,
-			 err, sizeof(err)) != 0) {
+	if (ingest_parse(SRC_SNS, j->m.message, strlen(j->m.message), j->m.message_id, &batch, err,
+			 sizeof(err)) != 0) {
 		count(SRC_SNS, "invalid", 1);
 		http_respond_later(j->req_id, 400, "application/json",
 				   http_json_error("Message: %s", err));
@@ -292,8 +305,8 @@ sns_handler(const struct http_request *req, struct http_response *resp, void *ct
 	}
 	if (!sns_topic_allowed(j->m.topic_arn, cfg.sns_topics)) {
 		count(SRC_SNS, "topic_refused", 1);
-		respond(resp, 403, http_json_error("topic %s is not in HEALER_SNS_TOPICS",
-						   j->m.topic_arn));
+		respond(resp, 403,
+			http_json_error("topic %s is not in HEALER_SNS_TOPICS", j->m.topic_arn));
 		goto refused;
 	}
 	if (sns_check_cert_url(j->m.signing_cert_url, cfg.sns_cert_hosts, err, sizeof(err)) != 0) {

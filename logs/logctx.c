@@ -379,9 +379,18 @@ static int inflight;
 static void queue_pump(void);
 
 static void
-job_done_io(void *arg)
+job_done_io(void *arg, enum work_status status)
 {
+	struct job *j = arg;
+
 	inflight--;
+	if (status == WORK_CANCELLED) {
+		/* shutting down: nothing is recorded; a run still waiting on its deadline ends
+		 * with the process */
+		if (++j->run->ndone == j->run->n && j->run->finished)
+			run_free(j->run);
+		return;
+	}
 	job_done(arg);
 	queue_pump();
 }

@@ -189,10 +189,14 @@ llm_work(void *arg)
 }
 
 static void
-llm_done(void *arg)
+llm_done(void *arg, enum work_status status)
 {
 	struct llm_job *job = arg;
 
+	if (status == WORK_CANCELLED) { /* the restart decides on the rule-based proposal */
+		analysis_llm_free(job);
+		return;
+	}
 	job->cost_usd =
 	    llm_cost(&llm_cfg, job->answer.prompt_tokens, job->answer.completion_tokens);
 	job->done(job);

@@ -23,7 +23,7 @@ struct run {
 	int attempt;
 	int64_t step_run_id;
 	int64_t step_started_mono; /* alert_resolved polling */
-	char first_failure[300]; /* why steps/verification failed, for the outcome */
+	char first_failure[300];   /* why steps/verification failed, for the outcome */
 	struct bound_step bs;
 	struct exec_result res;
 	struct run *next;
@@ -211,9 +211,13 @@ step_finished(struct run *r)
 }
 
 static void
-step_done(void *arg)
+step_done(void *arg, enum work_status status)
 {
-	step_finished(arg);
+	/* shutting down: the step's start is on record and recovery decides at the next start */
+	if (status == WORK_CANCELLED)
+		run_free(arg);
+	else
+		step_finished(arg);
 }
 
 /* alert_resolved verification: poll the store until the alert cleared or the window ends. */

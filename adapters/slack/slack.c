@@ -1,5 +1,5 @@
-/* slack.c — the Slack transport's lifecycle and its Socket Mode link: apps.connections.open on a worker,
- * the websocket on the loop, hello/disconnect handling with make-before-break refreshes,
+/* slack.c — the Slack transport's lifecycle and its Socket Mode link: apps.connections.open on a
+ * worker, the websocket on the loop, hello/disconnect handling with make-before-break refreshes,
  * pings, and reconnects with backoff and jitter. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,12 +163,12 @@ conn_start(struct slack_open *j)
 }
 
 static void
-open_done(void *arg)
+open_done(void *arg, enum work_status status)
 {
 	struct slack_open *j = arg;
 
 	job_running = false;
-	if (j->gen != gen || halted)
+	if (status == WORK_CANCELLED || j->gen != gen || halted)
 		goto out;
 	if (!j->res.ok) {
 		if (j->res.json && slack_api_fatal_auth(j->res.error)) {

@@ -202,10 +202,18 @@ call_retry(void *arg)
 }
 
 static void
-call_done(void *arg)
+call_done(void *arg, enum work_status status)
 {
 	struct call *c = arg;
 	const char *what = c->method[0] ? c->method : "response_url";
+
+	if (status == WORK_CANCELLED) { /* shutting down: nobody waits for the answer */
+		slack_result_free(&c->res);
+		free(c->url);
+		free(c->body);
+		free(c);
+		return;
+	}
 
 	long wait_s = c->res.retry_after_s;
 

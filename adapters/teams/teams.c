@@ -98,15 +98,17 @@ reply_work(void *arg)
 }
 
 static void
-reply_done(void *arg)
+reply_done(void *arg, enum work_status status)
 {
 	struct reply *r = arg;
 	bool ok = r->status >= 200 && r->status < 300;
 
-	if (!ok)
-		log_warnx("teams: reply not delivered: %s", r->err);
-	metrics_inc("healer_teams_replies_total", "Replies to Teams activities",
-		    ok ? "result=\"ok\"" : "result=\"failed\"");
+	if (status == WORK_DONE) {
+		if (!ok)
+			log_warnx("teams: reply not delivered: %s", r->err);
+		metrics_inc("healer_teams_replies_total", "Replies to Teams activities",
+			    ok ? "result=\"ok\"" : "result=\"failed\"");
+	}
 	free(r->url);
 	free(r->body);
 	free(r);

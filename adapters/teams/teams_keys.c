@@ -97,14 +97,14 @@ timer_fire(void *arg)
 }
 
 static void
-fetch_done(void *arg)
+fetch_done(void *arg, enum work_status status)
 {
 	struct fetch *f = arg;
 	struct waiter w[WAITERS_MAX];
 	size_t n = nwaiters;
 
 	fetching = false;
-	if (stopped) {
+	if (stopped || status == WORK_CANCELLED) {
 		teams_jwks_free(&f->keys);
 		goto out;
 	}

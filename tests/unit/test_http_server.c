@@ -109,6 +109,13 @@ stop_done(void *arg)
 }
 
 static void
+work_stop_done(void *arg, enum work_status status)
+{
+	(void)status;
+	stop_done(arg);
+}
+
+static void
 call(struct call *c, const char *method, const char *path, const char *const *headers,
      const char *body, size_t body_len)
 {
@@ -122,7 +129,7 @@ call(struct call *c, const char *method, const char *path, const char *const *he
 	c->req.body = body;
 	c->req.body_len = body_len;
 	c->req.timeout_ms = 5000;
-	work_submit(WORK_IO, call_work, stop_done, c);
+	work_submit(WORK_IO, call_work, work_stop_done, c);
 	run_loop(8000);
 }
 
@@ -218,7 +225,7 @@ out:
 static void
 raw(struct raw *r)
 {
-	work_submit(WORK_IO, raw_work, stop_done, r);
+	work_submit(WORK_IO, raw_work, work_stop_done, r);
 	run_loop(8000);
 }
 

@@ -18,8 +18,6 @@
 #include "util.h"
 #include "loop_fixture.h"
 
-
-
 static int
 group_setup(void **state)
 {
@@ -157,11 +155,11 @@ job_work(void *arg)
 }
 
 static void
-job_done(void *arg)
+job_done(void *arg, enum work_status status)
 {
 	struct job *j = arg;
 
-	j->done_on_loop = loop_on_loop_thread() && j->worked;
+	j->done_on_loop = loop_on_loop_thread() && j->worked && status == WORK_DONE;
 	if (++jobs_done == NJOBS)
 		loop_stop();
 }
@@ -185,6 +183,44 @@ test_work_submit_done_on_loop(void **state)
 	}
 }
 
+/* Shutdown cancels what never came back: done runs once per job, with WORK_CANCELLED, for the
+ * jobs still queued and for the results never delivered, so their args can be freed. */
+static int cancelled, delivered;
+
+static void
+slow_work(void *arg)
+{
+	(void)arg;
+	usleep(20 * 1000);
+}
+
+static void
+count_done(void *arg, enum work_status status)
+{
+	(void)arg;
+	if (status == WORK_CANCELLED)
+		cancelled++;
+	else
+		delivered++;
+}
+
+static void
+test_shutdown_cancels_every_job(void **state)
+{
+	(void)state;
+	cancelled = delivered = 0;
+	for (int i = 0; i < 12; i++)
+		work_submit(i % 2 ? WORK_IO : WORK_EXEC, slow_work, count_done, NULL);
+	usleep(30 * 1000); /* some are running or finished, their results not yet delivered */
+	loop_shutdown();
+	assert_int_equal(delivered, 0);
+	assert_int_equal(cancelled, 12);
+	/* with the pools gone, a new job is cancelled at once */
+	work_submit(WORK_IO, slow_work, count_done, NULL);
+	assert_int_equal(cancelled, 13);
+	assert_int_equal(loop_init(), 0); /* for the tests after this one */
+}
+
 static void
 test_client_vhost(void **state)
 {
@@ -203,6 +239,7 @@ main(void)
 	    cmocka_unit_test(test_timer_cancel_from_callback),
 	    cmocka_unit_test(test_post_runs_on_loop_thread),
 	    cmocka_unit_test(test_work_submit_done_on_loop),
+	    cmocka_unit_test(test_shutdown_cancels_every_job),
 	    cmocka_unit_test(test_client_vhost),
 	};
 

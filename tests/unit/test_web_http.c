@@ -112,9 +112,10 @@ raw_work(void *arg)
 }
 
 static void
-stop_done(void *arg)
+stop_done(void *arg, enum work_status status)
 {
 	(void)arg;
+	(void)status;
 	loop_stop();
 }
 
