@@ -328,4 +328,21 @@ enum store_duration {
 int store_durations(enum store_duration which, int64_t since_ms, int64_t until_ms, double **v,
 		    size_t *n);
 
+/* ---- the web pages (store_web.c) ---- */
+/* Which incidents a page lists; NULL or "" = any. state: a state name, "open" (every
+ * non-terminal state) or "all". */
+struct store_incident_filter {
+	const char *state, *severity, *source;
+};
+/* One page of incidents, newest first: [{id, key, state, severity, title, resource, source,
+ * occurrences, created_at, created_ms, updated_at, acked_by}] and *total, how many match. */
+int store_incident_page(const struct store_incident_filter *f, int offset, int limit, cJSON **out,
+			int64_t *total);
+/* Time to detect of incidents created in [since_ms, until_ms): the first alert's start to the
+ * incident opening, {"count", "mean", "p90"} in seconds (nulls when none). Owned. */
+int store_detect_summary(int64_t since_ms, int64_t until_ms, cJSON **out);
+/* Records that a single-use token id was used. STORE_DUPLICATE when it already was; ids of
+ * tokens expired before `now` are forgotten (they are refused by their expiry anyway). */
+int store_token_spend(const char *token_id, int64_t expires_at, int64_t now);
+
 #endif
