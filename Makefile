@@ -11,12 +11,12 @@ BUILD    := build
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Ibot -Iworkflows -Ichat -Iadapters -Iadapters/console -Idetect \
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Ibot -Iworkflows -Ichat -Iadapters -Iadapters/console -Idetect -Iweb \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # EXCLUDE lets a developer build while another module is mid-edit: make EXCLUDE='adapters/x/%'
-LIB_SRC  := $(filter-out bot/main.c $(EXCLUDE),$(wildcard bot/*.c workflows/*.c chat/*.c adapters/*.c adapters/*/*.c detect/*.c))
+LIB_SRC  := $(filter-out bot/main.c $(EXCLUDE),$(wildcard bot/*.c workflows/*.c chat/*.c adapters/*.c adapters/*/*.c detect/*.c web/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -31,7 +31,7 @@ $(BUILD)/healer: $(BUILD)/obj/bot/main.o $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h web/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
@@ -43,7 +43,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 
 ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan-obj/%.o)
 
-$(BUILD)/asan-obj/%.o: %.c $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h)
+$(BUILD)/asan-obj/%.o: %.c $(wildcard bot/*.h workflows/*.h chat/*.h adapters/*.h adapters/*/*.h detect/*.h web/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (asan)"
 	@$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<

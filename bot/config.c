@@ -95,8 +95,20 @@ config_load(void)
 	cfg.sns_cert_hosts = env_or("HEALER_SNS_CERT_HOSTS", "");
 	cfg.ca_file = env_or("HEALER_CA_FILE", NULL);
 	cfg.alert_retention = env_or("HEALER_ALERT_RETENTION", "30d");
+	cfg.link_key = env_or("HEALER_LINK_KEY", NULL);
+	cfg.public_url = env_or("HEALER_PUBLIC_URL", NULL);
+	if (cfg.public_url != NULL && cfg.public_url[0] != '\0' &&
+	    cfg.public_url[strlen(cfg.public_url) - 1] == '/')
+		cfg.public_url[strlen(cfg.public_url) - 1] = '\0';
+	cfg.smtp_url = env_or("HEALER_SMTP_URL", NULL);
+	cfg.smtp_tls = env_or("HEALER_SMTP_TLS", "required");
+	cfg.smtp_user = env_or("HEALER_SMTP_USER", NULL);
+	cfg.smtp_password = env_or("HEALER_SMTP_PASSWORD", NULL);
+	cfg.mail_from = env_or("HEALER_MAIL_FROM", NULL);
 	log_init(cfg.log_level);
 	log_redact(cfg.ingest_token);
+	log_redact(cfg.link_key);
+	log_redact(cfg.smtp_password);
 	static const char *const secret_vars[] = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN",
 						  "TEAMS_APP_PASSWORD", "LLM_API_KEY"};
 	for (size_t i = 0; i < ARRAY_LEN(secret_vars); i++)
@@ -118,5 +130,12 @@ config_free(void)
 	free(cfg.sns_cert_hosts);
 	free(cfg.ca_file);
 	free(cfg.alert_retention);
+	free(cfg.link_key);
+	free(cfg.public_url);
+	free(cfg.smtp_url);
+	free(cfg.smtp_tls);
+	free(cfg.smtp_user);
+	free(cfg.smtp_password);
+	free(cfg.mail_from);
 	memset(&cfg, 0, sizeof(cfg));
 }

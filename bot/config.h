@@ -18,6 +18,13 @@ struct config {
 	char *sns_cert_hosts; /* HEALER_SNS_CERT_HOSTS, extra SigningCertURL hosts (tests) */
 	char *ca_file;       /* HEALER_CA_FILE */
 	char *alert_retention; /* HEALER_ALERT_RETENTION, a duration, default 30d; 0 = keep */
+	char *link_key;      /* HEALER_LINK_KEY: signs links and sessions (>= 32 bytes) */
+	char *public_url;    /* HEALER_PUBLIC_URL: base of every link, no trailing slash */
+	char *smtp_url;      /* HEALER_SMTP_URL: smtp://host:587 (STARTTLS) or smtps://host */
+	char *smtp_tls;      /* HEALER_SMTP_TLS: "required" (default) or "none" (loopback only) */
+	char *smtp_user;     /* HEALER_SMTP_USER */
+	char *smtp_password; /* HEALER_SMTP_PASSWORD, redacted in logs */
+	char *mail_from;     /* HEALER_MAIL_FROM */
 };
 
 extern struct config cfg;

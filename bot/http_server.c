@@ -1,4 +1,5 @@
 /* http_server.c — the HTTP vhost: route table, capped bodies, JSON errors, deferred answers. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ static const struct hdr_spec {
     {"authorization", WSI_TOKEN_HTTP_AUTHORIZATION, HTTP_MAX_HEADERS},
     {"content-type", WSI_TOKEN_HTTP_CONTENT_TYPE, 256},
     {"user-agent", WSI_TOKEN_HTTP_USER_AGENT, 512},
+    {"cookie", WSI_TOKEN_HTTP_COOKIE, 8192},
     {"x-amz-sns-message-type", -1, 64},
     {"x-amz-sns-topic-arn", -1, 512},
     {"x-amz-sns-message-id", -1, 128},
@@ -70,6 +72,8 @@ struct req {
 	char method[8];
 	char peer[64];
 	char *path;
+	char *query;	     /* req->pub.query */
+	char *resp_headers;  /* the handler's extra headers (http_header_add) */
 	char *hdr[HDR_COUNT];
 	struct buf body;
 	bool discard_body; /* answered early; read the body only to keep the connection usable */
@@ -120,15 +124,26 @@ http_route(const char *path, const char *methods, http_handler_fn fn, void *ctx)
 	r->ctx = ctx;
 }
 
+/* An exact route first; else the longest prefix route ("/ui/" + "*") the path starts with. */
 static const struct route *
 route_find(const char *path)
 {
-	size_t i;
+	const struct route *best = NULL;
+	size_t i, n, best_n = 0;
 
 	for (i = 0; i < nroutes; i++)
 		if (strcmp(routes[i].path, path) == 0)
 			return &routes[i];
-	return NULL;
+	for (i = 0; i < nroutes; i++) {
+		n = strlen(routes[i].path);
+		if (n == 0 || routes[i].path[n - 1] != '*')
+			continue;
+		if (strncmp(routes[i].path, path, n - 1) == 0 && (best == NULL || n > best_n)) {
+			best = &routes[i];
+			best_n = n;
+		}
+	}
+	return best;
 }
 
 /* methods is a list like "GET" or "GET, POST". */
@@ -214,6 +229,8 @@ req_free(struct pss *pss)
 	for (i = 0; i < HDR_COUNT; i++)
 		free(r->hdr[i]);
 	free(r->path);
+	free(r->query);
+	free(r->resp_headers);
 	buf_free(&r->body);
 	free(r->out);
 	free(r);
@@ -249,6 +266,54 @@ hdr_capture(struct lws *wsi, const struct hdr_spec *h)
 	return v;
 }
 
+/* lws splits the query on '&' into fragments and decodes each (%xx, and '+' as space), so
+ * "%26" and "&" would look alike. Each fragment is encoded again (the first '=' stays) to
+ * hand handlers one well-formed form string that http_form_get decodes exactly once. */
+static void
+query_encode(struct buf *b, const char *frag, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	bool seen_eq = false;
+	char esc[3];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)frag[i];
+
+		if ((c == '=' && !seen_eq) || (c < 0x80 && (isalnum(c) || strchr("-._~", c)))) {
+			seen_eq = seen_eq || c == '=';
+			buf_append(b, &frag[i], 1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 15];
+		buf_append(b, esc, 3);
+	}
+}
+
+static char *
+query_capture(struct lws *wsi)
+{
+	char frag[PATH_MAX_LEN];
+	struct buf b;
+	int i, n;
+
+	buf_init(&b, 3 * PATH_MAX_LEN);
+	for (i = 0; (n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS,
+						 i)) >= 0;
+	     i++) {
+		if (i > 0)
+			buf_append(&b, "&", 1);
+		query_encode(&b, frag, (size_t)n);
+	}
+	if (b.overflow) {
+		log_warnx("http: query string over %d bytes ignored", 3 * PATH_MAX_LEN);
+		buf_free(&b);
+	}
+	return buf_steal(&b);
+}
+
 static struct req *
 req_new(struct lws *wsi, struct pss *pss, const char *path)
 {
@@ -278,6 +343,8 @@ req_new(struct lws *wsi, struct pss *pss, const char *path)
 
 	r->pub.method = r->method;
 	r->pub.path = r->path;
+	r->query = query_capture(wsi);
+	r->pub.query = r->query;
 	r->pub.peer = r->peer;
 	r->pub.body = "";
 	return r;
@@ -308,7 +375,7 @@ req_respond(struct req *r, int status, const char *content_type, char *body)
 static void
 req_dispatch(struct req *r)
 {
-	struct http_response resp = {0, NULL, NULL};
+	struct http_response resp = {0, NULL, NULL, NULL};
 	enum http_handled h;
 
 	r->pub.body = r->body.data != NULL ? r->body.data : "";
@@ -317,6 +384,7 @@ req_dispatch(struct req *r)
 	h = r->route->fn(&r->pub, &resp, r->route->ctx);
 	if (h == HTTP_DEFERRED) {
 		free(resp.body);
+		free(resp.headers);
 		if (r->state == REQ_WAIT) /* not answered from inside the handler */
 			lws_set_timeout(r->wsi, PENDING_TIMEOUT_HTTP_CONTENT, DEFER_TIMEOUT_S);
 		return;
@@ -324,9 +392,11 @@ req_dispatch(struct req *r)
 	if (resp.status < 100 || resp.status > 599) {
 		log_errorx("http: handler for %s returned status %d", r->path, resp.status);
 		free(resp.body);
+		free(resp.headers);
 		req_respond(r, 500, NULL, http_json_error("internal error"));
 		return;
 	}
+	r->resp_headers = resp.headers;
 	req_respond(r, resp.status, resp.content_type, resp.body);
 }
 
@@ -395,9 +465,78 @@ http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 }
 
 static int
+add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+	   unsigned char *end)
+{
+	char nm[72];
+
+	snprintf(nm, sizeof(nm), "%s:", name);
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)nm,
+					   (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+/* Whether "Name: value\r\n" lines hold a header of that name. */
+static bool
+headers_have(const char *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; h != NULL && *h != '\0'; h = strstr(h, "\r\n"), h = h != NULL ? h + 2 : NULL)
+		if (strncasecmp(h, name, n) == 0 && h[n] == ':')
+			return true;
+	return false;
+}
+
+/* The handler's extra headers, then the defaults it did not set itself. */
+static int
+http_write_extra_headers(struct lws *wsi, struct req *r, unsigned char **p, unsigned char *end)
+{
+	static const struct {
+		const char *name, *value;
+		bool html_only;
+	} defaults[] = {
+	    {"X-Content-Type-Options", "nosniff", false},
+	    {"Content-Security-Policy", HTTP_HTML_CSP, true},
+	    {"X-Frame-Options", "DENY", true},
+	    {"Referrer-Policy", "no-referrer", true},
+	};
+	const char *h = r->resp_headers != NULL ? r->resp_headers : "";
+	bool html = strncasecmp(r->content_type, "text/html", 9) == 0;
+	char name[64], *value;
+	const char *colon, *eol, *vstart;
+	size_t i;
+
+	while (*h != '\0') {
+		eol = strstr(h, "\r\n");
+		colon = strchr(h, ':');
+		if (eol == NULL || colon == NULL || colon > eol || (size_t)(colon - h) >= sizeof(name))
+			return -1; /* http_header_add writes only well-formed lines */
+		memcpy(name, h, (size_t)(colon - h));
+		name[colon - h] = '\0';
+		vstart = colon + 1 + strspn(colon + 1, " ");
+		value = xstrndup(vstart, (size_t)(eol - vstart));
+		if (add_header(wsi, name, value, p, end) != 0) {
+			free(value);
+			return -1;
+		}
+		free(value);
+		h = eol + 2;
+	}
+	for (i = 0; i < ARRAY_LEN(defaults); i++) {
+		if (defaults[i].html_only && !html)
+			continue;
+		if (headers_have(r->resp_headers, defaults[i].name))
+			continue;
+		if (add_header(wsi, defaults[i].name, defaults[i].value, p, end) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 http_write_headers(struct lws *wsi, struct req *r)
 {
-	unsigned char hbuf[LWS_PRE + 1024];
+	unsigned char hbuf[LWS_PRE + 1024 + HTTP_MAX_EXTRA_HEADERS];
 	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
 
 	if (lws_add_http_common_headers(wsi, (unsigned int)r->status, r->content_type, r->out_len,
@@ -412,6 +551,8 @@ http_write_headers(struct lws *wsi, struct req *r)
 	if (r->close_after &&
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
 					 5, &p, end) != 0)
+		return -1;
+	if (http_write_extra_headers(wsi, r, &p, end) != 0)
 		return -1;
 	return lws_finalize_write_http_header(wsi, start, &p, end);
 }
@@ -575,4 +716,22 @@ http_respond_later(uint64_t req_id, int status, const char *content_type, char *
 	}
 	lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
 	req_respond(r, status, content_type, body);
+}
+
+void
+http_respond_later_resp(uint64_t req_id, struct http_response *resp)
+{
+	struct req *r;
+
+	if (!loop_on_loop_thread())
+		fatalx("http_respond_later_resp off the loop thread");
+	r = *req_slot(req_id);
+	if (r != NULL && r->state == REQ_WAIT) {
+		free(r->resp_headers);
+		r->resp_headers = resp->headers;
+		resp->headers = NULL;
+	}
+	http_respond_later(req_id, resp->status, resp->content_type, resp->body);
+	free(resp->headers);
+	memset(resp, 0, sizeof(*resp));
 }
