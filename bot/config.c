@@ -105,6 +105,8 @@ config_load(void)
 	cfg.smtp_user = env_or("HEALER_SMTP_USER", NULL);
 	cfg.smtp_password = env_or("HEALER_SMTP_PASSWORD", NULL);
 	cfg.mail_from = env_or("HEALER_MAIL_FROM", NULL);
+	cfg.auth_proxy_header = env_or("HEALER_AUTH_PROXY_HEADER", NULL);
+	cfg.auth_proxy_from = env_or("HEALER_AUTH_PROXY_FROM", "");
 	log_init(cfg.log_level);
 	log_redact(cfg.ingest_token);
 	log_redact(cfg.link_key);
@@ -137,5 +139,7 @@ config_free(void)
 	free(cfg.smtp_user);
 	free(cfg.smtp_password);
 	free(cfg.mail_from);
+	free(cfg.auth_proxy_header);
+	free(cfg.auth_proxy_from);
 	memset(&cfg, 0, sizeof(cfg));
 }

@@ -17,6 +17,8 @@
 #include "policy.h"
 #include "runbook.h"
 #include "store.h"
+#include "ui.h"
+#include "ui_auth.h"
 #include "util.h"
 #include "version.h"
 
@@ -116,6 +118,12 @@ cmd_serve(int argc, char **argv)
 	chat_start();
 	alerts_http_register();
 	metrics_http_register();
+	ui_http_register();
+	if (cfg.auth_proxy_header && http_capture_header(cfg.auth_proxy_header) != 0) {
+		log_errorx("HEALER_AUTH_PROXY_HEADER \"%s\" is not a header name",
+			   cfg.auth_proxy_header);
+		return 1;
+	}
 	if (http_server_start(cfg.listen, &port) != 0) {
 		log_errorx("cannot listen on %s", cfg.listen);
 		return 1;
@@ -308,6 +316,7 @@ static const struct subcommand subcommands[] = {
 	{"audit", "verify", cmd_audit_verify, "audit verify                prove the log untouched"},
 	{"audit", "export", cmd_audit_export, "audit export [--since T]    JSON lines"},
 	{"stats", NULL, stats_cli, "stats [24h|7d|30d] [--json]  how we are doing"},
+	{"login-link", NULL, ui_login_link_cli, "login-link ADDRESS          a one-time web sign-in link"},
 	{"version", NULL, cmd_version, "version"},
 };
 

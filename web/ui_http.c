@@ -273,7 +273,7 @@ post_action(const struct http_request *req, struct http_response *resp,
 	if (http_form_get(req->body, "action_id", field, sizeof(field)) == 0)
 		cmd.card.action_id = strtoll(field, NULL, 10);
 	if (http_form_get(req->body, "state", field, sizeof(field)) == 0)
-		snprintf(cmd.card.state, sizeof(cmd.card.state), "%s", field);
+		snprintf(cmd.card.state, sizeof(cmd.card.state), "%.23s", field);
 	if (cmd.verb == CMD_REJECT &&
 	    (http_form_get(req->body, "reason", cmd.text, sizeof(cmd.text)) != 0 ||
 	     cmd.text[0] == '\0')) {

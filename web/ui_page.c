@@ -4,31 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "html.h"
 #include "ui.h"
 #include "util.h"
 
+/* One escaper for every page: html.c's, which the card and error pages use too. */
 void
 ui_esc(struct buf *b, const char *s)
 {
-	static const struct {
-		char c;
-		const char *ent;
-	} ents[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
-	const char *run = s;
-
-	if (s == NULL)
-		return;
-	for (; *s != '\0'; s++) {
-		for (size_t i = 0; i < ARRAY_LEN(ents); i++) {
-			if (*s != ents[i].c)
-				continue;
-			buf_append_trunc(b, run, (size_t)(s - run));
-			buf_append_trunc(b, ents[i].ent, strlen(ents[i].ent));
-			run = s + 1;
-			break;
-		}
-	}
-	buf_append_trunc(b, run, (size_t)(s - run));
+	html_text(b, s);
 }
 
 void

@@ -493,7 +493,7 @@ policy_check_actor(const struct policy *p, enum risk_level risk, const char *use
 bool
 policy_user_valid(const char *user)
 {
-	static const char *const prefixes[] = {"slack:", "teams:", "console:"};
+	static const char *const prefixes[] = {"slack:", "teams:", "console:", "email:"};
 	const char *rest = NULL, *s;
 	size_t i;
 

@@ -60,7 +60,7 @@ bool policy_in_freeze(const struct policy *p, int64_t now_ms, const char **which
 bool policy_user_has_role(const struct policy *p, const char *user, const char *role);
 /* Comma list of the user's roles, "" if none; into out. */
 void policy_user_roles(const struct policy *p, const char *user, char *out, size_t outlen);
-/* True for "slack:<id>", "teams:<id>", "console:<name>" (id: 1–128 of [A-Za-z0-9._@:-]). */
+/* True for "slack:<id>", "teams:<id>", "console:<name>", "email:<address>" (id: 1–128 of [A-Za-z0-9._@:-]). */
 bool policy_user_valid(const char *user);
 
 /* What the store knows that a decision depends on. */
