@@ -120,3 +120,9 @@ $(BUILD)/bench_prune: bench/bench_prune.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+# PNGs of each web UI page (sign-in, list, incident, dashboard, phone width) in
+# build/screenshots/, taken by headless Chromium as in the browser tests.
+.PHONY: screenshots
+screenshots: $(BUILD)/healer
+	@$(PYTHON) tests/integration/screenshots.py

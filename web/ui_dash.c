@@ -69,8 +69,8 @@ times_chart(struct buf *b, const cJSON *s)
 		const char *key, *label;
 	} figs[] = {
 	    {"time_to_detect_s", "detect"},
-	    {"time_to_acknowledge_s", "acknowledge (MTTA)"},
-	    {"time_to_resolve_s", "resolve (MTTR)"},
+	    {"time_to_acknowledge_s", "MTTA"},
+	    {"time_to_resolve_s", "MTTR"},
 	};
 	struct ui_bar bars[2 * ARRAY_LEN(figs)];
 	char labels[2 * ARRAY_LEN(figs)][48], texts[2 * ARRAY_LEN(figs)][32];

@@ -135,7 +135,7 @@ ui_incident_html(const struct ui_ctx *c, const cJSON *v)
 	ui_esc(&b, view_str(v, "title"));
 	buf_printf(&b, "</h1><p>State <b class=\"state\" id=\"state\">");
 	ui_esc(&b, view_str(v, "state"));
-	buf_printf(&b, "</b></p><div class=\"card\" id=\"card\">");
+	buf_printf(&b, "</b></p><div id=\"card\">");
 	card = card_html(v);
 	buf_append_trunc(&b, card, strlen(card));
 	free(card);

@@ -8,11 +8,11 @@
 #include "ui.h"
 #include "util.h"
 
-#define W 480	    /* viewBox width; the CSS scales it to the column */
+#define W 380	    /* viewBox width; the CSS scales it to the column */
 #define ROW 26	    /* height of one bar's row */
-#define LABEL_W 170 /* labels left of the bars */
-#define FIG_W 90    /* figures right of the bars */
-#define LABEL_MAX 26 /* bytes of a label drawn; the full text is in the bar's <title> */
+#define LABEL_W 150 /* labels left of the bars */
+#define FIG_W 86    /* figures right of the bars */
+#define LABEL_MAX 22 /* bytes of a label drawn; the full text is in the bar's <title> */
 
 void
 ui_svg_bars(struct buf *b, const char *title, const struct ui_bar *bars, size_t n, double full)
