@@ -126,3 +126,9 @@ $(BUILD)/bench_prune: bench/bench_prune.c $(LIB_OBJ)
 .PHONY: screenshots
 screenshots: $(BUILD)/healer
 	@$(PYTHON) tests/integration/screenshots.py
+
+# Web UI benchmark (bench/bench_web.py runs it): page renders over 10,000 incidents.
+$(BUILD)/bench_web: bench/bench_web.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)

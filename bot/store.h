@@ -335,9 +335,10 @@ struct store_incident_filter {
 	const char *state, *severity, *source;
 };
 /* One page of incidents, newest first: [{id, key, state, severity, title, resource, source,
- * occurrences, created_at, created_ms, updated_at, acked_by}] and *total, how many match. */
+ * occurrences, created_at, created_ms, updated_at, acked_by}] and *more, whether another
+ * page follows. */
 int store_incident_page(const struct store_incident_filter *f, int offset, int limit, cJSON **out,
-			int64_t *total);
+			bool *more);
 /* Time to detect of incidents created in [since_ms, until_ms): the first alert's start to the
  * incident opening, {"count", "mean", "p90"} in seconds (nulls when none). Owned. */
 int store_detect_summary(int64_t since_ms, int64_t until_ms, cJSON **out);

@@ -31,36 +31,35 @@ bind_filter(sqlite3_stmt *st, const struct store_incident_filter *f)
 
 int
 store_incident_page(const struct store_incident_filter *f, int offset, int limit, cJSON **out,
-		    int64_t *total)
+		    bool *more)
 {
-	sqlite3_stmt *st;
+	/* newest first by id, one row past the page to know whether there is another: no
+	 * count(*), which would read every matching row on each page */
+	sqlite3_stmt *st = store_stmt("SELECT id, state, severity, title, resource, source,"
+				      " occurrences, created_at, updated_at, acked_by" PAGE_WHERE
+				      " ORDER BY id DESC LIMIT ?4 OFFSET ?5");
 	cJSON *arr;
-	int rc;
+	int rc, n = 0;
 
 	*out = NULL;
-	*total = 0;
-	if ((st = store_stmt("SELECT count(*)" PAGE_WHERE)) == NULL)
-		return STORE_ERROR;
-	bind_filter(st, f);
-	if ((rc = store_row(st, "count incidents")) == STORE_OK)
-		*total = sqlite3_column_int64(st, 0);
-	store_done(st);
-	if (rc != STORE_OK)
-		return rc == STORE_NOTFOUND ? STORE_ERROR : rc;
-
-	st = store_stmt("SELECT id, state, severity, title, resource, source, occurrences,"
-			" created_at, updated_at, acked_by" PAGE_WHERE
-			" ORDER BY id DESC LIMIT ?4 OFFSET ?5");
+	*more = false;
+	if (limit <= 0)
+		limit = 50;
 	if (st == NULL)
 		return STORE_ERROR;
 	bind_filter(st, f);
-	sqlite3_bind_int(st, 4, limit > 0 ? limit : 50);
+	sqlite3_bind_int(st, 4, limit + 1);
 	sqlite3_bind_int(st, 5, offset > 0 ? offset : 0);
 	arr = cJSON_CreateArray();
 	while ((rc = store_row(st, "page of incidents")) == STORE_OK) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o;
 		char key[32];
 
+		if (++n > limit) {
+			*more = true;
+			continue;
+		}
+		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
 		snprintf(key, sizeof(key), "INC-%lld", (long long)sqlite3_column_int64(st, 0));
 		cJSON_AddStringToObject(o, "key", key);

@@ -47,13 +47,13 @@ void ui_svg_bars(struct buf *b, const char *title, const struct ui_bar *bars, si
 		 double full);
 
 /* ---- pages (pure: view/figures in, HTML out; owned strings) ---- */
-/* The incident list: rows from store_incident_page(), the filter in force, the offset and
- * the total (for the pager). */
+/* The incident list: rows from store_incident_page(), whether more follow, the filter in
+ * force and the offset (for the pager). */
 struct ui_list_query {
 	char state[24], severity[8], source[32];
 	int offset;
 };
-char *ui_list_html(const struct ui_ctx *c, const cJSON *rows, int64_t total,
+char *ui_list_html(const struct ui_ctx *c, const cJSON *rows, bool more,
 		   const struct ui_list_query *q);
 /* One incident: its card, timeline, diagnostics and step output, and the action forms. */
 char *ui_incident_html(const struct ui_ctx *c, const cJSON *view);
@@ -61,7 +61,11 @@ char *ui_incident_html(const struct ui_ctx *c, const cJSON *view);
  * "24h" | "7d" | "30d". */
 char *ui_dashboard_html(const struct ui_ctx *c, const cJSON *stats, const char *window);
 
-/* ---- the HTTP side ---- */
+/* ---- the HTTP side (ui_http.c) ---- */
+/* The dashboard's figures for window "24h" | "7d" | "30d" at now: store_stats() plus
+ * "time_to_detect_s", computed at most every 30 s per window and shared (thread-safe; reads
+ * the calling thread's store connection). Owned copy, or NULL when the store failed. */
+cJSON *ui_dashboard_figures(const char *window, int64_t now);
 /* Registers every /ui/ route. Call before http_server_start. */
 void ui_http_register(void);
 

@@ -187,7 +187,10 @@ ui_dashboard_html(const struct ui_ctx *c, const cJSON *s, const char *window)
 		buf_printf(&b, "<a href=\"/ui/dashboard?window=%s\"%s>%s</a>", windows[i],
 			   strcmp(window, windows[i]) == 0 ? " aria-current=\"page\"" : "",
 			   windows[i]);
-	buf_printf(&b, "</p>");
+	buf_printf(&b, "</p><p class=\"asof\">Incidents opened in the last %s, as of ",
+		   window);
+	ui_esc(&b, view_str(s, "until"));
+	buf_printf(&b, " (figures are at most 30 s old).</p>");
 	figures(&b, s);
 	buf_printf(&b, "<div class=\"grid\">");
 	section(&b, "Response times");

@@ -39,7 +39,7 @@ page_href(struct buf *b, const struct ui_list_query *q, int offset)
 }
 
 char *
-ui_list_html(const struct ui_ctx *c, const cJSON *rows, int64_t total,
+ui_list_html(const struct ui_ctx *c, const cJSON *rows, bool more,
 	     const struct ui_list_query *q)
 {
 	const cJSON *r;
@@ -93,9 +93,8 @@ ui_list_html(const struct ui_ctx *c, const cJSON *rows, int64_t total,
 		page_href(&b, q, q->offset > PAGE_SIZE ? q->offset - PAGE_SIZE : 0);
 		buf_printf(&b, "\">newer</a>");
 	}
-	buf_printf(&b, "<span>%d–%lld of %lld</span>", q->offset + 1,
-		   (long long)(q->offset + cJSON_GetArraySize(rows)), (long long)total);
-	if (q->offset + PAGE_SIZE < total) {
+	buf_printf(&b, "<span>%d–%d</span>", q->offset + 1, q->offset + cJSON_GetArraySize(rows));
+	if (more) {
 		buf_printf(&b, "<a rel=\"next\" href=\"");
 		page_href(&b, q, q->offset + PAGE_SIZE);
 		buf_printf(&b, "\">older</a>");

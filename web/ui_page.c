@@ -144,7 +144,8 @@ static const char css[] =
     ".figures b{display:block;font-size:1.3rem}\n"
     "svg.chart{width:100%;max-width:34rem;height:auto;font:13px system-ui,sans-serif}\n"
     "svg.chart .bar{fill:#0a58ca}svg.chart text{fill:#1b1f24}svg.chart .none{fill:#59636e}\n"
-    ".windows{display:flex;gap:.8rem;margin-bottom:1rem}\n"
+    ".windows{display:flex;gap:.8rem;margin-bottom:.4rem}\n"
+    ".asof{color:var(--mute);font-size:.85rem;margin:0 0 1rem}\n"
     ".windows a[aria-current]{font-weight:700;text-decoration:none;color:var(--fg)}\n"
     "@media (min-width:48rem){.grid{grid-template-columns:1fr 1fr}}\n"
     "@media (max-width:40rem){.hide-narrow{display:none}main{padding:.6rem}}\n";

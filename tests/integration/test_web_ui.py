@@ -202,9 +202,10 @@ def test_list_filters_and_pages(healer):
     cookie = sign_in(d)
     r = get(d, "/ui/?state=all", cookie)
     assert r.status == 200
-    assert r.text.count("<tr><td>") == 50 and "1–50 of 55" in r.text and 'rel="next"' in r.text
+    assert r.text.count("<tr><td>") == 50 and "<span>1–50</span>" in r.text
+    assert 'rel="next"' in r.text
     r = get(d, "/ui/?state=all&offset=50", cookie)
-    assert r.text.count("<tr><td>") == 5
+    assert r.text.count("<tr><td>") == 5 and 'rel="next"' not in r.text and 'rel="prev"' in r.text
     r = get(d, "/ui/?state=all&severity=sev1", cookie)
     sevs = set(re.findall(r'class="sev sev-(\w+)"', r.text))
     assert sevs == {"sev1"}, sevs
