@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -273,4 +274,106 @@ httpc_urlencode(const char *s)
 	out = xstrdup(e);
 	curl_free(e);
 	return out;
+}
+
+/* ---- SMTP ---- */
+
+struct mail_src {
+	const char *p;
+	size_t left;
+};
+
+static size_t
+mail_read(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct mail_src *src = userdata;
+	size_t n = size * nitems;
+
+	if (n > src->left)
+		n = src->left;
+	memcpy(buf, src->p, n);
+	src->p += n;
+	src->left -= n;
+	return n;
+}
+
+bool
+httpc_url_is_loopback(const char *url)
+{
+	static const char *const hosts[] = {"localhost", "[::1]"};
+	const char *h = strstr(url != NULL ? url : "", "://"), *at;
+	char host[256];
+	size_t n, i;
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	/* user:password@ comes before the host */
+	if ((at = memrchr(h, '@', strcspn(h, "/"))) != NULL)
+		h = at + 1;
+	n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	for (i = 0; i < ARRAY_LEN(hosts); i++)
+		if (strcasecmp(host, hosts[i]) == 0)
+			return true;
+	return strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == n;
+}
+
+int
+httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen)
+{
+	char errbuf[CURL_ERROR_SIZE] = "", addr[512];
+	struct curl_slist *rcpt = NULL;
+	struct mail_src src = {m->message, strlen(m->message)};
+	CURLcode cc;
+	CURL *h;
+	int rc = -1;
+
+	*code = 0;
+	err[0] = '\0';
+	if (m->plain && !httpc_url_is_loopback(m->url)) {
+		snprintf(err, errlen, "plain SMTP is allowed to a loopback server only");
+		return -1;
+	}
+	if ((h = curl_easy_init()) == NULL)
+		fatalx("httpc: curl_easy_init failed");
+	snprintf(addr, sizeof(addr), "<%s>", m->to);
+	rcpt = curl_slist_append(rcpt, addr);
+	snprintf(addr, sizeof(addr), "<%s>", m->from);
+	curl_easy_setopt(h, CURLOPT_URL, m->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, addr);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, mail_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, &src);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)src.left);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, m->timeout_ms > 0 ? m->timeout_ms : 30000L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	/* smtp:// must upgrade with STARTTLS or fail; never fall back to plain text */
+	curl_easy_setopt(h, CURLOPT_USE_SSL, m->plain ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	if (ca_file != NULL) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
+		curl_easy_setopt(h, CURLOPT_CAPATH, HTTPC_SYSTEM_CA_DIR);
+	}
+	if (m->user != NULL && *m->user != '\0') {
+		curl_easy_setopt(h, CURLOPT_USERNAME, m->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, m->password != NULL ? m->password : "");
+	}
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
+	if (cc == CURLE_OK) {
+		rc = 0;
+	} else {
+		snprintf(err, errlen, "%s (SMTP %ld)", errbuf[0] ? errbuf : curl_easy_strerror(cc),
+			 *code);
+	}
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(h);
+	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef HEALER_HTTPC_H
 #define HEALER_HTTPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct httpc_req {
@@ -31,6 +32,26 @@ void httpc_global_cleanup(void);
  * transport error (resp->err says which). Only http and https; redirects not followed. */
 int httpc_perform(const struct httpc_req *req, struct httpc_resp *resp);
 void httpc_resp_free(struct httpc_resp *resp);
+/* One mail to one recipient over SMTP. */
+struct httpc_mail {
+	const char *url;      /* smtp://host:port (STARTTLS required) or smtps://host:port */
+	bool plain;           /* no TLS at all: accepted only for a loopback host */
+	const char *user;     /* NULL: no AUTH */
+	const char *password;
+	const char *from;     /* envelope sender, a bare address */
+	const char *to;       /* envelope recipient, a bare address */
+	const char *message;  /* the whole RFC 5322 message, CRLF line ends */
+	long timeout_ms;      /* default 30000 */
+};
+
+/* Sends m (blocking; a worker thread). Returns 0 when the server accepted the message, else
+ * -1 with *code the last SMTP reply code (0 when no server answered: connection, TLS or
+ * timeout) and err saying what failed. A 5xx is permanent for that recipient; anything else
+ * is worth a retry. HEALER_CA_FILE is trusted as for HTTPS. */
+int httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen);
+/* Whether an smtp:// or smtps:// URL names a loopback host (127.x, ::1, localhost). */
+bool httpc_url_is_loopback(const char *url);
+
 /* Percent-encodes s for a form or query value; owned. */
 char *httpc_urlencode(const char *s);
 

@@ -180,6 +180,12 @@ static const char *const store_migrations[] = {
     " conversation_type, name, updated_at FROM teams_conversations;"
     "DROP TABLE teams_conversations;"
     "PRAGMA user_version = 4;",
+    /* Signed links (mail approvals) work once: the id of every spent token, kept until it
+     * would have expired anyway. */
+    "CREATE TABLE IF NOT EXISTS link_uses ("
+    " token_id TEXT PRIMARY KEY, incident_id INTEGER, actor TEXT NOT NULL,"
+    " verb TEXT NOT NULL, used_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+    "PRAGMA user_version = 5;",
 };
 
 static const char *const result_names[] = {

@@ -342,8 +342,12 @@ int store_incident_page(const struct store_incident_filter *f, int offset, int l
 /* Time to detect of incidents created in [since_ms, until_ms): the first alert's start to the
  * incident opening, {"count", "mean", "p90"} in seconds (nulls when none). Owned. */
 int store_detect_summary(int64_t since_ms, int64_t until_ms, cJSON **out);
-/* Records that a single-use token id was used. STORE_DUPLICATE when it already was; ids of
- * tokens expired before `now` are forgotten (they are refused by their expiry anyway). */
-int store_token_spend(const char *token_id, int64_t expires_at, int64_t now);
+/* ---- single-use links (store_link.c) ---- */
+/* Spends a signed link's token id: STORE_OK the first time, STORE_DUPLICATE when it was
+ * spent before (nothing written). Runs in the caller's transaction if one is open. */
+int store_link_use(const char *token_id, int64_t incident_id, const char *actor,
+		   const char *verb, int64_t expires_ms);
+/* Whether a token id was spent: STORE_OK and *used, or STORE_ERROR. */
+int store_link_used(const char *token_id, bool *used);
 
 #endif

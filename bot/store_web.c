@@ -1,5 +1,5 @@
-/* store_web.c — what the web pages read and remember: a filtered page of incidents, the time
- * to detect, and single-use token ids (login links spent once). */
+/* store_web.c — what the web pages read: a filtered page of incidents and the time to
+ * detect. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,6 @@
 #include "log.h"
 #include "store_int.h"
 #include "util.h"
-
-#define SPENT_PREFIX "web.spent."
 
 /*
  * One statement for every filter: an empty filter binds NULL and matches everything, so the
@@ -128,38 +126,4 @@ store_detect_summary(int64_t since_ms, int64_t until_ms, cJSON **out)
 	free(v);
 	*out = o;
 	return STORE_OK;
-}
-
-int
-store_token_spend(const char *token_id, int64_t expires_at, int64_t now)
-{
-	char key[160], value[32];
-	sqlite3_stmt *st;
-	bool own;
-	int rc;
-
-	if (strlen(token_id) > sizeof(key) - sizeof(SPENT_PREFIX))
-		return STORE_ERROR;
-	snprintf(key, sizeof(key), SPENT_PREFIX "%s", token_id);
-	snprintf(value, sizeof(value), "%lld", (long long)expires_at);
-	if ((rc = store_tx_enter(&own)) != STORE_OK)
-		return rc;
-	/* a spent id matters only until its token expires: forget the expired ones */
-	if ((st = store_stmt("DELETE FROM settings WHERE key >= '" SPENT_PREFIX
-			     "' AND key < 'web.spent/' AND CAST(value AS INTEGER) < ?")) == NULL) {
-		rc = STORE_ERROR;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, now);
-	if ((rc = store_run(st, "forget spent tokens")) != STORE_OK)
-		goto out;
-	if ((st = store_stmt("INSERT INTO settings (key, value) VALUES (?, ?)")) == NULL) {
-		rc = STORE_ERROR;
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	rc = store_run(st, "spend token");
-out:
-	return store_tx_leave(own, rc);
 }

@@ -13,8 +13,9 @@
 extern struct chat_transport console_transport; /* adapters/console/console.c */
 extern struct chat_transport slack_transport;	/* adapters/slack/slack.c */
 extern struct chat_transport teams_transport;	/* adapters/teams/teams.c */
+extern struct chat_transport email_transport;	/* adapters/email/email.c */
 static struct chat_transport *const builtin[] = {&console_transport, &slack_transport,
-						 &teams_transport};
+						 &teams_transport, &email_transport};
 
 static struct {
 	struct chat_transport *t;

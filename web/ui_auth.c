@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "policy.h"
 #include "store.h"
 #include "ui_auth.h"
 #include "util.h"
@@ -93,12 +94,12 @@ out:
 bool
 ui_auth_revoked(const struct ui_who *who)
 {
-	char key[64], v[32];
+	bool used = true; /* a store that cannot say is no proof of a live session */
 
 	if (who->sid[0] == '\0')
 		return false; /* the proxy decides */
-	snprintf(key, sizeof(key), "web.spent.%s", who->sid);
-	return store_setting_get(key, v, sizeof(v)) != STORE_NOTFOUND;
+	store_link_used(who->sid, &used);
+	return used;
 }
 
 bool
@@ -131,24 +132,10 @@ ui_auth_audit(const char *actor, int64_t incident_id, const char *kind, const ch
 int
 ui_email_user(const char *addr, char *out, size_t outlen)
 {
-	size_t n = strlen(addr), at = 0, ats = 0;
 	char *p;
 
-	/* what a policy's roles can name: policy_user_valid's characters */
-	if (n < 3 || n > 128 || n + 7 > outlen)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char ch = addr[i];
-		if (ch == '@') {
-			at = i;
-			ats++;
-		} else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			     (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-')) {
-			return -1;
-		}
-	}
-	if (ats != 1 || at == 0 || at == n - 1 || strchr(addr + at, '.') == NULL ||
-	    addr[n - 1] == '.')
+	/* the addresses a policy may name (and mail may be sent to) */
+	if (!policy_mail_address_valid(addr) || strlen(addr) + 7 > outlen)
 		return -1;
 	snprintf(out, outlen, "email:%s", addr);
 	for (p = out; *p; p++)

@@ -36,8 +36,9 @@ void ui_auth_audit(const char *actor, int64_t incident_id, const char *kind, con
  * them: true when resp is filled. */
 bool ui_auth_route(const struct http_request *req, struct http_response *resp);
 
-/* "alice@example.com" → "email:alice@example.com" (lower-cased) into out, or -1 when it is not
- * an address the policy could name. Pure. */
+/* "Alice@Example.com" → "email:alice@example.com" (lower-cased: write addresses in the
+ * policy's roles in lower case) into out, or -1 when it is not an address the policy could
+ * name (policy_mail_address_valid). Pure. */
 int ui_email_user(const char *addr, char *out, size_t outlen);
 /* A sliding-window counter table: whether one more event for key fits `max` per `window_ms`
  * at now, counting it when it does. Pure apart from the table it is given. */

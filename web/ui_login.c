@@ -115,8 +115,7 @@ login_post(const struct http_request *req, struct http_response *resp)
 
 	if (http_form_get(req->body, "email", addr, sizeof(addr)) != 0 ||
 	    ui_email_user(addr, user, sizeof(user)) != 0) {
-		login_form(resp, 400, "That is not an address healer can sign in (letters, digits, "
-				      "'.', '_', '-' and one '@').");
+		login_form(resp, 400, "That is not a mail address healer can sign in.");
 		return;
 	}
 	/* counted whether or not the address is known, so the limit tells nothing either */
@@ -235,7 +234,7 @@ link_post(const struct http_request *req, struct http_response *resp)
 			       "The form's security token is missing or wrong: open the link again.");
 		return;
 	}
-	if ((rc = store_token_spend(id, exp, now)) != STORE_OK) {
+	if ((rc = store_link_use(id, 0, user, "login", exp)) != STORE_OK) {
 		web_error_page(resp, rc == STORE_DUPLICATE ? 400 : 503, "Sign-in link",
 			       rc == STORE_DUPLICATE
 				   ? "This sign-in link was already used; ask for a new one."
@@ -276,7 +275,7 @@ logout_post(const struct http_request *req, struct http_response *resp)
 	}
 	/* the cookie is deleted, and its id spent so a copy of it no longer works either */
 	if (who.sid[0] != '\0')
-		store_token_spend(who.sid, who.exp, now_ms());
+		store_link_use(who.sid, 0, who.user, "logout", who.exp);
 	ui_auth_audit(who.user, 0, "web.logout", "signed out of the web UI");
 	web_redirect(resp, "/ui/login");
 	web_set_cookie(resp, UI_SESSION_COOKIE, "", 0, cookie_secure());

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "policy.h"
+#include "policy_int.h"
 #include "util.h"
 
 #define MIN_PER_DAY (24 * 60)
@@ -101,6 +102,7 @@ policy_free(struct policy *p)
 		free(p->roles[i].role);
 	}
 	free(p->roles);
+	policy_mail_free(p);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -493,12 +495,14 @@ policy_check_actor(const struct policy *p, enum risk_level risk, const char *use
 bool
 policy_user_valid(const char *user)
 {
-	static const char *const prefixes[] = {"slack:", "teams:", "console:", "email:"};
+	static const char *const prefixes[] = {"slack:", "teams:", "console:"};
 	const char *rest = NULL, *s;
 	size_t i;
 
 	if (user == NULL)
 		return false;
+	if (strncmp(user, "email:", 6) == 0)
+		return policy_mail_address_valid(user + 6);
 	for (i = 0; i < ARRAY_LEN(prefixes); i++)
 		if (strncmp(user, prefixes[i], strlen(prefixes[i])) == 0)
 			rest = user + strlen(prefixes[i]);

@@ -29,6 +29,17 @@ struct role_members {
 	size_t nusers;
 };
 
+/* mail: routes — who gets a mail for which severities and states (adapters/email). */
+#define POLICY_MAX_MAIL_ROUTES 32
+#define POLICY_MAX_MAIL_TO 64
+struct mail_route {
+	char **to;	   /* bare addresses */
+	size_t nto;
+	unsigned sev_mask; /* bit n for sevN; 0 = every severity */
+	char **states;	   /* state names; none = every change of state */
+	size_t nstates;
+};
+
 struct policy {
 	/* autopilot */
 	enum risk_level ap_max_risk;
@@ -41,6 +52,8 @@ struct policy {
 	size_t nfreeze;
 	struct role_members *roles;
 	size_t nroles;
+	struct mail_route *mail_routes;
+	size_t nmail_routes;
 };
 
 /* Defaults equal design.md's example. */
@@ -60,8 +73,17 @@ bool policy_in_freeze(const struct policy *p, int64_t now_ms, const char **which
 bool policy_user_has_role(const struct policy *p, const char *user, const char *role);
 /* Comma list of the user's roles, "" if none; into out. */
 void policy_user_roles(const struct policy *p, const char *user, char *out, size_t outlen);
-/* True for "slack:<id>", "teams:<id>", "console:<name>", "email:<address>" (id: 1–128 of [A-Za-z0-9._@:-]). */
+/* True for "slack:<id>", "teams:<id>", "console:<name>" (id: 1–128 of [A-Za-z0-9._@:-]) and
+ * "email:<address>" (policy_mail_address_valid). */
 bool policy_user_valid(const char *user);
+
+/* A bare mail address healer will write into headers: 3–254 bytes, local part of
+ * [A-Za-z0-9._%+-], one '@', a domain of [A-Za-z0-9.-] with a dot. Nothing that could
+ * break a header or an SMTP command. */
+bool policy_mail_address_valid(const char *addr);
+/* Whether route r mails a change to `state` of an incident of `severity`. */
+bool policy_mail_route_matches(const struct mail_route *r, const char *severity,
+			       const char *state);
 
 /* What the store knows that a decision depends on. */
 struct decision_ctx {

@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "policy.h"
+#include "policy_int.h"
 #include "util.h"
 
 #define POLICY_FILE_CAP (1024 * 1024)
@@ -458,10 +459,17 @@ load_roles(struct loader *l, yaml_node_t *n)
 	}
 }
 
+static void
+load_mail(struct loader *l, yaml_node_t *n)
+{
+	l->nerr += policy_mail_load(l->doc, n, l->p, l->file, l->errs);
+}
+
 static const struct {
 	const char *key;
 	section_fn *fn;
 } sections[] = {
+    {"mail", load_mail},
     {"autopilot", load_autopilot}, {"approvals", load_approvals}, {"approval_ttl", load_ttl},
     {"limits", load_limits},	   {"freeze", load_freeze},	  {"roles", load_roles},
 };
@@ -506,7 +514,7 @@ load_root(struct loader *l, yaml_node_t *root)
 		if (i == ARRAY_LEN(sections)) {
 			lerr(l, k,
 			     "unknown key '%s' (expected autopilot, approvals, approval_ttl, "
-			     "limits, freeze or roles)",
+			     "limits, freeze, roles or mail)",
 			     key);
 			continue;
 		}

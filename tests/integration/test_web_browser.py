@@ -111,3 +111,80 @@ def test_script_in_a_title_does_not_run(healer, browser):
         time.sleep(0.3)
         assert browser.title != "pwned", path
         assert not browser.find_elements(By.CSS_SELECTOR, "main img"), path
+
+
+class Smtp:
+    """A loopback SMTP server (aiosmtpd) that records (recipient, message)."""
+
+    def __init__(self):
+        import email
+        import email.policy
+        import socket
+        import threading
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        self.lock = threading.Lock()
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        smtp = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                msg = email.message_from_bytes(envelope.original_content or envelope.content,
+                                               policy=email.policy.default)
+                with smtp.lock:
+                    for r in envelope.rcpt_tos:
+                        smtp.messages.append((r, msg))
+                return "250 queued"
+
+        self.ctl = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.ctl.start()
+
+    def to(self, rcpt):
+        with self.lock:
+            return [m for r, m in self.messages if r == rcpt]
+
+    def close(self):
+        self.ctl.stop()
+
+
+@pytest.fixture
+def smtp():
+    try:
+        s = Smtp()
+    except ImportError:
+        pytest.skip("python3-aiosmtpd is not installed (make deps installs it)")
+    yield s
+    s.close()
+
+
+def test_sign_in_through_the_mailed_link(healer, browser, smtp):
+    from selenium.webdriver.common.by import By
+    d = web_daemon(healer, HEALER_SMTP_URL="smtp://127.0.0.1:%d" % smtp.port,
+                   HEALER_SMTP_TLS="none", HEALER_MAIL_FROM="healer@example.com")
+    browser.get(base(d) + "/ui/login")
+    browser.find_element(By.ID, "email").send_keys("alice@example.com")
+    browser.find_element(By.ID, "send").click()
+    wait_text(browser, "#note", "a sign-in link is on its way")
+    # an address the policy does not name gets the same page and no mail
+    browser.get(base(d) + "/ui/login")
+    browser.find_element(By.ID, "email").send_keys("mallory@example.com")
+    browser.find_element(By.ID, "send").click()
+    wait_text(browser, "#note", "a sign-in link is on its way")
+    deadline = time.monotonic() + WAIT_S
+    while not smtp.to("alice@example.com") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    mails = smtp.to("alice@example.com")
+    assert len(mails) == 1, smtp.messages
+    assert str(mails[0]["Subject"]) == "Sign in to healer"
+    text = mails[0].get_body(preferencelist=("plain",)).get_content()
+    url = [ln for ln in text.splitlines() if "/ui/login/link?t=" in ln][0].strip()
+    browser.get(base(d) + url[url.index("/ui/"):])
+    browser.find_element(By.ID, "signin").click()
+    wait_text(browser, "h1", "Incidents")
+    assert "email:alice@example.com" in browser.find_element(By.CSS_SELECTOR, "header").text
+    time.sleep(0.5)
+    assert smtp.to("mallory@example.com") == []

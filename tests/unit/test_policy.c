@@ -349,7 +349,8 @@ test_roles(void **state)
 	assert_true(policy_user_valid("console:root"));
 	assert_false(policy_user_valid("U0123ABCD"));
 	assert_false(policy_user_valid("slack:"));
-	assert_false(policy_user_valid("email:a@b.c"));
+	assert_true(policy_user_valid("email:a@b.c"));
+	assert_false(policy_user_valid("email:a b@c.d"));
 	assert_false(policy_user_valid("console:ro ot"));
 	assert_false(policy_user_valid(NULL));
 }

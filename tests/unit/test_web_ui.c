@@ -1,5 +1,5 @@
 /* test_web_ui.c — the web UI's pure parts (SVG bars, the list, incident and dashboard pages,
- * addresses, rate limits) and its store reads (a filtered page, time to detect, spent ids). */
+ * addresses, rate limits) and its store reads (a filtered page, time to detect). */
 #include "store_fixture.h"
 
 #include <cjson/cJSON.h>
@@ -134,10 +134,10 @@ test_email_user(void **state)
 	(void)state;
 	assert_int_equal(ui_email_user("Alice@Example.COM", u, sizeof(u)), 0);
 	assert_string_equal(u, "email:alice@example.com");
-	assert_int_equal(ui_email_user("a.b-c_d@mail.example.org", u, sizeof(u)), 0);
+	assert_int_equal(ui_email_user("a.b-c_d+tag@mail.example.org", u, sizeof(u)), 0);
 	static const char *const bad[] = {"", "alice", "@example.com", "alice@", "a@b@c.com",
 					  "alice@example", "alice@example.", "a lice@x.com",
-					  "alice@x.com\r\nBcc: y", "a<b>@x.com", "a+tag@x.com"};
+					  "alice@x.com\r\nBcc: y", "a<b>@x.com", "a\"b@x.com"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(ui_email_user(bad[i], u, sizeof(u)), -1);
 }
@@ -230,21 +230,6 @@ test_store_detect_summary(void **state)
 	cJSON_Delete(d);
 }
 
-static void
-test_store_token_spend_once(void **state)
-{
-	int64_t now = now_ms();
-
-	(void)state;
-	assert_int_equal(store_token_spend("abc", now + 60000, now), STORE_OK);
-	assert_int_equal(store_token_spend("abc", now + 60000, now), STORE_DUPLICATE);
-	assert_int_equal(store_token_spend("old", now - 1, now - 10), STORE_OK);
-	/* expired ids are forgotten by the next spend; live ones stay */
-	assert_int_equal(store_token_spend("new", now + 60000, now), STORE_OK);
-	assert_int_equal(raw_int("SELECT count(*) FROM settings WHERE key = 'web.spent.old'"), 0);
-	assert_int_equal(raw_int("SELECT count(*) FROM settings WHERE key = 'web.spent.abc'"), 1);
-}
-
 int
 main(void)
 {
@@ -257,7 +242,6 @@ main(void)
 	    cmocka_unit_test(test_rate_limit_window),
 	    cmocka_unit_test_setup_teardown(test_store_incident_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_detect_summary, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_store_token_spend_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
