@@ -38,8 +38,8 @@ static void
 report(const char *what, double *v, size_t n, size_t bytes)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
-	printf("%-34s median %7.2f ms   p99 %7.2f ms   (%zu renders, %zu bytes)\n", what,
-	       v[n / 2], v[n * 99 / 100], n, bytes);
+	printf("%-34s median %7.2f ms   p99 %7.2f ms   (%zu renders, %zu bytes)\n", what, v[n / 2],
+	       v[n * 99 / 100], n, bytes);
 }
 
 /* n incidents over 30 days: each with an action, a diagnostic's output, an approval and a
@@ -48,7 +48,7 @@ static void
 seed(int n)
 {
 	static const char *const sev[] = {"sev1", "sev2", "sev3", "sev4"};
-	static const char *const names[] = {"ServiceDown", "DiskFull", "HighLatency",
+	static const char *const names[] = {"ServiceDown",  "DiskFull",	 "HighLatency",
 					    "CertExpiring", "OOMKilled", "NodeNotReady"};
 	int64_t now = now_ms(), id, step;
 	struct alert a;
@@ -83,15 +83,16 @@ seed(int n)
 		ac.risk_score = 30;
 		snprintf(ac.risk_level, sizeof(ac.risk_level), "medium");
 		ac.risk_reasons = cJSON_CreateArray();
-		cJSON_AddItemToArray(ac.risk_reasons, cJSON_CreateString("+30 runbook risk medium"));
+		cJSON_AddItemToArray(ac.risk_reasons,
+				     cJSON_CreateString("+30 runbook risk medium"));
 		snprintf(ac.decision, sizeof(ac.decision), "approval");
 		store_action_create(&ac);
 		store_incident_set_action(id, ac.id);
 		cJSON_Delete(ac.params);
 		cJSON_Delete(ac.risk_reasons);
 		store_step_start(ac.id, "diagnostic", 0, "recent logs", 1, &step);
-		struct step_result r = {"ok", 0, 0, "line one\nline two\nline three\n", "", NULL,
-					false, 12};
+		struct step_result r = {"ok", 0,    0,	   "line one\nline two\nline three\n",
+					"",   NULL, false, 12};
 		store_step_finish(step, &r);
 		store_approval_add(ac.id, "email:alice@example.com", "admin", "approve", NULL);
 		store_audit("healer", id, "incident.opened", "opened from alertmanager", NULL);

@@ -14,9 +14,9 @@
  * statement cache holds one plan and no SQL is ever assembled from input. "open" is every
  * state that is not terminal, the list's default.
  */
-#define PAGE_WHERE                                                                          \
-	" FROM incidents WHERE (?1 IS NULL OR (?1 = 'open' AND state NOT IN " STORE_TERMINAL_SQL \
-	") OR state = ?1 OR ?1 = 'all') AND (?2 IS NULL OR severity = ?2)"                   \
+#define PAGE_WHERE                                                                                 \
+	" FROM incidents WHERE (?1 IS NULL OR (?1 = 'open' AND state NOT IN " STORE_TERMINAL_SQL   \
+	") OR state = ?1 OR ?1 = 'all') AND (?2 IS NULL OR severity = ?2)"                         \
 	" AND (?3 IS NULL OR source = ?3)"
 
 static void
@@ -87,11 +87,11 @@ store_detect_summary(int64_t since_ms, int64_t until_ms, cJSON **out)
 {
 	/* the alert's own start (startsAt, the alarm's state change) to the incident opening,
 	 * for incidents whose first alert said when it started */
-	sqlite3_stmt *st = store_stmt(
-	    "SELECT (i.created_at - min(a.starts_at)) / 1000.0 FROM incidents i"
-	    " JOIN alerts a ON a.incident_id = i.id"
-	    " WHERE i.created_at >= ?1 AND i.created_at < ?2 AND a.starts_at > 0"
-	    " AND a.starts_at <= i.created_at GROUP BY i.id ORDER BY 1");
+	sqlite3_stmt *st =
+	    store_stmt("SELECT (i.created_at - min(a.starts_at)) / 1000.0 FROM incidents i"
+		       " JOIN alerts a ON a.incident_id = i.id"
+		       " WHERE i.created_at >= ?1 AND i.created_at < ?2 AND a.starts_at > 0"
+		       " AND a.starts_at <= i.created_at GROUP BY i.id ORDER BY 1");
 	double *v = NULL, sum = 0;
 	size_t n = 0, alloc = 0;
 	int rc;

@@ -34,7 +34,7 @@ char *ui_message_page(const struct ui_ctx *c, const char *title, const char *tex
 const char *ui_css(void);
 const char *ui_js(void);
 
-/* ---- SVG charts (ui_svg.c, pure) ---- */
+/* ---- SVG charts (ui_dash.c, pure) ---- */
 struct ui_bar {
 	const char *label; /* escaped when drawn */
 	double value;	   /* bar length, relative to the chart's largest */
@@ -46,7 +46,7 @@ struct ui_bar {
 void ui_svg_bars(struct buf *b, const char *title, const struct ui_bar *bars, size_t n,
 		 double full);
 
-/* ---- pages (pure: view/figures in, HTML out; owned strings) ---- */
+/* ---- pages (ui_pages.c, ui_dash.c; pure: view/figures in, HTML out; owned strings) ---- */
 /* The incident list: rows from store_incident_page(), whether more follow, the filter in
  * force and the offset (for the pager). */
 struct ui_list_query {

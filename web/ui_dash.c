@@ -1,6 +1,8 @@
 /* ui_dash.c — the dashboard: response times, incidents by source and severity, outcomes,
- * autopilot share and success, dollars and the noisiest alerts, as SVG bar charts over one
- * window of store_stats() figures (docs/internals/analysis.md has the definitions). */
+ * autopilot share and success, dollars and the noisiest alerts, as server-rendered SVG bar
+ * charts over one window of store_stats() figures (docs/internals/analysis.md has the
+ * definitions). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,68 @@
 #include "view.h"
 
 #define BARS_MAX 16
+
+/* ---- the charts ---- */
+
+#define SVG_W 380    /* viewBox width; the CSS scales it to the column */
+#define ROW 26	     /* height of one bar's row */
+#define LABEL_W 150  /* labels left of the bars */
+#define FIG_W 86     /* figures right of the bars */
+#define LABEL_MAX 22 /* bytes of a label drawn; the full text is in the bar's <title> */
+
+void
+ui_svg_bars(struct buf *b, const char *title, const struct ui_bar *bars, size_t n, double full)
+{
+	double max = full > 0 ? full : 0;
+	int h = n > 0 ? (int)n * ROW + 8 : 40;
+
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(bars[i].value) && bars[i].value > max)
+			max = bars[i].value;
+	buf_printf(b,
+		   "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+		   "xmlns=\"http://www.w3.org/2000/svg\"><title>",
+		   SVG_W, h);
+	ui_esc(b, title);
+	buf_printf(b, "</title>");
+	if (n == 0) {
+		buf_printf(b, "<text class=\"none\" x=\"4\" y=\"24\">no data in this window</text>"
+			      "</svg>");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double v = isfinite(bars[i].value) && bars[i].value > 0 ? bars[i].value : 0;
+		/* a non-zero figure always shows a sliver of bar */
+		int len = max > 0 ? (int)lround(v / max * (SVG_W - LABEL_W - FIG_W - 8)) : 0;
+		int y = (int)i * ROW + 4;
+		char fig[48];
+		char *label = utf8_truncate(bars[i].label ? bars[i].label : "", LABEL_MAX);
+
+		if (v > 0 && len < 2)
+			len = 2;
+		if (bars[i].text != NULL)
+			snprintf(fig, sizeof(fig), "%s", bars[i].text);
+		else
+			snprintf(fig, sizeof(fig), "%g", bars[i].value);
+		buf_printf(b, "<g><title>");
+		ui_esc(b, bars[i].label);
+		buf_printf(b, ": ");
+		ui_esc(b, fig);
+		buf_printf(b, "</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LABEL_W - 6,
+			   y + 16);
+		ui_esc(b, label);
+		buf_printf(b,
+			   "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" "
+			   "height=\"%d\" rx=\"2\"/><text x=\"%d\" y=\"%d\">",
+			   LABEL_W, y + 3, len, ROW - 8, LABEL_W + len + 6, y + 16);
+		ui_esc(b, fig);
+		buf_printf(b, "</text></g>");
+		free(label);
+	}
+	buf_printf(b, "</svg>");
+}
+
+/* ---- the page ---- */
 
 static const char *const windows[] = {"24h", "7d", "30d"};
 
@@ -104,12 +168,12 @@ autopilot_chart(struct buf *b, const cJSON *s)
 
 	percent(share, t1, sizeof(t1));
 	percent(ok, t2, sizeof(t2));
-	bars[0] = (struct ui_bar){"share of runs", cJSON_IsNumber(share) ? share->valuedouble : 0,
-				  t1};
+	bars[0] =
+	    (struct ui_bar){"share of runs", cJSON_IsNumber(share) ? share->valuedouble : 0, t1};
 	bars[1] = (struct ui_bar){"success", cJSON_IsNumber(ok) ? ok->valuedouble : 0, t2};
 	/* both against 100 %, not against each other */
-	ui_svg_bars(b, "Autopilot share of runs and success", bars,
-		    view_num(a, "ran") > 0 ? 2 : 0, 1.0);
+	ui_svg_bars(b, "Autopilot share of runs and success", bars, view_num(a, "ran") > 0 ? 2 : 0,
+		    1.0);
 }
 
 static void
@@ -141,8 +205,8 @@ noisiest_chart(struct buf *b, const cJSON *s)
 			break;
 		snprintf(texts[n], sizeof(texts[n]), "%.0f (%.0f inc.)",
 			 view_num(it, "occurrences"), view_num(it, "incidents"));
-		bars[n] = (struct ui_bar){view_str(it, "alert"), view_num(it, "occurrences"),
-					  texts[n]};
+		bars[n] =
+		    (struct ui_bar){view_str(it, "alert"), view_num(it, "occurrences"), texts[n]};
 		n++;
 	}
 	ui_svg_bars(b, "Noisiest alerts by occurrences", bars, n, 0);
@@ -187,8 +251,7 @@ ui_dashboard_html(const struct ui_ctx *c, const cJSON *s, const char *window)
 		buf_printf(&b, "<a href=\"/ui/dashboard?window=%s\"%s>%s</a>", windows[i],
 			   strcmp(window, windows[i]) == 0 ? " aria-current=\"page\"" : "",
 			   windows[i]);
-	buf_printf(&b, "</p><p class=\"asof\">Incidents opened in the last %s, as of ",
-		   window);
+	buf_printf(&b, "</p><p class=\"asof\">Incidents opened in the last %s, as of ", window);
 	ui_esc(&b, view_str(s, "until"));
 	buf_printf(&b, " (figures are at most 30 s old).</p>");
 	figures(&b, s);

@@ -235,8 +235,8 @@ get_list(const struct http_request *req, struct http_response *resp, const struc
 }
 
 static enum http_handled
-get_incident(const struct http_request *req, struct http_response *resp,
-	     const struct ui_who *who, int64_t id)
+get_incident(const struct http_request *req, struct http_response *resp, const struct ui_who *who,
+	     int64_t id)
 {
 	struct page_job *j = xcalloc(1, sizeof(*j));
 
@@ -247,8 +247,8 @@ get_incident(const struct http_request *req, struct http_response *resp,
 }
 
 static enum http_handled
-get_dashboard(const struct http_request *req, struct http_response *resp,
-	      const struct ui_who *who, int64_t id)
+get_dashboard(const struct http_request *req, struct http_response *resp, const struct ui_who *who,
+	      int64_t id)
 {
 	struct page_job *j = xcalloc(1, sizeof(*j));
 	int64_t span;
@@ -278,8 +278,8 @@ static const struct {
 };
 
 static enum http_handled
-post_action(const struct http_request *req, struct http_response *resp,
-	    const struct ui_who *who, int64_t id, const char *verb)
+post_action(const struct http_request *req, struct http_response *resp, const struct ui_who *who,
+	    int64_t id, const char *verb)
 {
 	struct ui_ctx c = {who->user, who->csrf, now_ms()};
 	struct command cmd;

@@ -1,7 +1,7 @@
 /* ui_login.c — signing in to the web UI: the address form (the same answer whether or not the
- * address is known; rate-limited per address and per peer), one-time links (mailed, or printed
- * by `healer login-link`) that open a confirmation page whose POST starts the session, and
- * sign-out. */
+ * address is known; rate-limited per address and per peer), one-time links (mailed through
+ * the SMTP sender, or printed by `healer login-link`) that open a confirmation page whose
+ * POST starts the session, and sign-out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,8 @@
 #include "html.h"
 #include "log.h"
 #include "loop.h"
-#include "mail_link.h"
+#include "email.h"
+#include "httpc.h"
 #include "policy.h"
 #include "store.h"
 #include "ui.h"
@@ -24,6 +25,88 @@
 #define RATE_PER_PEER 10
 
 static struct ui_rate rate_address, rate_peer;
+
+/* ---- the sign-in mail, sent on a WORK_IO worker so a slow server never holds the loop ---- */
+
+struct mail_job {
+	char *to, *message;
+	long code;
+	int rc;
+	char err[256];
+};
+
+static void
+mail_work(void *arg)
+{
+	struct mail_job *j = arg;
+	struct httpc_mail m = {
+	    .url = cfg.smtp_url,
+	    .plain = cfg.smtp_tls && strcmp(cfg.smtp_tls, "none") == 0,
+	    .user = cfg.smtp_user,
+	    .password = cfg.smtp_password,
+	    .from = cfg.mail_from,
+	    .to = j->to,
+	    .message = j->message,
+	};
+
+	j->rc = httpc_smtp_send(&m, &j->code, j->err, sizeof(j->err));
+}
+
+static void
+mail_done(void *arg)
+{
+	struct mail_job *j = arg;
+
+	if (j->rc != 0)
+		log_warnx("web: the sign-in link for %s could not be mailed: %s (SMTP %ld)", j->to,
+			  j->err, j->code);
+	else
+		log_info("web: sign-in link mailed to %s", j->to);
+	free(j->to);
+	free(j->message);
+	free(j);
+}
+
+static void
+mail_link_send(const char *address, const char *url)
+{
+	static unsigned serial;
+	struct mail_job *j;
+	struct buf html;
+	char msgid[96];
+	char *text;
+
+	if (cfg.smtp_url == NULL || cfg.mail_from == NULL) {
+		log_warnx("web: sign-in link for %s not mailed: HEALER_SMTP_URL and "
+			  "HEALER_MAIL_FROM are not set (healer login-link prints one)",
+			  address);
+		return;
+	}
+	text = xasprintf("Sign in to healer:\r\n\r\n%s\r\n\r\nThe link works once, within 15 "
+			 "minutes. If you did not ask for it, ignore this mail.\r\n",
+			 url);
+	buf_init(&html, 64 * 1024);
+	buf_printf(&html, "<p>Sign in to healer:</p><p><a href=\"");
+	html_attr(&html, url); /* our own URL, built from HEALER_PUBLIC_URL and a token */
+	buf_printf(&html, "\">Sign in</a></p><p>The link works once, within 15 minutes. If you "
+			  "did not ask for it, ignore this mail.</p>");
+	snprintf(msgid, sizeof(msgid), "<signin.%lld.%u@healer>", (long long)now_ms(), ++serial);
+	struct mime_mail m = {
+	    .from = cfg.mail_from,
+	    .to = address,
+	    .subject = "Sign in to healer",
+	    .message_id = msgid,
+	    .date_ms = now_ms(),
+	    .text = text,
+	    .html = html.data,
+	};
+	j = xcalloc(1, sizeof(*j));
+	j->to = xstrdup(address);
+	j->message = mime_build(&m);
+	free(text);
+	buf_free(&html);
+	work_submit(WORK_IO, mail_work, mail_done, j);
+}
 
 /* Where links point: HEALER_PUBLIC_URL, else the listen address over http. */
 static char *
@@ -165,8 +248,8 @@ link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen
 	if (u && i && strlen(u) < userlen && strlen(i) < idlen) {
 		snprintf(user, userlen, "%s", u);
 		snprintf(id, idlen, "%s", i);
-		*exp = (int64_t)cJSON_GetNumberValue(
-		    cJSON_GetObjectItemCaseSensitive(claims, "exp"));
+		*exp =
+		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "exp"));
 		rc = 0;
 	}
 	cJSON_Delete(claims);
@@ -188,8 +271,9 @@ link_get(const struct http_request *req, struct http_response *resp)
 	if (http_form_get(req->query, "t", token, sizeof(token)) != 0 ||
 	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
 	    token_key(&key, &keylen) != TOKEN_OK) {
-		web_error_page(resp, 400, "Sign-in link", "This sign-in link is not valid or has "
-							  "expired; ask for a new one.");
+		web_error_page(resp, 400, "Sign-in link",
+			       "This sign-in link is not valid or has "
+			       "expired; ask for a new one.");
 		return;
 	}
 	token_csrf(key, keylen, id, csrf);
@@ -200,9 +284,10 @@ link_get(const struct http_request *req, struct http_response *resp)
 	buf_printf(&b, "</b>?</p><form method=\"post\" action=\"/ui/login/link\">"
 		       "<input type=\"hidden\" name=\"t\" value=\"");
 	html_attr(&b, token);
-	buf_printf(&b, "\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
-		       "<button class=\"primary\" type=\"submit\" id=\"signin\">Sign in</button>"
-		       "</form>",
+	buf_printf(&b,
+		   "\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+		   "<button class=\"primary\" type=\"submit\" id=\"signin\">Sign in</button>"
+		   "</form>",
 		   csrf);
 	ui_foot(&b);
 	web_html_response(resp, 200, buf_steal(&b));
@@ -224,14 +309,16 @@ link_post(const struct http_request *req, struct http_response *resp)
 	if (http_form_get(req->body, "t", token, sizeof(token)) != 0 ||
 	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
 	    token_key(&key, &keylen) != TOKEN_OK) {
-		web_error_page(resp, 400, "Sign-in link", "This sign-in link is not valid or has "
-							  "expired; ask for a new one.");
+		web_error_page(resp, 400, "Sign-in link",
+			       "This sign-in link is not valid or has "
+			       "expired; ask for a new one.");
 		return;
 	}
 	if (http_form_get(req->body, "csrf", csrf, sizeof(csrf)) != 0 ||
 	    !token_csrf_check(key, keylen, id, csrf)) {
-		web_error_page(resp, 403, "Sign-in link",
-			       "The form's security token is missing or wrong: open the link again.");
+		web_error_page(
+		    resp, 403, "Sign-in link",
+		    "The form's security token is missing or wrong: open the link again.");
 		return;
 	}
 	if ((rc = store_link_use(id, 0, user, "login", exp)) != STORE_OK) {
@@ -269,8 +356,9 @@ logout_post(const struct http_request *req, struct http_response *resp)
 	}
 	if (http_form_get(req->body, "csrf", csrf, sizeof(csrf)) != 0 ||
 	    !ui_auth_csrf_ok(&who, csrf)) {
-		web_error_page(resp, 403, "Sign out", "The form's security token is missing or "
-						      "wrong: reload the page and try again.");
+		web_error_page(resp, 403, "Sign out",
+			       "The form's security token is missing or "
+			       "wrong: reload the page and try again.");
 		return;
 	}
 	/* the cookie is deleted, and its id spent so a copy of it no longer works either */
@@ -324,14 +412,16 @@ ui_login_link_cli(int argc, char **argv)
 		return 2;
 	}
 	if ((url = link_make(user)) == NULL) {
-		fprintf(stderr, "healer: set HEALER_LINK_KEY (at least %d bytes, e.g. `openssl "
-				"rand -hex 32`) to make sign-in links\n",
+		fprintf(stderr,
+			"healer: set HEALER_LINK_KEY (at least %d bytes, e.g. `openssl "
+			"rand -hex 32`) to make sign-in links\n",
 			TOKEN_KEY_MIN);
 		return 1;
 	}
 	printf("%s\n", url);
-	fprintf(stderr, "healer: this link signs in %s once, within 15 minutes; the policy "
-			"gives %s its roles\n",
+	fprintf(stderr,
+		"healer: this link signs in %s once, within 15 minutes; the policy "
+		"gives %s its roles\n",
 		argv[0], user);
 	free(url);
 	return 0;

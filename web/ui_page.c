@@ -16,8 +16,7 @@ ui_esc(struct buf *b, const char *s)
 }
 
 void
-ui_head(struct buf *b, const struct ui_ctx *c, const char *title, const char *active,
-	bool refresh)
+ui_head(struct buf *b, const struct ui_ctx *c, const char *title, const char *active, bool refresh)
 {
 	static const struct {
 		const char *key, *href, *label;
@@ -67,8 +66,8 @@ ui_csrf_field(struct buf *b, const struct ui_ctx *c)
 }
 
 char *
-ui_message_page(const struct ui_ctx *c, const char *title, const char *text,
-		const char *back_href, const char *back_label)
+ui_message_page(const struct ui_ctx *c, const char *title, const char *text, const char *back_href,
+		const char *back_label)
 {
 	struct buf b;
 
@@ -152,18 +151,17 @@ static const char css[] =
 
 /* Reloads the incident page every 5 s while it is not terminal, unless a form field has
  * focus or text typed in it (a half-written reject reason must not vanish). */
-static const char js[] =
-    "(function(){\n"
-    "  var main=document.querySelector('main[data-refresh]');\n"
-    "  if(!main)return;\n"
-    "  setInterval(function(){\n"
-    "    var a=document.activeElement;\n"
-    "    if(a&&(a.tagName==='TEXTAREA'||a.tagName==='INPUT'))return;\n"
-    "    var t=document.querySelectorAll('textarea');\n"
-    "    for(var i=0;i<t.length;i++)if(t[i].value)return;\n"
-    "    location.reload();\n"
-    "  },5000);\n"
-    "})();\n";
+static const char js[] = "(function(){\n"
+			 "  var main=document.querySelector('main[data-refresh]');\n"
+			 "  if(!main)return;\n"
+			 "  setInterval(function(){\n"
+			 "    var a=document.activeElement;\n"
+			 "    if(a&&(a.tagName==='TEXTAREA'||a.tagName==='INPUT'))return;\n"
+			 "    var t=document.querySelectorAll('textarea,input[type=text]');\n"
+			 "    for(var i=0;i<t.length;i++)if(t[i].value)return;\n"
+			 "    location.reload();\n"
+			 "  },5000);\n"
+			 "})();\n";
 
 const char *
 ui_css(void)

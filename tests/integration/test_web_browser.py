@@ -188,3 +188,23 @@ def test_sign_in_through_the_mailed_link(healer, browser, smtp):
     assert "email:alice@example.com" in browser.find_element(By.CSS_SELECTOR, "header").text
     time.sleep(0.5)
     assert smtp.to("mallory@example.com") == []
+
+
+def test_refresh_keeps_a_half_written_reason(healer, browser):
+    from selenium.webdriver.common.by import By
+    d = web_daemon(healer)
+    d.alert(am_alert("WebDown", labels={"service": "web", "severity": "warning"}))
+    d.wait_state("INC-1", "awaiting_approval")
+    open_link(browser, d)
+    browser.find_element(By.ID, "signin").click()
+    wait_text(browser, "#incidents", "INC-1")
+    browser.get(base(d) + "/ui/incidents/1")
+    browser.find_element(By.ID, "reason").send_keys("wrong host")
+    browser.find_element(By.TAG_NAME, "h1").click()  # focus leaves the field
+    marker = browser.find_element(By.TAG_NAME, "main")
+    time.sleep(6.5)  # past one refresh period
+    assert browser.find_element(By.ID, "reason").get_attribute("value") == "wrong host"
+    assert marker.is_displayed()  # still the same document: no reload happened
+    browser.find_element(By.ID, "reject").click()
+    wait_text(browser, "#state", "rejected")
+    assert d.view("INC-1")["approvals"][0]["reason"] == "wrong host"

@@ -12,8 +12,8 @@ static const struct ui_ctx ctx = {"email:alice@example.com", "CSRF-TOKEN-1", 176
 static void
 test_svg_bars_escape_and_scale(void **state)
 {
-	struct ui_bar bars[] = {{"<script>x</script>", 10, NULL}, {"half", 5, "5 s"},
-				{"zero", 0, NULL}};
+	struct ui_bar bars[] = {
+	    {"<script>x</script>", 10, NULL}, {"half", 5, "5 s"}, {"zero", 0, NULL}};
 	struct buf b;
 
 	(void)state;
@@ -43,9 +43,10 @@ test_svg_bars_escape_and_scale(void **state)
 static void
 test_list_page_escapes_and_pages(void **state)
 {
-	cJSON *rows = cJSON_Parse("[{\"id\":7,\"key\":\"INC-7\",\"state\":\"open\",\"severity\":"
-				  "\"sev1\",\"title\":\"<img src=x onerror=alert(1)>\",\"resource\":"
-				  "\"a\\\"b\",\"source\":\"generic\",\"created_ms\":1763999940000}]");
+	cJSON *rows =
+	    cJSON_Parse("[{\"id\":7,\"key\":\"INC-7\",\"state\":\"open\",\"severity\":"
+			"\"sev1\",\"title\":\"<img src=x onerror=alert(1)>\",\"resource\":"
+			"\"a\\\"b\",\"source\":\"generic\",\"created_ms\":1763999940000}]");
 	struct ui_list_query q = {"open", "sev1", "", 50};
 	char *html;
 
@@ -135,9 +136,17 @@ test_email_user(void **state)
 	assert_int_equal(ui_email_user("Alice@Example.COM", u, sizeof(u)), 0);
 	assert_string_equal(u, "email:alice@example.com");
 	assert_int_equal(ui_email_user("a.b-c_d+tag@mail.example.org", u, sizeof(u)), 0);
-	static const char *const bad[] = {"", "alice", "@example.com", "alice@", "a@b@c.com",
-					  "alice@example", "alice@example.", "a lice@x.com",
-					  "alice@x.com\r\nBcc: y", "a<b>@x.com", "a\"b@x.com"};
+	static const char *const bad[] = {"",
+					  "alice",
+					  "@example.com",
+					  "alice@",
+					  "a@b@c.com",
+					  "alice@example",
+					  "alice@example.",
+					  "a lice@x.com",
+					  "alice@x.com\r\nBcc: y",
+					  "a<b>@x.com",
+					  "a\"b@x.com"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(ui_email_user(bad[i], u, sizeof(u)), -1);
 }
@@ -153,7 +162,7 @@ test_rate_limit_window(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_true(ui_rate_allow(&t, "a@x", 3, 1000, 100));
 	assert_false(ui_rate_allow(&t, "a@x", 3, 1000, 200));
-	assert_true(ui_rate_allow(&t, "b@x", 3, 1000, 200)); /* keys are separate */
+	assert_true(ui_rate_allow(&t, "b@x", 3, 1000, 200));  /* keys are separate */
 	assert_true(ui_rate_allow(&t, "a@x", 3, 1000, 1100)); /* a new window */
 	/* a flood of other keys evicts the stalest slots, never fails them */
 	for (int i = 0; i < 2 * UI_RATE_SLOTS; i++) {
