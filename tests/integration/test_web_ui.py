@@ -114,7 +114,11 @@ def test_titles_and_labels_are_escaped(healer):
         r = get(d, path, cookie)
         assert r.status == 200, (path, r)
         assert "<script>alert" not in r.text and "<img src=x" not in r.text, path
-    assert "onerror" not in get(d, "/ui/incidents/1", cookie).text.replace("onerror=alert(2)&gt;", "")
+    # shown, as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in get(d, "/ui/", cookie).text
+    page = get(d, "/ui/incidents/1", cookie).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "onerror" not in page.replace("onerror=alert(2)&gt;", "")
 
 
 def test_actions_need_csrf_and_get_never_acts(healer):
