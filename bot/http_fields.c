@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "http_int.h"
 #include "http_server.h"
 #include "util.h"
 
@@ -131,5 +133,83 @@ http_header_add(struct http_response *resp, const char *name, const char *value)
 	n = xrealloc(resp->headers, have + add + 1);
 	snprintf(n + have, add + 1, "%s: %s\r\n", name, value);
 	resp->headers = n;
+	return 0;
+}
+
+void
+http_query_append(struct buf *b, const char *frag, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	bool seen_eq = false;
+	char esc[3];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)frag[i];
+
+		if ((c == '=' && !seen_eq) || (c < 0x80 && (isalnum(c) || strchr("-._~", c)))) {
+			seen_eq = seen_eq || c == '=';
+			buf_append(b, &frag[i], 1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 15];
+		buf_append(b, esc, 3);
+	}
+}
+
+/* Whether "Name: value\r\n" lines hold a header of that name. */
+static bool
+headers_have(const char *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; h != NULL && *h != '\0'; h = strstr(h, "\r\n"), h = h != NULL ? h + 2 : NULL)
+		if (strncasecmp(h, name, n) == 0 && h[n] == ':')
+			return true;
+	return false;
+}
+
+int
+http_headers_emit(const char *extra, const char *content_type, http_header_fn *fn, void *ctx)
+{
+	static const struct {
+		const char *name, *value;
+		bool html_only;
+	} defaults[] = {
+	    {"X-Content-Type-Options", "nosniff", false},
+	    {"Content-Security-Policy", HTTP_HTML_CSP, true},
+	    {"X-Frame-Options", "DENY", true},
+	    {"Referrer-Policy", "no-referrer", true},
+	};
+	const char *h = extra != NULL ? extra : "", *colon, *eol, *vstart;
+	bool html = content_type != NULL && strncasecmp(content_type, "text/html", 9) == 0;
+	char name[64], *value;
+	size_t i;
+	int rc;
+
+	while (*h != '\0') {
+		eol = strstr(h, "\r\n");
+		colon = strchr(h, ':');
+		if (eol == NULL || colon == NULL || colon > eol ||
+		    (size_t)(colon - h) >= sizeof(name))
+			return -1; /* http_header_add writes only well-formed lines */
+		memcpy(name, h, (size_t)(colon - h));
+		name[colon - h] = '\0';
+		vstart = colon + 1 + strspn(colon + 1, " ");
+		value = xstrndup(vstart, (size_t)(eol - vstart));
+		rc = fn(name, value, ctx);
+		free(value);
+		if (rc != 0)
+			return rc;
+		h = eol + 2;
+	}
+	for (i = 0; i < ARRAY_LEN(defaults); i++) {
+		if ((defaults[i].html_only && !html) || headers_have(extra, defaults[i].name))
+			continue;
+		if ((rc = fn(defaults[i].name, defaults[i].value, ctx)) != 0)
+			return rc;
+	}
 	return 0;
 }

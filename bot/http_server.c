@@ -1,5 +1,4 @@
 /* http_server.c — the HTTP vhost: route table, capped bodies, JSON errors, deferred answers. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <libwebsockets.h>
 
+#include "http_int.h"
 #include "http_server.h"
 #include "log.h"
 #include "loop.h"
@@ -90,6 +90,13 @@ struct req {
 
 struct pss {
 	struct req *req;
+};
+
+/* Where add_header writes: the headers being built for one response. */
+struct hdr_out {
+	struct lws *wsi;
+	unsigned char **p;
+	unsigned char *end;
 };
 
 static struct route routes[ROUTES_MAX];
@@ -285,32 +292,8 @@ hdr_capture(struct lws *wsi, const struct hdr_spec *h)
 	return v;
 }
 
-/* lws splits the query on '&' into fragments and decodes each (%xx, and '+' as space), so
- * "%26" and "&" would look alike. Each fragment is encoded again (the first '=' stays) to
- * hand handlers one well-formed form string that http_form_get decodes exactly once. */
-static void
-query_encode(struct buf *b, const char *frag, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	bool seen_eq = false;
-	char esc[3];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)frag[i];
-
-		if ((c == '=' && !seen_eq) || (c < 0x80 && (isalnum(c) || strchr("-._~", c)))) {
-			seen_eq = seen_eq || c == '=';
-			buf_append(b, &frag[i], 1);
-			continue;
-		}
-		esc[0] = '%';
-		esc[1] = hex[c >> 4];
-		esc[2] = hex[c & 15];
-		buf_append(b, esc, 3);
-	}
-}
-
+/* lws splits the query on '&' into fragments and decodes each (%xx, '+' as space): see
+ * http_query_append for why they are encoded again. */
 static char *
 query_capture(struct lws *wsi)
 {
@@ -324,7 +307,7 @@ query_capture(struct lws *wsi)
 	     i++) {
 		if (i > 0)
 			buf_append(&b, "&", 1);
-		query_encode(&b, frag, (size_t)n);
+		http_query_append(&b, frag, (size_t)n);
 	}
 	if (b.overflow) {
 		log_warnx("http: query string over %d bytes ignored", 3 * PATH_MAX_LEN);
@@ -484,72 +467,15 @@ http_on_request(struct lws *wsi, struct pss *pss, const char *path)
 }
 
 static int
-add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
-	   unsigned char *end)
+add_header(const char *name, const char *value, void *ctx)
 {
+	struct hdr_out *o = ctx;
 	char nm[72];
 
 	snprintf(nm, sizeof(nm), "%s:", name);
-	return lws_add_http_header_by_name(wsi, (const unsigned char *)nm,
-					   (const unsigned char *)value, (int)strlen(value), p, end);
-}
-
-/* Whether "Name: value\r\n" lines hold a header of that name. */
-static bool
-headers_have(const char *h, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; h != NULL && *h != '\0'; h = strstr(h, "\r\n"), h = h != NULL ? h + 2 : NULL)
-		if (strncasecmp(h, name, n) == 0 && h[n] == ':')
-			return true;
-	return false;
-}
-
-/* The handler's extra headers, then the defaults it did not set itself. */
-static int
-http_write_extra_headers(struct lws *wsi, struct req *r, unsigned char **p, unsigned char *end)
-{
-	static const struct {
-		const char *name, *value;
-		bool html_only;
-	} defaults[] = {
-	    {"X-Content-Type-Options", "nosniff", false},
-	    {"Content-Security-Policy", HTTP_HTML_CSP, true},
-	    {"X-Frame-Options", "DENY", true},
-	    {"Referrer-Policy", "no-referrer", true},
-	};
-	const char *h = r->resp_headers != NULL ? r->resp_headers : "";
-	bool html = strncasecmp(r->content_type, "text/html", 9) == 0;
-	char name[64], *value;
-	const char *colon, *eol, *vstart;
-	size_t i;
-
-	while (*h != '\0') {
-		eol = strstr(h, "\r\n");
-		colon = strchr(h, ':');
-		if (eol == NULL || colon == NULL || colon > eol || (size_t)(colon - h) >= sizeof(name))
-			return -1; /* http_header_add writes only well-formed lines */
-		memcpy(name, h, (size_t)(colon - h));
-		name[colon - h] = '\0';
-		vstart = colon + 1 + strspn(colon + 1, " ");
-		value = xstrndup(vstart, (size_t)(eol - vstart));
-		if (add_header(wsi, name, value, p, end) != 0) {
-			free(value);
-			return -1;
-		}
-		free(value);
-		h = eol + 2;
-	}
-	for (i = 0; i < ARRAY_LEN(defaults); i++) {
-		if (defaults[i].html_only && !html)
-			continue;
-		if (headers_have(r->resp_headers, defaults[i].name))
-			continue;
-		if (add_header(wsi, defaults[i].name, defaults[i].value, p, end) != 0)
-			return -1;
-	}
-	return 0;
+	return lws_add_http_header_by_name(o->wsi, (const unsigned char *)nm,
+					   (const unsigned char *)value, (int)strlen(value), o->p,
+					   o->end);
 }
 
 static int
@@ -571,7 +497,8 @@ http_write_headers(struct lws *wsi, struct req *r)
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
 					 5, &p, end) != 0)
 		return -1;
-	if (http_write_extra_headers(wsi, r, &p, end) != 0)
+	if (http_headers_emit(r->resp_headers, r->content_type, add_header,
+			      &(struct hdr_out){wsi, &p, end}) != 0)
 		return -1;
 	return lws_finalize_write_http_header(wsi, start, &p, end);
 }

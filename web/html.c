@@ -16,8 +16,8 @@ escape(struct buf *b, const char *s, bool attr)
 		char c;
 		const char *ent;
 	} ents[] = {
-	    {'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"},
-	    {'`', "&#96;"},
+	    {'&', "&amp;"},  {'<', "&lt;"},   {'>', "&gt;"},
+	    {'"', "&quot;"}, {'\'', "&#39;"}, {'`', "&#96;"},
 	};
 	const char *run;
 	size_t i, nents = attr ? ARRAY_LEN(ents) : ARRAY_LEN(ents) - 1;
@@ -71,22 +71,23 @@ html_page_begin(struct buf *b, const char *title)
 	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	       "<meta name=\"referrer\" content=\"no-referrer\"><title>");
 	html_text(b, title);
-	raw(b, "</title><style>"
-	       "body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}"
-	       "main{max-width:860px;margin:0 auto;padding:16px}"
-	       ".card{background:#fff;border:1px solid #d9dde5;border-radius:6px;padding:14px 18px;"
-	       "margin:12px 0}"
-	       ".card h2{font-size:18px;margin:0 0 8px}"
-	       ".sev{display:inline-block;padding:0 6px;border-radius:4px;background:#e6e9ef;"
-	       "font-size:13px}"
-	       ".sev-sev1{background:#f8d7da}.sev-sev2{background:#ffe5b4}"
-	       "dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}"
-	       "dt{color:#5b6475}dd{margin:0}"
-	       "pre{background:#f1f3f6;padding:8px;overflow:auto;font-size:13px;white-space:pre-wrap}"
-	       ".notice{padding:12px 16px;border-radius:6px;background:#fff3cd;margin:12px 0}"
-	       ".error{background:#f8d7da}.ok{background:#d4edda}"
-	       "button{font:inherit;padding:6px 14px;margin-right:8px}"
-	       "</style></head><body><main>\n");
+	raw(b,
+	    "</title><style>"
+	    "body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}"
+	    "main{max-width:860px;margin:0 auto;padding:16px}"
+	    ".card{background:#fff;border:1px solid #d9dde5;border-radius:6px;padding:14px 18px;"
+	    "margin:12px 0}"
+	    ".card h2{font-size:18px;margin:0 0 8px}"
+	    ".sev{display:inline-block;padding:0 6px;border-radius:4px;background:#e6e9ef;"
+	    "font-size:13px}"
+	    ".sev-sev1{background:#f8d7da}.sev-sev2{background:#ffe5b4}"
+	    "dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}"
+	    "dt{color:#5b6475}dd{margin:0}"
+	    "pre{background:#f1f3f6;padding:8px;overflow:auto;font-size:13px;white-space:pre-wrap}"
+	    ".notice{padding:12px 16px;border-radius:6px;background:#fff3cd;margin:12px 0}"
+	    ".error{background:#f8d7da}.ok{background:#d4edda}"
+	    "button{font:inherit;padding:6px 14px;margin-right:8px}"
+	    "</style></head><body><main>\n");
 }
 
 void
@@ -161,9 +162,10 @@ render_action(struct buf *b, const cJSON *view, const cJSON *act)
 		row(b, "Mode", "dry run");
 	if (strcmp(view_str(act, "decision"), "approval") == 0) {
 		raw(b, "<dt>Approvals</dt><dd>");
-		cJSON_ArrayForEach(it, cJSON_GetObjectItem(view, "approvals"))
-			if (strcmp(view_str(it, "decision"), "approve") == 0)
-				approved++;
+		cJSON_ArrayForEach(
+		    it, cJSON_GetObjectItem(view, "approvals")) if (strcmp(view_str(it, "decision"),
+									   "approve") == 0)
+		    approved++;
 		snprintf(text, sizeof(text), "%d of %d", approved,
 			 (int)view_num(act, "approvals_needed"));
 		html_text(b, text);

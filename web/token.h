@@ -9,17 +9,17 @@
 
 #include <cjson/cJSON.h>
 
-#define TOKEN_KEY_MIN 32   /* bytes of HEALER_LINK_KEY */
-#define TOKEN_MAX 2048     /* longest token accepted or produced */
-#define TOKEN_ID_LEN 22    /* "id" claim: 16 random bytes, base64url */
-#define TOKEN_CSRF_LEN 43  /* a CSRF token: HMAC-SHA256, base64url without padding */
+#define TOKEN_KEY_MIN 32  /* bytes of HEALER_LINK_KEY */
+#define TOKEN_MAX 2048	  /* longest token accepted or produced */
+#define TOKEN_ID_LEN 22	  /* "id" claim: 16 random bytes, base64url */
+#define TOKEN_CSRF_LEN 43 /* a CSRF token: HMAC-SHA256, base64url without padding */
 
 enum token_err {
 	TOKEN_OK = 0,
-	TOKEN_NO_KEY,    /* no key, or shorter than TOKEN_KEY_MIN */
+	TOKEN_NO_KEY,	 /* no key, or shorter than TOKEN_KEY_MIN */
 	TOKEN_MALFORMED, /* not a token of ours (shape, base64, JSON, too long) */
-	TOKEN_BAD_MAC,   /* forged, altered, or signed for another purpose or key */
-	TOKEN_EXPIRED,   /* signature good, "exp" passed */
+	TOKEN_BAD_MAC,	 /* forged, altered, or signed for another purpose or key */
+	TOKEN_EXPIRED,	 /* signature good, "exp" passed */
 };
 
 /* Static text for an enum token_err ("expired", …). */

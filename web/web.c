@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "html.h"
 #include "web.h"
 
@@ -57,4 +58,10 @@ web_set_cookie(struct http_response *resp, const char *name, const char *value, 
 	rc = http_header_add(resp, "Set-Cookie", line);
 	free(line);
 	return rc;
+}
+
+bool
+web_public_https(void)
+{
+	return cfg.public_url != NULL && strncmp(cfg.public_url, "https://", 8) == 0;
 }

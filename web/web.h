@@ -21,10 +21,13 @@ void web_error_page(struct http_response *resp, int status, const char *heading,
  * not start with a single '/', so a peer's value can never send users elsewhere. */
 void web_redirect(struct http_response *resp, const char *location);
 
+/* Whether HEALER_PUBLIC_URL is https: cookies then carry Secure. */
+bool web_public_https(void);
+
 /* Adds Set-Cookie: name=value; Path=/; HttpOnly; SameSite=Strict; Max-Age=max_age_s
  * (0 deletes the cookie) and Secure when `secure` (set it when HEALER_PUBLIC_URL is
  * https). Returns 0, or -1 when name or value would break the header. */
-int web_set_cookie(struct http_response *resp, const char *name, const char *value,
-		   long max_age_s, bool secure);
+int web_set_cookie(struct http_response *resp, const char *name, const char *value, long max_age_s,
+		   bool secure);
 
 #endif

@@ -41,8 +41,8 @@ policy_mail_address_valid(const char *a)
 	const char *at, *s;
 
 	if (a == NULL || strlen(a) < 3 || strlen(a) > 254 || (at = strchr(a, '@')) == NULL ||
-	    at == a || strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
-	    at[1] == '.' || a[strlen(a) - 1] == '.')
+	    at == a || strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL || at[1] == '.' ||
+	    a[strlen(a) - 1] == '.')
 		return false;
 	for (s = a; s < at; s++)
 		if (!isalnum((unsigned char)*s) && strchr("._%+-", *s) == NULL)
@@ -159,7 +159,8 @@ load_route(struct mload *l, yaml_node_t *n, struct mail_route *r, int idx)
 			if (strcmp(route_keys[i].key, key) == 0)
 				break;
 		if (i == ARRAY_LEN(route_keys)) {
-			merr(l, k, "mail.routes[%d]: unknown key '%s' (expected to, severity or states)",
+			merr(l, k,
+			     "mail.routes[%d]: unknown key '%s' (expected to, severity or states)",
 			     idx, key);
 			continue;
 		}
@@ -188,8 +189,8 @@ load_routes(struct mload *l, yaml_node_t *routes, struct policy *p)
 		p->mail_routes =
 		    xrealloc(p->mail_routes, (p->nmail_routes + 1) * sizeof(*p->mail_routes));
 		memset(&p->mail_routes[p->nmail_routes], 0, sizeof(*p->mail_routes));
-		load_route(l, yaml_document_get_node(l->doc, *it), &p->mail_routes[p->nmail_routes++],
-			   idx++);
+		load_route(l, yaml_document_get_node(l->doc, *it),
+			   &p->mail_routes[p->nmail_routes++], idx++);
 	}
 }
 
@@ -210,7 +211,8 @@ policy_mail_load(yaml_document_t *doc, yaml_node_t *n, struct policy *p, const c
 		if (scalar(k) != NULL && strcmp(scalar(k), "routes") == 0)
 			load_routes(&l, yaml_document_get_node(doc, pr->value), p);
 		else
-			merr(&l, k, "mail: unknown key '%s' (expected routes)", scalar(k) ? scalar(k) : "");
+			merr(&l, k, "mail: unknown key '%s' (expected routes)",
+			     scalar(k) ? scalar(k) : "");
 	}
 	return l.nerr;
 }

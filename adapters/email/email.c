@@ -23,10 +23,10 @@
 #define OPEN_LINK_TTL_MS (7 * 24 * 3600 * 1000LL)
 
 static struct {
-	char salt[17];	   /* per installation: Message-IDs of two healers never collide */
-	char domain[256];  /* of HEALER_MAIL_FROM, the right side of every Message-ID */
-	bool plain;	   /* HEALER_SMTP_TLS=none */
-	bool links;	   /* a link key and a public URL are set */
+	char salt[17];	  /* per installation: Message-IDs of two healers never collide */
+	char domain[256]; /* of HEALER_MAIL_FROM, the right side of every Message-ID */
+	bool plain;	  /* HEALER_SMTP_TLS=none */
+	bool links;	  /* a link key and a public URL are set */
 } E;
 
 /* (Message-ID, recipient) pairs delivered by this process, so a retry after a partial
@@ -105,8 +105,9 @@ email_start(struct chat_transport *t)
 		  (strncmp(cfg.public_url, "https://", 8) == 0 ||
 		   strncmp(cfg.public_url, "http://", 7) == 0);
 	if (!E.links)
-		log_warnx("email: mails go out without links: set HEALER_LINK_KEY (32 bytes or more)"
-			  " and HEALER_PUBLIC_URL (http:// or https://)");
+		log_warnx(
+		    "email: mails go out without links: set HEALER_LINK_KEY (32 bytes or more)"
+		    " and HEALER_PUBLIC_URL (http:// or https://)");
 	else
 		email_act_routes();
 	return 0;
@@ -217,8 +218,9 @@ bodies(const cJSON *view, const char *to, int64_t now, char **text, char **html)
 		buf_printf(&h, "\">%s</a> ", link_verbs[i].label);
 		free(url);
 	}
-	buf_printf(&h, "</p><p><small>Each link opens a confirmation page; it acts only when you "
-		       "confirm there, once, as %s.</small></p>",
+	buf_printf(&h,
+		   "</p><p><small>Each link opens a confirmation page; it acts only when you "
+		   "confirm there, once, as %s.</small></p>",
 		   "the recipient of this mail");
 	html_page_end(&h);
 	*text = buf_steal(&t);
@@ -250,8 +252,14 @@ email_card(const cJSON *view, int64_t now)
 	for (i = 0; i < n; i++) {
 		bodies(view, to[i], now, &text, &html);
 		struct mime_mail mm = {
-		    .from = cfg.mail_from, .to = to[i], .subject = subject, .message_id = mid,
-		    .in_reply_to = first ? NULL : root, .date_ms = now, .text = text, .html = html,
+		    .from = cfg.mail_from,
+		    .to = to[i],
+		    .subject = subject,
+		    .message_id = mid,
+		    .in_reply_to = first ? NULL : root,
+		    .date_ms = now,
+		    .text = text,
+		    .html = html,
 		};
 		msg = mime_build(&mm);
 		m = cJSON_CreateObject();
@@ -296,8 +304,12 @@ email_post(const struct chat_dest *d, const char *card, struct chat_result *res)
 			continue;
 		}
 		struct httpc_mail hm = {
-		    .url = cfg.smtp_url, .plain = E.plain, .user = cfg.smtp_user,
-		    .password = cfg.smtp_password, .from = cfg.mail_from, .to = to,
+		    .url = cfg.smtp_url,
+		    .plain = E.plain,
+		    .user = cfg.smtp_user,
+		    .password = cfg.smtp_password,
+		    .from = cfg.mail_from,
+		    .to = to,
 		    .message = view_str(m, "msg"),
 		};
 		if (httpc_smtp_send(&hm, &code, err, sizeof(err)) == 0) {

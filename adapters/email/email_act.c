@@ -47,8 +47,7 @@ verb_find(const char *v)
 }
 
 /* Every attempt is on the record, refused or not. */
-static void
-audit(const char *user, int64_t incident_id, const char *fmt, ...)
+static void audit(const char *user, int64_t incident_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void
 audit(const char *user, int64_t incident_id, const char *fmt, ...)

@@ -94,16 +94,19 @@ mime_build(const struct mime_mail *m)
 	if (m->in_reply_to != NULL && *m->in_reply_to != '\0')
 		buf_printf(&b, "In-Reply-To: %s\r\nReferences: %s\r\n", m->in_reply_to,
 			   m->in_reply_to);
-	buf_printf(&b, "MIME-Version: 1.0\r\n"
-		       "Auto-Submitted: auto-generated\r\n"
-		       "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
+	buf_printf(&b,
+		   "MIME-Version: 1.0\r\n"
+		   "Auto-Submitted: auto-generated\r\n"
+		   "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
 		   boundary);
-	buf_printf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		       "Content-Transfer-Encoding: base64\r\n\r\n",
+	buf_printf(&b,
+		   "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: base64\r\n\r\n",
 		   boundary);
 	b64_body(&b, m->text != NULL ? m->text : "");
-	buf_printf(&b, "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-		       "Content-Transfer-Encoding: base64\r\n\r\n",
+	buf_printf(&b,
+		   "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: base64\r\n\r\n",
 		   boundary);
 	b64_body(&b, m->html != NULL ? m->html : "");
 	buf_printf(&b, "--%s--\r\n", boundary);

@@ -331,3 +331,65 @@ def test_one_recipient_refused_others_delivered(healer, smtp):
     time.sleep(1.0)
     assert smtp.to("eng2@example.com") == []
     assert len(smtp.to("oncall@example.com")) == 1
+
+
+def test_plain_smtp_only_to_loopback(healer, smtp):
+    d = healer(runbooks={"scale.yaml": SCALE}, policy=POLICY,
+               **mail_env(smtp, {"HEALER_SMTP_URL": "smtp://mail.example.com:25"}))
+    d.wait_for(lambda: "allowed only for a loopback SMTP server" in d.log_tail(200),
+               "the refusal of plain SMTP to a remote host")
+    assert "adapter email started" not in d.log_tail(400)
+    r = d.get("/ui/act?t=x")
+    assert r.status == 404, r
+
+
+FAILOVER = """\
+id: failover-db
+title: Fail the database over to the replica
+match:
+  - labels: {alertname: DbPrimaryDown}
+params:
+  service: {from: labels.service, pattern: '^[a-z0-9@._-]{1,64}$', required: true}
+risk: critical
+cost: {usd: 0}
+steps:
+  - {name: promote, exec: [/bin/echo, "promoted {{service}}"], timeout: 10s}
+verify:
+  - {name: check, exec: [/bin/true]}
+"""
+
+
+def test_two_distinct_approvers_by_mail(healer, smtp):
+    policy = POLICY.replace('lead:     ["console:lead1"]',
+                            'lead:     ["email:lead1@example.com", "email:lead2@example.com"]')
+    policy = policy.replace("to: [oncall@example.com, eng2@example.com, watcher@example.com]",
+                            "to: [oncall@example.com, lead1@example.com, lead2@example.com]")
+    d = healer(runbooks={"failover.yaml": FAILOVER}, policy=policy, **mail_env(smtp))
+    d.alert(am_alert("DbPrimaryDown", labels={"service": "db", "severity": "critical"}))
+    d.wait_state("INC-1", "awaiting_approval")
+    l1 = links(smtp.wait("lead1@example.com")[0])
+    l2 = links(smtp.wait("lead2@example.com")[0])
+    # an engineer's link: the policy refuses (critical needs lead or admin), nothing changes
+    eng = links(smtp.wait("oncall@example.com")[0])
+    r = post_form(d, form_fields(d.get(eng["Approve"]).text))
+    assert r.status == 403 and "needs role lead or admin" in r.text, r
+    assert d.view("INC-1")["approvals"] == []
+    # first lead: 1 of 2; the second lead's link still works after that change
+    r = post_form(d, form_fields(d.get(l1["Approve"]).text))
+    assert r.status == 200 and "1 of 2" in r.text, r
+    assert d.view("INC-1")["state"] == "awaiting_approval"
+    r = post_form(d, form_fields(d.get(l2["Approve"]).text))
+    assert r.status == 200, r
+    v = d.wait_state("INC-1", "resolved")
+    assert sorted(a["user"] for a in v["approvals"]) == \
+        ["email:lead1@example.com", "email:lead2@example.com"]
+
+
+def test_check_config_reports_mail_routes(healer):
+    bad = POLICY.replace("states: [resolved]", "states: [resolvd]")
+    d = healer(runbooks={"scale.yaml": SCALE}, policy=bad, start=False)
+    p = d.cli("check-config", check=False)
+    assert p.returncode == 1
+    line = bad.splitlines().index("      states: [resolvd]") + 1
+    assert "policy.yaml:%d: mail.routes[1].states: 'resolvd' is not an incident state" % line \
+        in p.stderr + p.stdout, p.stderr

@@ -87,10 +87,14 @@ static void
 test_mime_build(void **state)
 {
 	struct mime_mail m = {
-	    .from = "healer@example.com", .to = "oncall@example.com",
+	    .from = "healer@example.com",
+	    .to = "oncall@example.com",
 	    .subject = "[INC-7] [sev2] awaiting approval: x\r\nX-Evil: 1",
-	    .message_id = "<INC-7.v3.s@example.com>", .in_reply_to = "<INC-7.s@example.com>",
-	    .date_ms = 1764763200000LL, .text = "text body", .html = "<p>html</p>",
+	    .message_id = "<INC-7.v3.s@example.com>",
+	    .in_reply_to = "<INC-7.s@example.com>",
+	    .date_ms = 1764763200000LL,
+	    .text = "text body",
+	    .html = "<p>html</p>",
 	};
 	char *s, *enc;
 	const char *body;

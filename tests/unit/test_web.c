@@ -116,8 +116,9 @@ test_token_roundtrip(void **state)
 	assert_int_equal(token_sign(key, KEYLEN, "link", c, 2000, &t), TOKEN_OK);
 	assert_non_null(t);
 	assert_true(strncmp(t, "v1.", 3) == 0);
-	assert_int_equal(strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."),
-			 strlen(t));
+	assert_int_equal(
+	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."),
+	    strlen(t));
 	assert_int_equal(token_verify(key, KEYLEN, "link", t, 1999, &got), TOKEN_OK);
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(got, "sub")),
 			    "email:a@example.com");

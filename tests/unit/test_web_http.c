@@ -219,8 +219,8 @@ test_html_security_headers(void **state)
 	assert_true(has_header(r.out, "referrer-policy: no-referrer"));
 	assert_true(has_header(r.out, "x-content-type-options: nosniff"));
 	assert_true(has_header(r.out, "cache-control: no-store"));
-	assert_true(
-	    has_header(r.out, "set-cookie: sid=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600"));
+	assert_true(has_header(
+	    r.out, "set-cookie: sid=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600"));
 	/* plain answers get nosniff but not the page policy */
 	get(&r, "/exact", NULL);
 	assert_true(has_header(r.out, "x-content-type-options: nosniff"));
