@@ -1,4 +1,5 @@
 /* http_server.c — the HTTP vhost: route table, capped bodies, JSON errors, deferred answers. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

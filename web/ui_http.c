@@ -390,6 +390,7 @@ ui_handler(const struct http_request *req, struct http_response *resp, void *ctx
 	bool post = strcmp(req->method, "POST") == 0;
 	struct ui_who who;
 	int64_t id = 0;
+	bool ours = false;
 
 	(void)ctx;
 	if (strncmp(p, "/ui/static/", 11) == 0)
@@ -398,6 +399,15 @@ ui_handler(const struct http_request *req, struct http_response *resp, void *ctx
 			    : static_file(resp, p + 11);
 	if (ui_auth_route(req, resp))
 		return HTTP_DONE; /* the sign-in pages */
+	/* an address that is no page is a 404 for everyone, signed in or not */
+	if (strncmp(p, "/ui/incidents/", 14) == 0)
+		ours = (id = path_id(p + 14, &rest)) > 0 && strchr(rest, '/') == NULL;
+	for (size_t i = 0; i < ARRAY_LEN(pages); i++)
+		ours = ours || strcmp(p, pages[i].path) == 0;
+	if (!ours) {
+		web_error_page(resp, 404, "Not found", "No such page.");
+		return HTTP_DONE;
+	}
 	if (ui_auth(req, &who) != 0) {
 		if (post) {
 			web_error_page(resp, 403, "Sign in first",
@@ -407,10 +417,8 @@ ui_handler(const struct http_request *req, struct http_response *resp, void *ctx
 		}
 		return HTTP_DONE;
 	}
-	if (strncmp(p, "/ui/incidents/", 14) == 0)
-		id = path_id(p + 14, &rest);
 	if (post) {
-		if (id > 0 && *rest != '\0' && strchr(rest, '/') == NULL) {
+		if (id > 0 && *rest != '\0') {
 			if (ui_auth_revoked(&who)) {
 				web_error_page(resp, 403, "Sign in first",
 					       "This session was signed out.");

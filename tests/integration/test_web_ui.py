@@ -21,6 +21,9 @@ def test_pages_need_a_session_and_carry_strict_headers(healer):
     d = web_daemon(healer)
     r = get(d, "/ui/")
     assert r.status == 303 and r.headers["location"] == "/ui/login"
+    # an address that is no page: 404 for everyone
+    assert get(d, "/ui/nothing").status == 404
+    assert get(d, "/ui/incidents/1/approve/x").status == 404
     r = get(d, "/ui/login")
     assert r.status == 200
     csp = r.headers["content-security-policy"]
