@@ -182,3 +182,16 @@ fuzz-replay: $(FUZZ_BIN)
 # Which known-failing reproducers pass by now (their line can go).
 fuzz-known: $(FUZZ_BIN)
 	@tests/fuzz/run.sh known $(BUILD) $(FUZZ_BIN:$(BUILD)/fuzz/fuzz_%=%)
+
+
+# PNGs of each web UI page (sign-in, list, incident, dashboard, phone width) in
+# build/screenshots/, taken by headless Chromium as in the browser tests.
+.PHONY: screenshots
+screenshots: $(BUILD)/healer
+	@$(PYTHON) tests/integration/screenshots.py
+
+# Web UI benchmark (bench/bench_web.py runs it): page renders over 10,000 incidents.
+$(BUILD)/bench_web: bench/bench_web.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)

@@ -99,6 +99,8 @@ static const struct cfg_key {
     {"HEALER_SMTP_USER", NULL, NULL, false, "email", &cfg.smtp_user, NULL},
     {"HEALER_SMTP_PASSWORD", NULL, NULL, true, "email", &cfg.smtp_password, NULL},
     {"HEALER_MAIL_FROM", NULL, NULL, false, "email", &cfg.mail_from, NULL},
+    {"HEALER_AUTH_PROXY_HEADER", NULL, NULL, false, "web", &cfg.auth_proxy_header, NULL},
+    {"HEALER_AUTH_PROXY_FROM", "", NULL, false, "web", &cfg.auth_proxy_from, NULL},
     {"HEALER_ALERT_RETENTION", "30d", p_retention, false, "store", &cfg.alert_retention, NULL},
     {"HEALER_EXEC_PATH", NULL, NULL, false, "executor", NULL, NULL},
     {"HEALER_WATCH", NULL, NULL, false, "watch", NULL, NULL},

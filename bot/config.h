@@ -30,6 +30,8 @@ struct config {
 	char *smtp_user;     /* HEALER_SMTP_USER */
 	char *smtp_password; /* HEALER_SMTP_PASSWORD, redacted in logs */
 	char *mail_from;     /* HEALER_MAIL_FROM */
+	char *auth_proxy_header; /* HEALER_AUTH_PROXY_HEADER: the web user's address from a proxy */
+	char *auth_proxy_from;   /* HEALER_AUTH_PROXY_FROM: comma list of proxy addresses trusted */
 };
 
 extern struct config cfg;

@@ -1,4 +1,5 @@
 /* http_server.c — the HTTP vhost: route table, capped bodies, JSON errors, deferred answers. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,9 @@ struct route {
 	void *ctx;
 };
 
-/* Captured at request start: the ah (lws header storage) is gone once the body streams. */
+/* Captured at request start: the ah (lws header storage) is gone once the body streams. The
+ * last slot is the one header a deployment names (http_capture_header), "" until then. */
+static char extra_hdr_name[64];
 static const struct hdr_spec {
 	const char *name;
 	int token; /* lws token, or -1 for a custom header looked up by name */
@@ -43,6 +46,7 @@ static const struct hdr_spec {
     {"x-amz-sns-message-type", -1, 64},
     {"x-amz-sns-topic-arn", -1, 512},
     {"x-amz-sns-message-id", -1, 128},
+    {extra_hdr_name, -1, 512},
 };
 #define HDR_COUNT (sizeof(hdr_specs) / sizeof(hdr_specs[0]))
 
@@ -115,6 +119,20 @@ static const struct lws_protocols http_protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+int
+http_capture_header(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= sizeof(extra_hdr_name) || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+						      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		extra_hdr_name[i] = (char)tolower((unsigned char)name[i]);
+	extra_hdr_name[n] = '\0';
+	return 0;
+}
+
 void
 http_route(const char *path, const char *methods, http_handler_fn fn, void *ctx)
 {
@@ -166,7 +184,7 @@ http_request_header(const struct http_request *pub, const char *name)
 	size_t i;
 
 	for (i = 0; i < HDR_COUNT; i++)
-		if (strcasecmp(hdr_specs[i].name, name) == 0)
+		if (hdr_specs[i].name[0] != '\0' && strcasecmp(hdr_specs[i].name, name) == 0)
 			return r->hdr[i];
 	return NULL;
 }
@@ -211,6 +229,8 @@ hdr_capture(struct lws *wsi, const struct hdr_spec *h)
 	char name[64], *v;
 	int n, nlen = 0;
 
+	if (h->name[0] == '\0')
+		return NULL;
 	if (h->token >= 0) {
 		n = lws_hdr_total_length(wsi, (enum lws_token_indexes)h->token);
 	} else {

@@ -26,6 +26,10 @@ struct http_request {
  * content-type, user-agent, cookie, x-amz-sns-message-type, x-amz-sns-topic-arn,
  * x-amz-sns-message-id. NULL when absent. */
 const char *http_request_header(const struct http_request *req, const char *name);
+/* Captures one more request header (e.g. the trusted proxy's "X-Forwarded-Email", up to 512
+ * bytes) for http_request_header. Call before http_server_start. 0, or -1 for a name that is
+ * not letters, digits and '-' (at most 63). */
+int http_capture_header(const char *name);
 
 enum http_handled { HTTP_DONE, HTTP_DEFERRED };
 

@@ -19,6 +19,8 @@
 #include "policy.h"
 #include "runbook.h"
 #include "store.h"
+#include "ui.h"
+#include "ui_auth.h"
 #include "util.h"
 #include "version.h"
 #include "watch.h"
@@ -211,6 +213,12 @@ cmd_serve(int argc, char **argv)
 	alerts_http_register();
 	metrics_http_register();
 	http_server_limits(&limits);
+	ui_http_register();
+	if (cfg.auth_proxy_header && http_capture_header(cfg.auth_proxy_header) != 0) {
+		log_errorx("HEALER_AUTH_PROXY_HEADER \"%s\" is not a header name",
+			   cfg.auth_proxy_header);
+		return 1;
+	}
 	if (http_server_start(cfg.listen, &port) != 0) {
 		log_errorx("cannot listen on %s", cfg.listen);
 		return 1;
@@ -426,6 +434,7 @@ static const struct subcommand subcommands[] = {
 	{"detect", "score", detect_cli_score, "detect score FILE.csv       anomaly score per row"},
 	{"detect", "nab", detect_cli_nab, "detect nab [-v] DIR [RES]   NAB scores of the detector"},
 	{"stats", NULL, stats_cli, "stats [24h|7d|30d] [--json]  how we are doing"},
+	{"login-link", NULL, ui_login_link_cli, "login-link ADDRESS          a one-time web sign-in link"},
 	{"version", NULL, cmd_version, "version"},
 };
 

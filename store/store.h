@@ -354,6 +354,20 @@ int store_durations(enum store_duration which, int64_t since_ms, int64_t until_m
 typedef void (*store_anomaly_fn)(const char *fingerprint, int64_t starts_at_ms, void *ctx);
 int store_anomaly_uncleared(const char *prefix, store_anomaly_fn fn, void *ctx);
 
+/* ---- the web pages (store_web.c) ---- */
+/* Which incidents a page lists; NULL or "" = any. state: a state name, "open" (every
+ * non-terminal state) or "all". */
+struct store_incident_filter {
+	const char *state, *severity, *source;
+};
+/* One page of incidents, newest first: [{id, key, state, severity, title, resource, source,
+ * occurrences, created_at, created_ms, updated_at, acked_by}] and *more, whether another
+ * page follows. */
+int store_incident_page(const struct store_incident_filter *f, int offset, int limit, cJSON **out,
+			bool *more);
+/* Time to detect of incidents created in [since_ms, until_ms): the first alert's start to the
+ * incident opening, {"count", "mean", "p90"} in seconds (nulls when none). Owned. */
+int store_detect_summary(int64_t since_ms, int64_t until_ms, cJSON **out);
 /* ---- single-use links (store_link.c) ---- */
 /* Spends a signed link's token id: STORE_OK the first time, STORE_DUPLICATE when it was
  * spent before (nothing written). Runs in the caller's transaction if one is open. */

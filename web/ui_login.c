@@ -1,0 +1,431 @@
+/* ui_login.c — signing in to the web UI: the address form (the same answer whether or not the
+ * address is known; rate-limited per address and per peer), one-time links (mailed through
+ * the SMTP sender, or printed by `healer login-link`) that open a confirmation page whose
+ * POST starts the session, and sign-out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "engine.h"
+#include "html.h"
+#include "log.h"
+#include "loop.h"
+#include "email.h"
+#include "httpc.h"
+#include "policy.h"
+#include "store.h"
+#include "ui.h"
+#include "ui_auth.h"
+#include "util.h"
+#include "web.h"
+
+#define RATE_WINDOW_MS (15 * 60 * 1000LL)
+#define RATE_PER_ADDRESS 3
+#define RATE_PER_PEER 10
+
+static struct ui_rate rate_address, rate_peer;
+
+/* ---- the sign-in mail, sent on a WORK_IO worker so a slow server never holds the loop ---- */
+
+struct mail_job {
+	char *to, *message;
+	long code;
+	int rc;
+	char err[256];
+};
+
+static void
+mail_work(void *arg)
+{
+	struct mail_job *j = arg;
+	struct httpc_mail m = {
+	    .url = cfg.smtp_url,
+	    .plain = cfg.smtp_tls && strcmp(cfg.smtp_tls, "none") == 0,
+	    .user = cfg.smtp_user,
+	    .password = cfg.smtp_password,
+	    .from = cfg.mail_from,
+	    .to = j->to,
+	    .message = j->message,
+	};
+
+	j->rc = httpc_smtp_send(&m, &j->code, j->err, sizeof(j->err));
+}
+
+static void
+mail_done(void *arg, enum work_status status)
+{
+	struct mail_job *j = arg;
+
+	if (status == WORK_CANCELLED)
+		log_warnx("web: the sign-in link for %s was not mailed: healer is shutting down",
+			  j->to);
+	else if (j->rc != 0)
+		log_warnx("web: the sign-in link for %s could not be mailed: %s (SMTP %ld)", j->to,
+			  j->err, j->code);
+	else
+		log_info("web: sign-in link mailed to %s", j->to);
+	free(j->to);
+	free(j->message);
+	free(j);
+}
+
+static void
+mail_link_send(const char *address, const char *url)
+{
+	static unsigned serial;
+	struct mail_job *j;
+	struct buf html;
+	char msgid[96];
+	char *text;
+
+	if (cfg.smtp_url == NULL || cfg.mail_from == NULL) {
+		log_warnx("web: sign-in link for %s not mailed: HEALER_SMTP_URL and "
+			  "HEALER_MAIL_FROM are not set (healer login-link prints one)",
+			  address);
+		return;
+	}
+	text = xasprintf("Sign in to healer:\r\n\r\n%s\r\n\r\nThe link works once, within 15 "
+			 "minutes. If you did not ask for it, ignore this mail.\r\n",
+			 url);
+	buf_init(&html, 64 * 1024);
+	buf_printf(&html, "<p>Sign in to healer:</p><p><a href=\"");
+	html_attr(&html, url); /* our own URL, built from HEALER_PUBLIC_URL and a token */
+	buf_printf(&html, "\">Sign in</a></p><p>The link works once, within 15 minutes. If you "
+			  "did not ask for it, ignore this mail.</p>");
+	snprintf(msgid, sizeof(msgid), "<signin.%lld.%u@healer>", (long long)now_ms(), ++serial);
+	struct mime_mail m = {
+	    .from = cfg.mail_from,
+	    .to = address,
+	    .subject = "Sign in to healer",
+	    .message_id = msgid,
+	    .date_ms = now_ms(),
+	    .text = text,
+	    .html = html.data,
+	};
+	j = xcalloc(1, sizeof(*j));
+	j->to = xstrdup(address);
+	j->message = mime_build(&m);
+	free(text);
+	buf_free(&html);
+	work_submit(WORK_IO, mail_work, mail_done, j);
+}
+
+/* Where links point: HEALER_PUBLIC_URL, else the listen address over http. */
+static char *
+link_url(const char *token)
+{
+	const char *listen = cfg.listen ? cfg.listen : "127.0.0.1:8080";
+
+	if (cfg.public_url && *cfg.public_url)
+		return xasprintf("%s/ui/login/link?t=%s", cfg.public_url, token);
+	if (strncmp(listen, "0.0.0.0:", 8) == 0)
+		return xasprintf("http://127.0.0.1:%s/ui/login/link?t=%s", listen + 8, token);
+	return xasprintf("http://%s/ui/login/link?t=%s", listen, token);
+}
+
+static bool
+loopback_host(const char *h)
+{
+	static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
+
+	for (size_t i = 0; i < ARRAY_LEN(hosts); i++) {
+		size_t n = strlen(hosts[i]);
+		if (strncmp(h, hosts[i], n) == 0 && (h[n] == ':' || h[n] == '/' || h[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* Secure cookies everywhere but plain http on loopback (a browser would drop a Secure cookie
+ * there, and nothing crosses a network). */
+static bool
+cookie_secure(void)
+{
+	if (cfg.public_url && *cfg.public_url)
+		return !(strncmp(cfg.public_url, "http://", 7) == 0 &&
+			 loopback_host(cfg.public_url + 7));
+	return !loopback_host(cfg.listen ? cfg.listen : "127.0.0.1");
+}
+
+/* A signed one-time link for user. Owned URL, or NULL (logged) without a key. */
+static char *
+link_make(const char *user)
+{
+	const uint8_t *key;
+	size_t keylen;
+	cJSON *claims = cJSON_CreateObject();
+	char *token = NULL, *url = NULL;
+
+	cJSON_AddStringToObject(claims, "user", user);
+	if (token_key(&key, &keylen) != TOKEN_OK) {
+		log_errorx("web: HEALER_LINK_KEY is unset or shorter than %d bytes: no sign-in "
+			   "links",
+			   TOKEN_KEY_MIN);
+	} else if (token_sign(key, keylen, "login", claims, now_ms() + UI_LINK_MS, &token) ==
+		   TOKEN_OK) {
+		url = link_url(token);
+	}
+	free(token);
+	cJSON_Delete(claims);
+	return url;
+}
+
+static void
+login_form(struct http_response *resp, int status, const char *note)
+{
+	struct buf b;
+
+	buf_init(&b, 64 * 1024);
+	ui_head(&b, NULL, "Sign in", NULL, false);
+	buf_printf(&b, "<h1>Sign in</h1>");
+	if (note != NULL) {
+		buf_printf(&b, "<p class=\"message\" id=\"note\">");
+		ui_esc(&b, note);
+		buf_printf(&b, "</p>");
+	}
+	buf_printf(&b, "<form method=\"post\" action=\"/ui/login\" class=\"filters\">"
+		       "<label>Your work address<input type=\"email\" name=\"email\" id=\"email\" "
+		       "required maxlength=\"128\" autocomplete=\"email\"></label>"
+		       "<button class=\"primary\" type=\"submit\" id=\"send\">Send me a link"
+		       "</button></form><p>The link works once, for 15 minutes.</p>");
+	ui_foot(&b);
+	web_html_response(resp, status, buf_steal(&b));
+}
+
+static void
+login_post(const struct http_request *req, struct http_response *resp)
+{
+	char addr[160], user[UI_USER_MAX], roles[256], note[320];
+	int64_t now = now_ms();
+
+	if (http_form_get(req->body, "email", addr, sizeof(addr)) != 0 ||
+	    ui_email_user(addr, user, sizeof(user)) != 0) {
+		login_form(resp, 400, "That is not a mail address healer can sign in.");
+		return;
+	}
+	/* counted whether or not the address is known, so the limit tells nothing either */
+	if (!ui_rate_allow(&rate_peer, req->peer, RATE_PER_PEER, RATE_WINDOW_MS, now) ||
+	    !ui_rate_allow(&rate_address, user, RATE_PER_ADDRESS, RATE_WINDOW_MS, now)) {
+		login_form(resp, 429, "Too many sign-in requests; try again in 15 minutes.");
+		return;
+	}
+	policy_user_roles(engine_policy(), user, roles, sizeof(roles));
+	if (roles[0] != '\0') {
+		char *url = link_make(user);
+		if (url != NULL)
+			mail_link_send(user + 6, url);
+		free(url);
+	} else {
+		log_info("web: sign-in asked for %s, which has no role in the policy", user);
+	}
+	snprintf(note, sizeof(note),
+		 "If %s may use healer, a sign-in link is on its way to it. It works once, for 15 "
+		 "minutes.",
+		 user + 6);
+	login_form(resp, 200, note);
+}
+
+/* Checks a link token; fills user and the token's id and expiry. */
+static int
+link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen, int64_t *exp,
+	   const char **why)
+{
+	const uint8_t *key;
+	size_t keylen;
+	cJSON *claims = NULL;
+	const char *u, *i;
+	int rc;
+
+	*why = "this sign-in link is not valid";
+	if (token_key(&key, &keylen) != TOKEN_OK)
+		return -1;
+	if ((rc = token_verify(key, keylen, "login", token, now_ms(), &claims)) != TOKEN_OK) {
+		if (rc == TOKEN_EXPIRED)
+			*why = "this sign-in link has expired";
+		return -1;
+	}
+	u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "user"));
+	i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
+	rc = -1;
+	if (u && i && strlen(u) < userlen && strlen(i) < idlen) {
+		snprintf(user, userlen, "%s", u);
+		snprintf(id, idlen, "%s", i);
+		*exp =
+		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "exp"));
+		rc = 0;
+	}
+	cJSON_Delete(claims);
+	return rc;
+}
+
+/* GET: a mail scanner may follow it, so it only shows a button; the POST spends it. */
+static void
+link_get(const struct http_request *req, struct http_response *resp)
+{
+	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
+	    csrf[TOKEN_CSRF_LEN + 1];
+	const uint8_t *key;
+	size_t keylen;
+	const char *why;
+	int64_t exp;
+	struct buf b;
+
+	if (http_form_get(req->query, "t", token, sizeof(token)) != 0 ||
+	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
+	    token_key(&key, &keylen) != TOKEN_OK) {
+		web_error_page(resp, 400, "Sign-in link",
+			       "This sign-in link is not valid or has "
+			       "expired; ask for a new one.");
+		return;
+	}
+	token_csrf(key, keylen, id, csrf);
+	buf_init(&b, 64 * 1024);
+	ui_head(&b, NULL, "Sign in", NULL, false);
+	buf_printf(&b, "<h1>Sign in</h1><p>Sign in to healer as <b id=\"who\">");
+	ui_esc(&b, user + 6);
+	buf_printf(&b, "</b>?</p><form method=\"post\" action=\"/ui/login/link\">"
+		       "<input type=\"hidden\" name=\"t\" value=\"");
+	html_attr(&b, token);
+	buf_printf(&b,
+		   "\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+		   "<button class=\"primary\" type=\"submit\" id=\"signin\">Sign in</button>"
+		   "</form>",
+		   csrf);
+	ui_foot(&b);
+	web_html_response(resp, 200, buf_steal(&b));
+}
+
+static void
+link_post(const struct http_request *req, struct http_response *resp)
+{
+	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
+	    csrf[TOKEN_CSRF_LEN + 8], msg[UI_USER_MAX + 64];
+	const uint8_t *key;
+	size_t keylen;
+	cJSON *claims;
+	char *session = NULL;
+	const char *why;
+	int64_t exp, now = now_ms();
+	int rc;
+
+	if (http_form_get(req->body, "t", token, sizeof(token)) != 0 ||
+	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
+	    token_key(&key, &keylen) != TOKEN_OK) {
+		web_error_page(resp, 400, "Sign-in link",
+			       "This sign-in link is not valid or has "
+			       "expired; ask for a new one.");
+		return;
+	}
+	if (http_form_get(req->body, "csrf", csrf, sizeof(csrf)) != 0 ||
+	    !token_csrf_check(key, keylen, id, csrf)) {
+		web_error_page(
+		    resp, 403, "Sign-in link",
+		    "The form's security token is missing or wrong: open the link again.");
+		return;
+	}
+	if ((rc = store_link_use(id, 0, user, "login", exp)) != STORE_OK) {
+		web_error_page(resp, rc == STORE_DUPLICATE ? 400 : 503, "Sign-in link",
+			       rc == STORE_DUPLICATE
+				   ? "This sign-in link was already used; ask for a new one."
+				   : "The store is not available just now; try again.");
+		return;
+	}
+	claims = cJSON_CreateObject();
+	cJSON_AddStringToObject(claims, "user", user);
+	rc = token_sign(key, keylen, "session", claims, now + UI_SESSION_MS, &session);
+	cJSON_Delete(claims);
+	if (rc != TOKEN_OK) {
+		web_error_page(resp, 500, "Sign in", "No session could be made.");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "signed in to the web UI from %s", req->peer);
+	ui_auth_audit(user, 0, "web.login", msg);
+	web_redirect(resp, "/ui/");
+	web_set_cookie(resp, UI_SESSION_COOKIE, session, (long)(UI_SESSION_MS / 1000),
+		       cookie_secure());
+	free(session);
+}
+
+static void
+logout_post(const struct http_request *req, struct http_response *resp)
+{
+	struct ui_who who;
+	char csrf[TOKEN_CSRF_LEN + 8];
+
+	if (ui_auth(req, &who) != 0) {
+		web_redirect(resp, "/ui/login");
+		return;
+	}
+	if (http_form_get(req->body, "csrf", csrf, sizeof(csrf)) != 0 ||
+	    !ui_auth_csrf_ok(&who, csrf)) {
+		web_error_page(resp, 403, "Sign out",
+			       "The form's security token is missing or "
+			       "wrong: reload the page and try again.");
+		return;
+	}
+	/* the cookie is deleted, and its id spent so a copy of it no longer works either */
+	if (who.sid[0] != '\0')
+		store_link_use(who.sid, 0, who.user, "logout", who.exp);
+	ui_auth_audit(who.user, 0, "web.logout", "signed out of the web UI");
+	web_redirect(resp, "/ui/login");
+	web_set_cookie(resp, UI_SESSION_COOKIE, "", 0, cookie_secure());
+}
+
+bool
+ui_auth_route(const struct http_request *req, struct http_response *resp)
+{
+	static const struct {
+		const char *method, *path;
+		void (*fn)(const struct http_request *, struct http_response *);
+	} routes[] = {
+	    {"POST", "/ui/login", login_post},
+	    {"GET", "/ui/login/link", link_get},
+	    {"POST", "/ui/login/link", link_post},
+	    {"POST", "/ui/logout", logout_post},
+	};
+	bool known = false;
+
+	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/ui/login") == 0) {
+		login_form(resp, 200, NULL);
+		return true;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+		if (strcmp(req->path, routes[i].path) != 0)
+			continue;
+		known = true;
+		if (strcmp(req->method, routes[i].method) == 0) {
+			routes[i].fn(req, resp);
+			return true;
+		}
+	}
+	if (known)
+		web_error_page(resp, 405, "Method not allowed", "Use the page's form.");
+	return known;
+}
+
+int
+ui_login_link_cli(int argc, char **argv)
+{
+	char user[UI_USER_MAX];
+	char *url;
+
+	if (argc != 1 || ui_email_user(argv[0], user, sizeof(user)) != 0) {
+		fprintf(stderr, "usage: healer login-link ADDRESS (e.g. alice@example.com)\n");
+		return 2;
+	}
+	if ((url = link_make(user)) == NULL) {
+		fprintf(stderr,
+			"healer: set HEALER_LINK_KEY (at least %d bytes, e.g. `openssl "
+			"rand -hex 32`) to make sign-in links\n",
+			TOKEN_KEY_MIN);
+		return 1;
+	}
+	printf("%s\n", url);
+	fprintf(stderr,
+		"healer: this link signs in %s once, within 15 minutes; the policy "
+		"gives %s its roles\n",
+		argv[0], user);
+	free(url);
+	return 0;
+}
