@@ -1,5 +1,5 @@
-/* logs_aws.c — CloudWatch Logs FilterLogEvents (JSON protocol, nextToken pages) and the AWS
- * Signature Version 4 that signs it. */
+/* logs_aws.c — CloudWatch Logs FilterLogEvents (JSON protocol, nextToken pages), signed
+ * with SigV4. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,112 +10,50 @@
 #include "crypto.h"
 #include "httpc.h"
 #include "logs_fetch.h"
+#include "sigv4.h"
 #include "util.h"
 
 #define CW_TARGET "Logs_20140328.FilterLogEvents"
 #define CW_CONTENT_TYPE "application/x-amz-json-1.1"
 #define SIGV4_CANON_MAX 8192
 
-static void
-hex_of(const uint8_t *d, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/*
- * The signer. A shared SigV4 module can take its place: the caller below needs only the
- * Authorization value for (method, host, path, signed headers, body, date, credentials).
- */
+/* The request's signature by the one SigV4 signer (bot/sigv4.c): the headers it signs are
+ * content-type (when given), host, x-amz-date, the session token and the caller's own. */
 int
 logs_sigv4_sign(const struct logs_sigv4_req *r, char *out, size_t outlen)
 {
-	char canon[SIGV4_CANON_MAX], signed_names[512], body_hash[65], canon_hash[65];
-	char sts[512], date[9], key[128], sig[65];
-	uint8_t k1[32], k2[32], k3[32], k4[32], mac[32];
-	size_t off = 0, soff = 0;
-	int n;
+	const char *lines[SIGV4_MAX_HEADERS + 1];
+	char ctype[256], host[300], date[40], token[4200];
+	size_t n = 0;
 
-	crypto_sha256_hex(r->body ? r->body : "", r->body_len, body_hash);
-	n = snprintf(canon, sizeof(canon), "%s\n%s\n\n", r->method, r->path);
-	off = (size_t)n;
-	/* canonical headers in name order: content-type, host, the caller's x-amz-* ones merged
-	 * with x-amz-date and x-amz-security-token */
-	const char *names[16], *values[16];
-	char owned[16][256];
-	size_t nh = 0;
 	if (r->content_type) {
-		names[nh] = "content-type";
-		values[nh++] = r->content_type;
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", r->content_type);
+		lines[n++] = ctype;
 	}
-	names[nh] = "host";
-	values[nh++] = r->host;
-	names[nh] = "x-amz-date";
-	values[nh++] = r->amz_date;
+	snprintf(host, sizeof(host), "Host: %s", r->host);
+	lines[n++] = host;
+	snprintf(date, sizeof(date), "X-Amz-Date: %s", r->amz_date);
+	lines[n++] = date;
 	if (r->session_token) {
-		names[nh] = "x-amz-security-token";
-		values[nh++] = r->session_token;
-	}
-	for (size_t i = 0; r->headers && r->headers[i] && nh < ARRAY_LEN(names); i++) {
-		const char *colon = strchr(r->headers[i], ':');
-		if (colon == NULL || (size_t)(colon - r->headers[i]) >= sizeof(owned[0]))
+		if (snprintf(token, sizeof(token), "X-Amz-Security-Token: %s", r->session_token) >=
+		    (int)sizeof(token))
 			return -1;
-		snprintf(owned[nh], sizeof(owned[nh]), "%.*s", (int)(colon - r->headers[i]),
-			 r->headers[i]);
-		names[nh] = owned[nh];
-		values[nh++] = colon + 1;
+		lines[n++] = token;
 	}
-	/* insertion sort: a handful of names */
-	for (size_t i = 1; i < nh; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			const char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-			t = values[j];
-			values[j] = values[j - 1];
-			values[j - 1] = t;
-		}
-	for (size_t i = 0; i < nh; i++) {
-		n = snprintf(canon + off, sizeof(canon) - off, "%s:%s\n", names[i], values[i]);
-		if (n < 0 || (size_t)n >= sizeof(canon) - off)
-			return -1;
-		off += (size_t)n;
-		n = snprintf(signed_names + soff, sizeof(signed_names) - soff, "%s%s", i ? ";" : "",
-			     names[i]);
-		if (n < 0 || (size_t)n >= sizeof(signed_names) - soff)
-			return -1;
-		soff += (size_t)n;
-	}
-	n = snprintf(canon + off, sizeof(canon) - off, "\n%s\n%s", signed_names, body_hash);
-	if (n < 0 || (size_t)n >= sizeof(canon) - off)
-		return -1;
-	off += (size_t)n;
-	crypto_sha256_hex(canon, off, canon_hash);
-
-	snprintf(date, sizeof(date), "%.8s", r->amz_date);
-	snprintf(sts, sizeof(sts), "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", r->amz_date,
-		 date, r->region, r->service, canon_hash);
-	n = snprintf(key, sizeof(key), "AWS4%s", r->secret_key);
-	if (n < 0 || (size_t)n >= sizeof(key))
-		return -1;
-	crypto_hmac_sha256(key, (size_t)n, date, strlen(date), k1);
-	crypto_hmac_sha256(k1, 32, r->region, strlen(r->region), k2);
-	crypto_hmac_sha256(k2, 32, r->service, strlen(r->service), k3);
-	crypto_hmac_sha256(k3, 32, "aws4_request", 12, k4);
-	crypto_hmac_sha256(k4, 32, sts, strlen(sts), mac);
-	hex_of(mac, 32, sig);
-	explicit_bzero(key, sizeof(key));
-	explicit_bzero(k4, sizeof(k4));
-	n = snprintf(out, outlen,
-		     "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, "
-		     "Signature=%s",
-		     r->access_key, date, r->region, r->service, signed_names, sig);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	for (size_t i = 0; r->headers && r->headers[i] && n < SIGV4_MAX_HEADERS; i++)
+		lines[n++] = r->headers[i];
+	lines[n] = NULL;
+	struct sigv4_req sr = {.method = r->method,
+			       .path = r->path,
+			       .headers = lines,
+			       .body = r->body,
+			       .body_len = r->body_len,
+			       .region = r->region,
+			       .service = r->service,
+			       .access_key = r->access_key,
+			       .secret_key = r->secret_key,
+			       .amz_date = r->amz_date};
+	return sigv4_sign(&sr, out, outlen);
 }
 
 /* "host[:port]" of an http(s) URL, as curl sends it in Host. */
