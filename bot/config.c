@@ -91,7 +91,7 @@ static const struct cfg_key {
     {"HOME", NULL, NULL, false, "executor", NULL, NULL},
     {"HEALER_SNS_TOPICS", "", NULL, false, "sns", &cfg.sns_topics, NULL},
     {"HEALER_SNS_CERT_HOSTS", "", NULL, false, "sns", &cfg.sns_cert_hosts, NULL},
-    {"HEALER_CA_FILE", NULL, NULL, false, "httpc", &cfg.ca_file, NULL},
+    {"HEALER_CA_FILE", NULL, NULL, false, "httpc", NULL, NULL},
     {"HEALER_LINK_KEY", NULL, NULL, true, "web", &cfg.link_key, NULL},
     {"HEALER_PUBLIC_URL", NULL, p_url, false, "web", &cfg.public_url, NULL},
     {"HEALER_SMTP_URL", NULL, NULL, false, "email", &cfg.smtp_url, NULL},

@@ -18,7 +18,6 @@ struct config {
 	char *log_level;      /* HEALER_LOG_LEVEL */
 	char *sns_topics;     /* HEALER_SNS_TOPICS, comma list of allowed topic ARNs */
 	char *sns_cert_hosts; /* HEALER_SNS_CERT_HOSTS, extra SigningCertURL hosts (tests) */
-	char *ca_file;       /* HEALER_CA_FILE */
 	char *alert_retention; /* HEALER_ALERT_RETENTION, a duration, default 30d; 0 = keep */
 	int http_max_conns;   /* HEALER_HTTP_MAX_CONNS, open connections in total */
 	int http_max_conns_per_peer; /* HEALER_HTTP_MAX_CONNS_PER_PEER */

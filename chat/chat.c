@@ -143,6 +143,44 @@ chat_ref_get(const char *transport, int64_t incident_id, struct chat_ref *out)
 }
 
 int
+chat_person_set(const char *user_id, const char *name, int64_t ttl_ms)
+{
+	return store_person_set(user_id, name, ttl_ms);
+}
+
+int
+chat_person_get(const char *user_id, char *out, size_t outlen, bool *fresh)
+{
+	return store_person_get(user_id, out, outlen, fresh);
+}
+
+int
+chat_audit(const char *actor, int64_t incident_id, const char *kind, const char *message)
+{
+	int rc = store_begin();
+
+	if (rc == STORE_OK)
+		rc = store_audit(actor, incident_id, kind, message, NULL);
+	if (rc == STORE_OK)
+		return store_commit();
+	store_rollback();
+	return rc;
+}
+
+int
+chat_token_spend(const char *token_id, int64_t incident_id, const char *actor, const char *verb,
+		 int64_t expires_ms)
+{
+	return store_link_use(token_id, incident_id, actor, verb, expires_ms);
+}
+
+int
+chat_token_spent(const char *token_id, bool *spent)
+{
+	return store_link_used(token_id, spent);
+}
+
+int
 chat_conv_install(const char *transport, const struct chat_conv *c, const char *actor,
 		  const char *message)
 {

@@ -136,6 +136,18 @@ int chat_conv_install(const char *transport, const struct chat_conv *c, const ch
 		      const char *message);
 int chat_conv_get(const char *transport, const char *conversation_id, struct chat_conv *out);
 int chat_conv_default(const char *transport, struct chat_conv *out);
+/* A person's display name as the platform gave it (shown on cards; ids stay in the audit):
+ * kept for ttl_ms, then reported not fresh so the transport asks again. */
+int chat_person_set(const char *user_id, const char *name, int64_t ttl_ms);
+int chat_person_get(const char *user_id, char *out, size_t outlen, bool *fresh);
+/* An audit row of a surface's own (a refused link, a sign-in), in its own transaction: 0 or
+ * a store error (logged). */
+int chat_audit(const char *actor, int64_t incident_id, const char *kind, const char *message);
+/* Single-use tokens (mail links): spends token_id, STORE_DUPLICATE when spent before; and
+ * whether it was. */
+int chat_token_spend(const char *token_id, int64_t incident_id, const char *actor, const char *verb,
+		     int64_t expires_ms);
+int chat_token_spent(const char *token_id, bool *spent);
 
 /* ---- the sender (chat_send.c) ---- */
 /* One per started transport: drains its outbox rows. Loop thread. */

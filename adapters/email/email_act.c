@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat.h"
 #include "command.h"
 #include "email.h"
 #include "engine.h"
 #include "html.h"
 #include "http_server.h"
 #include "log.h"
-#include "store.h"
 #include "token.h"
 #include "view.h"
 #include "web.h"
@@ -58,13 +58,7 @@ audit(const char *user, int64_t incident_id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (store_begin() != 0)
-		return;
-	if (store_audit(user != NULL ? user : "anonymous", incident_id, "email.link", msg, NULL) ==
-	    0)
-		store_commit();
-	else
-		store_rollback();
+	chat_audit(user != NULL ? user : "anonymous", incident_id, "email.link", msg);
 }
 
 /* Checks token t: signature, purpose, expiry, shape, not spent. Returns 0 with l filled
@@ -115,7 +109,7 @@ link_check(const char *t, struct link *l, struct http_response *resp)
 		web_error_page(resp, 403, "This link is not valid", "Nothing was changed.");
 		goto fail;
 	}
-	if (store_link_used(l->id, &used) != 0) {
+	if (chat_token_spent(l->id, &used) != 0) {
 		web_error_page(resp, 503, "Try again", "The store is busy; nothing was changed.");
 		goto fail;
 	}
@@ -287,7 +281,7 @@ act_post(const struct http_request *req, struct http_response *resp)
 		goto out;
 	}
 	/* spent before acting: a second POST racing this one finds it used */
-	if (store_link_use(l.id, l.incident_id, l.user, l.verb, l.exp) != 0) {
+	if (chat_token_spend(l.id, l.incident_id, l.user, l.verb, l.exp) != 0) {
 		audit(l.user, l.incident_id, "refused: %s link used again", l.verb);
 		web_error_page(resp, 410, "This link was already used",
 			       "Each link works once. Nothing was changed.");

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat.h"
 #include "log.h"
 #include "slack_int.h"
-#include "store.h"
 #include "util.h"
 
 #define NAME_TTL_MS (24LL * 3600 * 1000)
@@ -53,7 +53,7 @@ info_done(const struct slack_result *res, void *arg)
 	if (!res->ok)
 		return; /* logged by the API client; the id stays on the cards */
 	const char *name = best_name(cJSON_GetObjectItem(res->json, "user"));
-	if (name && store_person_set(user, name, NAME_TTL_MS) == 0)
+	if (name && chat_person_set(user, name, NAME_TTL_MS) == 0)
 		log_debug("slack: %s is %s", user, name);
 }
 
@@ -67,7 +67,7 @@ slack_people_learn(const char *uid)
 	if (uid == NULL || !valid_uid(uid))
 		return;
 	snprintf(user, sizeof(user), "slack:%s", uid);
-	if (store_person_get(user, name, sizeof(name), &fresh) == 0 && fresh)
+	if (chat_person_get(user, name, sizeof(name), &fresh) == 0 && fresh)
 		return;
 	for (size_t i = 0; i < INFLIGHT_MAX; i++) {
 		if (strcmp(inflight[i], uid) == 0)

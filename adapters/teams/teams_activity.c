@@ -95,7 +95,7 @@ user_of(const cJSON *act, char *out, size_t outlen)
 		if (!isprint((unsigned char)*p) || *p == ' ')
 			*p = '_';
 	if (*id && *str(from, "name"))
-		store_person_set(out, str(from, "name"), TEAMS_NAME_TTL_MS);
+		chat_person_set(out, str(from, "name"), TEAMS_NAME_TTL_MS);
 }
 
 cJSON *
