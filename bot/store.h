@@ -128,6 +128,9 @@ int store_action_get(int64_t id, struct action *out);
 /* "running" sets started_at the first time; succeeded|failed|rolled_back|cancelled set
  * finished_at. */
 int store_action_set_status(int64_t id, const char *status, const char *result);
+/* The incident's actions, oldest first: [{id, runbook, status, result, risk_level}] (the
+ * stages of a recovery ladder). Owned array; STORE_OK with [] when there are none. */
+int store_incident_actions(int64_t incident_id, cJSON **out);
 int store_action_set_decision(int64_t id, const char *decision, const char *reason,
 			      int approvals_needed, const char *roles, bool requester_may_approve,
 			      int64_t expires_at);

@@ -41,8 +41,12 @@ static const unsigned state_next[ST__COUNT] = {
     /* needs_attention: interrupted by a crash while running a non-idempotent step */
     [ST_RUNNING] = BIT(ST_VERIFYING) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
     [ST_VERIFYING] = BIT(ST_RESOLVED) | BIT(ST_FAILED) | BIT(ST_CLOSED),
-    /* needs_attention: the rollback itself failed or was interrupted */
-    [ST_FAILED] = BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
+    /* needs_attention: the rollback itself failed or was interrupted, or the last stage of
+     * a recovery ladder failed; awaiting_approval, approved, blocked: the ladder's next
+     * stage, decided like any proposal once the failed stage is rolled back (a stage that
+     * is not the last never goes to the final rolled_back) */
+    [ST_FAILED] = BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_AWAITING_APPROVAL) |
+		  BIT(ST_APPROVED) | BIT(ST_BLOCKED) | BIT(ST_CLOSED),
     [ST_REJECTED] = 0,
     [ST_EXPIRED] = 0,
     [ST_RESOLVED] = 0,

@@ -231,6 +231,22 @@ render_similar(struct buf *b, int width, const cJSON *similar)
 	}
 }
 
+/* The recovery ladder: one line per stage with its outcome, the current one marked. */
+static void
+render_ladder(struct buf *b, int width, const cJSON *ladder)
+{
+	const cJSON *s;
+
+	rule(b, width, "├", "┤", "recovery ladder");
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(ladder, "stages"))
+	{
+		line(b, width, "%s %d. %s — %s: %s",
+		     cJSON_IsTrue(cJSON_GetObjectItem(s, "current")) ? "▶" : " ",
+		     (int)view_num(s, "stage"), view_str(s, "runbook"), view_str(s, "title"),
+		     view_str(s, "status"));
+	}
+}
+
 char *
 card_text_render(const cJSON *view, int width, int64_t now)
 {
@@ -273,6 +289,8 @@ card_text_render(const cJSON *view, int width, int64_t now)
 		rule(&b, width, "├", "┤", "proposed fix");
 		render_action(&b, width, act, view);
 	}
+	if (cJSON_IsObject(cJSON_GetObjectItem(view, "ladder")))
+		render_ladder(&b, width, cJSON_GetObjectItem(view, "ladder"));
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "similar")) > 0) {
 		rule(&b, width, "├", "┤", "similar incidents");
 		render_similar(&b, width, cJSON_GetObjectItem(view, "similar"));

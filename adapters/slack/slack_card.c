@@ -554,6 +554,7 @@ slack_card_render(const cJSON *v, int64_t now)
 		estimate_blocks(blocks, act);
 		decision_block(blocks, v, act);
 	}
+	sc_ladder_block(blocks, v, SLACK_BLOCKS_MAX);
 	if (terminal(state))
 		outcome_block(blocks, v);
 	else

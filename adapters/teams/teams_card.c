@@ -449,6 +449,7 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 	render_similar(body, view, lv);
 	if (cJSON_IsObject(act))
 		render_action(body, view, act, lv);
+	tc_ladder(body, view);
 	render_runs(body, view, lv);
 	if (*view_str(view, "outcome")) {
 		s = tc_cut(view_str(view, "outcome"), lv->text);

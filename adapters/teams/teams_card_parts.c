@@ -9,6 +9,7 @@
 #include "teams_card.h"
 #include "teams_card_int.h"
 #include "util.h"
+#include "view.h"
 
 char *
 teams_md_escape(const char *s)
@@ -129,4 +130,31 @@ tc_bullets(const cJSON *arr, int max, bool numbered, size_t each)
 		i++;
 	}
 	return buf_steal(&b);
+}
+
+void
+tc_ladder(cJSON *body, const cJSON *view)
+{
+	const cJSON *s, *ladder = cJSON_GetObjectItem(view, "ladder");
+	struct buf b;
+
+	if (!cJSON_IsObject(ladder))
+		return;
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(ladder, "stages"))
+	{
+		bool cur = cJSON_IsTrue(cJSON_GetObjectItem(s, "current"));
+		char *rb = tc_cut(view_str(s, "runbook"), 64), *title = tc_cut(view_str(s, "title"), 200);
+		char *st = tc_cut(view_str(s, "status"), 16);
+
+		buf_printf(&b, "%s%s%d. %s — %s: %s%s", b.len ? "\r" : "", cur ? "**▶ " : "",
+			   (int)view_num(s, "stage"), rb, title, st, cur ? "**" : "");
+		free(rb);
+		free(title);
+		free(st);
+	}
+	cJSON *items = tc_container(body, NULL);
+	tc_text(items, "**Recovery ladder:**");
+	tc_text(items, b.data ? b.data : "");
+	buf_free(&b);
 }

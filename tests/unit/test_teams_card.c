@@ -399,13 +399,40 @@ test_timeline_text(void **state)
 	cJSON_Delete(rows);
 }
 
+/* A recovery ladder: every stage with its outcome, the current one bold; none without. */
+static void
+test_ladder(void **state)
+{
+	cJSON *v = view_with(
+	    "ladder",
+	    cJSON_Parse("{\"stages\":[{\"stage\":1,\"runbook\":\"restart-service\",\"title\":"
+			"\"Restart\",\"status\":\"rolled_back\",\"current\":false},"
+			"{\"stage\":2,\"runbook\":\"scale-out\",\"title\":\"Scale out\","
+			"\"status\":\"proposed\",\"current\":true}],\"current\":2,"
+			"\"exhausted\":false,\"page\":[]}"));
+	char *c;
+
+	(void)state;
+	c = render(v, true, 0);
+	assert_non_null(strstr(c, "\"**Recovery ladder:**\""));
+	assert_non_null(strstr(c, "1. restart-service — Restart: rolled\\\\_back\\r**▶ 2. "
+				  "scale-out — Scale out: proposed**"));
+	free(c);
+	cJSON_Delete(v);
+	v = view_with("ladder", cJSON_CreateNull());
+	c = render(v, true, 0);
+	assert_null(strstr(c, "Recovery ladder"));
+	free(c);
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_card_awaiting), cmocka_unit_test(test_card_states),
 	    cmocka_unit_test(test_card_memory),	  cmocka_unit_test(test_escaping),
-	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text),
+	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text), cmocka_unit_test(test_ladder),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
