@@ -101,6 +101,7 @@ policy_free(struct policy *p)
 		free(p->roles[i].role);
 	}
 	free(p->roles);
+	correlate_free(&p->correlate);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "correlate.h"
 #include "runbook.h"
 
 #define POLICY_MAX_ROLES 8
@@ -41,6 +42,7 @@ struct policy {
 	size_t nfreeze;
 	struct role_members *roles;
 	size_t nroles;
+	struct correlate_rules correlate; /* none by default: every alert opens its own */
 };
 
 /* Defaults equal design.md's example. */

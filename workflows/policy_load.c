@@ -458,12 +458,19 @@ load_roles(struct loader *l, yaml_node_t *n)
 	}
 }
 
+static void
+load_correlate(struct loader *l, yaml_node_t *n)
+{
+	l->nerr += correlate_load(l->doc, n, l->file, &l->p->correlate, l->errs);
+}
+
 static const struct {
 	const char *key;
 	section_fn *fn;
 } sections[] = {
     {"autopilot", load_autopilot}, {"approvals", load_approvals}, {"approval_ttl", load_ttl},
     {"limits", load_limits},	   {"freeze", load_freeze},	  {"roles", load_roles},
+    {"correlate", load_correlate},
 };
 
 /* A role named in approvals must exist in `roles` (maybe with no members): catches typos. */
@@ -506,7 +513,7 @@ load_root(struct loader *l, yaml_node_t *root)
 		if (i == ARRAY_LEN(sections)) {
 			lerr(l, k,
 			     "unknown key '%s' (expected autopilot, approvals, approval_ttl, "
-			     "limits, freeze or roles)",
+			     "limits, freeze, roles or correlate)",
 			     key);
 			continue;
 		}
