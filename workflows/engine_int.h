@@ -71,6 +71,15 @@ bool eng_ladder_escalate(int64_t incident_id, int64_t action_id, const char *sta
  * incident has no ladder. Owned. */
 cJSON *eng_ladder_view(int64_t incident_id, const cJSON *view);
 
+/* engine_correlate.c. Inside the ingest transaction, for an alert that matches no open
+ * incident by fingerprint: 0 when it was recorded on *id as a related alert (a correlate
+ * rule tied it to that open incident, or it joined one before), STORE_NOTFOUND when it
+ * stands on its own, else a store error. */
+struct alert;
+int eng_correlate(const struct alert *a, int64_t *id);
+/* Adds "related" (the incident's other alerts) and "cause" (the probable cause) to a view. */
+void eng_related_view(int64_t id, cJSON *view);
+
 /* The runbook and the bound params of an action (with the builtins incident/resource). */
 const struct runbook *eng_action_runbook(const struct action *a);
 

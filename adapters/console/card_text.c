@@ -231,6 +231,25 @@ render_similar(struct buf *b, int width, const cJSON *similar)
 	}
 }
 
+/* Alerts that joined the incident under a correlate rule, and the probable cause. */
+static void
+render_related(struct buf *b, int width, const cJSON *view)
+{
+	const cJSON *rel = cJSON_GetObjectItem(view, "related"), *a;
+	const cJSON *cause = cJSON_GetObjectItem(view, "cause");
+
+	line(b, width, "Cause:     %s", view_str(cause, "title"));
+	line(b, width, "Related:   %d alert(s)", cJSON_GetArraySize(rel));
+	cJSON_ArrayForEach(a, rel)
+	{
+		line(b, width, "  %s%s on %s: %d×%s",
+		     cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? "(cause) " : "",
+		     view_str(a, "title"), *view_str(a, "resource") ? view_str(a, "resource") : "-",
+		     (int)view_num(a, "occurrences"),
+		     cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "");
+	}
+}
+
 /* The recovery ladder: one line per stage with its outcome, the current one marked. */
 static void
 render_ladder(struct buf *b, int width, const cJSON *ladder)
@@ -285,6 +304,8 @@ card_text_render(const cJSON *view, int width, int64_t now)
 	render_llm(&b, width, cJSON_GetObjectItem(view, "llm"));
 	if (*view_str(view, "attention"))
 		line(&b, width, "Attention: %s", view_str(view, "attention"));
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "related")) > 0)
+		render_related(&b, width, view);
 	if (cJSON_IsObject(act)) {
 		rule(&b, width, "├", "┤", "proposed fix");
 		render_action(&b, width, act, view);
