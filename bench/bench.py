@@ -200,7 +200,7 @@ def main():
     print(f"RSS idle {idle / 1024:.1f} MB ({idle_anon / 1024:.1f} MB private); with 10,000+"
           f" incidents {full / 1024:.1f} MB ({full_anon / 1024:.1f} MB private)")
     for extra in ("bench_slack.py", "bench_teams.py", "bench_analysis.py", "bench_stall.py",
-                  "bench_retention.py", "bench_watch.py"):
+                  "bench_retention.py", "bench_watch.py", "bench_correlate.py"):
         path = os.path.join(ROOT, "bench", extra)
         if os.path.exists(path):
             print(f"\n== {extra} ==", flush=True)

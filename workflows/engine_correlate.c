@@ -86,16 +86,19 @@ out:
 void
 eng_related_view(int64_t id, cJSON *view)
 {
+	static const struct correlate_rules none;
+	const struct correlate_rules *rules = eng_pol ? &eng_pol->correlate : &none;
 	cJSON *all = NULL, *related = cJSON_CreateArray(), *labels = cJSON_CreateArray();
 	const cJSON *a;
 	int cause = -1, i = 0;
 
+	/* before engine_init (a view read by a tool) there are no rules: the earliest alert */
 	if (store_related_view(id, &all) == 0) {
 		cJSON_ArrayForEach(a, all)
 		{
 			cJSON_AddItemReferenceToArray(labels, cJSON_GetObjectItem(a, "labels"));
 		}
-		cause = correlate_cause(&eng_pol->correlate, labels);
+		cause = correlate_cause(rules, labels);
 	}
 	cJSON_ArrayForEach(a, all)
 	{

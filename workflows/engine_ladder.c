@@ -38,6 +38,8 @@ ladder_load(int64_t incident_id, struct ladder *l)
 	const char *rbid;
 
 	memset(l, 0, sizeof(*l));
+	if (eng_rbs == NULL) /* no runbooks loaded (a view read before engine_init) */
+		return 0;
 	if (store_incident_actions(incident_id, &l->actions) != 0)
 		return -1;
 	rbid = cJSON_GetStringValue(
