@@ -9,10 +9,10 @@
 int
 store_related_find(const char *fingerprint, int64_t *id)
 {
-	sqlite3_stmt *st = store_stmt(
-	    "SELECT a.incident_id FROM alerts a JOIN incidents i ON i.id = a.incident_id"
-	    " WHERE a.fingerprint = ? AND i.fingerprint <> a.fingerprint"
-	    " AND i.state NOT IN " STORE_TERMINAL_SQL " ORDER BY a.id DESC LIMIT 1");
+	sqlite3_stmt *st =
+	    store_stmt("SELECT a.incident_id FROM alerts a JOIN incidents i ON i.id = a.incident_id"
+		       " WHERE a.fingerprint = ? AND i.fingerprint <> a.fingerprint"
+		       " AND i.state NOT IN " STORE_TERMINAL_SQL " ORDER BY a.id DESC LIMIT 1");
 	int rc;
 
 	if (st == NULL)
@@ -54,11 +54,11 @@ out:
 int
 store_related_candidates(int64_t since_ms, cJSON **out)
 {
-	sqlite3_stmt *st = store_stmt(
-	    "SELECT i.id, i.created_at, a.labels FROM incidents i"
-	    " JOIN alerts a ON a.incident_id = i.id"
-	    " WHERE i.state NOT IN " STORE_TERMINAL_SQL " AND i.created_at >= ?"
-	    " AND a.firing = 1 ORDER BY i.id, a.id");
+	sqlite3_stmt *st =
+	    store_stmt("SELECT i.id, i.created_at, a.labels FROM incidents i"
+		       " JOIN alerts a ON a.incident_id = i.id"
+		       " WHERE i.state NOT IN " STORE_TERMINAL_SQL " AND i.created_at >= ?"
+		       " AND a.firing = 1 ORDER BY i.id, a.id");
 	cJSON *arr, *cur = NULL;
 	int64_t cur_id = 0;
 	int rc;
@@ -98,17 +98,17 @@ store_related_view(int64_t id, cJSON **out)
 {
 	/* one row per fingerprint, oldest first: its first delivery's text, its firings, and
 	 * whether its latest delivery said resolved */
-	sqlite3_stmt *st = store_stmt(
-	    "SELECT a.fingerprint, f.title, f.resource, f.labels, f.received_at,"
-	    " (SELECT count(*) FROM alerts c WHERE c.incident_id = a.incident_id"
-	    "  AND c.fingerprint = a.fingerprint AND c.firing = 1),"
-	    " (SELECT l.firing FROM alerts l WHERE l.incident_id = a.incident_id"
-	    "  AND l.fingerprint = a.fingerprint ORDER BY l.id DESC LIMIT 1),"
-	    " a.fingerprint = i.fingerprint"
-	    " FROM (SELECT incident_id, fingerprint, min(id) AS first FROM alerts"
-	    "  WHERE incident_id = ?1 GROUP BY fingerprint) a"
-	    " JOIN alerts f ON f.id = a.first JOIN incidents i ON i.id = a.incident_id"
-	    " ORDER BY a.first");
+	sqlite3_stmt *st =
+	    store_stmt("SELECT a.fingerprint, f.title, f.resource, f.labels, f.received_at,"
+		       " (SELECT count(*) FROM alerts c WHERE c.incident_id = a.incident_id"
+		       "  AND c.fingerprint = a.fingerprint AND c.firing = 1),"
+		       " (SELECT l.firing FROM alerts l WHERE l.incident_id = a.incident_id"
+		       "  AND l.fingerprint = a.fingerprint ORDER BY l.id DESC LIMIT 1),"
+		       " a.fingerprint = i.fingerprint"
+		       " FROM (SELECT incident_id, fingerprint, min(id) AS first FROM alerts"
+		       "  WHERE incident_id = ?1 GROUP BY fingerprint) a"
+		       " JOIN alerts f ON f.id = a.first JOIN incidents i ON i.id = a.incident_id"
+		       " ORDER BY a.first");
 	cJSON *arr;
 	int rc;
 

@@ -71,7 +71,8 @@ label_name_ok(const char *s)
 static void
 load_keys(struct cload *c, yaml_node_t *n, const char *where, struct correlate_rule *r)
 {
-	if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start) {
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.top == n->data.sequence.items.start) {
 		cerr(c, n, "%s.keys: expected a list of label names, e.g. [service]", where);
 		return;
 	}
@@ -85,7 +86,8 @@ load_keys(struct cload *c, yaml_node_t *n, const char *where, struct correlate_r
 			continue;
 		}
 		if (r->nkeys == CORRELATE_MAX_KEYS) {
-			cerr(c, k, "%s.keys: too many keys (at most %d)", where, CORRELATE_MAX_KEYS);
+			cerr(c, k, "%s.keys: too many keys (at most %d)", where,
+			     CORRELATE_MAX_KEYS);
 			break;
 		}
 		r->keys[r->nkeys++] = xstrdup(s);
@@ -115,7 +117,8 @@ load_cause(struct cload *c, yaml_node_t *n, const char *where, struct correlate_
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		const char *key = scalar(k), *val = scalar(yaml_document_get_node(c->doc, p->value));
+		const char *key = scalar(k),
+			   *val = scalar(yaml_document_get_node(c->doc, p->value));
 		struct label_match m = {0};
 
 		if (!label_name_ok(key) || val == NULL) {
@@ -201,10 +204,12 @@ correlate_load(struct yaml_document_s *doc, struct yaml_node_s *n, const char *f
 		int before = c.nerr;
 
 		if (out->n == CORRELATE_MAX_RULES) {
-			cerr(&c, item, "correlate: too many rules (at most %d)", CORRELATE_MAX_RULES);
+			cerr(&c, item, "correlate: too many rules (at most %d)",
+			     CORRELATE_MAX_RULES);
 			break;
 		}
-		snprintf(where, sizeof(where), "correlate[%zu]", (size_t)(it - n->data.sequence.items.start));
+		snprintf(where, sizeof(where), "correlate[%zu]",
+			 (size_t)(it - n->data.sequence.items.start));
 		load_rule(&c, item, where, &out->v[out->n]);
 		if (c.nerr == before)
 			out->n++;

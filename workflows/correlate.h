@@ -17,7 +17,7 @@
 struct correlate_rule {
 	char *keys[CORRELATE_MAX_KEYS]; /* label names whose values must all be equal */
 	size_t nkeys;
-	int64_t window_ms;	/* after the incident's first alert */
+	int64_t window_ms;	   /* after the incident's first alert */
 	struct label_match *cause; /* labels of an alert that is the cause when present */
 	size_t ncause;
 	int line;

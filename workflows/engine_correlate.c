@@ -38,8 +38,8 @@ eng_correlate(const struct alert *a, int64_t *id)
 	if ((rc = store_related_find(a->fingerprint, id)) != STORE_NOTFOUND) {
 		if (rc != 0)
 			return rc;
-		snprintf(msg, sizeof(msg), "related alert %s: %s", a->firing ? "fired again" : "cleared",
-			 a->title ? a->title : "");
+		snprintf(msg, sizeof(msg), "related alert %s: %s",
+			 a->firing ? "fired again" : "cleared", a->title ? a->title : "");
 		return joined(*id, a, msg);
 	}
 	if (!a->firing)

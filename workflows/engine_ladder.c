@@ -42,8 +42,8 @@ ladder_load(int64_t incident_id, struct ladder *l)
 		return 0;
 	if (store_incident_actions(incident_id, &l->actions) != 0)
 		return -1;
-	rbid = cJSON_GetStringValue(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(l->actions, 0), "runbook"));
+	rbid =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(l->actions, 0), "runbook"));
 	l->first = rbid ? runbook_find(eng_rbs, rbid) : NULL;
 	if (l->first == NULL || l->first->nescalate == 0)
 		return 0;
@@ -227,8 +227,7 @@ refused:
 }
 
 bool
-eng_ladder_escalate(int64_t incident_id, int64_t action_id, const char *status,
-		    const char *outcome)
+eng_ladder_escalate(int64_t incident_id, int64_t action_id, const char *status, const char *outcome)
 {
 	struct ladder l;
 	struct incident inc;

@@ -61,10 +61,11 @@ check_params(const struct runbook *first, size_t idx, const struct runbook *stag
 		} else if (!first_requires(first, p->from) &&
 			   !(strncmp(p->from, "labels.", 7) == 0 &&
 			     first_matches_label(first, p->from + 7))) {
-			diag_add(errs, first->file, first->escalate_line,
-				 "escalate[%zu]: stage '%s' needs parameter '%s' from %s, which "
-				 "the alerts of '%s' may lack (require it there, or give a default)",
-				 idx, stage->id, p->name, p->from, first->id);
+			diag_add(
+			    errs, first->file, first->escalate_line,
+			    "escalate[%zu]: stage '%s' needs parameter '%s' from %s, which "
+			    "the alerts of '%s' may lack (require it there, or give a default)",
+			    idx, stage->id, p->name, p->from, first->id);
 			nerr++;
 		}
 	}

@@ -547,6 +547,7 @@ slack_card_render(const cJSON *v, int64_t now)
 		buf_free(&b);
 	}
 	llm_block(blocks, cJSON_GetObjectItem(v, "llm"));
+	sc_related_block(blocks, v, SLACK_BLOCKS_MAX);
 	similar_block(blocks, v);
 	if (act) {
 		sc_add(blocks, cJSON_Parse("{\"type\":\"divider\"}"), SLACK_BLOCKS_MAX);

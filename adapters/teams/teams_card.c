@@ -446,6 +446,7 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 					"attention");
 		free(s);
 	}
+	tc_related(body, view);
 	render_similar(body, view, lv);
 	if (cJSON_IsObject(act))
 		render_action(body, view, act, lv);

@@ -144,7 +144,8 @@ tc_ladder(cJSON *body, const cJSON *view)
 	cJSON_ArrayForEach(s, cJSON_GetObjectItem(ladder, "stages"))
 	{
 		bool cur = cJSON_IsTrue(cJSON_GetObjectItem(s, "current"));
-		char *rb = tc_cut(view_str(s, "runbook"), 64), *title = tc_cut(view_str(s, "title"), 200);
+		char *rb = tc_cut(view_str(s, "runbook"), 64);
+		char *title = tc_cut(view_str(s, "title"), 200);
 		char *st = tc_cut(view_str(s, "status"), 16);
 
 		buf_printf(&b, "%s%s%d. %s — %s: %s%s", b.len ? "\r" : "", cur ? "**▶ " : "",
@@ -156,5 +157,40 @@ tc_ladder(cJSON *body, const cJSON *view)
 	cJSON *items = tc_container(body, NULL);
 	tc_text(items, "**Recovery ladder:**");
 	tc_text(items, b.data ? b.data : "");
+	buf_free(&b);
+}
+
+#define RELATED_SHOWN 10
+
+void
+tc_related(cJSON *body, const cJSON *view)
+{
+	const cJSON *a, *rel = cJSON_GetObjectItem(view, "related");
+	struct buf b;
+	int n = 0;
+
+	if (cJSON_GetArraySize(rel) == 0)
+		return;
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(a, rel)
+	{
+		if (n++ == RELATED_SHOWN)
+			break;
+		char *t = tc_cut(view_str(a, "title"), 200);
+		char *r = tc_cut(*view_str(a, "resource") ? view_str(a, "resource") : "-", 100);
+
+		buf_printf(&b, "%s- %s%s on %s ×%d%s", b.len ? "\r" : "",
+			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? "**cause** " : "", t, r,
+			   (int)view_num(a, "occurrences"),
+			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "");
+		free(t);
+		free(r);
+	}
+	char *cause = tc_cut(view_str(cJSON_GetObjectItem(view, "cause"), "title"), 200);
+	cJSON *items = tc_container(body, NULL);
+	tc_textf(items, "**Probable cause:** %s", cause);
+	tc_textf(items, "**Related alerts (%d):**", cJSON_GetArraySize(rel));
+	tc_text(items, b.data ? b.data : "");
+	free(cause);
 	buf_free(&b);
 }

@@ -66,7 +66,8 @@ test_load_and_match(void **state)
 			      "\"cluster\":\"eu1\",\"namespace\":\"shop\"}");
 	cJSON *same = labels("{\"alertname\":\"HighLatency\",\"service\":\"api\"}");
 	cJSON *other = labels("{\"alertname\":\"HighLatency\",\"service\":\"db\"}");
-	cJSON *ns = labels("{\"alertname\":\"PodCrash\",\"cluster\":\"eu1\",\"namespace\":\"shop\"}");
+	cJSON *ns =
+	    labels("{\"alertname\":\"PodCrash\",\"cluster\":\"eu1\",\"namespace\":\"shop\"}");
 	cJSON *empty = labels("{\"alertname\":\"X\",\"service\":\"\"}");
 	int64_t t0 = 1000 * MIN;
 
@@ -134,15 +135,15 @@ test_errors(void **state)
 
 	(void)state;
 	assert_int_equal(load("correlate:\n"
-			      "  - keys: service\n"		      /* 2 */
+			      "  - keys: service\n" /* 2 */
 			      "    window: 5m\n"
-			      "  - keys: [service]\n"		      /* 4 */
-			      "    window: forever\n"		      /* 5 */
-			      "  - keys: [\"a b\"]\n"		      /* 6 */
-			      "    window: 2d\n"		      /* 7 */
-			      "  - window: 5m\n"		      /* 8 */
+			      "  - keys: [service]\n"		 /* 4 */
+			      "    window: forever\n"		 /* 5 */
+			      "  - keys: [\"a b\"]\n"		 /* 6 */
+			      "    window: 2d\n"		 /* 7 */
+			      "  - window: 5m\n"		 /* 8 */
 			      "    cause: {alertname: \"~(\"}\n" /* 9 */
-			      "    scope: all\n",		      /* 10 */
+			      "    scope: all\n",		 /* 10 */
 			      &p, &errs),
 			 7);
 	const char *const msgs[] = {

@@ -128,8 +128,10 @@ test_ladder_shape(void **state)
 	assert_int_equal(runbook_load_file(path, &rb, &d), 1);
 	assert_null(rb);
 	char want[160];
-	snprintf(want, sizeof(want), "%s:3: escalate: expected a list of runbook ids, got a single "
-				     "value", path);
+	snprintf(want, sizeof(want),
+		 "%s:3: escalate: expected a list of runbook ids, got a single "
+		 "value",
+		 path);
 	assert_string_equal(d.msgs[0], want);
 	unlink(path);
 	diag_free(&d);
@@ -139,10 +141,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ladder_ok),
-	    cmocka_unit_test(test_ladder_missing_stage),
-	    cmocka_unit_test(test_ladder_unbindable),
-	    cmocka_unit_test(test_ladder_cycle),
+	    cmocka_unit_test(test_ladder_ok),	      cmocka_unit_test(test_ladder_missing_stage),
+	    cmocka_unit_test(test_ladder_unbindable), cmocka_unit_test(test_ladder_cycle),
 	    cmocka_unit_test(test_ladder_shape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

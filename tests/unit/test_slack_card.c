@@ -670,6 +670,31 @@ test_ladder(void **state)
 	cJSON_Delete(v);
 }
 
+/* Related alerts: the probable cause, the count, each name and resource, escaped. */
+static void
+test_related(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg;
+
+	(void)state;
+	cJSON_DeleteItemFromObject(v, "related");
+	cJSON_AddItemToObject(
+	    v, "related",
+	    cJSON_Parse("[{\"title\":\"DeployStarted <shop>\",\"resource\":\"ci\","
+			"\"occurrences\":1,\"cleared\":false,\"cause\":true},"
+			"{\"title\":\"HighLatency\",\"resource\":\"api\",\"occurrences\":3,"
+			"\"cleared\":true,\"cause\":false}]"));
+	cJSON_AddItemToObject(v, "cause", cJSON_Parse("{\"title\":\"DeployStarted <shop>\"}"));
+	msg = slack_card_render(v, NOW_MS);
+	assert_int_equal(count_raw(msg, "mrkdwn",
+				   "*Probable cause:* DeployStarted &lt;shop&gt;\n*Related alerts "
+				   "(2):*\n• *cause* DeployStarted &lt;shop&gt; on `ci` ×1\n• "
+				   "HighLatency on `api` ×3, cleared"),
+			 1);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
 static void
 test_modal_and_home(void **state)
 {
@@ -816,7 +841,7 @@ main(void)
 	    cmocka_unit_test(test_card_memory_limits),
 	    cmocka_unit_test(test_card_minimal_view),
 	    cmocka_unit_test(test_value_round_trip),
-	    cmocka_unit_test(test_thread), cmocka_unit_test(test_ladder),
+	    cmocka_unit_test(test_thread), cmocka_unit_test(test_ladder), cmocka_unit_test(test_related),
 	    cmocka_unit_test(test_modal_and_home),
 	    cmocka_unit_test(test_text_helpers),
 	    cmocka_unit_test(test_url_split),

@@ -426,13 +426,35 @@ test_ladder(void **state)
 	cJSON_Delete(v);
 }
 
+/* Related alerts: the probable cause and each alert with its resource and count. */
+static void
+test_related(void **state)
+{
+	cJSON *v = view_with(
+	    "related", cJSON_Parse("[{\"title\":\"DeployStarted\",\"resource\":\"ci\","
+				   "\"occurrences\":1,\"cleared\":false,\"cause\":true},"
+				   "{\"title\":\"HighLatency\",\"resource\":\"api\","
+				   "\"occurrences\":3,\"cleared\":true,\"cause\":false}]"));
+	char *c;
+
+	(void)state;
+	cJSON_AddItemToObject(v, "cause", cJSON_Parse("{\"title\":\"DeployStarted\"}"));
+	c = render(v, true, 0);
+	assert_non_null(strstr(c, "\"**Probable cause:** DeployStarted\""));
+	assert_non_null(strstr(c, "\"**Related alerts (2):**\""));
+	assert_non_null(strstr(c, "\"- **cause** DeployStarted on ci ×1\\r- HighLatency on api ×3, "
+				  "cleared\""));
+	free(c);
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_card_awaiting), cmocka_unit_test(test_card_states),
 	    cmocka_unit_test(test_card_memory),	  cmocka_unit_test(test_escaping),
-	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text), cmocka_unit_test(test_ladder),
+	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text), cmocka_unit_test(test_ladder), cmocka_unit_test(test_related),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
