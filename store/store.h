@@ -128,6 +128,22 @@ int store_action_get(int64_t id, struct action *out);
 /* "running" sets started_at the first time; succeeded|failed|rolled_back|cancelled set
  * finished_at. */
 int store_action_set_status(int64_t id, const char *status, const char *result);
+/* ---- related alerts (store_related.c) ---- */
+struct alert;
+/* The open incident an alert with this fingerprint joined as a related alert. */
+int store_related_find(const char *fingerprint, int64_t *id);
+/* Records a delivery of a related alert on incident id (not its own occurrences). */
+int store_related_add(int64_t id, const struct alert *a);
+/* Open incidents opened since since_ms with the labels of their firing alerts:
+ * [{id, created_ms, labels: [{…}, …]}], oldest first. Owned. */
+int store_related_candidates(int64_t since_ms, cJSON **out);
+/* The incident's alerts by fingerprint, oldest first: [{fingerprint, title, resource,
+ * labels, joined_at, occurrences, cleared, first}]. Owned. */
+int store_related_view(int64_t id, cJSON **out);
+
+/* The incident's actions, oldest first: [{id, runbook, status, result, risk_level}] (the
+ * stages of a recovery ladder). Owned array; STORE_OK with [] when there are none. */
+int store_incident_actions(int64_t incident_id, cJSON **out);
 int store_action_set_decision(int64_t id, const char *decision, const char *reason,
 			      int approvals_needed, const char *roles, bool requester_may_approve,
 			      int64_t expires_at);

@@ -85,9 +85,8 @@ store_incident_find_latest(const char *fingerprint, int64_t *id)
 				       fingerprint, id, "find latest incident");
 }
 
-/* Records one delivery; STORE_DUPLICATE if its dedup_key was seen. */
-static int
-alert_insert(int64_t incident_id, const struct alert *a, int64_t now)
+int
+store_alert_insert(int64_t incident_id, const struct alert *a, int64_t now)
 {
 	sqlite3_stmt *st = store_stmt(
 	    "INSERT INTO alerts (incident_id, dedup_key, fingerprint, source, firing, title,"
@@ -145,7 +144,7 @@ store_incident_create(const struct alert *a, const char *requester, int64_t *id)
 	if ((rc = store_run(st, "insert incident")) != STORE_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(store_db);
-	if ((rc = alert_insert(*id, a, now)) != STORE_OK)
+	if ((rc = store_alert_insert(*id, a, now)) != STORE_OK)
 		goto out;
 	rc = store_incident_fts(*id);
 out:
@@ -173,7 +172,7 @@ store_incident_add_alert(int64_t id, const struct alert *a)
 
 	if (store_tx_enter(&own) != STORE_OK)
 		return STORE_ERROR;
-	if ((rc = alert_insert(id, a, now)) != STORE_OK)
+	if ((rc = store_alert_insert(id, a, now)) != STORE_OK)
 		goto out;
 	/* a firing alert after a clear means the problem is back: it is no longer cleared */
 	if (a->firing)

@@ -56,6 +56,9 @@ cJSON *store_col_view_time(sqlite3_stmt *st, int i);
 cJSON *store_view_time(int64_t ms); /* RFC 3339 string, null for ms <= 0 */
 
 bool store_state_terminal(const char *state);
+/* Records one delivery of an alert on an incident (store_incident.c); STORE_DUPLICATE if its
+ * dedup_key was seen. */
+int store_alert_insert(int64_t incident_id, const struct alert *a, int64_t now);
 
 /* Incident bookkeeping shared by the store files: bump version/updated_at (a change the
  * cards must show), and rewrite the incident's full-text row (title, labels, …, runbook of

@@ -135,7 +135,9 @@ ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, bool *dup)
 		return 0;
 	}
 	rc = store_incident_find_open(a->fingerprint, &id);
-	if (rc == STORE_NOTFOUND && !a->firing) {
+	if (rc == STORE_NOTFOUND && (rc = eng_correlate(a, &id)) == 0) {
+		/* a related alert: eng_correlate recorded it on the incident it belongs with */
+	} else if (rc == STORE_NOTFOUND && !a->firing) {
 		/* The source agrees the problem is gone after healer finished: record that on
 		 * the incident it belonged to; a resolved alert never opens anything. */
 		struct incident inc;

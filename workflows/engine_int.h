@@ -59,6 +59,27 @@ void eng_execute(int64_t action_id);
 void eng_resume(int64_t action_id, enum eng_phase phase, int idx, int attempt);
 void eng_run_shutdown(void);
 
+/* engine_ladder.c: multi-stage recovery. Called when an action's stage failed for good
+ * (rolled back, or failed with no rollback), with the status and result its action gets:
+ * when the incident follows a ladder, records that and proposes the next stage (its
+ * diagnostics, then eng_decide), or after the last stage moves the incident from failed to
+ * needs_attention naming who must look. Returns false, recording nothing, when the action
+ * is not a stage of a ladder. */
+bool eng_ladder_escalate(int64_t incident_id, int64_t action_id, const char *status,
+			 const char *outcome);
+/* The view's "ladder" (views.md) for an incident whose view is `view`; JSON null when the
+ * incident has no ladder. Owned. */
+cJSON *eng_ladder_view(int64_t incident_id, const cJSON *view);
+
+/* engine_correlate.c. Inside the ingest transaction, for an alert that matches no open
+ * incident by fingerprint: 0 when it was recorded on *id as a related alert (a correlate
+ * rule tied it to that open incident, or it joined one before), STORE_NOTFOUND when it
+ * stands on its own, else a store error. */
+struct alert;
+int eng_correlate(const struct alert *a, int64_t *id);
+/* Adds "related" (the incident's other alerts) and "cause" (the probable cause) to a view. */
+void eng_related_view(int64_t id, cJSON *view);
+
 /* The runbook and the bound params of an action (with the builtins incident/resource). */
 const struct runbook *eng_action_runbook(const struct action *a);
 

@@ -137,6 +137,9 @@ recover_state(const char *state)
 			eng_resume(act.id, PH_VERIFY, 0, 1);
 		} else if (strcmp(state, "awaiting_approval") == 0) {
 			eng_schedule_expiry(inc.id, act.expires_at);
+		} else if (strcmp(state, "failed") == 0 && strcmp(act.status, "proposed") == 0) {
+			/* a ladder's next stage was recorded, its decision was not */
+			eng_decide(act.id);
 		}
 		action_free(&act);
 		incident_free(&inc);
@@ -170,8 +173,8 @@ engine_start(void)
 			recover_step(&st[i]);
 		free(st);
 	}
-	static const char *const states[] = {"open", "approved", "running", "verifying",
-					     "awaiting_approval"};
+	static const char *const states[] = {"open",	  "approved",	       "running",
+					     "verifying", "awaiting_approval", "failed"};
 	for (size_t i = 0; i < ARRAY_LEN(states); i++)
 		recover_state(states[i]);
 	eng_reconsider_blocked();

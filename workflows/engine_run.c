@@ -350,6 +350,10 @@ phase_done(struct run *r)
 		break;
 	case PH_ROLLBACK:
 		snprintf(out, sizeof(out), "Rolled back after %s", r->first_failure);
+		if (eng_ladder_escalate(r->incident_id, r->action_id, "rolled_back", out)) {
+			count_finished(r, "rolled_back");
+			break;
+		}
 		if (eng_transition_action_tx(r->incident_id, "failed", "rolled_back", ENGINE_ACTOR,
 					     NULL, out, r->action_id, "rolled_back", out) == 0)
 			count_finished(r, "rolled_back");
@@ -385,6 +389,8 @@ phase_failed(struct run *r, const char *why)
 			run_step(r);
 			return;
 		}
+		/* nothing to undo: the next stage of a ladder, if any, comes now */
+		eng_ladder_escalate(r->incident_id, r->action_id, "failed", out);
 		break;
 	case PH_ROLLBACK:
 		snprintf(out, sizeof(out),

@@ -13,6 +13,8 @@ engine_incident_view(int64_t id)
 
 	if (store_incident_view(id, &view) != 0)
 		return NULL;
+	cJSON_AddItemToObject(view, "ladder", eng_ladder_view(id, view));
+	eng_related_view(id, view);
 	act = cJSON_GetObjectItem(view, "action");
 	if (!cJSON_IsObject(act))
 		return view;

@@ -103,6 +103,7 @@ policy_free(struct policy *p)
 	}
 	free(p->roles);
 	policy_mail_free(p);
+	correlate_free(&p->correlate);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "correlate.h"
 #include "runbook.h"
 
 #define POLICY_MAX_ROLES 8
@@ -54,6 +55,7 @@ struct policy {
 	size_t nroles;
 	struct mail_route *mail_routes;
 	size_t nmail_routes;
+	struct correlate_rules correlate; /* none by default: every alert opens its own */
 };
 
 /* Defaults equal design.md's example. */

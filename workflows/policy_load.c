@@ -465,13 +465,19 @@ load_mail(struct loader *l, yaml_node_t *n)
 	l->nerr += policy_mail_load(l->doc, n, l->p, l->file, l->errs);
 }
 
+static void
+load_correlate(struct loader *l, yaml_node_t *n)
+{
+	l->nerr += correlate_load(l->doc, n, l->file, &l->p->correlate, l->errs);
+}
+
 static const struct {
 	const char *key;
 	section_fn *fn;
 } sections[] = {
-    {"mail", load_mail},
-    {"autopilot", load_autopilot}, {"approvals", load_approvals}, {"approval_ttl", load_ttl},
-    {"limits", load_limits},	   {"freeze", load_freeze},	  {"roles", load_roles},
+    {"mail", load_mail},	{"autopilot", load_autopilot}, {"approvals", load_approvals},
+    {"approval_ttl", load_ttl}, {"limits", load_limits},       {"freeze", load_freeze},
+    {"roles", load_roles},	{"correlate", load_correlate},
 };
 
 /* A role named in approvals must exist in `roles` (maybe with no members): catches typos. */
@@ -514,7 +520,7 @@ load_root(struct loader *l, yaml_node_t *root)
 		if (i == ARRAY_LEN(sections)) {
 			lerr(l, k,
 			     "unknown key '%s' (expected autopilot, approvals, approval_ttl, "
-			     "limits, freeze, roles or mail)",
+			     "limits, freeze, roles, mail or correlate)",
 			     key);
 			continue;
 		}

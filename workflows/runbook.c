@@ -111,6 +111,9 @@ runbook_free(struct runbook *rb)
 	steps_free(rb->steps, rb->nsteps);
 	steps_free(rb->verify, rb->nverify);
 	steps_free(rb->rollback, rb->nrollback);
+	for (size_t i = 0; i < rb->nescalate; i++)
+		free(rb->escalate[i]);
+	free(rb->escalate);
 	free(rb->quantity);
 	free(rb->id);
 	free(rb->title);
@@ -227,6 +230,7 @@ runbook_load_dir(const char *dir, struct runbook_set *out, struct diag_list *err
 		}
 		free(path);
 	}
+	nerr += runbook_ladder_check(out, errs);
 out:
 	for (int i = 0; i < n; i++)
 		free(names[i]);

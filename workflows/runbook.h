@@ -90,6 +90,11 @@ struct runbook {
 	char *quantity; /* template or number, e.g. "{{count}}"; NULL = 1 */
 	double hours;
 	bool idempotent;
+	/* escalate: the rest of the recovery ladder after this runbook, in order (runbook ids,
+	 * checked across the set by runbook_ladder_check) */
+	char **escalate;
+	size_t nescalate;
+	int escalate_line;
 	struct step *diagnostics, *steps, *verify, *rollback;
 	size_t ndiagnostics, nsteps, nverify, nrollback;
 };
@@ -119,6 +124,15 @@ int runbook_load_file(const char *path, struct runbook **out, struct diag_list *
 void runbook_free(struct runbook *rb);
 void runbook_set_free(struct runbook_set *s);
 const struct runbook *runbook_find(const struct runbook_set *s, const char *id);
+
+#define RB_MAX_LADDER 8 /* stages named by one escalate list */
+/* Checks every runbook's escalate list against the set: each stage exists, is named once
+ * and is not the runbook itself, no chain of escalate lists leads back to where it started,
+ * and every parameter a stage requires can be bound from the alerts the first stage matches
+ * (its own `from` is one the first stage requires too, or a label every match rule of the
+ * first stage names; or it has a default). Errors "file:line: escalate[i]: …" go to errs.
+ * Runbooks stay in the set. Returns the number of errors. runbook_load_dir calls it. */
+int runbook_ladder_check(const struct runbook_set *s, struct diag_list *errs);
 
 /* True when any match rule has all its labels present and equal (or regex-matching). */
 bool runbook_matches(const struct runbook *rb, const cJSON *labels);

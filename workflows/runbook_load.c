@@ -353,6 +353,37 @@ parse_cost(struct rb_vctx *v, const char *key, const struct rb_node *n, struct r
 	}
 }
 
+/* escalate: [stage, …]: only the shape here; the stages are checked across the set. */
+static void
+parse_escalate(struct rb_vctx *v, const char *key, const struct rb_node *n, struct runbook *rb)
+{
+	char path[48];
+
+	rb->escalate_line = n->line;
+	if (n->type != RBN_SEQ) {
+		rb_err(v, n->line, key, "expected a list of runbook ids, got %s", rb_node_kind(n));
+		return;
+	}
+	if (n->n > RB_MAX_LADDER) {
+		rb_err(v, n->line, key, "too many stages (at most %d)", RB_MAX_LADDER);
+		return;
+	}
+	rb->escalate = xcalloc(n->n, sizeof(*rb->escalate));
+	for (size_t i = 0; i < n->n; i++) {
+		char *id = NULL;
+
+		snprintf(path, sizeof(path), "%s[%zu]", key, i);
+		if (rb_get_str(v, n->vals[i], path, &id) < 0)
+			continue;
+		if (*id == '\0') {
+			rb_err(v, n->vals[i]->line, path, "must name a runbook id");
+			free(id);
+			continue;
+		}
+		rb->escalate[rb->nescalate++] = id;
+	}
+}
+
 /* The step sections, where their array and count live in struct runbook. */
 static const struct section {
 	const char *key;
@@ -410,6 +441,7 @@ static const struct top_key {
     {"blast_radius", false, parse_blast_radius},
     {"cost", false, parse_cost},
     {"idempotent", false, parse_idempotent},
+    {"escalate", false, parse_escalate},
     {"diagnostics", false, parse_section},
     {"steps", true, parse_section},
     {"verify", false, parse_section},

@@ -54,9 +54,14 @@ static const struct state_def states[ST__COUNT] = {
     [ST_VERIFYING] = {"verifying",
 		      BIT(ST_RESOLVED) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
 		      false, VERBS_WATCH},
-    /* needs_attention: the rollback itself failed or was interrupted */
-    [ST_FAILED] = {"failed", BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED), false,
-		   VERB_ACK | VERB_CLOSE},
+    /* needs_attention: the rollback itself failed or was interrupted, or the last stage of
+     * a recovery ladder failed; awaiting_approval, approved, blocked: the ladder's next
+     * stage, decided like any proposal once the failed stage is rolled back (a stage that
+     * is not the last never goes to the final rolled_back) */
+    [ST_FAILED] = {"failed",
+		   BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_AWAITING_APPROVAL) |
+		       BIT(ST_APPROVED) | BIT(ST_BLOCKED) | BIT(ST_CLOSED),
+		   false, VERB_ACK | VERB_CLOSE},
     [ST_REJECTED] = {"rejected", 0, true, 0},
     [ST_EXPIRED] = {"expired", 0, true, 0},
     [ST_RESOLVED] = {"resolved", 0, true, 0},

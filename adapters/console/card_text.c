@@ -291,6 +291,41 @@ render_commands(struct buf *b, int width, const cJSON *view, const struct presen
 		line(b, width, "Actions:   %s", text);
 }
 
+/* Alerts that joined the incident under a correlate rule, and the probable cause. */
+static void
+render_related(struct buf *b, int width, const cJSON *view)
+{
+	const cJSON *rel = cJSON_GetObjectItem(view, "related"), *a;
+	const cJSON *cause = cJSON_GetObjectItem(view, "cause");
+
+	line(b, width, "Cause:     %s", view_str(cause, "title"));
+	line(b, width, "Related:   %d alert(s)", cJSON_GetArraySize(rel));
+	cJSON_ArrayForEach(a, rel)
+	{
+		line(b, width, "  %s%s on %s: %d×%s",
+		     cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? "(cause) " : "",
+		     view_str(a, "title"), *view_str(a, "resource") ? view_str(a, "resource") : "-",
+		     (int)view_num(a, "occurrences"),
+		     cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "");
+	}
+}
+
+/* The recovery ladder: one line per stage with its outcome, the current one marked. */
+static void
+render_ladder(struct buf *b, int width, const cJSON *ladder)
+{
+	const cJSON *s;
+
+	rule(b, width, "├", "┤", "recovery ladder");
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(ladder, "stages"))
+	{
+		line(b, width, "%s %d. %s — %s: %s",
+		     cJSON_IsTrue(cJSON_GetObjectItem(s, "current")) ? "▶" : " ",
+		     (int)view_num(s, "stage"), view_str(s, "runbook"), view_str(s, "title"),
+		     view_str(s, "status"));
+	}
+}
+
 char *
 card_text_render(const cJSON *view, int width, int64_t now)
 {
@@ -345,10 +380,14 @@ card_text_render(const cJSON *view, int width, int64_t now)
 		}
 		free(logs);
 	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "related")) > 0)
+		render_related(&b, width, view);
 	if (act) {
 		rule(&b, width, "├", "┤", p.fix_heading);
 		render_action(&b, width, act, view);
 	}
+	if (cJSON_IsObject(cJSON_GetObjectItem(view, "ladder")))
+		render_ladder(&b, width, cJSON_GetObjectItem(view, "ladder"));
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "similar")) > 0) {
 		rule(&b, width, "├", "┤", "similar incidents");
 		render_similar(&b, width, cJSON_GetObjectItem(view, "similar"));

@@ -566,6 +566,7 @@ slack_card_render(const cJSON *v, int64_t now)
 		buf_free(&b);
 		free(logs);
 	}
+	sc_related_block(blocks, v, SLACK_BLOCKS_MAX);
 	similar_block(blocks, v);
 	if (act) {
 		sc_add(blocks, cJSON_Parse("{\"type\":\"divider\"}"), SLACK_BLOCKS_MAX);
@@ -573,6 +574,7 @@ slack_card_render(const cJSON *v, int64_t now)
 		risk_reasons_block(blocks, act);
 		decision_block(blocks, v, act);
 	}
+	sc_ladder_block(blocks, v, SLACK_BLOCKS_MAX);
 	failures_block(blocks, cJSON_GetObjectItem(v, "step_runs"));
 	outcome_block(blocks, v, &p);
 	if (!p.terminal)

@@ -33,5 +33,11 @@ cJSON *sc_context(const char *md);
 bool sc_card_url(struct buf *b, const char *channel, const char *ts);
 /* Appends block to blocks unless it already holds max (then block is freed). */
 void sc_add(cJSON *blocks, cJSON *block, int max);
+/* The recovery ladder section (each stage and its outcome, the current one in bold);
+ * nothing when the view's "ladder" is null. */
+void sc_ladder_block(cJSON *blocks, const cJSON *v, int max);
+/* The related alerts (how many, each name and resource, which is the probable cause);
+ * nothing when the view's "related" is empty. */
+void sc_related_block(cJSON *blocks, const cJSON *v, int max);
 
 #endif

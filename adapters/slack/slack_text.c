@@ -260,6 +260,81 @@ similar_lines(struct buf *b, const cJSON *view)
 	}
 }
 
+void
+sc_ladder_block(cJSON *blocks, const cJSON *v, int max)
+{
+	const cJSON *s, *ladder = cJSON_GetObjectItem(v, "ladder");
+	struct buf b;
+
+	if (!cJSON_IsObject(ladder))
+		return;
+	buf_init(&b, 0);
+	buf_printf(&b, "*Recovery ladder*");
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(ladder, "stages"))
+	{
+		bool cur = cJSON_IsTrue(cJSON_GetObjectItem(s, "current"));
+
+		buf_printf(&b, "\n%s%d. `", cur ? ":arrow_forward: *" : "",
+			   (int)view_num(s, "stage"));
+		sc_esc(&b, view_str(s, "runbook"), 64);
+		buf_printf(&b, "` ");
+		sc_esc(&b, view_str(s, "title"), 200);
+		buf_printf(&b, ": ");
+		sc_esc(&b, view_str(s, "status"), 16);
+		buf_printf(&b, "%s", cur ? "*" : "");
+	}
+	sc_add(blocks, sc_section(b.data), max);
+	buf_free(&b);
+}
+
+#define RELATED_SHOWN 10
+
+void
+sc_related_block(cJSON *blocks, const cJSON *v, int max)
+{
+	const cJSON *a, *rel = cJSON_GetObjectItem(v, "related");
+	struct buf b;
+	int n = 0;
+
+	if (cJSON_GetArraySize(rel) == 0)
+		return;
+	buf_init(&b, 0);
+	buf_printf(&b, "*Probable cause:* ");
+	sc_esc(&b, view_str(cJSON_GetObjectItem(v, "cause"), "title"), 200);
+	buf_printf(&b, "\n*Related alerts (%d):*", cJSON_GetArraySize(rel));
+	cJSON_ArrayForEach(a, rel)
+	{
+		if (n++ == RELATED_SHOWN)
+			break;
+		buf_printf(&b, "\n• %s",
+			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? "*cause* " : "");
+		sc_esc(&b, view_str(a, "title"), 200);
+		buf_printf(&b, " on `");
+		sc_esc(&b, *view_str(a, "resource") ? view_str(a, "resource") : "-", 100);
+		buf_printf(&b, "` ×%d%s", (int)view_num(a, "occurrences"),
+			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "");
+	}
+	sc_add(blocks, sc_section(b.data), max);
+	buf_free(&b);
+}
+
+/* The end of a recovery ladder calls the people who approve its last stage: Slack members
+ * are mentioned (notified), anyone else is named. */
+static void
+page_line(struct buf *b, const cJSON *view)
+{
+	const cJSON *m, *page = cJSON_GetObjectItem(cJSON_GetObjectItem(view, "ladder"), "page");
+	int n = 0;
+
+	cJSON_ArrayForEach(m, page)
+	{
+		if (!cJSON_IsString(m))
+			continue;
+		buf_printf(b, "%s", n++ ? " " : "\n:rotating_light: ");
+		sc_user(b, m->valuestring);
+	}
+}
+
 static void
 row_line(struct buf *b, const cJSON *view, const cJSON *row, bool with_similar)
 {
@@ -275,6 +350,8 @@ row_line(struct buf *b, const cJSON *view, const cJSON *row, bool with_similar)
 		buf_printf(b, "* ");
 	}
 	sc_people(b, view, msg, 1500);
+	if (strcmp(view_str(row, "kind"), "ladder.exhausted") == 0)
+		page_line(b, view);
 	if ((out = diag_output(view, msg)) != NULL && out[0]) {
 		size_t n = strlen(out);
 		while (n > 0 && out[n - 1] == '\n')

@@ -462,9 +462,11 @@ render_level(const cJSON *view, const struct teams_card_opts *o, const struct le
 		free(s);
 	}
 	free(logs);
+	tc_related(body, view);
 	render_similar(body, view, lv);
 	if (act)
 		render_action(body, view, act, &p, lv);
+	tc_ladder(body, view);
 	render_runs(body, view, lv);
 	char *outcome = present_outcome(view);
 	if (outcome) {

@@ -17,6 +17,12 @@ cJSON *tc_container(cJSON *parent, const char *style);
 void tc_fact(cJSON *facts, const char *title, const char *value);
 /* "- a\r- b" (or "1. a") from an array of strings, at most max items of each bytes. Owned. */
 char *tc_bullets(const cJSON *arr, int max, bool numbered, size_t each);
+/* The recovery ladder (each stage with its outcome, the current one in bold) as a container
+ * in body; nothing when the view's "ladder" is null. */
+void tc_ladder(cJSON *body, const cJSON *view);
+/* The probable cause and the related alerts (count, names, resources) as a container in
+ * body; nothing when the view's "related" is empty. */
+void tc_related(cJSON *body, const cJSON *view);
 
 /* Appends a dry-run plan (engine_dryrun's text: a heading line, "section:" lines, numbered
  * "  N. item" lines, a closing line) as text blocks: each section's title, then its items as

@@ -9,6 +9,7 @@
 #include "teams_card.h"
 #include "teams_card_int.h"
 #include "util.h"
+#include "view.h"
 
 char *
 teams_md_escape(const char *s)
@@ -192,4 +193,67 @@ tc_plan(cJSON *items, const char *plan, int max_items, size_t each_max)
 	if (dropped)
 		buf_printf(&list, "\r… %d more", dropped);
 	plan_flush(items, &list);
+}
+
+void
+tc_ladder(cJSON *body, const cJSON *view)
+{
+	const cJSON *s, *ladder = cJSON_GetObjectItem(view, "ladder");
+	struct buf b;
+
+	if (!cJSON_IsObject(ladder))
+		return;
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(ladder, "stages"))
+	{
+		bool cur = cJSON_IsTrue(cJSON_GetObjectItem(s, "current"));
+		char *rb = tc_cut(view_str(s, "runbook"), 64);
+		char *title = tc_cut(view_str(s, "title"), 200);
+		char *st = tc_cut(view_str(s, "status"), 16);
+
+		buf_printf(&b, "%s%s%d. %s — %s: %s%s", b.len ? "\r" : "", cur ? "**▶ " : "",
+			   (int)view_num(s, "stage"), rb, title, st, cur ? "**" : "");
+		free(rb);
+		free(title);
+		free(st);
+	}
+	cJSON *items = tc_container(body, NULL);
+	tc_text(items, "**Recovery ladder:**");
+	tc_text(items, b.data ? b.data : "");
+	buf_free(&b);
+}
+
+#define RELATED_SHOWN 10
+
+void
+tc_related(cJSON *body, const cJSON *view)
+{
+	const cJSON *a, *rel = cJSON_GetObjectItem(view, "related");
+	struct buf b;
+	int n = 0;
+
+	if (cJSON_GetArraySize(rel) == 0)
+		return;
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(a, rel)
+	{
+		if (n++ == RELATED_SHOWN)
+			break;
+		char *t = tc_cut(view_str(a, "title"), 200);
+		char *r = tc_cut(*view_str(a, "resource") ? view_str(a, "resource") : "-", 100);
+
+		buf_printf(&b, "%s- %s%s on %s ×%d%s", b.len ? "\r" : "",
+			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? "**cause** " : "", t, r,
+			   (int)view_num(a, "occurrences"),
+			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "");
+		free(t);
+		free(r);
+	}
+	char *cause = tc_cut(view_str(cJSON_GetObjectItem(view, "cause"), "title"), 200);
+	cJSON *items = tc_container(body, NULL);
+	tc_textf(items, "**Probable cause:** %s", cause);
+	tc_textf(items, "**Related alerts (%d):**", cJSON_GetArraySize(rel));
+	tc_text(items, b.data ? b.data : "");
+	free(cause);
+	buf_free(&b);
 }

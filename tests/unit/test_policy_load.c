@@ -158,7 +158,7 @@ test_bad_file(void **state)
 	    "console:…)\n"
 	    "P:19: roles: 'any' is built in (every user) and cannot be defined\n"
 	    "P:20: unknown key 'colour' (expected autopilot, approvals, approval_ttl, limits, "
-	    "freeze, roles or mail)\n"
+	    "freeze, roles, mail or correlate)\n"
 	    "P:9: approvals.medium.roles: role 'leed' is not defined in roles";
 
 	(void)state;

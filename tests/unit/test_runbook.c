@@ -109,7 +109,7 @@ static const struct {
 } bad[] = {
     {"unknown-key-top.yaml",
      "3: unknown key 'tiemout' (allowed: id, title, description, match, params, risk, "
-     "blast_radius, cost, idempotent, diagnostics, steps, verify, rollback)"},
+     "blast_radius, cost, idempotent, escalate, diagnostics, steps, verify, rollback)"},
     {"unknown-key-step.yaml", "6: steps[0]: unknown key 'tiemout' (allowed: name, exec, http, "
 			      "wait, timeout, retries, backoff)"},
     {"unknown-key-param.yaml", "6: params.service: unknown key 'patern' (allowed: from, "

@@ -666,6 +666,73 @@ test_thread(void **state)
 	cJSON_Delete(v);
 }
 
+/* A recovery ladder: the card lists the stages, the current one bold; the row that ends the
+ * ladder mentions the Slack members who must look and names everyone else. */
+static void
+test_ladder(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg, *tl;
+	size_t next = 0;
+	char *t;
+
+	(void)state;
+	cJSON_DeleteItemFromObject(v, "ladder");
+	cJSON_AddItemToObject(
+	    v, "ladder",
+	    cJSON_Parse("{\"stages\":[{\"stage\":1,\"runbook\":\"restart-service\",\"title\":"
+			"\"Restart <x>\",\"status\":\"rolled_back\",\"current\":false},"
+			"{\"stage\":2,\"runbook\":\"scale-out\",\"title\":\"Scale out\","
+			"\"status\":\"failed\",\"current\":true}],\"current\":2,"
+			"\"exhausted\":true,\"page\":[\"slack:ULEAD\",\"console:bob\"]}"));
+	msg = slack_card_render(v, NOW_MS);
+	assert_int_equal(count_raw(msg, "mrkdwn",
+				   "*Recovery ladder*\n1. `restart-service` Restart &lt;x&gt;: "
+				   "rolled_back\n:arrow_forward: *2. `scale-out` Scale out: failed*"),
+			 1);
+	cJSON_Delete(msg);
+	tl = cJSON_GetObjectItem(v, "timeline");
+	cJSON_AddItemToArray(tl, cJSON_Parse("{\"at\":\"2023-11-14T22:14:00.000Z\",\"actor\":"
+					     "\"healer\",\"kind\":\"ladder.exhausted\","
+					     "\"message\":\"Recovery ladder exhausted\"}"));
+	t = slack_thread_render(v, 4, &next);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "Recovery ladder exhausted\n:rotating_light: <@ULEAD> "
+				  "console:bob"));
+	free(t);
+	/* no ladder: no section */
+	cJSON_DeleteItemFromObject(v, "ladder");
+	cJSON_AddNullToObject(v, "ladder");
+	msg = slack_card_render(v, NOW_MS);
+	assert_int_equal(count_raw(msg, "mrkdwn", "Recovery ladder"), 0);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
+/* Related alerts: the probable cause, the count, each name and resource, escaped. */
+static void
+test_related(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg;
+
+	(void)state;
+	cJSON_DeleteItemFromObject(v, "related");
+	cJSON_AddItemToObject(
+	    v, "related",
+	    cJSON_Parse("[{\"title\":\"DeployStarted <shop>\",\"resource\":\"ci\","
+			"\"occurrences\":1,\"cleared\":false,\"cause\":true},"
+			"{\"title\":\"HighLatency\",\"resource\":\"api\",\"occurrences\":3,"
+			"\"cleared\":true,\"cause\":false}]"));
+	cJSON_AddItemToObject(v, "cause", cJSON_Parse("{\"title\":\"DeployStarted <shop>\"}"));
+	msg = slack_card_render(v, NOW_MS);
+	assert_int_equal(count_raw(msg, "mrkdwn",
+				   "*Probable cause:* DeployStarted &lt;shop&gt;\n*Related alerts "
+				   "(2):*\n• *cause* DeployStarted &lt;shop&gt; on `ci` ×1\n• "
+				   "HighLatency on `api` ×3, cleared"),
+			 1);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
 static void
 test_modal_and_home(void **state)
 {
@@ -812,7 +879,7 @@ main(void)
 	    cmocka_unit_test(test_card_memory_limits),
 	    cmocka_unit_test(test_card_minimal_view),
 	    cmocka_unit_test(test_value_round_trip),
-	    cmocka_unit_test(test_thread),
+	    cmocka_unit_test(test_thread), cmocka_unit_test(test_ladder), cmocka_unit_test(test_related),
 	    cmocka_unit_test(test_modal_and_home),
 	    cmocka_unit_test(test_text_helpers),
 	    cmocka_unit_test(test_url_split),

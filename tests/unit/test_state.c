@@ -45,6 +45,10 @@ static const struct edge allowed[] = {
     {ST_FAILED, ST_ROLLED_BACK},
     {ST_FAILED, ST_CLOSED},
     {ST_FAILED, ST_NEEDS_ATTENTION},
+    /* the next stage of a recovery ladder */
+    {ST_FAILED, ST_AWAITING_APPROVAL},
+    {ST_FAILED, ST_APPROVED},
+    {ST_FAILED, ST_BLOCKED},
 };
 
 static bool

@@ -498,6 +498,55 @@ test_timeline_text(void **state)
 	cJSON_Delete(rows);
 }
 
+/* A recovery ladder: every stage with its outcome, the current one bold; none without. */
+static void
+test_ladder(void **state)
+{
+	cJSON *v = view_with(
+	    "ladder",
+	    cJSON_Parse("{\"stages\":[{\"stage\":1,\"runbook\":\"restart-service\",\"title\":"
+			"\"Restart\",\"status\":\"rolled_back\",\"current\":false},"
+			"{\"stage\":2,\"runbook\":\"scale-out\",\"title\":\"Scale out\","
+			"\"status\":\"proposed\",\"current\":true}],\"current\":2,"
+			"\"exhausted\":false,\"page\":[]}"));
+	char *c;
+
+	(void)state;
+	c = render(v, true, 0);
+	assert_non_null(strstr(c, "\"**Recovery ladder:**\""));
+	assert_non_null(strstr(c, "1. restart-service — Restart: rolled\\\\_back\\r**▶ 2. "
+				  "scale-out — Scale out: proposed**"));
+	free(c);
+	cJSON_Delete(v);
+	v = view_with("ladder", cJSON_CreateNull());
+	c = render(v, true, 0);
+	assert_null(strstr(c, "Recovery ladder"));
+	free(c);
+	cJSON_Delete(v);
+}
+
+/* Related alerts: the probable cause and each alert with its resource and count. */
+static void
+test_related(void **state)
+{
+	cJSON *v = view_with(
+	    "related", cJSON_Parse("[{\"title\":\"DeployStarted\",\"resource\":\"ci\","
+				   "\"occurrences\":1,\"cleared\":false,\"cause\":true},"
+				   "{\"title\":\"HighLatency\",\"resource\":\"api\","
+				   "\"occurrences\":3,\"cleared\":true,\"cause\":false}]"));
+	char *c;
+
+	(void)state;
+	cJSON_AddItemToObject(v, "cause", cJSON_Parse("{\"title\":\"DeployStarted\"}"));
+	c = render(v, true, 0);
+	assert_non_null(strstr(c, "\"**Probable cause:** DeployStarted\""));
+	assert_non_null(strstr(c, "\"**Related alerts (2):**\""));
+	assert_non_null(strstr(c, "\"- **cause** DeployStarted on ci ×1\\r- HighLatency on api ×3, "
+				  "cleared\""));
+	free(c);
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
@@ -507,7 +556,7 @@ main(void)
 	    cmocka_unit_test(test_card_dry_run_plan),
 	    cmocka_unit_test(test_card_failed_step_stderr),
 	    cmocka_unit_test(test_card_memory),	  cmocka_unit_test(test_escaping),
-	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text),
+	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text), cmocka_unit_test(test_ladder), cmocka_unit_test(test_related),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,140 @@
+/* store_related.c — related alerts: alerts that joined an open incident under a correlate
+ * rule, each keeping its own fingerprint, occurrences and cleared state. */
+#include <string.h>
+
+#include "ingest.h"
+#include "store_int.h"
+#include "util.h"
+
+int
+store_related_find(const char *fingerprint, int64_t *id)
+{
+	sqlite3_stmt *st =
+	    store_stmt("SELECT a.incident_id FROM alerts a JOIN incidents i ON i.id = a.incident_id"
+		       " WHERE a.fingerprint = ? AND i.fingerprint <> a.fingerprint"
+		       " AND i.state NOT IN " STORE_TERMINAL_SQL " ORDER BY a.id DESC LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	store_bind_text(st, 1, fingerprint ? fingerprint : "");
+	if ((rc = store_row(st, "find related alert")) == STORE_OK)
+		*id = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return rc;
+}
+
+int
+store_related_add(int64_t id, const struct alert *a)
+{
+	int64_t now = now_ms();
+	sqlite3_stmt *st;
+	bool own;
+	int rc;
+
+	if (store_tx_enter(&own) != STORE_OK)
+		return STORE_ERROR;
+	if ((rc = store_alert_insert(id, a, now)) != STORE_OK)
+		goto out;
+	/* the incident's own occurrences and cleared state are its first alert's */
+	st = store_stmt("UPDATE incidents SET version = version + 1, updated_at = ?1,"
+			" last_seen_at = max(last_seen_at, ?1) WHERE id = ?2");
+	if (st == NULL) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = store_run(st, "related alert")) == STORE_OK && sqlite3_changes(store_db) == 0)
+		rc = STORE_NOTFOUND;
+out:
+	return store_tx_leave(own, rc);
+}
+
+int
+store_related_candidates(int64_t since_ms, cJSON **out)
+{
+	sqlite3_stmt *st =
+	    store_stmt("SELECT i.id, i.created_at, a.labels FROM incidents i"
+		       " JOIN alerts a ON a.incident_id = i.id"
+		       " WHERE i.state NOT IN " STORE_TERMINAL_SQL " AND i.created_at >= ?"
+		       " AND a.firing = 1 ORDER BY i.id, a.id");
+	cJSON *arr, *cur = NULL;
+	int64_t cur_id = 0;
+	int rc;
+
+	*out = NULL;
+	if (st == NULL)
+		return STORE_ERROR;
+	arr = cJSON_CreateArray();
+	sqlite3_bind_int64(st, 1, since_ms);
+	while ((rc = store_row(st, "correlation candidates")) == STORE_OK) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		cJSON *labels = store_col_json(st, 2);
+
+		if (cur == NULL || id != cur_id) {
+			cur = cJSON_CreateObject();
+			cJSON_AddNumberToObject(cur, "id", (double)id);
+			cJSON_AddNumberToObject(cur, "created_ms",
+						(double)sqlite3_column_int64(st, 1));
+			cJSON_AddArrayToObject(cur, "labels");
+			cJSON_AddItemToArray(arr, cur);
+			cur_id = id;
+		}
+		cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "labels"),
+				     labels ? labels : cJSON_CreateObject());
+	}
+	store_done(st);
+	if (rc != STORE_NOTFOUND) {
+		cJSON_Delete(arr);
+		return rc;
+	}
+	*out = arr;
+	return STORE_OK;
+}
+
+int
+store_related_view(int64_t id, cJSON **out)
+{
+	/* one row per fingerprint, oldest first: its first delivery's text, its firings, and
+	 * whether its latest delivery said resolved */
+	sqlite3_stmt *st =
+	    store_stmt("SELECT a.fingerprint, f.title, f.resource, f.labels, f.received_at,"
+		       " (SELECT count(*) FROM alerts c WHERE c.incident_id = a.incident_id"
+		       "  AND c.fingerprint = a.fingerprint AND c.firing = 1),"
+		       " (SELECT l.firing FROM alerts l WHERE l.incident_id = a.incident_id"
+		       "  AND l.fingerprint = a.fingerprint ORDER BY l.id DESC LIMIT 1),"
+		       " a.fingerprint = i.fingerprint"
+		       " FROM (SELECT incident_id, fingerprint, min(id) AS first FROM alerts"
+		       "  WHERE incident_id = ?1 GROUP BY fingerprint) a"
+		       " JOIN alerts f ON f.id = a.first JOIN incidents i ON i.id = a.incident_id"
+		       " ORDER BY a.first");
+	cJSON *arr;
+	int rc;
+
+	*out = NULL;
+	if (st == NULL)
+		return STORE_ERROR;
+	arr = cJSON_CreateArray();
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = store_row(st, "related alerts")) == STORE_OK) {
+		cJSON *o = cJSON_CreateObject(), *labels = store_col_json(st, 3);
+
+		cJSON_AddItemToObject(o, "fingerprint", store_col_view_str(st, 0));
+		cJSON_AddItemToObject(o, "title", store_col_view_str(st, 1));
+		cJSON_AddItemToObject(o, "resource", store_col_view_str(st, 2));
+		cJSON_AddItemToObject(o, "labels", labels ? labels : cJSON_CreateObject());
+		cJSON_AddItemToObject(o, "joined_at", store_col_view_time(st, 4));
+		cJSON_AddNumberToObject(o, "occurrences", sqlite3_column_int(st, 5));
+		cJSON_AddBoolToObject(o, "cleared", sqlite3_column_int(st, 6) == 0);
+		cJSON_AddBoolToObject(o, "first", sqlite3_column_int(st, 7) != 0);
+		cJSON_AddItemToArray(arr, o);
+	}
+	store_done(st);
+	if (rc != STORE_NOTFOUND) {
+		cJSON_Delete(arr);
+		return rc;
+	}
+	*out = arr;
+	return STORE_OK;
+}

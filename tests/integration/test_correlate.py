@@ -1,0 +1,101 @@
+"""Correlation: alerts that share the keys of a correlate rule with an open incident's alerts,
+within the rule's window, join that incident as related alerts instead of opening their own;
+each keeps its own fingerprint, occurrences and cleared state, and the view names the
+probable cause."""
+from conftest import am_alert, audit_kinds, DEFAULT_POLICY
+
+POLICY = DEFAULT_POLICY + """\
+correlate:
+  - keys: [service]
+    window: 5m
+  - keys: [cluster, namespace]
+    window: 10m
+    cause: {alertname: "~^Deploy"}
+"""
+
+FIX = """\
+id: restart-api
+title: Restart the API
+match:
+  - labels: {alertname: HighErrors}
+params:
+  service: {from: labels.service, pattern: '^[a-z0-9-]{1,32}$', required: true}
+risk: low
+steps:
+  - {name: restart, exec: ["@PY@", "@BIN@/wait_for_file.py", "@TMP@/go", "@TMP@/runs"], timeout: 60s}
+"""
+
+
+def alert(name, **labels):
+    labels.setdefault("severity", "warning")
+    return am_alert(name, labels=labels)
+
+
+def test_one_outage_one_incident_one_fix(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=POLICY)
+    d.alert(alert("HighErrors", service="api"))
+    d.wait_state("INC-1", "running")  # the fix runs while the outage goes on
+    for name in ("HighLatency", "Http5xxRate", "PodRestarts", "QueueBacklog"):
+        d.alert(alert(name, service="api", instance="web-1"))
+    d.alert(alert("DiskFull", service="db"))  # another service: its own incident
+    d.wait_for(lambda: len(d.incidents()) == 2, "two incidents")
+    v = d.wait_for(lambda: (lambda x: x if len(x["related"]) == 4 else None)(d.view("INC-1")),
+                   "four related alerts on INC-1")
+    assert [r["alertname"] for r in v["related"]] == \
+        ["HighLatency", "Http5xxRate", "PodRestarts", "QueueBacklog"]
+    assert all(r["occurrences"] == 1 and r["cleared"] is False for r in v["related"])
+    assert v["cause"]["alertname"] == "HighErrors"  # the earliest
+    assert v["occurrences"] == 1  # the incident's own alert fired once
+    kinds = audit_kinds(d.audit())
+    assert kinds.count("alert.related") == 4
+    assert kinds.count("analysis.proposed") == 1  # one fix
+    rel = [t["message"] for t in v["timeline"] if t["kind"] == "alert.related"]
+    assert rel[0].startswith("related alert joined: HighLatency"), rel
+    assert rel[0] == ("related alert joined: HighLatency on web-1 (resource api; same service "
+                      "within 5 min 0 s)"), rel
+    # a related alert keeps its own occurrences and cleared state
+    again = alert("HighLatency", service="api", instance="web-1")
+    again["startsAt"] = "2026-11-23T10:05:00Z"  # firing anew, not a redelivery
+    d.alert(again)
+    d.alert(am_alert("PodRestarts", status="resolved",
+                     labels={"service": "api", "instance": "web-1", "severity": "warning"}))
+    v = d.wait_for(lambda: (lambda x: x if x["related"][0]["occurrences"] == 2 and
+                            x["related"][2]["cleared"] else None)(d.view("INC-1")),
+                   "HighLatency twice, PodRestarts cleared")
+    assert v["related"][1]["cleared"] is False
+    assert len(d.incidents()) == 2
+    d.read_until(r"Related:   4 alert\(s\)")
+    (d.root / "go").write_text("")
+    d.wait_state("INC-1", "resolved")
+    assert len((d.root / "runs").read_text().splitlines()) == 1  # one fix ran
+
+
+def test_deploy_is_the_cause(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=POLICY)
+    d.alert(alert("HighErrors", service="api", cluster="eu1", namespace="shop"))
+    d.wait_state("INC-1", "running")
+    d.alert(alert("DeployStarted", cluster="eu1", namespace="shop", service="deployer"))
+    v = d.wait_for(lambda: (lambda x: x if x["related"] else None)(d.view("INC-1")),
+                   "the deploy joined INC-1")
+    assert v["cause"]["alertname"] == "DeployStarted"
+    assert v["related"][0]["cause"] is True
+    assert len(d.incidents()) == 1
+    (d.root / "go").write_text("")
+    # a deploy, then errors in the same namespace: one incident, the deploy its cause
+    d.alert(alert("DeployFinished", cluster="us2", namespace="cart", service="ci"))
+    d.wait_state("INC-2", "needs_attention")  # no runbook for a deploy event
+    d.alert(alert("HighLatency", cluster="us2", namespace="cart", service="cart"))
+    v = d.wait_for(lambda: (lambda x: x if x["related"] else None)(d.view("INC-2")),
+                   "the errors joined INC-2")
+    assert v["cause"]["alertname"] == "DeployFinished"
+    assert [r["alertname"] for r in v["related"]] == ["HighLatency"]
+    assert len(d.incidents()) == 2
+
+
+def test_no_rules_no_correlation(healer):
+    d = healer(runbooks={"fix.yaml": FIX})
+    d.alert(alert("HighErrors", service="api"))
+    d.alert(alert("HighLatency", service="api"))
+    d.wait_for(lambda: len(d.incidents()) == 2, "two incidents")
+    v = d.view("INC-1")
+    assert v["related"] == [] and v["cause"]["alertname"] == "HighErrors"

@@ -1,0 +1,184 @@
+/* test_correlate.c — the policy's correlate rules: loading with file:line errors, which
+ * alerts join an incident (same key values, within the window) and which is the cause. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define MIN 60000LL
+
+static char path[] = "/tmp/test_correlate_XXXXXX.yaml";
+
+static int
+load(const char *text, struct policy *p, struct diag_list *errs)
+{
+	int fd = mkstemps(path, 5);
+	FILE *f;
+	int n;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	n = policy_load(path, true, p, errs);
+	unlink(path);
+	memcpy(path + strlen(path) - 11, "XXXXXX.yaml", 11);
+	return n;
+}
+
+static cJSON *
+labels(const char *json)
+{
+	cJSON *j = cJSON_Parse(json);
+
+	assert_non_null(j);
+	return j;
+}
+
+static const char GOOD[] = "correlate:\n"
+			   "  - keys: [service]\n"
+			   "    window: 5m\n"
+			   "  - keys: [cluster, namespace]\n"
+			   "    window: 10m\n"
+			   "    cause: {alertname: \"~^Deploy\"}\n";
+
+static void
+test_load_and_match(void **state)
+{
+	struct policy p;
+	struct diag_list errs = {0};
+
+	(void)state;
+	assert_int_equal(load(GOOD, &p, &errs), 0);
+	assert_int_equal(p.correlate.n, 2);
+	assert_int_equal(p.correlate.v[0].window_ms, 5 * MIN);
+	assert_string_equal(p.correlate.v[1].keys[1], "namespace");
+
+	cJSON *first = labels("{\"alertname\":\"HighErrors\",\"service\":\"api\","
+			      "\"cluster\":\"eu1\",\"namespace\":\"shop\"}");
+	cJSON *same = labels("{\"alertname\":\"HighLatency\",\"service\":\"api\"}");
+	cJSON *other = labels("{\"alertname\":\"HighLatency\",\"service\":\"db\"}");
+	cJSON *ns =
+	    labels("{\"alertname\":\"PodCrash\",\"cluster\":\"eu1\",\"namespace\":\"shop\"}");
+	cJSON *empty = labels("{\"alertname\":\"X\",\"service\":\"\"}");
+	int64_t t0 = 1000 * MIN;
+
+	/* same service within 5 m: rule 0; after 5 m: not by service */
+	assert_int_equal(correlate_match(&p.correlate, same, t0 + 4 * MIN, first, t0), 0);
+	assert_int_equal(correlate_match(&p.correlate, same, t0 + 6 * MIN, first, t0), -1);
+	/* another service: no; the same cluster and namespace: rule 1, for 10 m */
+	assert_int_equal(correlate_match(&p.correlate, other, t0 + MIN, first, t0), -1);
+	assert_int_equal(correlate_match(&p.correlate, ns, t0 + 9 * MIN, first, t0), 1);
+	assert_int_equal(correlate_match(&p.correlate, ns, t0 + 11 * MIN, first, t0), -1);
+	/* a missing or empty key never matches, nor does an alert older than the incident */
+	assert_int_equal(correlate_match(&p.correlate, empty, t0, empty, t0), -1);
+	assert_int_equal(correlate_match(&p.correlate, same, t0 - 1, first, t0), -1);
+	cJSON_Delete(first);
+	cJSON_Delete(same);
+	cJSON_Delete(other);
+	cJSON_Delete(ns);
+	cJSON_Delete(empty);
+	policy_free(&p);
+	diag_free(&errs);
+}
+
+static void
+test_cause(void **state)
+{
+	struct policy p;
+	struct diag_list errs = {0};
+	cJSON *alerts;
+
+	(void)state;
+	assert_int_equal(load(GOOD, &p, &errs), 0);
+	/* the earliest alert, unless a rule marks one as a cause */
+	alerts = labels("[{\"alertname\":\"HighErrors\"},{\"alertname\":\"HighLatency\"}]");
+	assert_int_equal(correlate_cause(&p.correlate, alerts), 0);
+	cJSON_Delete(alerts);
+	alerts = labels("[{\"alertname\":\"HighErrors\"},{\"alertname\":\"DeployStarted\"},"
+			"{\"alertname\":\"DeployFinished\"}]");
+	assert_int_equal(correlate_cause(&p.correlate, alerts), 1);
+	cJSON_Delete(alerts);
+	alerts = labels("[]");
+	assert_int_equal(correlate_cause(&p.correlate, alerts), -1);
+	cJSON_Delete(alerts);
+	policy_free(&p);
+	diag_free(&errs);
+
+	/* no rules: nothing correlates, the first alert is the cause */
+	assert_int_equal(load("autopilot: {max_risk: low}\n", &p, &errs), 0);
+	assert_int_equal(p.correlate.n, 0);
+	alerts = labels("[{\"alertname\":\"DeployStarted\"}]");
+	assert_int_equal(correlate_cause(&p.correlate, alerts), 0);
+	assert_int_equal(correlate_match(&p.correlate, cJSON_GetArrayItem(alerts, 0), 0,
+					 cJSON_GetArrayItem(alerts, 0), 0),
+			 -1);
+	cJSON_Delete(alerts);
+	policy_free(&p);
+	diag_free(&errs);
+}
+
+static void
+test_errors(void **state)
+{
+	struct policy p;
+	struct diag_list errs = {0};
+	char want[200];
+
+	(void)state;
+	assert_int_equal(load("correlate:\n"
+			      "  - keys: service\n" /* 2 */
+			      "    window: 5m\n"
+			      "  - keys: [service]\n"		 /* 4 */
+			      "    window: forever\n"		 /* 5 */
+			      "  - keys: [\"a b\"]\n"		 /* 6 */
+			      "    window: 2d\n"		 /* 7 */
+			      "  - window: 5m\n"		 /* 8 */
+			      "    cause: {alertname: \"~(\"}\n" /* 9 */
+			      "    scope: all\n",		 /* 10 */
+			      &p, &errs),
+			 7);
+	const char *const msgs[] = {
+	    "2: correlate[0].keys: expected a list of label names, e.g. [service]",
+	    "5: correlate[1].window: expected a duration from 1s to 24h, e.g. 5m, got 'forever'",
+	    "6: correlate[2].keys: 'a b' is not a label name",
+	    "7: correlate[2].window: expected a duration from 1s to 24h, e.g. 5m, got '2d'",
+	    "9: correlate[3].cause.alertname: bad regular expression '('",
+	    "10: correlate[3]: unknown key 'scope' (expected keys, window or cause)",
+	    "8: correlate[3]: missing key 'keys'",
+	};
+	assert_int_equal(errs.n, 7);
+	for (size_t i = 0; i < errs.n; i++) {
+		const char *m = strchr(errs.msgs[i], ':');
+		snprintf(want, sizeof(want), "%s", msgs[i]);
+		assert_non_null(m);
+		assert_string_equal(m + 1, want);
+	}
+	assert_int_equal(p.correlate.n, 0); /* a policy with errors is the defaults */
+	policy_free(&p);
+	diag_free(&errs);
+
+	assert_int_equal(load("correlate: {keys: [service]}\n", &p, &errs), 1);
+	assert_non_null(strstr(errs.msgs[0], ":1: correlate: expected a list of rules"));
+	policy_free(&p);
+	diag_free(&errs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_load_and_match),
+	    cmocka_unit_test(test_cause),
+	    cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

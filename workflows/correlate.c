@@ -1,0 +1,290 @@
+/* correlate.c — the correlate rules of the policy: loading with file:line errors, and the
+ * pure decisions (does an alert join an incident, which alert is the probable cause). */
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate.h"
+#include "util.h"
+#include <yaml.h>
+
+struct cload {
+	yaml_document_t *doc;
+	const char *file;
+	struct diag_list *errs;
+	int nerr;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+cerr(struct cload *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(c->errs, c->file, n ? (int)n->start_mark.line + 1 : 1, "%s", msg);
+	c->nerr++;
+}
+
+static const char *
+scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static void
+rule_free(struct correlate_rule *r)
+{
+	for (size_t i = 0; i < r->nkeys; i++)
+		free(r->keys[i]);
+	for (size_t i = 0; i < r->ncause; i++) {
+		if (r->cause[i].is_regex)
+			regfree(&r->cause[i].re);
+		free(r->cause[i].key);
+		free(r->cause[i].value);
+	}
+	free(r->cause);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+correlate_free(struct correlate_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		rule_free(&r->v[i]);
+	r->n = 0;
+}
+
+static bool
+label_name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 1 && n <= 128 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+static void
+load_keys(struct cload *c, yaml_node_t *n, const char *where, struct correlate_rule *r)
+{
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.top == n->data.sequence.items.start) {
+		cerr(c, n, "%s.keys: expected a list of label names, e.g. [service]", where);
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, *it);
+		const char *s = scalar(k);
+
+		if (!label_name_ok(s)) {
+			cerr(c, k, "%s.keys: '%s' is not a label name", where, s ? s : "");
+			continue;
+		}
+		if (r->nkeys == CORRELATE_MAX_KEYS) {
+			cerr(c, k, "%s.keys: too many keys (at most %d)", where,
+			     CORRELATE_MAX_KEYS);
+			break;
+		}
+		r->keys[r->nkeys++] = xstrdup(s);
+	}
+}
+
+static void
+load_window(struct cload *c, yaml_node_t *n, const char *where, struct correlate_rule *r)
+{
+	const char *s = scalar(n);
+
+	if (s == NULL || duration_parse(s, &r->window_ms) != 0 || r->window_ms <= 0 ||
+	    r->window_ms > CORRELATE_MAX_WINDOW_MS)
+		cerr(c, n, "%s.window: expected a duration from 1s to 24h, e.g. 5m, got '%s'",
+		     where, s ? s : "");
+}
+
+/* cause: {label: value, label: "~regex"} */
+static void
+load_cause(struct cload *c, yaml_node_t *n, const char *where, struct correlate_rule *r)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		cerr(c, n, "%s.cause: expected a mapping of labels, e.g. {alertname: \"~^Deploy\"}",
+		     where);
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		const char *key = scalar(k),
+			   *val = scalar(yaml_document_get_node(c->doc, p->value));
+		struct label_match m = {0};
+
+		if (!label_name_ok(key) || val == NULL) {
+			cerr(c, k, "%s.cause: '%s' must be a label name with a text value", where,
+			     key ? key : "");
+			continue;
+		}
+		if (r->ncause == CORRELATE_MAX_KEYS) {
+			cerr(c, k, "%s.cause: too many labels (at most %d)", where,
+			     CORRELATE_MAX_KEYS);
+			break;
+		}
+		m.is_regex = val[0] == '~';
+		if (m.is_regex && regcomp(&m.re, val + 1, REG_EXTENDED | REG_NOSUB) != 0) {
+			cerr(c, k, "%s.cause.%s: bad regular expression '%s'", where, key, val + 1);
+			continue;
+		}
+		m.key = xstrdup(key);
+		m.value = xstrdup(m.is_regex ? val + 1 : val);
+		r->cause = xrealloc(r->cause, (r->ncause + 1) * sizeof(*r->cause));
+		r->cause[r->ncause++] = m;
+	}
+}
+
+/* The keys of one rule, as a table: what each reads and whether it must be there. */
+static const struct {
+	const char *key;
+	bool required;
+	void (*load)(struct cload *, yaml_node_t *, const char *, struct correlate_rule *);
+} rule_keys[] = {
+    {"keys", true, load_keys},
+    {"window", true, load_window},
+    {"cause", false, load_cause},
+};
+
+static void
+load_rule(struct cload *c, yaml_node_t *n, const char *where, struct correlate_rule *r)
+{
+	bool seen[ARRAY_LEN(rule_keys)] = {false};
+
+	r->line = (int)n->start_mark.line + 1;
+	if (n->type != YAML_MAPPING_NODE) {
+		cerr(c, n, "%s: expected a mapping {keys: [...], window: 5m}", where);
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		const char *key = scalar(k);
+		size_t i;
+
+		for (i = 0; i < ARRAY_LEN(rule_keys); i++)
+			if (key && strcmp(rule_keys[i].key, key) == 0)
+				break;
+		if (i == ARRAY_LEN(rule_keys)) {
+			cerr(c, k, "%s: unknown key '%s' (expected keys, window or cause)", where,
+			     key ? key : "");
+			continue;
+		}
+		seen[i] = true;
+		rule_keys[i].load(c, yaml_document_get_node(c->doc, p->value), where, r);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(rule_keys); i++)
+		if (rule_keys[i].required && !seen[i])
+			cerr(c, n, "%s: missing key '%s'", where, rule_keys[i].key);
+}
+
+int
+correlate_load(struct yaml_document_s *doc, struct yaml_node_s *n, const char *file,
+	       struct correlate_rules *out, struct diag_list *errs)
+{
+	struct cload c = {.doc = doc, .file = file, .errs = errs};
+
+	correlate_free(out);
+	if (n->type != YAML_SEQUENCE_NODE) {
+		cerr(&c, n, "correlate: expected a list of rules (write [] for none)");
+		return c.nerr;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yaml_document_get_node(doc, *it);
+		char where[32];
+		int before = c.nerr;
+
+		if (out->n == CORRELATE_MAX_RULES) {
+			cerr(&c, item, "correlate: too many rules (at most %d)",
+			     CORRELATE_MAX_RULES);
+			break;
+		}
+		snprintf(where, sizeof(where), "correlate[%zu]",
+			 (size_t)(it - n->data.sequence.items.start));
+		load_rule(&c, item, where, &out->v[out->n]);
+		if (c.nerr == before)
+			out->n++;
+		else
+			rule_free(&out->v[out->n]);
+	}
+	return c.nerr;
+}
+
+static const char *
+label(const cJSON *labels, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(labels, key));
+}
+
+int
+correlate_match(const struct correlate_rules *r, const cJSON *labels, int64_t at_ms,
+		const cJSON *other, int64_t first_ms)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct correlate_rule *cr = &r->v[i];
+		bool all = cr->nkeys > 0;
+
+		if (at_ms < first_ms || at_ms - first_ms > cr->window_ms)
+			continue;
+		for (size_t k = 0; all && k < cr->nkeys; k++) {
+			const char *a = label(labels, cr->keys[k]), *b = label(other, cr->keys[k]);
+			/* an empty value says nothing in common: it never correlates */
+			all = a && b && a[0] && strcmp(a, b) == 0;
+		}
+		if (all)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool
+cause_matches(const struct correlate_rule *cr, const cJSON *labels)
+{
+	if (cr->ncause == 0)
+		return false;
+	for (size_t i = 0; i < cr->ncause; i++) {
+		const char *v = label(labels, cr->cause[i].key);
+
+		if (v == NULL)
+			return false;
+		if (cr->cause[i].is_regex ? regexec(&cr->cause[i].re, v, 0, NULL, 0) != 0
+					  : strcmp(v, cr->cause[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+bool
+correlate_is_cause(const struct correlate_rules *r, const cJSON *labels)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (cause_matches(&r->v[i], labels))
+			return true;
+	return false;
+}
+
+int
+correlate_cause(const struct correlate_rules *r, const cJSON *alerts)
+{
+	const cJSON *a;
+	int i = 0;
+
+	if (cJSON_GetArraySize(alerts) == 0)
+		return -1;
+	cJSON_ArrayForEach(a, alerts)
+	{
+		if (correlate_is_cause(r, a))
+			return i;
+		i++;
+	}
+	return 0;
+}
