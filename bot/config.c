@@ -447,6 +447,33 @@ check_groups(emit_fn emit, void *ctx)
 	return errors;
 }
 
+/* url for a message, its user:password@ (if any) replaced by "***@". */
+static void
+url_shown(const char *url, char *out, size_t n)
+{
+	const char *h = strstr(url, "://"), *at;
+
+	if (h != NULL && (at = memchr(h + 3, '@', strcspn(h + 3, "/"))) != NULL)
+		snprintf(out, n, "%.*s://***%s", (int)(h - url) > 16 ? 16 : (int)(h - url), url,
+			 at);
+	else
+		snprintf(out, n, "%s", url);
+}
+
+/* Whether something names a host between scheme://[user@] and the port or path. */
+static bool
+url_has_host(const char *url)
+{
+	const char *h = strstr(url, "://"), *at;
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	if ((at = memchr(h, '@', strcspn(h, "/"))) != NULL)
+		h = at + 1;
+	return *h != '\0' && strchr("/:", *h) == NULL;
+}
+
 /*
  * Mail settings that only make sense together. The email adapter refuses the same settings
  * at start; here they are named before a mail is lost to them.
@@ -455,22 +482,22 @@ static int
 check_mail(emit_fn emit, void *ctx)
 {
 	const char *url = config_env("HEALER_SMTP_URL"), *tls = config_env("HEALER_SMTP_TLS");
-	const char *key = config_env("HEALER_LINK_KEY"), *host;
-	char msg[512];
+	const char *key = config_env("HEALER_LINK_KEY");
+	char msg[512], shown[256];
 	int errors = 0;
 
 	if (url != NULL) {
-		host = strstr(url, "://");
+		url_shown(url, shown, sizeof(shown));
 		if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
 			snprintf(
 			    msg, sizeof(msg),
 			    "HEALER_SMTP_URL=%.200s: expected smtp://host[:port] (STARTTLS) or "
 			    "smtps://host[:port]",
-			    url);
+			    shown);
 			emit(true, msg, ctx);
 			errors++;
-		} else if (host == NULL || strchr("/:", host[3]) != NULL) {
-			snprintf(msg, sizeof(msg), "HEALER_SMTP_URL=%.200s: no host", url);
+		} else if (!url_has_host(url)) {
+			snprintf(msg, sizeof(msg), "HEALER_SMTP_URL=%.200s: no host", shown);
 			emit(true, msg, ctx);
 			errors++;
 		}

@@ -35,6 +35,7 @@ def test_loopback_mail_settings_pass(d):
      ["error: HEALER_SMTP_URL=http://127.0.0.1:2525", "smtp://", "smtps://"]),
     ({"HEALER_SMTP_URL": "smtp://"}, ["error: HEALER_SMTP_URL=smtp://", "no host"]),
     ({"HEALER_SMTP_URL": "smtps://:465"}, ["error: HEALER_SMTP_URL=smtps://:465", "no host"]),
+    ({"HEALER_SMTP_URL": "smtp://u@:25"}, ["error: HEALER_SMTP_URL=smtp://***@:25", "no host"]),
     ({"HEALER_SMTP_TLS": "starttls"},
      ["error: HEALER_SMTP_TLS=starttls", "required or none"]),
     ({"HEALER_SMTP_URL": "smtp://mail.example.com:25"},
@@ -44,7 +45,7 @@ def test_loopback_mail_settings_pass(d):
      ["error: HEALER_PUBLIC_URL=healer.example", "http://"]),
     ({"HEALER_MAIL_FROM": ""}, ["error: HEALER_SMTP_URL", "HEALER_MAIL_FROM"]),
     ({"HEALER_SMTP_USER": "mailer"}, ["error: HEALER_SMTP_USER", "HEALER_SMTP_PASSWORD"]),
-], ids=["url-scheme", "url-no-host", "url-port-only", "tls-mode", "clear-text-remote",
+], ids=["url-scheme", "url-no-host", "url-port-only", "url-user-no-host", "tls-mode", "clear-text-remote",
         "short-link-key", "public-url-scheme", "no-sender", "user-without-password"])
 def test_bad_mail_settings_fail(d, env, words):
     rc, out = check(d, **{**MAIL, **env})
@@ -58,6 +59,13 @@ def test_link_key_is_not_echoed(d):
     rc, out = check(d, HEALER_LINK_KEY="sekrit-key-value")
     assert rc == 1, out
     assert "sekrit-key-value" not in out
+
+
+def test_smtp_url_credentials_are_not_echoed(d):
+    rc, out = check(d, **{**MAIL, "HEALER_SMTP_URL": "http://mailer:pa55word@relay:25/"})
+    assert rc == 1, out
+    assert "error: HEALER_SMTP_URL=http://***@relay:25/" in out, out
+    assert "pa55word" not in out and "mailer" not in out, out
 
 
 def test_mail_routes_without_a_server_is_a_warning(healer):
