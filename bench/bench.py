@@ -202,7 +202,7 @@ def main():
     for extra in ("bench_http.py", "bench_slack.py", "bench_teams.py", "bench_analysis.py",
                   "bench_stall.py", "bench_retention.py", "bench_watch.py", "bench_detect.py",
                   "bench_logs.py", "bench_web.py",
-                  "bench_correlate.py"):
+                  "bench_correlate.py", "bench_mail.py"):
         path = os.path.join(ROOT, "bench", extra)
         if os.path.exists(path):
             print(f"\n== {extra} ==", flush=True)

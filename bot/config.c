@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "httpc.h"
 #include "log.h"
 #include "util.h"
 
@@ -446,6 +447,107 @@ check_groups(emit_fn emit, void *ctx)
 	return errors;
 }
 
+/* url for a message, its user:password@ (if any) replaced by "***@". */
+static void
+url_shown(const char *url, char *out, size_t n)
+{
+	const char *h = strstr(url, "://"), *at;
+
+	if (h != NULL && (at = memchr(h + 3, '@', strcspn(h + 3, "/"))) != NULL)
+		snprintf(out, n, "%.*s://***%s", (int)(h - url) > 16 ? 16 : (int)(h - url), url,
+			 at);
+	else
+		snprintf(out, n, "%s", url);
+}
+
+/* Whether something names a host between scheme://[user@] and the port or path. */
+static bool
+url_has_host(const char *url)
+{
+	const char *h = strstr(url, "://"), *at;
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	if ((at = memchr(h, '@', strcspn(h, "/"))) != NULL)
+		h = at + 1;
+	return *h != '\0' && strchr("/:", *h) == NULL;
+}
+
+/*
+ * Mail settings that only make sense together. The email adapter refuses the same settings
+ * at start; here they are named before a mail is lost to them.
+ */
+static int
+check_mail(emit_fn emit, void *ctx)
+{
+	const char *url = config_env("HEALER_SMTP_URL"), *tls = config_env("HEALER_SMTP_TLS");
+	const char *key = config_env("HEALER_LINK_KEY");
+	char msg[512], shown[256];
+	int errors = 0;
+
+	if (url != NULL) {
+		url_shown(url, shown, sizeof(shown));
+		if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
+			snprintf(
+			    msg, sizeof(msg),
+			    "HEALER_SMTP_URL=%.200s: expected smtp://host[:port] (STARTTLS) or "
+			    "smtps://host[:port]",
+			    shown);
+			emit(true, msg, ctx);
+			errors++;
+		} else if (!url_has_host(url)) {
+			snprintf(msg, sizeof(msg), "HEALER_SMTP_URL=%.200s: no host", shown);
+			emit(true, msg, ctx);
+			errors++;
+		}
+		if (config_env("HEALER_MAIL_FROM") == NULL) {
+			emit(true,
+			     "HEALER_SMTP_URL is set but HEALER_MAIL_FROM is not: mail needs a "
+			     "sender address",
+			     ctx);
+			errors++;
+		}
+	}
+	if (tls != NULL && strcmp(tls, "required") != 0 && strcmp(tls, "none") != 0) {
+		snprintf(msg, sizeof(msg), "HEALER_SMTP_TLS=%.64s: expected required or none", tls);
+		emit(true, msg, ctx);
+		errors++;
+	} else if (tls != NULL && strcmp(tls, "none") == 0 && url != NULL &&
+		   !httpc_url_is_loopback(url)) {
+		/* credentials and approval links would cross the network in clear */
+		emit(true,
+		     "HEALER_SMTP_TLS=none is allowed only for a loopback SMTP server "
+		     "(HEALER_SMTP_URL names another host)",
+		     ctx);
+		errors++;
+	}
+	if (config_env("HEALER_SMTP_USER") != NULL && config_env("HEALER_SMTP_PASSWORD") == NULL) {
+		emit(true, "HEALER_SMTP_USER is set but HEALER_SMTP_PASSWORD is not", ctx);
+		errors++;
+	}
+	if (key != NULL && strlen(key) < 32) {
+		/* the value is a secret: its length only */
+		snprintf(msg, sizeof(msg),
+			 "HEALER_LINK_KEY is %zu bytes: it must be at least 32 (links and sign-in "
+			 "are off until it is)",
+			 strlen(key));
+		emit(true, msg, ctx);
+		errors++;
+	}
+	return errors;
+}
+
+int
+config_check_mail_routes(size_t nroutes, emit_fn emit, void *ctx)
+{
+	if (nroutes > 0 && config_env("HEALER_SMTP_URL") == NULL)
+		emit(false,
+		     "the policy has mail: routes but HEALER_SMTP_URL is not set: no mail is sent",
+		     ctx);
+	return 0;
+}
+
 int
 config_check(emit_fn emit, void *ctx)
 {
@@ -465,7 +567,7 @@ config_check(emit_fn emit, void *ctx)
 		emit(true, msg, ctx);
 		errors++;
 	}
-	return errors + check_groups(emit, ctx);
+	return errors + check_groups(emit, ctx) + check_mail(emit, ctx);
 }
 
 /* Start-up lines: why an adapter does not run, from the settings alone. */

@@ -62,6 +62,10 @@ const char *config_env(const char *name);
  * emit(is_error, message, ctx) runs once per finding, messages naming the variables.
  * Returns the number of errors (warnings are not counted). */
 int config_check(void (*emit)(bool is_error, const char *msg, void *ctx), void *ctx);
+/* A warning through emit when the policy has nroutes mail: routes but no SMTP server is set.
+ * Returns the number of errors: always 0. */
+int config_check_mail_routes(size_t nroutes,
+			     void (*emit)(bool is_error, const char *msg, void *ctx), void *ctx);
 
 /* Why adapter `name` ("console", "slack", "teams") would not start with this configuration,
  * e.g. "SLACK_APP_TOKEN not set"; NULL when its settings are complete. */

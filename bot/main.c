@@ -182,6 +182,7 @@ cmd_serve(int argc, char **argv)
 			   policy_errors);
 		return 1;
 	}
+	config_check_mail_routes(engine_policy()->nmail_routes, log_finding, NULL);
 	if (problems)
 		log_warnx("%d runbook problem(s) above: those runbooks are not loaded", problems);
 	bool watch_must;
@@ -267,6 +268,7 @@ cmd_check_config(int argc, char **argv)
 	errors = config_check(print_finding, NULL);
 	errors += runbook_load_dir(cfg.runbooks, &rbs, &d);
 	errors += policy_load(cfg.policy, cfg.policy_explicit, &pol, &d);
+	errors += config_check_mail_routes(pol.nmail_routes, print_finding, NULL);
 	bool watch_must;
 	const char *wpath = watch_path(&watch_must);
 	struct watch_conf watch;
