@@ -52,6 +52,31 @@ out:
 }
 
 int
+store_related_merge(int64_t from, int64_t into)
+{
+	sqlite3_stmt *st = store_stmt("UPDATE alerts SET incident_id = ?1 WHERE incident_id = ?2");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, into);
+	sqlite3_bind_int64(st, 2, from);
+	if ((rc = store_run(st, "merge alerts")) != STORE_OK)
+		return rc;
+	st = store_stmt("UPDATE incidents SET version = version + 1, updated_at = ?1,"
+			" last_seen_at = max(last_seen_at, (SELECT last_seen_at FROM incidents"
+			" WHERE id = ?3)) WHERE id = ?2");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, now_ms());
+	sqlite3_bind_int64(st, 2, into);
+	sqlite3_bind_int64(st, 3, from);
+	if ((rc = store_run(st, "merge into")) == STORE_OK && sqlite3_changes(store_db) == 0)
+		rc = STORE_NOTFOUND;
+	return rc;
+}
+
+int
 store_related_candidates(int64_t since_ms, cJSON **out)
 {
 	sqlite3_stmt *st =

@@ -147,6 +147,9 @@ command_execute(const struct command *c, const char *user, struct command_reply 
 	case CMD_CLOSE:
 		rc = engine_close(c->incident_id, user, msg, sizeof(msg));
 		break;
+	case CMD_MERGE:
+		rc = engine_merge(c->other_id, c->incident_id, user, msg, sizeof(msg));
+		break;
 	case CMD_DECLARE: {
 		cJSON *labels = kv_object(c);
 		rc = engine_declare(user, c->text, c->severity, labels, &id, msg, sizeof(msg));
