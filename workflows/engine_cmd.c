@@ -358,7 +358,8 @@ engine_merge(int64_t from, int64_t into, const char *user, char *msg, size_t msg
 			 f.state);
 		goto out;
 	}
-	if (policy_check_actor(eng_pol, RISK_LOW, user, "close", why, sizeof(why)) != 0) {
+	/* the role close needs: merging closes an incident */
+	if (policy_check_actor(eng_pol, RISK_LOW, user, "merge", why, sizeof(why)) != 0) {
 		snprintf(msg, msglen, "%s", why);
 		rc = refuse(from, user, "command.refused", why);
 		goto out;

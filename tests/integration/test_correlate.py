@@ -99,3 +99,68 @@ def test_no_rules_no_correlation(healer):
     d.wait_for(lambda: len(d.incidents()) == 2, "two incidents")
     v = d.view("INC-1")
     assert v["related"] == [] and v["cause"]["alertname"] == "HighErrors"
+
+
+# A policy where close (and so split and merge) needs a lead: eve is only an engineer.
+LEAD_POLICY = POLICY.replace("low:      {roles: [any], count: 1}",
+                             "low:      {roles: [lead, admin], count: 1}")
+
+
+def settled(d, inc):
+    """Waits for the analysis of a new incident to end (a proposal or a human's turn)."""
+    return d.wait_for(lambda: (lambda v: v if v["state"] in ("needs_attention",
+                                                              "awaiting_approval") else None)(
+        d.view(inc)), "%s analysed" % inc)
+
+
+def test_merge_folds_an_incident_into_another(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="lead1")
+    d.alert(alert("HighLatency", service="api"))
+    before = settled(d, "INC-1")["state"]
+    d.alert(alert("DiskFull", service="db"))  # another service: its own incident
+    settled(d, "INC-2")
+    d.alert(alert("QueueBacklog", service="db"))  # joins INC-2
+    d.wait_for(lambda: d.view("INC-2")["related"], "QueueBacklog on INC-2")
+    d.send("merge INC-2 into INC-2")
+    d.read_until(r"INC-2 cannot be merged into itself")
+    d.send("merge INC-2 into INC-1")
+    d.read_until(r"INC-2 merged into INC-1")
+    v2 = d.wait_state("INC-2", "closed")
+    assert v2["outcome"] == "Merged into INC-1 by console:lead1", v2["outcome"]
+    v1 = d.view("INC-1")
+    assert v1["state"] == before
+    assert [r["alertname"] for r in v1["related"]] == ["DiskFull", "QueueBacklog"]
+    assert v1["cause"]["alertname"] == "HighLatency"
+    rows = [r for r in d.audit() if r.get("kind") == "incident.merged"]
+    assert {r["incident"] for r in rows} == {"INC-1", "INC-2"} or \
+        {r["incident"] for r in rows} == {1, 2}, rows
+    assert all(r["actor"] == "console:lead1" for r in rows), rows
+    t1 = [t["message"] for t in v1["timeline"] if t["kind"] == "incident.merged"]
+    assert t1 == ["INC-2 merged into this incident by console:lead1"], t1
+    # a later delivery of a merged alert lands on INC-1, not a new incident
+    again = alert("DiskFull", service="db")
+    again["startsAt"] = "2026-11-23T10:05:00Z"
+    d.alert(again)
+    d.wait_for(lambda: d.view("INC-1")["related"][0]["occurrences"] == 2, "DiskFull again")
+    assert len(d.incidents()) == 2
+    # a final incident cannot be merged, either way round
+    d.send("merge INC-2 into INC-1")
+    d.read_until(r"INC-2 is closed: a final incident cannot be merged")
+    d.send("merge INC-1 into INC-2")
+    d.read_until(r"INC-2 is closed: a final incident cannot be merged")
+    d.send("merge INC-1 into INC-9")
+    d.read_until(r"INC-9 does not exist")
+
+
+def test_merge_needs_the_close_role(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="eve")
+    d.alert(alert("HighLatency", service="api"))
+    d.alert(alert("DiskFull", service="db"))
+    before = settled(d, "INC-2")["state"]
+    d.mark()
+    d.send("merge INC-2 into INC-1")
+    d.read_until(r"merge needs role lead or admin \(you have: engineer\)")
+    assert d.view("INC-2")["state"] == before
+    assert d.view("INC-1")["related"] == []
+    assert "incident.merged" not in audit_kinds(d.audit())
+    assert "command.refused" in audit_kinds(d.audit())
