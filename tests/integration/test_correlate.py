@@ -164,3 +164,65 @@ def test_merge_needs_the_close_role(healer):
     assert d.view("INC-1")["related"] == []
     assert "incident.merged" not in audit_kinds(d.audit())
     assert "command.refused" in audit_kinds(d.audit())
+
+
+def test_split_gives_a_related_alert_its_own_incident(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="lead1")
+    d.alert(alert("HighErrors", service="api", cluster="eu1", namespace="shop"))
+    d.wait_state("INC-1", "running")  # a split does not wait for the run
+    d.alert(alert("DeployStarted", cluster="eu1", namespace="shop", service="deployer"))
+    d.alert(alert("HighLatency", service="api", instance="web-1"))
+    d.alert(alert("PodRestarts", service="api", instance="web-1"))
+    v = d.wait_for(lambda: (lambda x: x if len(x["related"]) == 3 else None)(d.view("INC-1")),
+                   "three related alerts on INC-1")
+    fp = {r["alertname"]: r["fingerprint"] for r in v["related"]}
+    first = v["fingerprint"] if "fingerprint" in v else None
+    d.send("split INC-1 " + fp["DeployStarted"])
+    d.read_until(r"cannot split \S+ out of INC-1: it is the probable cause")
+    d.send("split INC-1 nosuchfingerprint")
+    d.read_until(r"cannot split nosuchfingerprint out of INC-1: the incident has no related "
+                 r"alert with that fingerprint")
+    if first:
+        d.send("split INC-1 " + first)
+        d.read_until(r"it is the incident's own first alert")
+    assert len(d.incidents()) == 1
+    d.send("split INC-1 " + fp["HighLatency"])
+    d.read_until(r"split out of INC-1 into INC-2")
+    v2 = settled(d, "INC-2")
+    assert v2["title"].startswith("HighLatency"), v2["title"]
+    assert v2["related"] == [] and v2["cause"]["alertname"] == "HighLatency"
+    assert v2["occurrences"] == 1
+    assert "analysis.proposed" in [t["kind"] for t in v2["timeline"]] or \
+        v2["state"] == "needs_attention"
+    t2 = [t["message"] for t in v2["timeline"] if t["kind"] == "incident.split"]
+    assert t2 == ["split out of INC-1 by console:lead1: " + fp["HighLatency"]], t2
+    v1 = d.view("INC-1")
+    assert [r["alertname"] for r in v1["related"]] == ["DeployStarted", "PodRestarts"]
+    assert v1["state"] == "running"
+    t1 = [t["message"] for t in v1["timeline"] if t["kind"] == "incident.split"]
+    assert t1 == ["related alert %s split out into INC-2 by console:lead1" % fp["HighLatency"]]
+    rows = [r for r in d.audit() if r.get("kind") == "incident.split"]
+    assert len(rows) == 2 and all(r["actor"] == "console:lead1" for r in rows), rows
+    # its next delivery goes to its own incident now
+    again = alert("HighLatency", service="api", instance="web-1")
+    again["startsAt"] = "2026-11-23T10:05:00Z"
+    d.alert(again)
+    d.wait_for(lambda: d.view("INC-2")["occurrences"] == 2, "HighLatency again on INC-2")
+    assert len(d.view("INC-1")["related"]) == 2
+    assert len(d.incidents()) == 2
+    (d.root / "go").write_text("")
+    d.wait_state("INC-1", "resolved")
+
+
+def test_split_needs_the_close_role(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="eve")
+    d.alert(alert("HighErrors", service="api"))
+    d.alert(alert("HighLatency", service="api"))
+    v = d.wait_for(lambda: (lambda x: x if x["related"] else None)(d.view("INC-1")),
+                   "HighLatency on INC-1")
+    d.mark()
+    d.send("split INC-1 " + v["related"][0]["fingerprint"])
+    d.read_until(r"split needs role lead or admin \(you have: engineer\)")
+    assert len(d.incidents()) == 1
+    assert len(d.view("INC-1")["related"]) == 1
+    assert "incident.split" not in audit_kinds(d.audit())
