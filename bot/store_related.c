@@ -123,15 +123,16 @@ store_related_split(int64_t id, const char *fingerprint, int64_t *new_id)
 			" AND fingerprint = ?2",
 			id, fingerprint, now, *new_id, "split alerts");
 	if (rc == STORE_OK)
-		rc = split_step("UPDATE incidents SET"
-				" occurrences = (SELECT count(*) FROM alerts WHERE incident_id = ?4"
-				"  AND firing = 1),"
-				" alert_cleared = (SELECT firing = 0 FROM alerts WHERE incident_id = ?4"
-				"  ORDER BY id DESC LIMIT 1),"
-				" last_seen_at = (SELECT max(received_at) FROM alerts"
-				"  WHERE incident_id = ?4)"
-				" WHERE id = ?4",
-				id, fingerprint, now, *new_id, "split counts");
+		rc = split_step(
+		    "UPDATE incidents SET"
+		    " occurrences = (SELECT count(*) FROM alerts WHERE incident_id = ?4"
+		    "  AND firing = 1),"
+		    " alert_cleared = (SELECT firing = 0 FROM alerts WHERE incident_id = ?4"
+		    "  ORDER BY id DESC LIMIT 1),"
+		    " last_seen_at = (SELECT max(received_at) FROM alerts"
+		    "  WHERE incident_id = ?4)"
+		    " WHERE id = ?4",
+		    id, fingerprint, now, *new_id, "split counts");
 	if (rc == STORE_OK)
 		rc = split_step("UPDATE incidents SET cleared_at = ?3 WHERE id = ?4"
 				" AND alert_cleared = 1",

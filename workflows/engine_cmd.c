@@ -365,8 +365,8 @@ engine_merge(int64_t from, int64_t into, const char *user, char *msg, size_t msg
 		goto out;
 	}
 	char *outcome = xasprintf("Merged into INC-%lld by %s", (long long)into, user);
-	char *into_msg = xasprintf("INC-%lld merged into this incident by %s", (long long)from,
-				   user);
+	char *into_msg =
+	    xasprintf("INC-%lld merged into this incident by %s", (long long)from, user);
 	int src = store_begin();
 	if (src == 0)
 		src = store_related_merge(from, into);

@@ -1,5 +1,6 @@
 /* engine_correlate.c — related alerts: an alert that a correlate rule ties to an open
- * incident joins it instead of opening its own; the view names the probable cause. */
+ * incident joins it instead of opening its own; the view names the probable cause; a person
+ * splits a related alert out into an incident of its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,14 @@ eng_related_view(int64_t id, cJSON *view)
 	cJSON_Delete(all);
 }
 
+static const char *
+str_of(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return v ? v : "";
+}
+
 /* What split refuses for the alert `fp` of incident id's view, or NULL if it may leave. */
 static const char *
 split_refusal(const cJSON *view, const char *fp)
@@ -136,12 +145,11 @@ split_refusal(const cJSON *view, const char *fp)
 
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(view, "related"))
 	{
-		related |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "fingerprint")), fp) == 0;
+		related |= strcmp(str_of(r, "fingerprint"), fp) == 0;
 	}
-	const char *cfp = cJSON_GetStringValue(cJSON_GetObjectItem(cause, "fingerprint"));
-	if (cfp && strcmp(cfp, fp) == 0)
+	if (cJSON_IsObject(cause) && strcmp(str_of(cause, "fingerprint"), fp) == 0)
 		return "it is the probable cause; split the other alerts out instead";
-	if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(view, "fingerprint")) ?: "", fp) == 0)
+	if (strcmp(str_of(view, "fingerprint"), fp) == 0)
 		return "it is the incident's own first alert";
 	if (!related)
 		return "the incident has no related alert with that fingerprint";
@@ -163,20 +171,15 @@ engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char
 		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
 		return ENGINE_NOTFOUND;
 	}
-	bool final = state_is_terminal_name(inc.state);
-	snprintf(why, sizeof(why), "%s", inc.state);
-	incident_free(&inc);
-	if (final) {
-		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be split", (long long)id,
-			 why);
+	if (state_is_terminal_name(inc.state)) {
+		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be split",
+			 (long long)id, inc.state);
+		incident_free(&inc);
 		return ENGINE_REFUSED;
 	}
 	view = cJSON_CreateObject();
-	cJSON_AddStringToObject(view, "fingerprint", "");
-	if (store_incident_get(id, &inc) == 0) {
-		cJSON_ReplaceItemInObject(view, "fingerprint", cJSON_CreateString(inc.fingerprint));
-		incident_free(&inc);
-	}
+	cJSON_AddStringToObject(view, "fingerprint", inc.fingerprint ? inc.fingerprint : "");
+	incident_free(&inc);
 	eng_related_view(id, view);
 	no = split_refusal(view, fp);
 	cJSON_Delete(view);
