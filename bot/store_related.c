@@ -52,6 +52,101 @@ out:
 }
 
 int
+store_related_merge(int64_t from, int64_t into)
+{
+	sqlite3_stmt *st = store_stmt("UPDATE alerts SET incident_id = ?1 WHERE incident_id = ?2");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, into);
+	sqlite3_bind_int64(st, 2, from);
+	if ((rc = store_run(st, "merge alerts")) != STORE_OK)
+		return rc;
+	st = store_stmt("UPDATE incidents SET version = version + 1, updated_at = ?1,"
+			" last_seen_at = max(last_seen_at, (SELECT last_seen_at FROM incidents"
+			" WHERE id = ?3)) WHERE id = ?2");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, now_ms());
+	sqlite3_bind_int64(st, 2, into);
+	sqlite3_bind_int64(st, 3, from);
+	if ((rc = store_run(st, "merge into")) == STORE_OK && sqlite3_changes(store_db) == 0)
+		rc = STORE_NOTFOUND;
+	return rc;
+}
+
+/* Runs a statement over (?1 incident, ?2 fingerprint, ?3 now, ?4 new incident): each binds
+ * the parameters up to the highest it names. */
+static int
+split_step(const char *sql, int64_t id, const char *fp, int64_t now, int64_t new_id,
+	   const char *what)
+{
+	sqlite3_stmt *st = store_stmt(sql);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	int n = sqlite3_bind_parameter_count(st);
+	sqlite3_bind_int64(st, 1, id);
+	if (n >= 2)
+		store_bind_text(st, 2, fp);
+	if (n >= 3)
+		sqlite3_bind_int64(st, 3, now);
+	if (n >= 4)
+		sqlite3_bind_int64(st, 4, new_id);
+	if ((rc = store_run(st, what)) == STORE_OK && sqlite3_changes(store_db) == 0)
+		rc = STORE_NOTFOUND;
+	return rc;
+}
+
+int
+store_related_split(int64_t id, const char *fingerprint, int64_t *new_id)
+{
+	int64_t now = now_ms();
+	int rc;
+
+	/* the new incident is what its first delivery would have opened */
+	rc = split_step("INSERT INTO incidents (state, severity, title, resource, source,"
+			" fingerprint, labels, annotations, occurrences, created_at, updated_at,"
+			" last_seen_at, alert_cleared, version)"
+			" SELECT 'open', coalesce(severity, 'sev3'), coalesce(title, ''),"
+			" coalesce(resource, ''), source, fingerprint, coalesce(labels, '{}'),"
+			" coalesce(annotations, '{}'), 1, ?3, ?3, ?3, 0, 1 FROM alerts"
+			" WHERE incident_id = ?1 AND fingerprint = ?2"
+			" ORDER BY id LIMIT 1",
+			id, fingerprint, now, 0, "split incident");
+	if (rc != STORE_OK)
+		return rc;
+	*new_id = sqlite3_last_insert_rowid(store_db);
+	rc = split_step("UPDATE alerts SET incident_id = ?4 WHERE incident_id = ?1"
+			" AND fingerprint = ?2",
+			id, fingerprint, now, *new_id, "split alerts");
+	if (rc == STORE_OK)
+		rc = split_step(
+		    "UPDATE incidents SET"
+		    " occurrences = (SELECT count(*) FROM alerts WHERE incident_id = ?4"
+		    "  AND firing = 1),"
+		    " alert_cleared = (SELECT firing = 0 FROM alerts WHERE incident_id = ?4"
+		    "  ORDER BY id DESC LIMIT 1),"
+		    " last_seen_at = (SELECT max(received_at) FROM alerts"
+		    "  WHERE incident_id = ?4)"
+		    " WHERE id = ?4",
+		    id, fingerprint, now, *new_id, "split counts");
+	if (rc == STORE_OK)
+		rc = split_step("UPDATE incidents SET cleared_at = ?3 WHERE id = ?4"
+				" AND alert_cleared = 1",
+				id, fingerprint, now, *new_id, "split cleared");
+	if (rc == STORE_OK || rc == STORE_NOTFOUND)
+		rc = split_step("UPDATE incidents SET version = version + 1, updated_at = ?3"
+				" WHERE id = ?1",
+				id, fingerprint, now, *new_id, "split from");
+	if (rc == STORE_OK)
+		rc = store_incident_fts(*new_id);
+	return rc;
+}
+
+int
 store_related_candidates(int64_t since_ms, cJSON **out)
 {
 	sqlite3_stmt *st =

@@ -29,6 +29,9 @@ static const struct verb verbs[] = {
 	{"dryrun", CMD_DRYRUN, "dryrun ID", "show exactly what would run, run nothing"},
 	{"ack", CMD_ACK, "ack ID", "acknowledge: you are on it"},
 	{"close", CMD_CLOSE, "close ID", "close an incident that needs nothing more"},
+	{"split", CMD_SPLIT, "split ID FINGERPRINT",
+	 "a related alert leaves the incident for one of its own"},
+	{"merge", CMD_MERGE, "merge ID into ID", "the first incident's alerts join the second"},
 	{"declare", CMD_DECLARE, "declare \"title\" [sev1..sev4] [key=value…]",
 	 "open an incident by hand"},
 	{"run", CMD_RUN, "run RUNBOOK key=value…",
@@ -168,6 +171,18 @@ command_parse(const char *line, struct command *out, char *err, size_t errlen)
 		if (n < a + 2 || parse_id(tok[a], &out->incident_id) != 0)
 			goto usage;
 		join(tok, a + 1, n, out->text, sizeof(out->text));
+		break;
+	case CMD_SPLIT:
+		if (n != a + 2 || parse_id(tok[a], &out->incident_id) != 0 || tok[a + 1][0] == '\0')
+			goto usage;
+		snprintf(out->text, sizeof(out->text), "%s", tok[a + 1]);
+		break;
+	case CMD_MERGE:
+		/* "merge INC-8 into INC-7": INC-7 is kept, as in the sentence */
+		if (n != a + 3 || strcasecmp(tok[a + 1], "into") != 0 ||
+		    parse_id(tok[a], &out->other_id) != 0 ||
+		    parse_id(tok[a + 2], &out->incident_id) != 0)
+			goto usage;
 		break;
 	case CMD_DECLARE:
 		if (n < a + 1 || tok[a][0] == '\0')

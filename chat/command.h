@@ -22,16 +22,20 @@ enum command_verb {
 	CMD_RUNBOOKS,
 	CMD_AUTOPILOT,
 	CMD_HELP,
-	CMD_CLOSE
+	CMD_CLOSE,
+	CMD_SPLIT,
+	CMD_MERGE
 };
 
 #define COMMAND_MAX_KV 16
 
 struct command {
 	enum command_verb verb;
-	int64_t incident_id; /* show/approve/reject/dryrun/ack/close; "INC-7", "inc-7" or "7" */
+	int64_t incident_id; /* show/approve/reject/dryrun/ack/close/split; merge: the one kept;
+			     * "INC-7", "inc-7" or "7" */
+	int64_t other_id;    /* merge: the incident folded into incident_id */
 	bool all;	     /* list all */
-	char text[512];	     /* reject reason; declare title; stats window ("24h") */
+	char text[512];	     /* reject reason; declare title; stats window ("24h"); split fingerprint */
 	char severity[8];    /* declare: sev1..sev4 (default sev3) */
 	char runbook[128];   /* run */
 	bool on;	     /* autopilot on|off */

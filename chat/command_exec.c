@@ -147,6 +147,13 @@ command_execute(const struct command *c, const char *user, struct command_reply 
 	case CMD_CLOSE:
 		rc = engine_close(c->incident_id, user, msg, sizeof(msg));
 		break;
+	case CMD_SPLIT:
+		rc = engine_split(c->incident_id, c->text, user, &id, msg, sizeof(msg));
+		r->incident_id = id;
+		break;
+	case CMD_MERGE:
+		rc = engine_merge(c->other_id, c->incident_id, user, msg, sizeof(msg));
+		break;
 	case CMD_DECLARE: {
 		cJSON *labels = kv_object(c);
 		rc = engine_declare(user, c->text, c->severity, labels, &id, msg, sizeof(msg));

@@ -134,6 +134,14 @@ struct alert;
 int store_related_find(const char *fingerprint, int64_t *id);
 /* Records a delivery of a related alert on incident id (not its own occurrences). */
 int store_related_add(int64_t id, const struct alert *a);
+/* Inside a transaction: every alert of incident `from` becomes a related alert of `into`
+ * (fingerprints, occurrences and cleared state kept); `into`'s version is bumped. */
+int store_related_merge(int64_t from, int64_t into);
+/* Inside a transaction: the alert `fingerprint` of incident `id` (every delivery of it)
+ * leaves it and becomes the first alert of a new open incident, *new_id, whose title,
+ * severity, resource and labels are its first delivery's and whose occurrences and cleared
+ * state are its own; `id`'s version is bumped. STORE_NOTFOUND if `id` has no such alert. */
+int store_related_split(int64_t id, const char *fingerprint, int64_t *new_id);
 /* Open incidents opened since since_ms with the labels of their firing alerts:
  * [{id, created_ms, labels: [{…}, …]}], oldest first. Owned. */
 int store_related_candidates(int64_t since_ms, cJSON **out);

@@ -61,6 +61,17 @@ int engine_reject(int64_t id, const char *user, const char *reason, const struct
 int engine_dryrun(int64_t id, const char *user, char **plan, char *msg, size_t msglen);
 int engine_ack(int64_t id, const char *user, char *msg, size_t msglen);
 int engine_close(int64_t id, const char *user, char *msg, size_t msglen);
+/* merge: incident `from`'s alerts become related alerts of `into` and `from` is closed
+ * ("merged into INC-n"), in one transaction, audited "incident.merged" on both. Needs the
+ * role close needs; refused when either is final, `from` has a run under way, or they are
+ * the same incident. */
+/* split: the related alert `fingerprint` leaves incident id and opens its own incident
+ * (*new_id), analysed like a new alert, in one transaction, audited "incident.split" on both.
+ * Needs the role close needs; refused for the incident's own first alert, its probable
+ * cause, a fingerprint it does not have, or a final incident. */
+int engine_split(int64_t id, const char *fingerprint, const char *user, int64_t *new_id,
+		 char *msg, size_t msglen);
+int engine_merge(int64_t from, int64_t into, const char *user, char *msg, size_t msglen);
 /* declare: labels is an object of strings (may be NULL). */
 int engine_declare(const char *user, const char *title, const char *severity, const cJSON *labels,
 		   int64_t *id, char *msg, size_t msglen);

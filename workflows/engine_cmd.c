@@ -328,6 +328,76 @@ out:
 	return rc;
 }
 
+int
+engine_merge(int64_t from, int64_t into, const char *user, char *msg, size_t msglen)
+{
+	struct incident f, t;
+	char why[320];
+	int rc;
+
+	if (from == into) {
+		snprintf(msg, msglen, "INC-%lld cannot be merged into itself", (long long)from);
+		return ENGINE_REFUSED;
+	}
+	if ((rc = load(from, NULL, &f, NULL, msg, msglen)) != ENGINE_OK)
+		return rc;
+	if ((rc = load(into, NULL, &t, NULL, msg, msglen)) != ENGINE_OK) {
+		incident_free(&f);
+		return rc;
+	}
+	rc = ENGINE_REFUSED;
+	if (state_is_terminal_name(f.state) || state_is_terminal_name(t.state)) {
+		const struct incident *fin = state_is_terminal_name(f.state) ? &f : &t;
+		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be merged",
+			 (long long)fin->id, fin->state);
+		goto out;
+	}
+	/* the alerts of a run under way stay with it until it is verified */
+	if (!state_allows(f.state, VERB_CLOSE)) {
+		snprintf(msg, msglen, "INC-%lld is %s: wait for the run to finish", (long long)from,
+			 f.state);
+		goto out;
+	}
+	/* the role close needs: merging closes an incident */
+	if (policy_check_actor(eng_pol, RISK_LOW, user, "merge", why, sizeof(why)) != 0) {
+		snprintf(msg, msglen, "%s", why);
+		rc = refuse(from, user, "command.refused", why);
+		goto out;
+	}
+	char *outcome = xasprintf("Merged into INC-%lld by %s", (long long)into, user);
+	char *into_msg =
+	    xasprintf("INC-%lld merged into this incident by %s", (long long)from, user);
+	int src = store_begin();
+	if (src == 0)
+		src = store_related_merge(from, into);
+	if (src == 0)
+		src = eng_transition(from, f.state, "closed", user, "merged");
+	if (src == 0)
+		src = store_incident_set_outcome(from, outcome);
+	if (src == 0)
+		src = store_audit(user, from, "incident.merged", outcome, NULL);
+	if (src == 0)
+		src = store_audit(user, into, "incident.merged", into_msg, NULL);
+	if (src == 0)
+		src = eng_notify(into);
+	src = eng_commit(src);
+	free(outcome);
+	free(into_msg);
+	if (src == STORE_OK)
+		snprintf(msg, msglen, "INC-%lld merged into INC-%lld", (long long)from,
+			 (long long)into);
+	else if (src == STORE_CONFLICT)
+		snprintf(msg, msglen, "INC-%lld changed meanwhile; not merged", (long long)from);
+	else
+		snprintf(msg, msglen, "INC-%lld not merged: %s; try again", (long long)from,
+			 result_strerror(src));
+	rc = src == STORE_OK ? ENGINE_OK : src == STORE_CONFLICT ? ENGINE_CONFLICT : ENGINE_ERROR;
+out:
+	incident_free(&f);
+	incident_free(&t);
+	return rc;
+}
+
 /* Opens an incident for a human: declare and run. */
 static int
 open_manual(const char *user, const char *title, const char *severity, const cJSON *labels,

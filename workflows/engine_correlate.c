@@ -1,5 +1,6 @@
 /* engine_correlate.c — related alerts: an alert that a correlate rule ties to an open
- * incident joins it instead of opening its own; the view names the probable cause. */
+ * incident joins it instead of opening its own; the view names the probable cause; a person
+ * splits a related alert out into an incident of its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "engine_int.h"
 #include "ingest.h"
 #include "metrics.h"
+#include "state.h"
 #include "util.h"
 
 static int
@@ -124,4 +126,107 @@ eng_related_view(int64_t id, cJSON *view)
 	cJSON_AddItemToObject(view, "related", related);
 	cJSON_Delete(labels);
 	cJSON_Delete(all);
+}
+
+static const char *
+str_of(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return v ? v : "";
+}
+
+/* What split refuses for the alert `fp` of incident id's view, or NULL if it may leave. */
+static const char *
+split_refusal(const cJSON *view, const char *fp)
+{
+	const cJSON *r, *cause = cJSON_GetObjectItem(view, "cause");
+	bool related = false;
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(view, "related"))
+	{
+		related |= strcmp(str_of(r, "fingerprint"), fp) == 0;
+	}
+	if (cJSON_IsObject(cause) && strcmp(str_of(cause, "fingerprint"), fp) == 0)
+		return "it is the probable cause; split the other alerts out instead";
+	if (strcmp(str_of(view, "fingerprint"), fp) == 0)
+		return "it is the incident's own first alert";
+	if (!related)
+		return "the incident has no related alert with that fingerprint";
+	return NULL;
+}
+
+int
+engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char *msg,
+	     size_t msglen)
+{
+	struct incident inc;
+	cJSON *view;
+	char why[320];
+	const char *no;
+	int rc;
+
+	*new_id = 0;
+	if (store_incident_get(id, &inc) != 0) {
+		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
+		return ENGINE_NOTFOUND;
+	}
+	if (state_is_terminal_name(inc.state)) {
+		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be split",
+			 (long long)id, inc.state);
+		incident_free(&inc);
+		return ENGINE_REFUSED;
+	}
+	view = cJSON_CreateObject();
+	cJSON_AddStringToObject(view, "fingerprint", inc.fingerprint ? inc.fingerprint : "");
+	incident_free(&inc);
+	eng_related_view(id, view);
+	no = split_refusal(view, fp);
+	cJSON_Delete(view);
+	if (no != NULL) {
+		snprintf(msg, msglen, "cannot split %.128s out of INC-%lld: %s", fp, (long long)id,
+			 no);
+		return ENGINE_REFUSED;
+	}
+	/* the role close needs: the alert leaves the incident's care */
+	if (policy_check_actor(eng_pol, RISK_LOW, user, "split", why, sizeof(why)) != 0) {
+		snprintf(msg, msglen, "%s", why);
+		rc = store_begin();
+		if (rc == 0)
+			rc = store_audit(user, id, "command.refused", why, NULL);
+		if (rc == 0)
+			rc = eng_notify(id);
+		eng_commit(rc);
+		metrics_inc("healer_refusals_total", "Refused human actions", "");
+		return ENGINE_REFUSED;
+	}
+	rc = store_begin();
+	if (rc == 0)
+		rc = store_related_split(id, fp, new_id);
+	char *from = xasprintf("split out of INC-%lld by %s: %s", (long long)id, user, fp);
+	char *to = xasprintf("related alert %s split out into INC-%lld by %s", fp,
+			     (long long)*new_id, user);
+	if (rc == 0)
+		rc = store_audit(user, *new_id, "incident.opened", from, NULL);
+	if (rc == 0)
+		rc = store_audit(user, *new_id, "incident.split", from, NULL);
+	if (rc == 0)
+		rc = store_audit(user, id, "incident.split", to, NULL);
+	if (rc == 0)
+		rc = eng_notify(id);
+	if (rc == 0)
+		rc = eng_notify(*new_id);
+	free(from);
+	free(to);
+	if ((rc = eng_commit(rc)) != STORE_OK) {
+		snprintf(msg, msglen, "%.128s not split out of INC-%lld: %s; try again", fp,
+			 (long long)id, result_strerror(rc));
+		*new_id = 0;
+		return ENGINE_ERROR;
+	}
+	snprintf(msg, msglen, "%.128s split out of INC-%lld into INC-%lld", fp, (long long)id,
+		 (long long)*new_id);
+	/* analysed like any new alert: runbook matching, then the decision */
+	eng_analyze(*new_id, NULL, NULL, 0.9);
+	return ENGINE_OK;
 }

@@ -99,3 +99,130 @@ def test_no_rules_no_correlation(healer):
     d.wait_for(lambda: len(d.incidents()) == 2, "two incidents")
     v = d.view("INC-1")
     assert v["related"] == [] and v["cause"]["alertname"] == "HighErrors"
+
+
+# A policy where close (and so split and merge) needs a lead: eve is only an engineer.
+LEAD_POLICY = POLICY.replace("low:      {roles: [any], count: 1}",
+                             "low:      {roles: [lead, admin], count: 1}")
+
+
+def settled(d, inc):
+    """Waits for the analysis of a new incident to end (a proposal or a human's turn)."""
+    return d.wait_for(lambda: (lambda v: v if v["state"] in ("needs_attention",
+                                                              "awaiting_approval") else None)(
+        d.view(inc)), "%s analysed" % inc)
+
+
+def test_merge_folds_an_incident_into_another(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="lead1")
+    d.alert(alert("HighLatency", service="api"))
+    before = settled(d, "INC-1")["state"]
+    d.alert(alert("DiskFull", service="db"))  # another service: its own incident
+    settled(d, "INC-2")
+    d.alert(alert("QueueBacklog", service="db"))  # joins INC-2
+    d.wait_for(lambda: d.view("INC-2")["related"], "QueueBacklog on INC-2")
+    d.send("merge INC-2 into INC-2")
+    d.read_until(r"INC-2 cannot be merged into itself")
+    d.send("merge INC-2 into INC-1")
+    d.read_until(r"INC-2 merged into INC-1")
+    v2 = d.wait_state("INC-2", "closed")
+    assert v2["outcome"] == "Merged into INC-1 by console:lead1", v2["outcome"]
+    v1 = d.view("INC-1")
+    assert v1["state"] == before
+    assert [r["alertname"] for r in v1["related"]] == ["DiskFull", "QueueBacklog"]
+    assert v1["cause"]["alertname"] == "HighLatency"
+    rows = [r for r in d.audit() if r.get("kind") == "incident.merged"]
+    assert {r["incident"] for r in rows} == {"INC-1", "INC-2"} or \
+        {r["incident"] for r in rows} == {1, 2}, rows
+    assert all(r["actor"] == "console:lead1" for r in rows), rows
+    t1 = [t["message"] for t in v1["timeline"] if t["kind"] == "incident.merged"]
+    assert t1 == ["INC-2 merged into this incident by console:lead1"], t1
+    # a later delivery of a merged alert lands on INC-1, not a new incident
+    again = alert("DiskFull", service="db")
+    again["startsAt"] = "2026-11-23T10:05:00Z"
+    d.alert(again)
+    d.wait_for(lambda: d.view("INC-1")["related"][0]["occurrences"] == 2, "DiskFull again")
+    assert len(d.incidents()) == 2
+    # a final incident cannot be merged, either way round
+    d.send("merge INC-2 into INC-1")
+    d.read_until(r"INC-2 is closed: a final incident cannot be merged")
+    d.send("merge INC-1 into INC-2")
+    d.read_until(r"INC-2 is closed: a final incident cannot be merged")
+    d.send("merge INC-1 into INC-9")
+    d.read_until(r"INC-9 does not exist")
+
+
+def test_merge_needs_the_close_role(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="eve")
+    d.alert(alert("HighLatency", service="api"))
+    d.alert(alert("DiskFull", service="db"))
+    before = settled(d, "INC-2")["state"]
+    d.mark()
+    d.send("merge INC-2 into INC-1")
+    d.read_until(r"merge needs role lead or admin \(you have: engineer\)")
+    assert d.view("INC-2")["state"] == before
+    assert d.view("INC-1")["related"] == []
+    assert "incident.merged" not in audit_kinds(d.audit())
+    assert "command.refused" in audit_kinds(d.audit())
+
+
+def test_split_gives_a_related_alert_its_own_incident(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="lead1")
+    d.alert(alert("HighErrors", service="api", cluster="eu1", namespace="shop"))
+    d.wait_state("INC-1", "running")  # a split does not wait for the run
+    d.alert(alert("DeployStarted", cluster="eu1", namespace="shop", service="deployer"))
+    d.alert(alert("HighLatency", service="api", instance="web-1"))
+    d.alert(alert("PodRestarts", service="api", instance="web-1"))
+    v = d.wait_for(lambda: (lambda x: x if len(x["related"]) == 3 else None)(d.view("INC-1")),
+                   "three related alerts on INC-1")
+    fp = {r["alertname"]: r["fingerprint"] for r in v["related"]}
+    first = v["fingerprint"] if "fingerprint" in v else None
+    d.send("split INC-1 " + fp["DeployStarted"])
+    d.read_until(r"cannot split \S+ out of INC-1: it is the probable cause")
+    d.send("split INC-1 nosuchfingerprint")
+    d.read_until(r"cannot split nosuchfingerprint out of INC-1: the incident has no related "
+                 r"alert with that fingerprint")
+    if first:
+        d.send("split INC-1 " + first)
+        d.read_until(r"it is the incident's own first alert")
+    assert len(d.incidents()) == 1
+    d.send("split INC-1 " + fp["HighLatency"])
+    d.read_until(r"split out of INC-1 into INC-2")
+    v2 = settled(d, "INC-2")
+    assert v2["title"].startswith("HighLatency"), v2["title"]
+    assert v2["related"] == [] and v2["cause"]["alertname"] == "HighLatency"
+    assert v2["occurrences"] == 1
+    assert "analysis.proposed" in [t["kind"] for t in v2["timeline"]] or \
+        v2["state"] == "needs_attention"
+    t2 = [t["message"] for t in v2["timeline"] if t["kind"] == "incident.split"]
+    assert t2 == ["split out of INC-1 by console:lead1: " + fp["HighLatency"]], t2
+    v1 = d.view("INC-1")
+    assert [r["alertname"] for r in v1["related"]] == ["DeployStarted", "PodRestarts"]
+    assert v1["state"] == "running"
+    t1 = [t["message"] for t in v1["timeline"] if t["kind"] == "incident.split"]
+    assert t1 == ["related alert %s split out into INC-2 by console:lead1" % fp["HighLatency"]]
+    rows = [r for r in d.audit() if r.get("kind") == "incident.split"]
+    assert len(rows) == 2 and all(r["actor"] == "console:lead1" for r in rows), rows
+    # its next delivery goes to its own incident now
+    again = alert("HighLatency", service="api", instance="web-1")
+    again["startsAt"] = "2026-11-23T10:05:00Z"
+    d.alert(again)
+    d.wait_for(lambda: d.view("INC-2")["occurrences"] == 2, "HighLatency again on INC-2")
+    assert len(d.view("INC-1")["related"]) == 2
+    assert len(d.incidents()) == 2
+    (d.root / "go").write_text("")
+    d.wait_state("INC-1", "resolved")
+
+
+def test_split_needs_the_close_role(healer):
+    d = healer(runbooks={"fix.yaml": FIX}, policy=LEAD_POLICY, user="eve")
+    d.alert(alert("HighErrors", service="api"))
+    d.alert(alert("HighLatency", service="api"))
+    v = d.wait_for(lambda: (lambda x: x if x["related"] else None)(d.view("INC-1")),
+                   "HighLatency on INC-1")
+    d.mark()
+    d.send("split INC-1 " + v["related"][0]["fingerprint"])
+    d.read_until(r"split needs role lead or admin \(you have: engineer\)")
+    assert len(d.incidents()) == 1
+    assert len(d.view("INC-1")["related"]) == 1
+    assert "incident.split" not in audit_kinds(d.audit())

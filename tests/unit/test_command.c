@@ -67,6 +67,30 @@ test_declare_and_run(void **state)
 }
 
 static void
+test_split_and_merge(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("split INC-7 \"db:replica lag\""), 0);
+	assert_int_equal(c.verb, CMD_SPLIT);
+	assert_int_equal(c.incident_id, 7);
+	assert_string_equal(c.text, "db:replica lag");
+	assert_int_equal(parse("/incident merge inc-8 INTO 7"), 0);
+	assert_int_equal(c.verb, CMD_MERGE);
+	assert_int_equal(c.other_id, 8);
+	assert_int_equal(c.incident_id, 7);
+	assert_int_equal(parse("split INC-7"), -1);
+	assert_string_equal(err, "usage: split ID FINGERPRINT");
+	assert_int_equal(parse("split INC-7 \"\""), -1);
+	assert_int_equal(parse("split INC-7 a b"), -1);
+	assert_int_equal(parse("merge INC-8 INC-7"), -1);
+	assert_string_equal(err, "usage: merge ID into ID");
+	assert_int_equal(parse("merge INC-8 into"), -1);
+	assert_int_equal(parse("merge INC-8 into banana"), -1);
+	assert_non_null(strstr(command_help(), "split ID FINGERPRINT"));
+	assert_non_null(strstr(command_help(), "merge ID into ID"));
+}
+
+static void
 test_errors(void **state)
 {
 	(void)state;
@@ -93,6 +117,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verbs),
 		cmocka_unit_test(test_declare_and_run),
+		cmocka_unit_test(test_split_and_merge),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
