@@ -38,9 +38,9 @@
  *   - the usual deviation is the one exceeded by 1 - Q_LEVEL of the points, tracked in log
  *     scale by steps of Q_STEP (a series that spikes by nature);
  *   - the record of each hour of day decays by HOUR_DECAY per REF_SPACING of data in that
- *     hour and rises by HOUR_GAIN of the gap in log scale (a nightly job); reaching it counts
- *     HOUR_MARGIN times less, so that a deviation as large as the hour usually sees stays
- *     under the threshold. */
+ *     hour and jumps to any larger deviation (a nightly job: the second night's run is no
+ *     news, however large the first); reaching it counts HOUR_MARGIN times less, so that a
+ *     deviation as large as the hour usually sees stays under the threshold. */
 #define Z_NORMAL 5.0
 #define RECORD_DECAY 0.9
 #define Q_LEVEL 0.995
@@ -48,7 +48,6 @@
 #define REF_SPACING 300.0
 #define HOUR_MARGIN 1.25
 #define HOUR_DECAY 0.998
-#define HOUR_GAIN 0.7
 /* Context prototypes: PROTOS kinds of recent behaviour in PDIM dimensions (fast level,
  * medium level, volatility, in long-run sigmas). A behaviour further than VIGILANCE from
  * every kind is a new kind; the nearest kind moves PROTO_RATE towards what it matches; the
@@ -182,7 +181,7 @@ tail_update(const struct detector *d, struct tail *t, double z, bool learn, int 
 			*h = Z_NORMAL;
 		*h = (float)(Z_NORMAL + (*h - Z_NORMAL) * d->hour_decay);
 		if (z > *h)
-			*h *= (float)pow(z / *h, HOUR_GAIN);
+			*h = (float)z;
 	}
 	t->rec = Z_NORMAL + (t->rec - Z_NORMAL) * RECORD_DECAY;
 	if (z > t->rec)
