@@ -51,12 +51,15 @@
 /* Context prototypes: PROTOS kinds of recent behaviour in PDIM dimensions (fast level,
  * medium level, volatility, in long-run sigmas). A behaviour further than VIGILANCE from
  * every kind is a new kind; the nearest kind moves PROTO_RATE towards what it matches; the
- * least used kind (uses decaying by PROTO_DECAY per point) makes room for a new one. */
+ * least used kind (uses decaying by PROTO_DECAY per point) makes room for a new one. Uses
+ * are remembered for about 2,000 points (a week of 5-minute points): a behaviour that lasts
+ * a few points once a day (a nightly drop) gathers a week of uses, enough to outlive the
+ * one-off novelties of a busy day instead of being replaced and found new again each night. */
 #define PROTOS 24
 #define PDIM 3
 #define VIGILANCE 0.7
 #define PROTO_RATE 0.05f
-#define PROTO_DECAY 0.999f
+#define PROTO_DECAY 0.9995f
 /* The averaged profile residual carries the profile's own error too (each bin is learned
  * from a few days): its deviations read SRES_WIDEN times narrower than they are. */
 #define SRES_WIDEN 1.5
