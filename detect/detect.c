@@ -68,9 +68,11 @@
 #define SCORE_SPAN 12.0
 /* A scale never reads narrower than SLOW_FRAC of its slow twin, the plain mean absolute value
  * over about 1 / SLOW_RATE points, outliers included: after a quiet spell, a burst as large as
- * the bursts of the last few days is not news, while in steady noise the two scales agree. */
+ * the bursts of the last week or two is not news, while in steady noise the two scales agree.
+ * The memory (~3,300 points, 11 days of 5-minute points) outlasts the quiet spells of bursty
+ * series, which often run for days. */
 #define SLOW_FRAC 0.7
-#define SLOW_RATE 0.001
+#define SLOW_RATE 0.0003
 
 /* A feature's robust scale: the EWMA of its absolute value, where one point can at most
  * quadruple the scale, so one outlier does not blind the feature for long. */
