@@ -34,7 +34,8 @@
  * whose records are larger has its deviations divided by record / Z_NORMAL: a kind of event
  * seen before is less news. The records, never below Z_NORMAL:
  *   - the episode record decays by RECORD_DECAY per point and jumps to any larger deviation
- *     (only the onset of an episode is scored high);
+ *     (only the onset of an episode is scored high). It halves in about 23 points, two hours
+ *     of 5-minute points: a burst of activity lasting hours is one piece of news;
  *   - the usual deviation is the one exceeded by 1 - Q_LEVEL of the points, tracked in log
  *     scale by steps of Q_STEP (a series that spikes by nature);
  *   - the record of each hour of day decays by HOUR_DECAY per REF_SPACING of data in that
@@ -43,7 +44,7 @@
  *     deviation as large as the hour usually sees stays under the threshold. At 5-minute
  *     points an hour keeps 98.8 % of its record's excess a day: jobs run for weeks. */
 #define Z_NORMAL 5.0
-#define RECORD_DECAY 0.9
+#define RECORD_DECAY 0.97
 #define Q_LEVEL 0.995
 #define Q_STEP 0.25
 #define REF_SPACING 300.0
