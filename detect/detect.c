@@ -50,6 +50,10 @@
 #define REF_SPACING 300.0
 #define HOUR_MARGIN 1.25
 #define HOUR_DECAY 0.999
+/* An hour's deviation is also set against the records of the HOUR_SPREAD hours either side:
+ * a daily job does not start at the same minute every day (it waits for its input, a
+ * change to or from daylight saving time moves it by an hour against UTC). */
+#define HOUR_SPREAD 2
 /* Context prototypes: PROTOS kinds of recent behaviour in PDIM dimensions (fast level,
  * medium level, volatility, in long-run sigmas). A behaviour further than VIGILANCE from
  * every kind is a new kind; the nearest kind moves PROTO_RATE towards what it matches; the
@@ -171,8 +175,8 @@ tail_update(const struct detector *d, struct tail *t, double z, bool learn, int 
 	if (t->rec > div)
 		div = t->rec;
 	if (hour >= 0) {
-		/* the hour and its neighbours, as daily jobs wander a little */
-		for (int k = -1; k <= 1; k++) {
+		/* the hour and its neighbours, as daily jobs wander */
+		for (int k = -HOUR_SPREAD; k <= HOUR_SPREAD; k++) {
 			double h = t->hour[(hour + 24 + k) % 24];
 			h = Z_NORMAL + (h - Z_NORMAL) * HOUR_MARGIN;
 			if (h > div)
