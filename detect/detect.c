@@ -26,8 +26,9 @@
 #define WEEK_BINS 168
 /* Sigmas beyond which a residual teaches the level and profile no more than this. */
 #define HUBER 4.0
-/* After an alarm, scores are multiplied by EPISODE_DAMP for EPISODE points: one episode,
- * one alarm. */
+/* After an alarm, scores are multiplied by EPISODE_DAMP until EPISODE points have passed
+ * without a deviation beyond the usual one: one episode, one alarm, however long the
+ * disturbance lasts (a burst that keeps recurring is the same episode). */
 #define EPISODE 144
 #define EPISODE_DAMP 0.5
 /* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A feature
@@ -117,7 +118,7 @@ struct detector {
 	float proto[PROTOS][PDIM];
 	float pcount[PROTOS]; /* uses, in units of pweight (which grows instead of decaying) */
 	float pweight;
-	long quiet;			  /* points left in the current alarm episode */
+	long quiet;			  /* calm points left to end the current alarm episode */
 	double hour_decay;		  /* per point, from the spacing (records forget in time) */
 	float day[DAY_BINS];		  /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];	  /* days the bin agreed with the day before */
@@ -478,6 +479,8 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		r.score = e > 1 ? 1 : e;
 		if (d->quiet > 0) {
 			d->quiet--;
+			if (ze > Z_NORMAL)
+				d->quiet = EPISODE;
 			r.score *= EPISODE_DAMP;
 		} else if (r.score >= detect_default_threshold()) {
 			d->quiet = EPISODE;

@@ -214,6 +214,29 @@ test_bursts_after_a_quiet_spell_not_news(void **state)
 }
 
 static void
+test_recurring_burst_is_one_episode(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* spikes, each larger than the last, every 120 points (ten hours): one disturbance,
+	 * so only the first is an alarm at full score; a spike after a calm day is news again */
+	for (int i = 0; i < LEN; i++)
+		v[i] = 50 + 2 * gauss();
+	v[2000] = 80;
+	v[2120] = 100;
+	v[2240] = 130;
+	v[2600] = 180;
+	score_all(NULL, v, LEN, s);
+	double thr = detect_default_threshold();
+	assert_true(s[2000] > thr);
+	assert_true(s[2120] <= thr);
+	assert_true(s[2240] <= thr);
+	assert_true(s[2600] > thr);
+	free(v);
+	free(s);
+}
+
+static void
 test_one_point_off_a_young_profile_bin_is_not_news(void **state)
 {
 	double *v = series(LEN), *s = series(LEN);
@@ -343,6 +366,7 @@ main(void)
 	    cmocka_unit_test(test_weekly_seasonality_learned),
 	    cmocka_unit_test(test_flat_line_then_change),
 	    cmocka_unit_test(test_bursts_after_a_quiet_spell_not_news),
+	    cmocka_unit_test(test_recurring_burst_is_one_episode),
 	    cmocka_unit_test(test_one_point_off_a_young_profile_bin_is_not_news),
 	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
 	    cmocka_unit_test(test_counter_reset_not_an_episode),
