@@ -26,10 +26,14 @@
 #define WEEK_BINS 168
 /* Sigmas beyond which a residual teaches the level and profile no more than this. */
 #define HUBER 4.0
-/* After an alarm, scores are multiplied by EPISODE_DAMP until EPISODE points have passed
- * without a deviation beyond the usual one: one episode, one alarm, however long the
- * disturbance lasts (a burst that keeps recurring is the same episode). */
-#define EPISODE 144
+/* After an alarm, scores are multiplied by EPISODE_DAMP until EPISODE_TIME seconds, and at
+ * least EPISODE_POINTS points, have passed without a deviation beyond the usual one: one
+ * episode, one alarm, however long the disturbance lasts (a burst that keeps recurring is
+ * the same episode). Measured in time, so that an hourly series and a five-minute one have
+ * episodes of the same length; the points keep a sparse or irregular series from leaving
+ * an episode on a single gap. */
+#define EPISODE_TIME (12 * 3600.0)
+#define EPISODE_POINTS 12
 #define EPISODE_DAMP 0.5
 /* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A feature
  * whose records are larger has its deviations divided by record / Z_NORMAL: a kind of event
@@ -119,6 +123,7 @@ struct detector {
 	float pcount[PROTOS]; /* uses, in units of pweight (which grows instead of decaying) */
 	float pweight;
 	long quiet;			  /* calm points left to end the current alarm episode */
+	double quiet_until;		  /* and the time it ends at the earliest */
 	double hour_decay;		  /* per point, from the spacing (records forget in time) */
 	float day[DAY_BINS];		  /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];	  /* days the bin agreed with the day before */
@@ -362,6 +367,14 @@ profile_learn(float *v, unsigned char *n, unsigned char *last, int bin, double p
 	last[bin] = now;
 }
 
+/* The alarm episode goes on for EPISODE_TIME (and EPISODE_POINTS points) after ts. */
+static void
+episode_extend(struct detector *d, double ts)
+{
+	d->quiet = EPISODE_POINTS;
+	d->quiet_until = ts + EPISODE_TIME;
+}
+
 double
 detect_update(struct detector *d, double ts, double value, struct detect_result *out)
 {
@@ -477,13 +490,13 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	if (!r.warming) {
 		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
-		if (d->quiet > 0) {
-			d->quiet--;
+		if (d->quiet > 0 || ts <= d->quiet_until) {
+			d->quiet -= d->quiet > 0;
 			if (ze > Z_NORMAL)
-				d->quiet = EPISODE;
+				episode_extend(d, ts);
 			r.score *= EPISODE_DAMP;
 		} else if (r.score >= detect_default_threshold()) {
-			d->quiet = EPISODE;
+			episode_extend(d, ts);
 		}
 	}
 

@@ -237,6 +237,34 @@ test_recurring_burst_is_one_episode(void **state)
 }
 
 static void
+test_episode_lasts_half_a_day_at_any_spacing(void **state)
+{
+	double *v = series(LEN), *s = series(LEN), *ts = series(LEN);
+	(void)state;
+	/* hourly samples: spikes 20 hours apart are two episodes; at one-minute samples,
+	 * spikes 5 hours (300 points) apart are one */
+	static const struct {
+		double step;
+		int second;
+		bool news;
+	} cases[] = {{3600, 1020, true}, {60, 1300, false}};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (int i = 0; i < LEN; i++) {
+			ts[i] = T0 + cases[c].step * i;
+			v[i] = 50 + 2 * gauss();
+		}
+		v[1000] = 80;
+		v[cases[c].second] = 100;
+		score_all(ts, v, LEN, s);
+		assert_true(s[1000] > detect_default_threshold());
+		assert_true((s[cases[c].second] > detect_default_threshold()) == cases[c].news);
+	}
+	free(v);
+	free(s);
+	free(ts);
+}
+
+static void
 test_one_point_off_a_young_profile_bin_is_not_news(void **state)
 {
 	double *v = series(LEN), *s = series(LEN);
@@ -367,6 +395,7 @@ main(void)
 	    cmocka_unit_test(test_flat_line_then_change),
 	    cmocka_unit_test(test_bursts_after_a_quiet_spell_not_news),
 	    cmocka_unit_test(test_recurring_burst_is_one_episode),
+	    cmocka_unit_test(test_episode_lasts_half_a_day_at_any_spacing),
 	    cmocka_unit_test(test_one_point_off_a_young_profile_bin_is_not_news),
 	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
 	    cmocka_unit_test(test_counter_reset_not_an_episode),
