@@ -26,14 +26,16 @@
 #define WEEK_BINS 168
 /* Sigmas beyond which a residual teaches the level and profile no more than this. */
 #define HUBER 4.0
-/* After an alarm, scores are multiplied by EPISODE_DAMP until EPISODE_TIME seconds, and at
- * least EPISODE_POINTS points, have passed without a deviation beyond the usual one: one
- * episode, one alarm, however long the disturbance lasts (a burst that keeps recurring is
- * the same episode). Measured in time, so that an hourly series and a five-minute one have
- * episodes of the same length; the points keep a sparse or irregular series from leaving
- * an episode on a single gap. */
+/* After an alarm, scores are multiplied by EPISODE_DAMP until the series has been calm (no
+ * deviation beyond the usual one) for EPISODE_TIME seconds, counted as no fewer than
+ * EPISODE_MIN and no more than EPISODE_MAX points: one episode, one alarm, however long the
+ * disturbance lasts. That is half a day of five-minute samples; an hourly series gets 12
+ * points instead of six days; a series sampled every few seconds is calm again after 144
+ * points, so that a live anomaly minutes after an outlier is not muted; and a sparse or
+ * irregular series does not leave an episode on a single gap. */
 #define EPISODE_TIME (12 * 3600.0)
-#define EPISODE_POINTS 12
+#define EPISODE_MIN 12
+#define EPISODE_MAX 144
 #define EPISODE_DAMP 0.5
 /* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A feature
  * whose records are larger has its deviations divided by record / Z_NORMAL: a kind of event
@@ -122,8 +124,8 @@ struct detector {
 	float proto[PROTOS][PDIM];
 	float pcount[PROTOS]; /* uses, in units of pweight (which grows instead of decaying) */
 	float pweight;
-	long quiet;			  /* calm points left to end the current alarm episode */
-	double quiet_until;		  /* and the time it ends at the earliest */
+	long quiet;			  /* calm points left in the alarm episode at most */
+	double quiet_until;		  /* the time it may end (calm for EPISODE_TIME) */
 	double hour_decay;		  /* per point, from the spacing (records forget in time) */
 	float day[DAY_BINS];		  /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];	  /* days the bin agreed with the day before */
@@ -367,12 +369,25 @@ profile_learn(float *v, unsigned char *n, unsigned char *last, int bin, double p
 	last[bin] = now;
 }
 
-/* The alarm episode goes on for EPISODE_TIME (and EPISODE_POINTS points) after ts. */
+/* The alarm episode (re)starts its calm count at ts. */
 static void
 episode_extend(struct detector *d, double ts)
 {
-	d->quiet = EPISODE_POINTS;
+	d->quiet = EPISODE_MAX;
 	d->quiet_until = ts + EPISODE_TIME;
+}
+
+/* Whether the point at ts is still inside the alarm episode; the episode ends once it has
+ * been calm for EPISODE_TIME and EPISODE_MIN points, or for EPISODE_MAX points. */
+static bool
+episode_goes_on(struct detector *d, double ts)
+{
+	if (d->quiet <= 0)
+		return false;
+	if (d->quiet > EPISODE_MAX - EPISODE_MIN || ts <= d->quiet_until)
+		return true;
+	d->quiet = 0;
+	return false;
 }
 
 double
@@ -490,8 +505,8 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	if (!r.warming) {
 		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
-		if (d->quiet > 0 || ts <= d->quiet_until) {
-			d->quiet -= d->quiet > 0;
+		if (episode_goes_on(d, ts)) {
+			d->quiet--;
 			if (ze > Z_NORMAL)
 				episode_extend(d, ts);
 			r.score *= EPISODE_DAMP;

@@ -237,17 +237,18 @@ test_recurring_burst_is_one_episode(void **state)
 }
 
 static void
-test_episode_lasts_half_a_day_at_any_spacing(void **state)
+test_episode_lasts_half_a_day_within_bounds(void **state)
 {
 	double *v = series(LEN), *s = series(LEN), *ts = series(LEN);
 	(void)state;
-	/* hourly samples: spikes 20 hours apart are two episodes; at one-minute samples,
-	 * spikes 5 hours (300 points) apart are one */
+	/* hourly samples: spikes 20 hours apart are two episodes; one-minute samples: spikes
+	 * 100 minutes apart are one; one-second samples: 200 points apart are two (a live
+	 * anomaly minutes after another is news) */
 	static const struct {
 		double step;
 		int second;
 		bool news;
-	} cases[] = {{3600, 1020, true}, {60, 1300, false}};
+	} cases[] = {{3600, 1020, true}, {60, 1100, false}, {1, 1200, true}};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		for (int i = 0; i < LEN; i++) {
 			ts[i] = T0 + cases[c].step * i;
@@ -395,7 +396,7 @@ main(void)
 	    cmocka_unit_test(test_flat_line_then_change),
 	    cmocka_unit_test(test_bursts_after_a_quiet_spell_not_news),
 	    cmocka_unit_test(test_recurring_burst_is_one_episode),
-	    cmocka_unit_test(test_episode_lasts_half_a_day_at_any_spacing),
+	    cmocka_unit_test(test_episode_lasts_half_a_day_within_bounds),
 	    cmocka_unit_test(test_one_point_off_a_young_profile_bin_is_not_news),
 	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
 	    cmocka_unit_test(test_counter_reset_not_an_episode),
