@@ -26,38 +26,53 @@
 #define WEEK_BINS 168
 /* Sigmas beyond which a residual teaches the level and profile no more than this. */
 #define HUBER 4.0
-/* After an alarm, scores are multiplied by EPISODE_DAMP for EPISODE points: one episode,
- * one alarm. */
-#define EPISODE 144
+/* After an alarm, scores are multiplied by EPISODE_DAMP until the series has been calm (no
+ * deviation beyond the usual one) for EPISODE_TIME seconds, counted as no fewer than
+ * EPISODE_MIN and no more than EPISODE_MAX points: one episode, one alarm, however long the
+ * disturbance lasts. That is half a day of five-minute samples; an hourly series gets 12
+ * points instead of six days; a series sampled every few seconds is calm again after 144
+ * points, so that a live anomaly minutes after an outlier is not muted; and a sparse or
+ * irregular series does not leave an episode on a single gap. */
+#define EPISODE_TIME (12 * 3600.0)
+#define EPISODE_MIN 12
+#define EPISODE_MAX 144
 #define EPISODE_DAMP 0.5
 /* The largest deviation a normal stretch of a well-behaved series shows (in sigmas). A feature
  * whose records are larger has its deviations divided by record / Z_NORMAL: a kind of event
  * seen before is less news. The records, never below Z_NORMAL:
  *   - the episode record decays by RECORD_DECAY per point and jumps to any larger deviation
- *     (only the onset of an episode is scored high);
+ *     (only the onset of an episode is scored high). It halves in about 23 points, two hours
+ *     of 5-minute points: a burst of activity lasting hours is one piece of news;
  *   - the usual deviation is the one exceeded by 1 - Q_LEVEL of the points, tracked in log
  *     scale by steps of Q_STEP (a series that spikes by nature);
  *   - the record of each hour of day decays by HOUR_DECAY per REF_SPACING of data in that
- *     hour and rises by HOUR_GAIN of the gap in log scale (a nightly job); reaching it counts
- *     HOUR_MARGIN times less, so that a deviation as large as the hour usually sees stays
- *     under the threshold. */
+ *     hour and jumps to any larger deviation (a nightly job: the second night's run is no
+ *     news, however large the first); reaching it counts HOUR_MARGIN times less, so that a
+ *     deviation as large as the hour usually sees stays under the threshold. At 5-minute
+ *     points an hour keeps 98.8 % of its record's excess a day: jobs run for weeks. */
 #define Z_NORMAL 5.0
-#define RECORD_DECAY 0.9
+#define RECORD_DECAY 0.97
 #define Q_LEVEL 0.995
 #define Q_STEP 0.25
 #define REF_SPACING 300.0
 #define HOUR_MARGIN 1.25
-#define HOUR_DECAY 0.998
-#define HOUR_GAIN 0.7
+#define HOUR_DECAY 0.999
+/* An hour's deviation is also set against the records of the HOUR_SPREAD hours either side:
+ * a daily job does not start at the same minute every day (it waits for its input, a
+ * change to or from daylight saving time moves it by an hour against UTC). */
+#define HOUR_SPREAD 2
 /* Context prototypes: PROTOS kinds of recent behaviour in PDIM dimensions (fast level,
  * medium level, volatility, in long-run sigmas). A behaviour further than VIGILANCE from
  * every kind is a new kind; the nearest kind moves PROTO_RATE towards what it matches; the
- * least used kind (uses decaying by PROTO_DECAY per point) makes room for a new one. */
+ * least used kind (uses decaying by PROTO_DECAY per point) makes room for a new one. Uses
+ * are remembered for about 2,000 points (a week of 5-minute points): a behaviour that lasts
+ * a few points once a day (a nightly drop) gathers a week of uses, enough to outlive the
+ * one-off novelties of a busy day instead of being replaced and found new again each night. */
 #define PROTOS 24
 #define PDIM 3
 #define VIGILANCE 0.7
 #define PROTO_RATE 0.05f
-#define PROTO_DECAY 0.999f
+#define PROTO_DECAY 0.9995f
 /* The averaged profile residual carries the profile's own error too (each bin is learned
  * from a few days): its deviations read SRES_WIDEN times narrower than they are. */
 #define SRES_WIDEN 1.5
@@ -66,9 +81,11 @@
 #define SCORE_SPAN 12.0
 /* A scale never reads narrower than SLOW_FRAC of its slow twin, the plain mean absolute value
  * over about 1 / SLOW_RATE points, outliers included: after a quiet spell, a burst as large as
- * the bursts of the last few days is not news, while in steady noise the two scales agree. */
+ * the bursts of the last week or two is not news, while in steady noise the two scales agree.
+ * The memory (~3,300 points, 11 days of 5-minute points) outlasts the quiet spells of bursty
+ * series, which often run for days. */
 #define SLOW_FRAC 0.7
-#define SLOW_RATE 0.001
+#define SLOW_RATE 0.0003
 
 /* A feature's robust scale: the EWMA of its absolute value, where one point can at most
  * quadruple the scale, so one outlier does not blind the feature for long. */
@@ -107,7 +124,8 @@ struct detector {
 	float proto[PROTOS][PDIM];
 	float pcount[PROTOS]; /* uses, in units of pweight (which grows instead of decaying) */
 	float pweight;
-	long quiet;			  /* points left in the current alarm episode */
+	long quiet;			  /* calm points left in the alarm episode at most */
+	double quiet_until;		  /* the time it may end (calm for EPISODE_TIME) */
 	double hour_decay;		  /* per point, from the spacing (records forget in time) */
 	float day[DAY_BINS];		  /* EWMA of the value per time-of-day bin */
 	unsigned char day_n[DAY_BINS];	  /* days the bin agreed with the day before */
@@ -165,8 +183,8 @@ tail_update(const struct detector *d, struct tail *t, double z, bool learn, int 
 	if (t->rec > div)
 		div = t->rec;
 	if (hour >= 0) {
-		/* the hour and its neighbours, as daily jobs wander a little */
-		for (int k = -1; k <= 1; k++) {
+		/* the hour and its neighbours, as daily jobs wander */
+		for (int k = -HOUR_SPREAD; k <= HOUR_SPREAD; k++) {
 			double h = t->hour[(hour + 24 + k) % 24];
 			h = Z_NORMAL + (h - Z_NORMAL) * HOUR_MARGIN;
 			if (h > div)
@@ -182,7 +200,7 @@ tail_update(const struct detector *d, struct tail *t, double z, bool learn, int 
 			*h = Z_NORMAL;
 		*h = (float)(Z_NORMAL + (*h - Z_NORMAL) * d->hour_decay);
 		if (z > *h)
-			*h *= (float)pow(z / *h, HOUR_GAIN);
+			*h = (float)z;
 	}
 	t->rec = Z_NORMAL + (t->rec - Z_NORMAL) * RECORD_DECAY;
 	if (z > t->rec)
@@ -351,6 +369,27 @@ profile_learn(float *v, unsigned char *n, unsigned char *last, int bin, double p
 	last[bin] = now;
 }
 
+/* The alarm episode (re)starts its calm count at ts. */
+static void
+episode_extend(struct detector *d, double ts)
+{
+	d->quiet = EPISODE_MAX;
+	d->quiet_until = ts + EPISODE_TIME;
+}
+
+/* Whether the point at ts is still inside the alarm episode; the episode ends once it has
+ * been calm for EPISODE_TIME and EPISODE_MIN points, or for EPISODE_MAX points. */
+static bool
+episode_goes_on(struct detector *d, double ts)
+{
+	if (d->quiet <= 0)
+		return false;
+	if (d->quiet > EPISODE_MAX - EPISODE_MIN || ts <= d->quiet_until)
+		return true;
+	d->quiet = 0;
+	return false;
+}
+
 double
 detect_update(struct detector *d, double ts, double value, struct detect_result *out)
 {
@@ -466,11 +505,13 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	if (!r.warming) {
 		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
-		if (d->quiet > 0) {
+		if (episode_goes_on(d, ts)) {
 			d->quiet--;
+			if (ze > Z_NORMAL)
+				episode_extend(d, ts);
 			r.score *= EPISODE_DAMP;
 		} else if (r.score >= detect_default_threshold()) {
-			d->quiet = EPISODE;
+			episode_extend(d, ts);
 		}
 	}
 

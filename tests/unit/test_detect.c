@@ -214,6 +214,58 @@ test_bursts_after_a_quiet_spell_not_news(void **state)
 }
 
 static void
+test_recurring_burst_is_one_episode(void **state)
+{
+	double *v = series(LEN), *s = series(LEN);
+	(void)state;
+	/* spikes, each larger than the last, every 120 points (ten hours): one disturbance,
+	 * so only the first is an alarm at full score; a spike after a calm day is news again */
+	for (int i = 0; i < LEN; i++)
+		v[i] = 50 + 2 * gauss();
+	v[2000] = 80;
+	v[2120] = 100;
+	v[2240] = 130;
+	v[2600] = 180;
+	score_all(NULL, v, LEN, s);
+	double thr = detect_default_threshold();
+	assert_true(s[2000] > thr);
+	assert_true(s[2120] <= thr);
+	assert_true(s[2240] <= thr);
+	assert_true(s[2600] > thr);
+	free(v);
+	free(s);
+}
+
+static void
+test_episode_lasts_half_a_day_within_bounds(void **state)
+{
+	double *v = series(LEN), *s = series(LEN), *ts = series(LEN);
+	(void)state;
+	/* hourly samples: spikes 20 hours apart are two episodes; one-minute samples: spikes
+	 * 100 minutes apart are one; one-second samples: 200 points apart are two (a live
+	 * anomaly minutes after another is news) */
+	static const struct {
+		double step;
+		int second;
+		bool news;
+	} cases[] = {{3600, 1020, true}, {60, 1100, false}, {1, 1200, true}};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (int i = 0; i < LEN; i++) {
+			ts[i] = T0 + cases[c].step * i;
+			v[i] = 50 + 2 * gauss();
+		}
+		v[1000] = 80;
+		v[cases[c].second] = 100;
+		score_all(ts, v, LEN, s);
+		assert_true(s[1000] > detect_default_threshold());
+		assert_true((s[cases[c].second] > detect_default_threshold()) == cases[c].news);
+	}
+	free(v);
+	free(s);
+	free(ts);
+}
+
+static void
 test_one_point_off_a_young_profile_bin_is_not_news(void **state)
 {
 	double *v = series(LEN), *s = series(LEN);
@@ -343,6 +395,8 @@ main(void)
 	    cmocka_unit_test(test_weekly_seasonality_learned),
 	    cmocka_unit_test(test_flat_line_then_change),
 	    cmocka_unit_test(test_bursts_after_a_quiet_spell_not_news),
+	    cmocka_unit_test(test_recurring_burst_is_one_episode),
+	    cmocka_unit_test(test_episode_lasts_half_a_day_within_bounds),
 	    cmocka_unit_test(test_one_point_off_a_young_profile_bin_is_not_news),
 	    cmocka_unit_test(test_missing_points_and_irregular_spacing),
 	    cmocka_unit_test(test_counter_reset_not_an_episode),
