@@ -17,6 +17,11 @@
  * store_db pick the calling thread's connection.
  */
 #define STMT_SLOTS 256 /* a power of two well above the number of distinct statements */
+/* Page cache per connection. SQLite's default, 2 MiB each, was most of the daemon's private
+ * memory with 10,000 incidents. The hot pages (the newest rows, the right edges of the
+ * indexes) fit in much less, and the OS page cache keeps the rest of the file close. */
+#define WRITER_CACHE_PRAGMA "PRAGMA cache_size = -512"	/* KiB */
+#define READER_CACHE_PRAGMA "PRAGMA cache_size = -256"	/* KiB */
 struct store_conn {
 	sqlite3 *db;
 	struct {
@@ -382,6 +387,7 @@ store_open(const char *path)
 	/* the CLI reads the same file while the daemon writes it */
 	sqlite3_busy_timeout(store_db, 5000);
 	if (store_exec("PRAGMA journal_mode = WAL") == STORE_OK &&
+	    store_exec(WRITER_CACHE_PRAGMA) == STORE_OK &&
 	    store_exec("PRAGMA synchronous = NORMAL") == STORE_OK &&
 	    store_exec("PRAGMA foreign_keys = ON") == STORE_OK)
 		rc = store_migrate();
@@ -451,6 +457,7 @@ store_reader_attach(void)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, 5000);
+	sqlite3_exec(c->db, READER_CACHE_PRAGMA, NULL, NULL, NULL); /* a hint: failure is harmless */
 	reader = c;
 	pthread_setspecific(reader_key, c);
 	return STORE_OK;
