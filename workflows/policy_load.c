@@ -383,7 +383,7 @@ load_mail(struct loader *l, yaml_node_t *n)
 static void
 load_correlate(struct loader *l, yaml_node_t *n)
 {
-	l->d.nerr += correlate_load(&l->d.doc, n, l->d.file, &l->p->correlate, l->d.errs);
+	correlate_load(&l->d, n, &l->p->correlate);
 }
 
 static const struct {
