@@ -6,7 +6,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import re
 import select
 import statistics
 import subprocess
@@ -14,51 +13,17 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEALER = os.path.join(ROOT, "build", "healer")
-TOKEN = "bench-token-123456"
-
-
-def pct(values, p):
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
-
-
-def rss_kb(pid, field="VmRSS:"):
-    """VmRSS counts shared library pages too (libcrypto alone is ~4 MB, shared with every
-    other OpenSSL user); RssAnon is what this process alone costs."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    return 0
+from benchlib import ADMIN_POLICY, HEALER, ROOT, TOKEN, daemon_env, machine, pct, rss_kb
+from benchlib import runbooks, start, stop
 
 
 class Daemon:
     def __init__(self, tmp):
-        rb = os.path.join(tmp, "runbooks")
-        os.makedirs(rb, exist_ok=True)
-        with open(os.path.join(rb, "policy.yaml"), "w") as f:
-            f.write("roles: {admin: ['console:bench']}\n")
-        env = dict(os.environ, HEALER_DB=os.path.join(tmp, "bench.db"),
-                   HEALER_LISTEN="127.0.0.1:0", HEALER_RUNBOOKS=rb,
-                   HEALER_INGEST_TOKEN=TOKEN, HEALER_CONSOLE="1",
-                   HEALER_CONSOLE_USER="bench", HEALER_LOG_LEVEL="info", TZ="UTC")
-        self.p = subprocess.Popen([HEALER, "serve"], env=env, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        rb = runbooks(tmp, {"policy.yaml": ADMIN_POLICY})
+        env = daemon_env(tmp, rb, HEALER_INGEST_TOKEN=TOKEN, HEALER_CONSOLE="1",
+                         HEALER_CONSOLE_USER="bench")
+        self.p, self.port = start(tmp, env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         os.set_blocking(self.p.stdout.fileno(), False)
-        os.set_blocking(self.p.stderr.fileno(), False)
-        self.port = None
-        deadline = time.time() + 10
-        err = b""
-        while time.time() < deadline and self.port is None:
-            select.select([self.p.stderr], [], [], 0.2)
-            err += self.p.stderr.read() or b""
-            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", err)
-            if m:
-                self.port = int(m.group(1))
-        if self.port is None:
-            raise SystemExit("daemon did not start:\n" + err.decode(errors="replace"))
         self.out = b""
 
     def read_until(self, needle, timeout=5.0):
@@ -84,11 +49,7 @@ class Daemon:
         self.out = b""
 
     def stop(self):
-        self.p.terminate()
-        try:
-            self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
+        stop(self.p)
 
 
 def alert_body(fps, status="firing", starts="2026-01-01T00:00:00Z"):
@@ -187,7 +148,7 @@ def main():
         finally:
             d.stop()
     print("\n== healer core benchmark ==")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(machine())
     print(f"ingest, 1 alert/POST, 2 keep-alive clients, grouping into 200 open incidents:")
     print(f"  alerts/s per run: {', '.join(f'{r:.0f}' for r in noise)}"
           f"  (median {statistics.median(noise):.0f}, spread "

@@ -6,15 +6,13 @@ instead of opening their own. Three runs per mode; median alerts/s and POST p50/
 import http.client
 import json
 import os
-import re
 import statistics
-import subprocess
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEALER = os.path.join(ROOT, "build", "healer")
-TOKEN = "bench-token-123456"
+import benchlib
+from benchlib import ADMIN_POLICY, TOKEN, daemon_env, runbooks
+
 RULES = """correlate:
   - keys: [service]
     window: 10m
@@ -27,25 +25,8 @@ SERVICES = 50
 
 
 def start(tmp, rules):
-    rb = os.path.join(tmp, "runbooks")
-    os.makedirs(rb, exist_ok=True)
-    with open(os.path.join(rb, "policy.yaml"), "w") as f:
-        f.write("roles: {admin: ['console:bench']}\n" + (RULES if rules else ""))
-    env = dict(os.environ, HEALER_DB=os.path.join(tmp, "bench.db"),
-               HEALER_LISTEN="127.0.0.1:0", HEALER_RUNBOOKS=rb, HEALER_INGEST_TOKEN=TOKEN,
-               HEALER_LOG_LEVEL="info", TZ="UTC")
-    log = open(os.path.join(tmp, "daemon.log"), "w+b")  # a file never fills up
-    p = subprocess.Popen([HEALER, "serve"], env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        time.sleep(0.1)
-        log.seek(0)
-        m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", log.read())
-        if m:
-            return p, int(m.group(1))
-    p.kill()
-    raise SystemExit("daemon did not start; see " + log.name)
+    rb = runbooks(tmp, {"policy.yaml": ADMIN_POLICY + (RULES if rules else "")})
+    return benchlib.start(tmp, daemon_env(tmp, rb, HEALER_INGEST_TOKEN=TOKEN))
 
 
 def body(i, run):

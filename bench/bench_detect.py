@@ -7,21 +7,14 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import HEALER, ROOT, run_c_bench
 
 
 def main():
-    subprocess.run(["make", "--no-print-directory", "build/bench_detect", "build/healer"],
-                   cwd=ROOT, check=True)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
-    p = subprocess.run([os.path.join(ROOT, "build", "bench_detect")], cwd=ROOT, timeout=120,
-                       capture_output=True, text=True)
-    sys.stdout.write(p.stdout)
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr)
-        sys.exit(p.returncode)
+    subprocess.run(["make", "--no-print-directory", "build/healer"], cwd=ROOT, check=True)
+    run_c_bench("bench_detect", [], timeout=120)
     t0 = time.monotonic()
-    p = subprocess.run([os.path.join(ROOT, "build", "healer"), "detect", "nab",
+    p = subprocess.run([HEALER, "detect", "nab",
                         os.path.join(ROOT, "bench", "nab")], cwd=ROOT, timeout=120,
                        capture_output=True, text=True)
     sys.stdout.write(p.stdout)

@@ -3,51 +3,27 @@
 load balancer does) while another address holds 10,000 idle connections, with the default
 caps and with caps raised so that all 10,000 are held. Prints median, p99 and the spread of
 three runs. HEALER_BIN picks another binary (to compare builds)."""
-import os
-import re
 import resource
 import socket
 import statistics
-import subprocess
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEALER = os.environ.get("HEALER_BIN", os.path.join(ROOT, "build", "healer"))
+import benchlib
+from benchlib import ADMIN_POLICY, daemon_env, machine, pct, runbooks, stop
+
 IDLE = 10000
 PROBES = 300
 
 
-def pct(values, p):
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
-
-
 def start(tmp, nofile=None, **env):
-    rb = os.path.join(tmp, "runbooks")
-    os.makedirs(rb, exist_ok=True)
-    with open(os.path.join(rb, "policy.yaml"), "w") as f:
-        f.write("roles: {admin: ['console:bench']}\n")
-    e = dict(os.environ, HEALER_DB=os.path.join(tmp, "bench.db"), HEALER_LISTEN="127.0.0.1:0",
-             HEALER_RUNBOOKS=rb, HEALER_INGEST_TOKEN="bench-token", HEALER_CONSOLE="0",
-             HEALER_LOG_LEVEL="info", TZ="UTC")
-    e.update(env)
-    log = open(os.path.join(tmp, "daemon.log"), "wb")
+    rb = runbooks(tmp, {"policy.yaml": ADMIN_POLICY})
+    e = daemon_env(tmp, rb, HEALER_INGEST_TOKEN="bench-token", HEALER_CONSOLE="0", **env)
+
     def limit():
         if nofile is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-    p = subprocess.Popen([HEALER, "serve"], env=e, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=log, preexec_fn=limit)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        with open(log.name, "rb") as f:
-            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", f.read())
-        if m:
-            return p, int(m.group(1))
-        time.sleep(0.1)
-    p.kill()
-    with open(log.name, "rb") as f:
-        raise SystemExit("daemon did not start:\n" + f.read().decode(errors="replace"))
+    return benchlib.start(tmp, e, preexec_fn=limit)
 
 
 def hold_idle(port, n):
@@ -104,11 +80,7 @@ def scenario(name, nofile=None, **env):
             for s in socks:
                 s.close()
         finally:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop(p)
     p50s = [r[0] for r in runs]
     p99s = [r[1] for r in runs]
     print(f"{name}:")
@@ -126,7 +98,7 @@ def main():
     if want < IDLE + 2000:
         print(f"descriptor limit {hard} is below {IDLE + 2000}: results are not comparable")
     print(f"\n== HTTP under {IDLE} idle connections from another address ==")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(machine())
     scenario("default caps (1024 in total, 64 per peer)")
     scenario("default caps, daemon descriptor limit 1024 (a common ulimit -n)", nofile=1024)
     scenario(f"caps raised, all {IDLE} held (HEALER_HTTP_MAX_CONNS=20000, idle 600 s)",

@@ -8,6 +8,7 @@
 
 #include "logtemplate.h"
 #include "util.h"
+#include "bench_util.h"
 
 #define BATCH 10000
 
@@ -20,14 +21,6 @@ static const char *const shapes[] = {
     "%s ERROR worker-%d panicked at 0x7ffd%04x: index out of range [%d] with length %d",
     "%s INFO  cache hit ratio %d.%d%% over %d keys (shard %d)",
 };
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 int
 main(int argc, char **argv)
@@ -63,7 +56,7 @@ main(int argc, char **argv)
 	}
 	logtpl_top(s, top, 10, &distinct);
 	logtpl_counts(s, &seen, &kept, &dropped);
-	qsort(rates, nb, sizeof(*rates), cmp_d);
+	bench_sort(rates, nb);
 	/* p99 of the rate is the slow end: the 1st percentile of lines per second */
 	printf("log lines templated on one core: median %.0f lines/s, p99 (slowest 1%% of batches)"
 	       " %.0f lines/s\n",

@@ -13,7 +13,6 @@ import os
 import re
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -21,8 +20,8 @@ import time
 
 from aiosmtpd.controller import Controller
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEALER = os.path.join(ROOT, "build", "healer")
+from benchlib import HEALER, daemon_env, pct, runbooks, start, stop
+
 INGEST = "bench-token-123456"
 DEADLINE_S = 50
 BATCH = 20  # alerts per POST
@@ -53,11 +52,6 @@ mail:
   routes:
     - to: [oncall@example.com]
 """
-
-
-def pct(values, p):
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v else float("nan")
 
 
 class Smtp:
@@ -115,30 +109,21 @@ def main():
     t_start = time.time()
     smtp = Smtp()
     with tempfile.TemporaryDirectory() as tmp:
-        rb = os.path.join(tmp, "runbooks")
-        os.makedirs(rb)
-        open(os.path.join(rb, "restart.yaml"), "w").write(RUNBOOK)
-        open(os.path.join(rb, "policy.yaml"), "w").write(POLICY)
+        rb = runbooks(tmp, {"restart.yaml": RUNBOOK, "policy.yaml": POLICY})
         db = os.path.join(tmp, "bench.db")
-        env = dict(PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=tmp, TZ="UTC",
-                   HEALER_DB=db, HEALER_LISTEN="127.0.0.1:0", HEALER_RUNBOOKS=rb,
-                   HEALER_INGEST_TOKEN=INGEST, HEALER_CONSOLE="0", HEALER_LOG_LEVEL="info",
-                   HEALER_SMTP_URL="smtp://127.0.0.1:%d" % smtp.port, HEALER_SMTP_TLS="none",
-                   HEALER_MAIL_FROM="healer@example.com", HEALER_LINK_KEY="b" * 40,
-                   HEALER_PUBLIC_URL="http://healer.example.com")
+        env = daemon_env(tmp, rb, base=dict(PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+                                            HOME=tmp),
+                         HEALER_INGEST_TOKEN=INGEST, HEALER_CONSOLE="0",
+                         HEALER_SMTP_URL="smtp://127.0.0.1:%d" % smtp.port,
+                         HEALER_SMTP_TLS="none", HEALER_MAIL_FROM="healer@example.com",
+                         HEALER_LINK_KEY="b" * 40, HEALER_PUBLIC_URL="http://healer.example.com")
         log = os.path.join(tmp, "daemon.log")
-        with open(log, "wb") as lf:
-            p = subprocess.Popen([HEALER, "serve"], env=env, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=lf)
         try:
-            port = None
-            deadline = time.time() + 10
-            while time.time() < deadline and port is None:
-                time.sleep(0.05)
-                m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", open(log, "rb").read())
-                port = int(m.group(1)) if m else None
-            if port is None:
-                raise SystemExit("daemon did not start:\n" + open(log).read())
+            p, port = start(tmp, env)
+        except SystemExit:
+            smtp.ctl.stop()
+            raise
+        try:
             rss_idle = rss(p.pid)
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
             posted = {}  # incident number → monotonic time of its alert's POST
@@ -182,11 +167,7 @@ def main():
                     break
             rss_busy = rss(p.pid)
         finally:
-            p.terminate()
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop(p, 15)
             smtp.ctl.stop()
     got = list(smtp.got)
     if not got:

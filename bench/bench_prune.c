@@ -11,30 +11,14 @@
 #include "ingest.h"
 #include "store.h"
 #include "util.h"
+#include "bench_util.h"
 
 #define SCAN 1000
-
-static double
-ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 report(const char *what, double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
+	bench_sort(v, n);
 	printf("%-44s median %7.2f ms   p99 %7.2f ms   (%zu ticks)\n", what, v[n / 2],
 	       v[n * 99 / 100], n);
 }
@@ -98,7 +82,7 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	seed(finished, 5000);
 	printf("seeded %d finished + 5000 open incidents in %.1f s\n", finished,
-	       ms_since(&t0) / 1e3);
+	       bench_ms_since(&t0) / 1e3);
 	cutoff = now_ms() + 1; /* every finished incident is past the retention */
 	busy = xcalloc((size_t)(finished + 5000) * 3 / SCAN + 2, sizeof(*busy));
 	idle = xcalloc((size_t)(finished + 5000) * 3 / SCAN + 2, sizeof(*idle));
@@ -106,7 +90,7 @@ main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (store_alerts_prune(cutoff, &cursor, SCAN, &deleted) != 0)
 			return 1;
-		busy[nbusy++] = ms_since(&t0);
+		busy[nbusy++] = bench_ms_since(&t0);
 		total += deleted;
 	} while (cursor != 0);
 	printf("first sweep deleted %d alert rows\n", total);
@@ -115,7 +99,7 @@ main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (store_alerts_prune(cutoff, &cursor, SCAN, &deleted) != 0)
 			return 1;
-		idle[nidle++] = ms_since(&t0);
+		idle[nidle++] = bench_ms_since(&t0);
 	} while (cursor != 0);
 	report("tick of a later sweep (nothing to delete)", idle, nidle);
 	free(idle);

@@ -15,6 +15,7 @@
 #include "stats.h"
 #include "store.h"
 #include "util.h"
+#include "bench_util.h"
 
 #define ALERTNAMES 200
 #define SERVICES 500
@@ -87,29 +88,12 @@ alert_of(const struct fake *f, struct alert *a, char *fp, size_t fplen)
 	a->firing = true;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double
 pct(const double *v, size_t n, double p)
 {
 	size_t i = (size_t)ceil(p / 100.0 * (double)n);
 
 	return v[i ? i - 1 : 0];
-}
-
-static double
-ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 static long long
@@ -165,7 +149,7 @@ main(int argc, char **argv)
 		    cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "id"));
 		cJSON_Delete(l);
 	}
-	double seed_ms = ms_since(&t0);
+	double seed_ms = bench_ms_since(&t0);
 	store_close(); /* the last connection out checkpoints the WAL into the file */
 	long long bytes = file_size(db);
 	snprintf(path, sizeof(path), "%s-wal", db);
@@ -190,17 +174,17 @@ main(int argc, char **argv)
 		analysis_terms(f.title, labels, ann, &t);
 		store_similar_incidents((const char *const *)t.v, t.n, f.service, id + 1,
 					ANALYSIS_SIMILAR, s, &ns);
-		lat[i] = ms_since(&t0);
+		lat[i] = bench_ms_since(&t0);
 		analysis_terms_free(&t);
 		cJSON_Delete(labels);
 		cJSON_Delete(ann);
 	}
-	qsort(lat, LOOKUPS, sizeof(double), cmp_double);
+	bench_sort(lat, LOOKUPS);
 
 	cJSON *st = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	store_stats(0, now_ms() + 1, &st);
-	double stats_ms = ms_since(&t0);
+	double stats_ms = bench_ms_since(&t0);
 	cJSON_Delete(st);
 
 	printf("similar-incident lookup over %d incidents (%d lookups, top %d, same resource "

@@ -12,7 +12,6 @@ includes Python's own scheduling: it is an upper bound on what the daemon adds."
 import asyncio
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -20,11 +19,11 @@ import tempfile
 import time
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import HEALER, ROOT, TOKEN, daemon_env, pct, rss_kb, runbooks, start, stop
+
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from fake_slack import FakeSlack  # noqa: E402
 
-HEALER = os.path.join(ROOT, "build", "healer")
 CHANNEL = "C0BENCH"
 RATES = (500, 2000)
 SECONDS_PER_RATE = 4.0
@@ -57,17 +56,6 @@ steps:
 """
 
 
-def pct(values, p):
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
-
-
-def rss_kb(pid, field="VmRSS:"):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    return 0
 
 
 def floor_rows(fake):
@@ -120,32 +108,14 @@ def post_many(port, n, per_post=100):
 
 
 def start_daemon(tmp, fake):
-    rb = os.path.join(tmp, "runbooks")
-    os.makedirs(rb)
-    with open(os.path.join(rb, "policy.yaml"), "w") as f:
-        f.write(POLICY)
-    with open(os.path.join(rb, "bench.yaml"), "w") as f:
-        f.write(RUNBOOK)
-    env = dict(PATH=os.environ.get("PATH", "/usr/bin:/bin"), TZ="UTC", LANG="C.UTF-8",
-               HEALER_DB=os.path.join(tmp, "bench.db"), HEALER_LISTEN="127.0.0.1:0",
-               HEALER_RUNBOOKS=rb, HEALER_INGEST_TOKEN="bench-token-123456",
-               HEALER_CONSOLE="0", HEALER_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "info"),
-               SLACK_APP_TOKEN="xapp-1-bench", SLACK_BOT_TOKEN="xoxb-bench",
-               SLACK_CHANNEL=CHANNEL, SLACK_API_URL=fake.api_url)
-    log = open(os.path.join(tmp, "daemon.log"), "wb")
-    p = subprocess.Popen([HEALER, "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=log)
-    log.close()
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        with open(os.path.join(tmp, "daemon.log"), "rb") as f:
-            err = f.read()
-        m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", err)
-        if m:
-            return p, int(m.group(1))
-        time.sleep(0.1)
-    p.kill()
-    raise SystemExit("daemon did not start:\n" + err.decode(errors="replace"))
+    rb = runbooks(tmp, {"policy.yaml": POLICY, "bench.yaml": RUNBOOK})
+    env = daemon_env(tmp, rb, base=dict(PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+                                        LANG="C.UTF-8"),
+                     HEALER_INGEST_TOKEN=TOKEN, HEALER_CONSOLE="0",
+                     HEALER_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "info"),
+                     SLACK_APP_TOKEN="xapp-1-bench", SLACK_BOT_TOKEN="xoxb-bench",
+                     SLACK_CHANNEL=CHANNEL, SLACK_API_URL=fake.api_url)
+    return start(tmp, env, cwd=tmp)
 
 
 def post_alerts(port, n):
@@ -268,11 +238,7 @@ def main():
                          "private %.1f MB; aim < 16 MB (%.0f s to ingest)"
                          % (rss_kb(p.pid, "RssAnon:") / 1024.0, time.monotonic() - t0)))
         finally:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop(p)
             fake.close()
     print("\nSlack adapter (loopback, fake Slack; %.0f s)" % (time.monotonic() - started))
     w = max(len(r[0]) for r in rows)

@@ -8,18 +8,17 @@ import http.client
 import json
 import multiprocessing
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import HEALER, ROOT, daemon_env, pct, runbooks, start, stop
+
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from fake_botframework import FakeBotFramework, installed, invoke  # noqa: E402
 
-HEALER = os.path.join(ROOT, "build", "healer")
 INGEST = "bench-token-123456"
 N_PER_KIND = 150
 N_BURST = 1000
@@ -66,41 +65,16 @@ roles:
 """
 
 
-def pct(values, p):
-    v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
-
-
 def ms(s):
     return "%.2f ms" % (s * 1000)
 
 
 class Daemon:
     def __init__(self, tmp, bf):
-        rb = os.path.join(tmp, "runbooks")
-        os.makedirs(rb)
-        for name, text in RUNBOOKS.items():
-            open(os.path.join(rb, name), "w").write(text)
-        open(os.path.join(rb, "policy.yaml"), "w").write(POLICY)
-        self.env = dict(os.environ, HEALER_DB=os.path.join(tmp, "bench.db"),
-                        HEALER_LISTEN="127.0.0.1:0", HEALER_RUNBOOKS=rb,
-                        HEALER_INGEST_TOKEN=INGEST, HEALER_CONSOLE="0",
-                        HEALER_LOG_LEVEL="info", TZ="UTC", **bf.env())
-        self.log = os.path.join(tmp, "daemon.log")
-        # a file, not a pipe: nobody reads stderr during the run and it must never block
-        with open(self.log, "wb") as log:
-            self.p = subprocess.Popen([HEALER, "serve"], env=self.env,
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=log)
-        self.port = None
-        deadline = time.time() + 10
-        while time.time() < deadline and self.port is None:
-            time.sleep(0.05)
-            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", open(self.log, "rb").read())
-            if m:
-                self.port = int(m.group(1))
-        if self.port is None:
-            raise SystemExit("daemon did not start:\n" + open(self.log).read())
+        rb = runbooks(tmp, dict(RUNBOOKS, **{"policy.yaml": POLICY}))
+        self.env = daemon_env(tmp, rb, HEALER_INGEST_TOKEN=INGEST, HEALER_CONSOLE="0",
+                              **bf.env())
+        self.p, self.port = start(tmp, self.env)
 
     def cli_json(self, *args):
         out = subprocess.run([HEALER] + list(args), env=self.env, capture_output=True,
@@ -108,11 +82,7 @@ class Daemon:
         return json.loads(out)
 
     def stop(self):
-        self.p.terminate()
-        try:
-            self.p.wait(15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
+        stop(self.p, 15)
 
 
 def request(conn, method, path, body=None, headers=None):

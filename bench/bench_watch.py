@@ -8,17 +8,16 @@ import multiprocessing
 import os
 import random
 import re
-import select
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ADMIN_POLICY, HEALER, ROOT, daemon_env, machine, pct, rss_kb, runbooks
+from benchlib import start, stop
+
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from watch_parts import FakePrometheus  # noqa: E402
 
-HEALER = os.path.join(ROOT, "build", "healer")
 SERIES = int(os.environ.get("BENCH_WATCH_SERIES", "10000"))
 WINDOW_S = float(os.environ.get("BENCH_WATCH_S", "125"))  # two 60 s cycles and a bit
 TICK = os.sysconf("SC_CLK_TCK")
@@ -28,19 +27,6 @@ def cpu_s(pid):
     with open(f"/proc/{pid}/stat") as f:
         parts = f.read().rsplit(")", 1)[1].split()
     return (int(parts[11]) + int(parts[12])) / TICK
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0
-
-
-def pct(v, p):
-    v = sorted(v)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
 
 
 def get(port, path):
@@ -76,30 +62,12 @@ def main():
               for i in range(SERIES)]
     fake = FakePrometheus(labels, lambda s, t: 50.0 + rng.uniform(-1, 1))
     with tempfile.TemporaryDirectory() as tmp:
-        rb = os.path.join(tmp, "runbooks")
-        os.makedirs(rb)
-        with open(os.path.join(rb, "policy.yaml"), "w") as f:
-            f.write("roles: {admin: ['console:bench']}\n")
+        rb = runbooks(tmp, {"policy.yaml": ADMIN_POLICY})
         watch = os.path.join(tmp, "watch.yaml")
         with open(watch, "w") as f:
             f.write("rules:\n  - name: wide\n    prometheus: {url: \"%s\", query: svc_latency}\n"
                     "    every: 60s\n    history: 1h\n    timeout: 30s\n" % fake.url)
-        env = dict(os.environ, HEALER_DB=os.path.join(tmp, "b.db"), HEALER_LISTEN="127.0.0.1:0",
-                   HEALER_RUNBOOKS=rb, HEALER_CONSOLE="0", HEALER_LOG_LEVEL="info",
-                   HEALER_WATCH=watch, TZ="UTC")
-        p = subprocess.Popen([HEALER, "serve"], env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        os.set_blocking(p.stderr.fileno(), False)
-        err, port = b"", None
-        deadline = time.time() + 10
-        while port is None and time.time() < deadline:
-            select.select([p.stderr], [], [], 0.2)
-            err += p.stderr.read() or b""
-            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", err)
-            port = int(m.group(1)) if m else None
-        if port is None:
-            p.kill()
-            raise SystemExit("healer did not start: %s" % err.decode(errors="replace")[-2000:])
+        p, port = start(tmp, daemon_env(tmp, rb, HEALER_CONSOLE="0", HEALER_WATCH=watch))
         # the probes run in their own process: the fake Prometheus here holds the GIL
         # while it builds its answers, which would show up as stalls that are not healer's
         q = multiprocessing.Queue()
@@ -117,19 +85,18 @@ def main():
                         learned_at, learned_cpu = time.monotonic() - t0, cpu_s(p.pid) - c0
             total_cpu = cpu_s(p.pid) - c0
             wall = time.monotonic() - t0
-            rss = rss_mb(p.pid)
+            rss = rss_kb(p.pid) / 1024
             stalls, at = q.get(timeout=60)
             prober.join(10)
             _, m = get(port, "/metrics")
         finally:
-            p.terminate()
-            p.wait(15)
+            stop(p, 15)
             fake.close()
     errors = re.search(r'healer_watch_errors_total\{rule="wide"\} (\S+)', m)
     cycles = len([r for r in fake.seen()
                   if r[0].startswith("/api/v1/query?") and "count%28" not in r[0]])
     print("\n== metric watcher: %d series every 60 s against a fake Prometheus ==" % SERIES)
-    print("machine: %d cores, load average %.2f" % (os.cpu_count(), os.getloadavg()[0]))
+    print(machine())
     if learned_at is None:
         print("the history was not learned within %.0f s" % WINDOW_S)
     else:

@@ -14,30 +14,14 @@
 #include "store.h"
 #include "ui.h"
 #include "util.h"
+#include "bench_util.h"
 
 #define DAY_MS 86400000LL
-
-static double
-ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 report(const char *what, double *v, size_t n, size_t bytes)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
+	bench_sort(v, n);
 	printf("%-34s median %7.2f ms   p99 %7.2f ms   (%zu renders, %zu bytes)\n", what, v[n / 2],
 	       v[n * 99 / 100], n, bytes);
 }
@@ -129,7 +113,7 @@ main(int argc, char **argv)
 	engine_init(rbs, pol);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	seed(n);
-	printf("seeded %d incidents in %.1f s\n", n, ms_since(&t0) / 1000);
+	printf("seeded %d incidents in %.1f s\n", n, bench_ms_since(&t0) / 1000);
 	cJSON *probe = engine_incident_view(1);
 	if (probe == NULL) {
 		fprintf(stderr, "no view of INC-1\n");
@@ -142,7 +126,7 @@ main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		cJSON *v = engine_incident_view(1 + (i * 7919) % n);
 		char *html = ui_incident_html(&c, v);
-		t[i] = ms_since(&t0);
+		t[i] = bench_ms_since(&t0);
 		bytes = strlen(html);
 		free(html);
 		cJSON_Delete(v);
@@ -157,7 +141,7 @@ main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		store_incident_page(&f, 0, 50, &rows, &more);
 		char *html = ui_list_html(&c, rows, more, &q);
-		t[i] = ms_since(&t0);
+		t[i] = bench_ms_since(&t0);
 		bytes = strlen(html);
 		free(html);
 		cJSON_Delete(rows);
@@ -177,7 +161,7 @@ main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			store_stats(c.now - windows[w].span, c.now + 1, &s);
 			store_detect_summary(c.now - windows[w].span, c.now + 1, &d);
-			t[i] = ms_since(&t0);
+			t[i] = bench_ms_since(&t0);
 			cJSON_Delete(s);
 			cJSON_Delete(d);
 		}
@@ -192,7 +176,7 @@ main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			cJSON *s = ui_dashboard_figures(windows[w].name, c.now);
 			char *html = ui_dashboard_html(&c, s, windows[w].name);
-			t[i] = ms_since(&t0);
+			t[i] = bench_ms_since(&t0);
 			bytes = strlen(html);
 			free(html);
 			cJSON_Delete(s);

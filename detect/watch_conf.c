@@ -1,6 +1,4 @@
 /* watch_conf.c — reads and checks watch.yaml (libyaml) into struct watch_conf. */
-#include <errno.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include "runbook.h"
 #include "util.h"
 #include "watch.h"
+#include "yaml_doc.h"
 
 #define WATCH_FILE_CAP (1024 * 1024)
 #define WATCH_MAX_LABELS 64
@@ -76,46 +75,6 @@ static const struct field cw_fields[] = {
 static const char *const secret_keys[] = {
     "token", "bearer_token", "password", "basic_auth", "access_key", "secret_key", "authorization"};
 
-struct loader {
-	const char *file;
-	yaml_document_t *doc;
-	struct diag_list *errs;
-	int nerr;
-};
-
-static void __attribute__((format(printf, 3, 4)))
-lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(l->errs, l->file, n != NULL ? (int)n->start_mark.line + 1 : 1, "%s", msg);
-	l->nerr++;
-}
-
-static const char *
-scalar(const yaml_node_t *n)
-{
-	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *
-node(struct loader *l, int id)
-{
-	return yaml_document_get_node(l->doc, id);
-}
-
-static const char *
-key_of(struct loader *l, int id)
-{
-	const char *s = scalar(node(l, id));
-
-	return s != NULL ? s : "";
-}
-
 static bool
 name_ok(const char *s)
 {
@@ -125,48 +84,39 @@ name_ok(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-/* Strict decimal numbers: strtod alone would take "inf", "0x1p3" or " 5". */
-static int
-parse_number(const char *s, double *out)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0' || strspn(s, "0123456789.eE+-") != strlen(s))
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	return *end != '\0' || errno != 0 || !isfinite(*out) ? -1 : 0;
-}
-
 static void
-load_strmap(struct loader *l, yaml_node_t *n, const char *where, cJSON **dst)
+load_strmap(struct yaml_doc *l, yaml_node_t *n, const char *where, cJSON **dst)
 {
 	yaml_node_pair_t *pr;
 	cJSON *o;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		lerr(l, n, "%s must be a mapping of names to text, e.g. {service: checkout}",
-		     where);
+		yaml_doc_err(
+		    l, n, "%s must be a mapping of names to text, e.g. {service: checkout}", where);
 		return;
 	}
 	o = cJSON_CreateObject();
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
-		const char *k = key_of(l, pr->key), *v = scalar(node(l, pr->value));
+		const char *k = yaml_doc_key(l, pr->key),
+			   *v = yaml_doc_scalar(yaml_doc_node(l, pr->value));
 		if (!name_ok(k)) {
-			lerr(l, node(l, pr->key), "%s: '%s' is not a valid name", where, k);
+			yaml_doc_err(l, yaml_doc_node(l, pr->key), "%s: '%s' is not a valid name",
+				     where, k);
 			continue;
 		}
 		if (v == NULL) {
-			lerr(l, node(l, pr->value), "%s.%s must be text", where, k);
+			yaml_doc_err(l, yaml_doc_node(l, pr->value), "%s.%s must be text", where,
+				     k);
 			continue;
 		}
 		if (cJSON_GetObjectItemCaseSensitive(o, k) != NULL) {
-			lerr(l, node(l, pr->key), "%s: duplicate key '%s'", where, k);
+			yaml_doc_err(l, yaml_doc_node(l, pr->key), "%s: duplicate key '%s'", where,
+				     k);
 			continue;
 		}
 		if (cJSON_GetArraySize(o) == WATCH_MAX_LABELS) {
-			lerr(l, node(l, pr->key), "%s: more than %d entries", where,
-			     WATCH_MAX_LABELS);
+			yaml_doc_err(l, yaml_doc_node(l, pr->key), "%s: more than %d entries",
+				     where, WATCH_MAX_LABELS);
 			break;
 		}
 		cJSON_AddStringToObject(o, k, v);
@@ -175,17 +125,17 @@ load_strmap(struct loader *l, yaml_node_t *n, const char *where, cJSON **dst)
 	*dst = o;
 }
 
-static void load_fields(struct loader *l, yaml_node_t *n, const char *section,
+static void load_fields(struct yaml_doc *l, yaml_node_t *n, const char *section,
 			const struct field *fields, size_t nfields, struct watch_rule *r);
 
 /* One value of a field table into the rule. */
 static void
-load_field(struct loader *l, const struct field *f, const char *section, yaml_node_t *v,
+load_field(struct yaml_doc *l, const struct field *f, const char *section, yaml_node_t *v,
 	   struct watch_rule *r)
 {
 	char where[96];
 	const char *s;
-	char *base = (char *)r, *end;
+	char *base = (char *)r;
 	double d;
 	long i;
 	int64_t ms;
@@ -195,7 +145,8 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 	case F_PROM:
 	case F_CW:
 		if ((int)r->kind != -1) {
-			lerr(l, v, "%s: a rule has one source, prometheus or cloudwatch", section);
+			yaml_doc_err(l, v, "%s: a rule has one source, prometheus or cloudwatch",
+				     section);
 			return;
 		}
 		r->kind = f->type == F_PROM ? WATCH_PROMETHEUS : WATCH_CLOUDWATCH;
@@ -210,29 +161,30 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 	default:
 		break;
 	}
-	if ((s = scalar(v)) == NULL || *s == '\0') {
-		lerr(l, v, "%s must be a single non-empty value", where);
+	if ((s = yaml_doc_scalar(v)) == NULL || *s == '\0') {
+		yaml_doc_err(l, v, "%s must be a single non-empty value", where);
 		return;
 	}
 	switch (f->type) {
 	case F_NAME:
 		if (!name_ok(s))
-			lerr(l, v, "%s: '%s' must be 1-64 letters, digits, '_', '.' or '-'", where,
-			     s);
+			yaml_doc_err(l, v, "%s: '%s' must be 1-64 letters, digits, '_', '.' or '-'",
+				     where, s);
 		else
 			*(char **)(base + f->off) = xstrdup(s);
 		break;
 	case F_URL:
 		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
-			lerr(l, v, "%s: '%s' is not an http:// or https:// URL", where, s);
+			yaml_doc_err(l, v, "%s: '%s' is not an http:// or https:// URL", where, s);
 		else
 			*(char **)(base + f->off) = xstrdup(s);
 		break;
 	case F_ENV:
 		if (!name_ok(s))
-			lerr(l, v, "%s: '%s' is not an environment variable name", where, s);
+			yaml_doc_err(l, v, "%s: '%s' is not an environment variable name", where,
+				     s);
 		else if (config_env(s) == NULL)
-			lerr(l, v, "%s: the environment variable %s is not set", where, s);
+			yaml_doc_err(l, v, "%s: the environment variable %s is not set", where, s);
 		else
 			*(char **)(base + f->off) = xstrdup(s);
 		break;
@@ -241,38 +193,38 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 		break;
 	case F_EVERY:
 	case F_DURATION:
-		if (duration_parse(s, &ms) < 0)
-			lerr(l, v, "%s: bad duration '%s' (e.g. 30s, 5m, 14d)", where, s);
-		else if (f->type == F_EVERY && ms < WATCH_MIN_EVERY_MS)
-			lerr(l, v, "%s: must be at least 1s", where);
+		if (yaml_doc_duration(l, v, where, "30s, 5m, 14d", &ms) < 0)
+			break;
+		if (f->type == F_EVERY && ms < WATCH_MIN_EVERY_MS)
+			yaml_doc_err(l, v, "%s: must be at least 1s", where);
 		else if (ms > WATCH_MAX_HISTORY_MS)
-			lerr(l, v, "%s: at most 90d", where);
+			yaml_doc_err(l, v, "%s: at most 90d", where);
 		else
 			*(int64_t *)(base + f->off) = ms;
 		break;
 	case F_SEVERITY:
 		if (strlen(s) != 4 || strncmp(s, "sev", 3) != 0 || s[3] < '1' || s[3] > '4')
-			lerr(l, v, "%s: '%s' is not sev1, sev2, sev3 or sev4", where, s);
+			yaml_doc_err(l, v, "%s: '%s' is not sev1, sev2, sev3 or sev4", where, s);
 		else
 			*(char **)(base + f->off) = xstrdup(s);
 		break;
 	case F_FRACTION:
-		if (parse_number(s, &d) < 0 || d <= 0 || d > 1)
-			lerr(l, v, "%s: '%s' is not a number above 0 and at most 1", where, s);
+		if (yaml_doc_number(s, &d) < 0 || d <= 0 || d > 1)
+			yaml_doc_err(l, v, "%s: '%s' is not a number above 0 and at most 1", where,
+				     s);
 		else
 			*(double *)(base + f->off) = d;
 		break;
 	case F_COUNT:
 	case F_PERIOD:
-		errno = 0;
-		i = strtol(s, &end, 10);
-		if (*end != '\0' || errno != 0 || i < 1 || i > (f->type == F_COUNT ? 1000 : 86400))
-			lerr(l, v, "%s: '%s' is not an integer from 1 to %d", where, s,
-			     f->type == F_COUNT ? 1000 : 86400);
+		if (yaml_doc_integer(s, 1, f->type == F_COUNT ? 1000 : 86400, &i) < 0)
+			yaml_doc_err(l, v, "%s: '%s' is not an integer from 1 to %d", where, s,
+				     f->type == F_COUNT ? 1000 : 86400);
 		else if (f->type == F_PERIOD && i % 60 != 0 && i != 1 && i != 5 && i != 10 &&
 			 i != 30)
-			lerr(l, v, "%s: %ld is not 1, 5, 10, 30 or a multiple of 60 seconds", where,
-			     i);
+			yaml_doc_err(l, v,
+				     "%s: %ld is not 1, 5, 10, 30 or a multiple of 60 seconds",
+				     where, i);
 		else
 			*(int *)(base + f->off) = (int)i;
 		break;
@@ -281,52 +233,40 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 	}
 }
 
-/* A mapping whose keys come from a field table; unknown and repeated keys are errors. */
+struct fields_arg {
+	const struct field *fields;
+	const char *section;
+	struct watch_rule *r;
+};
+
 static void
-load_fields(struct loader *l, yaml_node_t *n, const char *section, const struct field *fields,
+field_cb(struct yaml_doc *l, size_t i, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct fields_arg *a = arg;
+
+	(void)k;
+	load_field(l, &a->fields[i], a->section, v, a->r);
+}
+
+/* A mapping whose keys come from a field table; unknown, repeated and secret keys are
+ * errors. */
+static void
+load_fields(struct yaml_doc *l, yaml_node_t *n, const char *section, const struct field *fields,
 	    size_t nfields, struct watch_rule *r)
 {
-	yaml_node_pair_t *pr, *prev;
-	char keys[200];
-	size_t i, used;
+	struct fields_arg a = {fields, section, r};
+	struct yaml_doc_fields f = {
+	    .section = section,
+	    .table = fields,
+	    .nkeys = nfields,
+	    .stride = sizeof(*fields),
+	    .refused = secret_keys,
+	    .nrefused = ARRAY_LEN(secret_keys),
+	    .refused_why = "secrets never go in this file; name an environment variable "
+			   "(bearer_token_env, basic_auth_env; AWS_* for CloudWatch)",
+	};
 
-	if (n->type != YAML_MAPPING_NODE) {
-		lerr(l, n, "%s must be a mapping", section);
-		return;
-	}
-	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
-		yaml_node_t *k = node(l, pr->key);
-		const char *key = key_of(l, pr->key);
-		for (prev = n->data.mapping.pairs.start; prev < pr; prev++)
-			if (strcmp(key_of(l, prev->key), key) == 0)
-				break;
-		if (prev < pr) {
-			lerr(l, k, "%s: duplicate key '%s'", section, key);
-			continue;
-		}
-		for (i = 0; i < ARRAY_LEN(secret_keys); i++)
-			if (strcmp(secret_keys[i], key) == 0)
-				break;
-		if (i < ARRAY_LEN(secret_keys)) {
-			lerr(l, k,
-			     "%s: '%s': secrets never go in this file; name an environment "
-			     "variable (bearer_token_env, basic_auth_env; AWS_* for CloudWatch)",
-			     section, key);
-			continue;
-		}
-		for (i = 0; i < nfields; i++)
-			if (strcmp(fields[i].key, key) == 0)
-				break;
-		if (i == nfields) {
-			for (used = 0, keys[0] = '\0', i = 0; i < nfields && used < sizeof(keys);
-			     i++)
-				used += (size_t)snprintf(keys + used, sizeof(keys) - used, "%s%s",
-							 i ? ", " : "", fields[i].key);
-			lerr(l, k, "%s: unknown key '%s' (expected %s)", section, key, keys);
-			continue;
-		}
-		load_field(l, &fields[i], section, node(l, pr->value), r);
-	}
+	yaml_doc_fields(l, n, &f, field_cb, &a);
 }
 
 static void
@@ -363,36 +303,40 @@ rule_free(struct watch_rule *r)
 
 /* What a rule must have once all its keys are read; defaults for the rest. */
 static void
-rule_check(struct loader *l, yaml_node_t *n, struct watch_rule *r, const char *where)
+rule_check(struct yaml_doc *l, yaml_node_t *n, struct watch_rule *r, const char *where)
 {
 	if (r->name == NULL)
-		lerr(l, n, "%s: missing 'name'", where);
+		yaml_doc_err(l, n, "%s: missing 'name'", where);
 	if ((int)r->kind == -1) {
-		lerr(l, n, "%s: needs a source: prometheus: {url, query} or cloudwatch: {...}",
-		     where);
+		yaml_doc_err(l, n,
+			     "%s: needs a source: prometheus: {url, query} or cloudwatch: {...}",
+			     where);
 	} else if (r->kind == WATCH_PROMETHEUS) {
 		if (r->url == NULL)
-			lerr(l, n, "%s.prometheus: missing 'url'", where);
+			yaml_doc_err(l, n, "%s.prometheus: missing 'url'", where);
 		if (r->query == NULL)
-			lerr(l, n, "%s.prometheus: missing 'query'", where);
+			yaml_doc_err(l, n, "%s.prometheus: missing 'query'", where);
 		if (r->bearer_token_env && r->basic_auth_env)
-			lerr(l, n, "%s.prometheus: bearer_token_env or basic_auth_env, not both",
-			     where);
+			yaml_doc_err(l, n,
+				     "%s.prometheus: bearer_token_env or basic_auth_env, not both",
+				     where);
 	} else {
 		if (r->expression && (r->namespace || r->metric || r->dimensions))
-			lerr(l, n,
-			     "%s.cloudwatch: 'expression' replaces namespace, metric and "
-			     "dimensions",
-			     where);
+			yaml_doc_err(l, n,
+				     "%s.cloudwatch: 'expression' replaces namespace, metric and "
+				     "dimensions",
+				     where);
 		else if (r->expression == NULL && (r->namespace == NULL || r->metric == NULL))
-			lerr(l, n,
-			     "%s.cloudwatch: needs 'namespace' and 'metric' (or an 'expression')",
-			     where);
+			yaml_doc_err(
+			    l, n,
+			    "%s.cloudwatch: needs 'namespace' and 'metric' (or an 'expression')",
+			    where);
 		if (r->stat == NULL)
 			r->stat = xstrdup("Average");
 		if (r->region == NULL && config_get("AWS_REGION") == NULL &&
 		    config_get("AWS_DEFAULT_REGION") == NULL)
-			lerr(l, n, "%s.cloudwatch: no 'region' and AWS_REGION is not set", where);
+			yaml_doc_err(l, n, "%s.cloudwatch: no 'region' and AWS_REGION is not set",
+				     where);
 	}
 	if (r->severity == NULL)
 		r->severity = xstrdup("sev3");
@@ -403,20 +347,20 @@ rule_check(struct loader *l, yaml_node_t *n, struct watch_rule *r, const char *w
 }
 
 static void
-load_rules(struct loader *l, yaml_node_t *n, struct watch_conf *c)
+load_rules(struct yaml_doc *l, yaml_node_t *n, struct watch_conf *c)
 {
 	yaml_node_item_t *it;
 	char where[32];
 
 	if (n->type != YAML_SEQUENCE_NODE) {
-		lerr(l, n, "rules must be a list of rules");
+		yaml_doc_err(l, n, "rules must be a list of rules");
 		return;
 	}
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		yaml_node_t *rn = node(l, *it);
+		yaml_node_t *rn = yaml_doc_node(l, *it);
 		struct watch_rule r;
 		if (c->n == WATCH_MAX_RULES) {
-			lerr(l, rn, "more than %d rules", WATCH_MAX_RULES);
+			yaml_doc_err(l, rn, "more than %d rules", WATCH_MAX_RULES);
 			return;
 		}
 		snprintf(where, sizeof(where), "rules[%zu]", c->n);
@@ -426,8 +370,8 @@ load_rules(struct loader *l, yaml_node_t *n, struct watch_conf *c)
 		rule_check(l, rn, &r, where);
 		for (size_t i = 0; r.name && i < c->n; i++)
 			if (strcmp(c->v[i].name, r.name) == 0)
-				lerr(l, rn, "%s: the name '%s' is already used at line %d", where,
-				     r.name, c->v[i].line);
+				yaml_doc_err(l, rn, "%s: the name '%s' is already used at line %d",
+					     where, r.name, c->v[i].line);
 		if (r.name == NULL) { /* keep the array's names non-NULL */
 			rule_free(&r);
 			continue;
@@ -437,56 +381,39 @@ load_rules(struct loader *l, yaml_node_t *n, struct watch_conf *c)
 	}
 }
 
+static void
+load_root(struct yaml_doc *l, yaml_node_t *root, struct watch_conf *c)
+{
+	yaml_node_pair_t *pr;
+
+	if (root->type != YAML_MAPPING_NODE) {
+		yaml_doc_err(l, root, "watch.yaml must be a mapping with 'rules:'");
+		return;
+	}
+	for (pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+		if (strcmp(yaml_doc_key(l, pr->key), "rules") == 0)
+			load_rules(l, yaml_doc_node(l, pr->value), c);
+		else if (strcmp(yaml_doc_key(l, pr->key), "logs") != 0)
+			/* logs: is the log sources' (logs/logs_config.c) */
+			yaml_doc_err(l, yaml_doc_node(l, pr->key),
+				     "unknown key '%s' (expected rules or logs)",
+				     yaml_doc_key(l, pr->key));
+	}
+}
+
 int
 watch_conf_load(const char *path, bool must_exist, struct watch_conf *out, struct diag_list *errs)
 {
-	struct loader l = {.file = path, .errs = errs};
+	struct yaml_doc l;
 	struct watch_conf c = {0};
-	yaml_parser_t parser;
-	yaml_document_t doc;
 	yaml_node_t *root;
-	char *data = NULL;
-	size_t len = 0;
 
 	c.file = xstrdup(path);
-	if (file_read_all(path, WATCH_FILE_CAP, &data, &len) < 0) {
-		if (errno == ENOENT && !must_exist)
-			goto out;
-		diag_add(errs, path, 0, "cannot read the watch rules: %s",
-			 errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-		l.nerr++;
-		goto out;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(errs, path, (int)parser.problem_mark.line + 1, "YAML: %s",
-			 parser.problem ? parser.problem : "syntax error");
-		l.nerr++;
-	} else {
-		l.doc = &doc;
-		root = yaml_document_get_root_node(&doc);
-		if (root == NULL) {
-			/* an empty file watches nothing */
-		} else if (root->type != YAML_MAPPING_NODE) {
-			lerr(&l, root, "watch.yaml must be a mapping with 'rules:'");
-		} else {
-			for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
-			     pr < root->data.mapping.pairs.top; pr++) {
-				if (strcmp(key_of(&l, pr->key), "rules") == 0)
-					load_rules(&l, node(&l, pr->value), &c);
-				else if (strcmp(key_of(&l, pr->key), "logs") != 0)
-					/* logs: is the log sources' (logs/logs_config.c) */
-					lerr(&l, node(&l, pr->key),
-					     "unknown key '%s' (expected rules or logs)",
-					     key_of(&l, pr->key));
-			}
-		}
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&parser);
-out:
-	free(data);
+	/* an empty file watches nothing */
+	if (yaml_doc_open(&l, path, WATCH_FILE_CAP, must_exist, "watch rules", errs) == 0 &&
+	    (root = yaml_doc_root(&l)) != NULL)
+		load_root(&l, root, &c);
+	yaml_doc_close(&l);
 	if (l.nerr > 0) {
 		watch_conf_free(&c);
 		c.file = xstrdup(path);

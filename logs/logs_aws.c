@@ -102,7 +102,6 @@ logs_fetch_cloudwatch(const struct logs_query *q, int64_t deadline, struct logs_
 			  : xasprintf("https://logs.%s.amazonaws.com/", q->src->region);
 	url_host(url, host, sizeof(host));
 	for (int page = 0; page < LOGS_PAGES_MAX; page++) {
-		struct httpc_resp resp = {0};
 		time_t now = time(NULL);
 		struct tm tm;
 		cJSON *b = cw_body(q, token, q->src->limit - (int)r->lines), *j, *ev;
@@ -151,24 +150,12 @@ logs_fetch_cloudwatch(const struct logs_query *q, int64_t deadline, struct logs_
 		    .body_len = strlen(body),
 		    .timeout_ms = (deadline - mono_ms()) > 1 ? (long)(deadline - mono_ms()) : 1,
 		    .max_response = LOGS_BYTES_MAX - r->bytes};
-		int rc = httpc_perform(&req, &resp);
+		st = logs_perform_json(&req, deadline, r, &j);
 		free(body);
 		explicit_bzero(h_auth, sizeof(h_auth));
 		explicit_bzero(auth, sizeof(auth));
-		if (rc != 0 || resp.status != 200) {
-			st = logs_fail(r, deadline, resp.status,
-				       resp.status ? (resp.body ? resp.body : "") : resp.err);
-			httpc_resp_free(&resp);
+		if (st != LOGS_OK)
 			break;
-		}
-		r->bytes += resp.body_len;
-		j = cJSON_ParseWithLength(resp.body, resp.body_len);
-		httpc_resp_free(&resp);
-		if (j == NULL) {
-			snprintf(r->error, sizeof(r->error), "the answer is not JSON");
-			st = LOGS_FAILED;
-			break;
-		}
 		bool full = false;
 		cJSON_ArrayForEach(ev, cJSON_GetObjectItem(j, "events"))
 		{

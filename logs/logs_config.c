@@ -1,6 +1,5 @@
 /* logs_config.c — the `logs:` section of the watch file (libyaml, file:line errors) and the
  * expansion of query templates with per-language escaping. */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "logs_config.h"
 #include "util.h"
+#include "yaml_doc.h"
 
 #define WATCH_FILE_CAP (1024 * 1024)
 #define TEMPLATE_MAX 2048
@@ -89,38 +89,6 @@ logs_config_path(bool *explicit_path)
 	return *explicit_path ? p : "./watch.yaml";
 }
 
-struct loader {
-	const char *file;
-	yaml_document_t *doc;
-	struct diag_list *errs;
-	int nerr;
-};
-
-static void __attribute__((format(printf, 3, 4)))
-lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(l->errs, l->file, n != NULL ? (int)n->start_mark.line + 1 : 1, "%s", msg);
-	l->nerr++;
-}
-
-static const char *
-scalar(const yaml_node_t *n)
-{
-	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *
-node(struct loader *l, int id)
-{
-	return yaml_document_get_node(l->doc, id);
-}
-
 static bool
 env_name_ok(const char *s)
 {
@@ -133,70 +101,73 @@ env_name_ok(const char *s)
 
 /* One key of a source into src; complains with the key's line. */
 static void
-field_set(struct loader *l, struct logs_source *src, const struct field *f, yaml_node_t *v)
+field_set(struct yaml_doc *l, struct logs_source *src, const struct field *f, yaml_node_t *v)
 {
-	const char *s = scalar(v);
+	const char *s = yaml_doc_scalar(v);
 	char err[256];
 	int64_t ms;
 
 	if (s == NULL) {
-		lerr(l, v, "%s: must be a scalar", f->key);
+		yaml_doc_err(l, v, "%s: must be a scalar", f->key);
 		return;
 	}
 	switch (f->type) {
 	case F_URL:
 		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
-			lerr(l, v, "%s: must start with http:// or https://, got '%.60s'", f->key,
-			     s);
+			yaml_doc_err(l, v, "%s: must start with http:// or https://, got '%.60s'",
+				     f->key, s);
 			return;
 		}
 		if (strpbrk(s, " \t\r\n{}") != NULL) {
-			lerr(l, v, "%s: must be a plain URL (no spaces, no templates)", f->key);
+			yaml_doc_err(l, v, "%s: must be a plain URL (no spaces, no templates)",
+				     f->key);
 			return;
 		}
 		break;
 	case F_TEMPLATE:
 		if (strlen(s) > TEMPLATE_MAX) {
-			lerr(l, v, "%s: longer than %d bytes", f->key, TEMPLATE_MAX);
+			yaml_doc_err(l, v, "%s: longer than %d bytes", f->key, TEMPLATE_MAX);
 			return;
 		}
 		if (logs_template_check(s, err, sizeof(err)) != 0) {
-			lerr(l, v, "%s: %s", f->key, err);
+			yaml_doc_err(l, v, "%s: %s", f->key, err);
 			return;
 		}
 		break;
 	case F_TEXT:
 		if (*s == '\0' || strlen(s) > 64 ||
 		    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(s)) {
-			lerr(l, v, "%s: '%.60s' is not a region name like us-east-1", f->key, s);
+			yaml_doc_err(l, v, "%s: '%.60s' is not a region name like us-east-1",
+				     f->key, s);
 			return;
 		}
 		break;
 	case F_ENV:
 		if (!env_name_ok(s)) {
-			lerr(l, v, "%s: '%.60s' is not an environment variable name", f->key, s);
+			yaml_doc_err(l, v, "%s: '%.60s' is not an environment variable name",
+				     f->key, s);
 			return;
 		}
 		break;
 	case F_DURATION:
 		if (duration_parse(s, &ms) != 0 || ms > LOGS_WINDOW_MAX_MS) {
-			lerr(l, v, "%s: '%.40s' is not a duration up to 24h (like 10m, 30s)",
-			     f->key, s);
+			yaml_doc_err(l, v,
+				     "%s: '%.40s' is not a duration up to 24h (like 10m, 30s)",
+				     f->key, s);
 			return;
 		}
 		if (strcmp(f->key, "timeout") == 0 && (ms <= 0 || ms > LOGS_TIMEOUT_MAX_MS)) {
-			lerr(l, v, "timeout: must be more than 0 and at most %d s",
-			     LOGS_TIMEOUT_MAX_MS / 1000);
+			yaml_doc_err(l, v, "timeout: must be more than 0 and at most %d s",
+				     LOGS_TIMEOUT_MAX_MS / 1000);
 			return;
 		}
 		*(int64_t *)(void *)((char *)src + f->off) = ms;
 		return;
 	case F_LIMIT: {
-		char *end;
-		errno = 0;
-		long n = strtol(s, &end, 10);
-		if (*s == '\0' || *end != '\0' || errno != 0 || n < 1 || n > LOGS_LIMIT_MAX) {
-			lerr(l, v, "limit: must be a whole number from 1 to %d", LOGS_LIMIT_MAX);
+		long n;
+		if (yaml_doc_integer(s, 1, LOGS_LIMIT_MAX, &n) < 0) {
+			yaml_doc_err(l, v, "limit: must be a whole number from 1 to %d",
+				     LOGS_LIMIT_MAX);
 			return;
 		}
 		*(int *)(void *)((char *)src + f->off) = (int)n;
@@ -212,33 +183,39 @@ field_set(struct loader *l, struct logs_source *src, const struct field *f, yaml
 			(*slot)[n - 1] = '\0';
 }
 
+struct fields_arg {
+	const struct field *fields;
+	struct logs_source *src;
+};
+
+static void
+field_cb(struct yaml_doc *l, size_t i, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct fields_arg *a = arg;
+
+	(void)k;
+	field_set(l, a->src, &a->fields[i], v);
+}
+
 /* Sets the keys of mapping m from the table; unknown keys are errors, except those `skip`
  * accepts (the source's own keys are checked by its caller). */
 static void
-fields_load(struct loader *l, struct logs_source *src, yaml_node_t *m, const struct field *fields,
+fields_load(struct yaml_doc *l, struct logs_source *src, yaml_node_t *m, const struct field *fields,
 	    size_t nfields, const char *where, bool (*skip)(const char *key))
 {
-	bool seen[16] = {0};
+	struct yaml_doc_fields f = {.section = where,
+				    .table = fields,
+				    .nkeys = nfields,
+				    .stride = sizeof(*fields),
+				    .expect = "",
+				    .repeat_ok = true,
+				    .skip = skip};
+	struct fields_arg a = {fields, src};
+	uint64_t seen = yaml_doc_fields(l, m, &f, field_cb, &a);
 
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
-		const char *key = scalar(k) ? scalar(k) : "";
-		size_t i;
-		for (i = 0; i < nfields; i++)
-			if (strcmp(fields[i].key, key) == 0)
-				break;
-		if (i == nfields) {
-			if (skip == NULL || !skip(key))
-				lerr(l, k, "%s: unknown key '%.40s'", where, key);
-			continue;
-		}
-		seen[i] = true;
-		field_set(l, src, &fields[i], v);
-	}
 	for (size_t i = 0; i < nfields; i++)
-		if (fields[i].required && !seen[i])
-			lerr(l, m, "%s: '%s' is required", where, fields[i].key);
+		if (fields[i].required && (seen & ((uint64_t)1 << i)) == 0)
+			yaml_doc_err(l, m, "%s: '%s' is required", where, fields[i].key);
 }
 
 static bool
@@ -266,7 +243,7 @@ source_free(struct logs_source *s)
 }
 
 static void
-source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
+source_load(struct yaml_doc *l, yaml_node_t *m, struct logs_config *c)
 {
 	struct logs_source src = {.before_ms = LOGS_BEFORE_DEFAULT_MS,
 				  .timeout_ms = LOGS_TIMEOUT_DEFAULT_MS,
@@ -276,19 +253,20 @@ source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
 	const char *name = NULL;
 
 	if (m->type != YAML_MAPPING_NODE) {
-		lerr(l, m, "logs: each source must be a mapping with name and a backend");
+		yaml_doc_err(l, m, "logs: each source must be a mapping with name and a backend");
 		return;
 	}
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
-		const char *key = scalar(k) ? scalar(k) : "";
+		yaml_node_t *k = yaml_doc_node(l, p->key), *v = yaml_doc_node(l, p->value);
+		const char *key = yaml_doc_scalar(k) ? yaml_doc_scalar(k) : "";
 		if (strcmp(key, "name") == 0) {
-			name = scalar(v);
+			name = yaml_doc_scalar(v);
 			if (name == NULL || *name == '\0' || strlen(name) > LOGS_NAME_MAX ||
 			    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
 				strlen(name)) {
-				lerr(l, v, "name: must be 1-%d of [a-z0-9_-]", LOGS_NAME_MAX);
+				yaml_doc_err(l, v, "name: must be 1-%d of [a-z0-9_-]",
+					     LOGS_NAME_MAX);
 				name = NULL;
 			} else {
 				snprintf(src.name, sizeof(src.name), "%s", name);
@@ -299,12 +277,13 @@ source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
 			if (strcmp(backends[b].key, key) != 0)
 				continue;
 			if (++nbackends > 1) {
-				lerr(l, k, "source '%s': only one backend per source", src.name);
+				yaml_doc_err(l, k, "source '%s': only one backend per source",
+					     src.name);
 				break;
 			}
 			src.kind = backends[b].kind;
 			if (v->type != YAML_MAPPING_NODE) {
-				lerr(l, v, "%s: must be a mapping", key);
+				yaml_doc_err(l, v, "%s: must be a mapping", key);
 				break;
 			}
 			fields_load(l, &src, v, backends[b].fields, backends[b].nfields, key, NULL);
@@ -312,15 +291,16 @@ source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
 	}
 	fields_load(l, &src, m, common_fields, ARRAY_LEN(common_fields), "logs", source_key);
 	if (name == NULL && l->nerr == nerr)
-		lerr(l, m, "logs: a source needs a name");
+		yaml_doc_err(l, m, "logs: a source needs a name");
 	if (nbackends == 0)
-		lerr(l, m, "source '%s': needs one of loki, opensearch, cloudwatch_logs", src.name);
+		yaml_doc_err(l, m, "source '%s': needs one of loki, opensearch, cloudwatch_logs",
+			     src.name);
 	for (size_t i = 0; i < c->n && name; i++)
 		if (strcmp(c->v[i].name, src.name) == 0)
-			lerr(l, m, "source '%s': defined twice (first at line %d)", src.name,
-			     c->v[i].line);
+			yaml_doc_err(l, m, "source '%s': defined twice (first at line %d)",
+				     src.name, c->v[i].line);
 	if (c->n >= LOGS_MAX_SOURCES)
-		lerr(l, m, "logs: at most %d sources", LOGS_MAX_SOURCES);
+		yaml_doc_err(l, m, "logs: at most %d sources", LOGS_MAX_SOURCES);
 	if (l->nerr != nerr) {
 		source_free(&src);
 		return;
@@ -330,63 +310,42 @@ source_load(struct loader *l, yaml_node_t *m, struct logs_config *c)
 }
 
 static void
-root_load(struct loader *l, yaml_node_t *root, struct logs_config *c)
+root_load(struct yaml_doc *l, yaml_node_t *root, struct logs_config *c)
 {
 	if (root->type != YAML_MAPPING_NODE) {
-		lerr(l, root, "the watch file must be a mapping (logs:, rules:, …)");
+		yaml_doc_err(l, root, "the watch file must be a mapping (logs:, rules:, …)");
 		return;
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
-		const char *key = scalar(node(l, p->key));
-		yaml_node_t *v = node(l, p->value);
+		const char *key = yaml_doc_scalar(yaml_doc_node(l, p->key));
+		yaml_node_t *v = yaml_doc_node(l, p->value);
 		/* other top-level keys belong to other loaders */
 		if (key == NULL || strcmp(key, "logs") != 0)
 			continue;
-		if (v->type == YAML_SCALAR_NODE && *scalar(v) == '\0')
+		if (v->type == YAML_SCALAR_NODE && *yaml_doc_scalar(v) == '\0')
 			continue; /* "logs:" with nothing under it */
 		if (v->type != YAML_SEQUENCE_NODE) {
-			lerr(l, v, "logs: must be a list of sources");
+			yaml_doc_err(l, v, "logs: must be a list of sources");
 			continue;
 		}
 		for (yaml_node_item_t *it = v->data.sequence.items.start;
 		     it < v->data.sequence.items.top; it++)
-			source_load(l, node(l, *it), c);
+			source_load(l, yaml_doc_node(l, *it), c);
 	}
 }
 
 int
 logs_config_load(const char *path, bool must_exist, struct logs_config *out, struct diag_list *errs)
 {
-	struct loader l = {.file = path, .errs = errs};
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	struct yaml_doc l;
 	yaml_node_t *root;
-	char *data = NULL;
-	size_t len = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (file_read_all(path, WATCH_FILE_CAP, &data, &len) < 0) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		diag_add(errs, path, 0, "cannot read the watch file: %s",
-			 errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-		return 1;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(errs, path, (int)parser.problem_mark.line + 1, "YAML: %s",
-			 parser.problem ? parser.problem : "syntax error");
-		l.nerr++;
-	} else {
-		l.doc = &doc;
-		if ((root = yaml_document_get_root_node(&doc)) != NULL)
-			root_load(&l, root, out);
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&parser);
-	free(data);
+	if (yaml_doc_open(&l, path, WATCH_FILE_CAP, must_exist, "watch file", errs) == 0 &&
+	    (root = yaml_doc_root(&l)) != NULL)
+		root_load(&l, root, out);
+	yaml_doc_close(&l);
 	if (l.nerr > 0)
 		logs_config_free(out);
 	return l.nerr;

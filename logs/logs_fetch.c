@@ -60,6 +60,27 @@ logs_fail(struct logs_result *r, int64_t deadline, long http_status, const char 
 	return LOGS_FAILED;
 }
 
+enum logs_status
+logs_perform_json(const struct httpc_req *req, int64_t deadline, struct logs_result *r, cJSON **out)
+{
+	struct httpc_resp resp = {0};
+	enum logs_status st = LOGS_OK;
+
+	*out = NULL;
+	if (httpc_perform(req, &resp) != 0 || resp.status != 200) {
+		st = logs_fail(r, deadline, resp.status,
+			       resp.status ? (resp.body ? resp.body : "") : resp.err);
+	} else {
+		r->bytes += resp.body_len;
+		if ((*out = cJSON_ParseWithLength(resp.body, resp.body_len)) == NULL) {
+			snprintf(r->error, sizeof(r->error), "the answer is not JSON");
+			st = LOGS_FAILED;
+		}
+	}
+	httpc_resp_free(&resp);
+	return st;
+}
+
 /* One line into the templates, within the source's limit. False once the limit is reached. */
 static bool
 take(struct logs_result *r, const struct logs_query *q, const char *line, int64_t ts_ms,
@@ -88,7 +109,6 @@ left_ms(int64_t deadline)
 enum logs_status
 logs_fetch_loki(const struct logs_query *q, int64_t deadline, struct logs_result *r)
 {
-	struct httpc_resp resp = {0};
 	char *query = httpc_urlencode(q->query ? q->query : "");
 	char *url = xasprintf("%s/loki/api/v1/query_range?query=%s&start=%lld000000&end=%lld000000"
 			      "&limit=%d&direction=backward",
@@ -100,17 +120,8 @@ logs_fetch_loki(const struct logs_query *q, int64_t deadline, struct logs_result
 	cJSON *j = NULL, *stream;
 
 	free(query);
-	if (httpc_perform(&req, &resp) != 0 || resp.status != 200) {
-		st = logs_fail(r, deadline, resp.status,
-			       resp.status ? (resp.body ? resp.body : "") : resp.err);
+	if ((st = logs_perform_json(&req, deadline, r, &j)) != LOGS_OK)
 		goto out;
-	}
-	r->bytes = resp.body_len;
-	if ((j = cJSON_ParseWithLength(resp.body, resp.body_len)) == NULL) {
-		snprintf(r->error, sizeof(r->error), "the answer is not JSON");
-		st = LOGS_FAILED;
-		goto out;
-	}
 	cJSON_ArrayForEach(stream, cJSON_GetObjectItem(cJSON_GetObjectItem(j, "data"), "result"))
 	{
 		const cJSON *labels = cJSON_GetObjectItem(stream, "stream"), *v;
@@ -131,7 +142,6 @@ logs_fetch_loki(const struct logs_query *q, int64_t deadline, struct logs_result
 	}
 out:
 	cJSON_Delete(j);
-	httpc_resp_free(&resp);
 	free(url);
 	return st;
 }
@@ -216,7 +226,6 @@ logs_fetch_opensearch(const struct logs_query *q, int64_t deadline, struct logs_
 {
 	static const char *const msg_keys[] = {"message", "msg", "log", "event.original"};
 	static const char *const level_keys[] = {"level", "log.level", "severity"};
-	struct httpc_resp resp = {0};
 	char *auth = NULL, *body = NULL, *url = NULL;
 	const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
 	enum logs_status st = LOGS_OK;
@@ -236,17 +245,8 @@ logs_fetch_opensearch(const struct logs_query *q, int64_t deadline, struct logs_
 				.body_len = strlen(body),
 				.timeout_ms = left_ms(deadline),
 				.max_response = LOGS_BYTES_MAX};
-	if (httpc_perform(&req, &resp) != 0 || resp.status != 200) {
-		st = logs_fail(r, deadline, resp.status,
-			       resp.status ? (resp.body ? resp.body : "") : resp.err);
+	if ((st = logs_perform_json(&req, deadline, r, &j)) != LOGS_OK)
 		goto out;
-	}
-	r->bytes = resp.body_len;
-	if ((j = cJSON_ParseWithLength(resp.body, resp.body_len)) == NULL) {
-		snprintf(r->error, sizeof(r->error), "the answer is not JSON");
-		st = LOGS_FAILED;
-		goto out;
-	}
 	cJSON_ArrayForEach(hit, cJSON_GetObjectItem(cJSON_GetObjectItem(j, "hits"), "hits"))
 	{
 		const cJSON *src = cJSON_GetObjectItem(hit, "_source");
@@ -265,7 +265,6 @@ logs_fetch_opensearch(const struct logs_query *q, int64_t deadline, struct logs_
 	}
 out:
 	cJSON_Delete(j);
-	httpc_resp_free(&resp);
 	if (auth)
 		explicit_bzero(auth, strlen(auth));
 	free(auth);

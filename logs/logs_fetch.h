@@ -11,6 +11,8 @@
 #include "logs_config.h"
 #include "logtemplate.h"
 
+struct httpc_req;
+
 #define LOGS_BYTES_MAX (8 * 1024 * 1024) /* response bytes of one fetch, all pages */
 #define LOGS_PAGES_MAX 10		 /* CloudWatch pages of one fetch */
 #define LOGS_TEMPLATES_MAX 200		 /* distinct templates one fetch keeps */
@@ -49,6 +51,10 @@ enum logs_status logs_fetch_opensearch(const struct logs_query *q, int64_t deadl
 				       struct logs_result *r);
 enum logs_status logs_fetch_cloudwatch(const struct logs_query *q, int64_t deadline,
 				       struct logs_result *r);
+/* Performs req, the answer's bytes counted in r->bytes: LOGS_OK with its JSON in *out (the
+ * caller's to free), else a failure in r (logs_fail, or "the answer is not JSON"). */
+enum logs_status logs_perform_json(const struct httpc_req *req, int64_t deadline,
+				   struct logs_result *r, cJSON **out);
 /* The status of a failed request: a timeout once the deadline passed, else a failure; the
  * error says which, with the source's name left to the caller. */
 enum logs_status logs_fail(struct logs_result *r, int64_t deadline, long http_status,

@@ -580,63 +580,6 @@ store_bind_json(sqlite3_stmt *st, int i, const cJSON *j, const char *dflt)
 	sqlite3_bind_text(st, i, s, -1, cJSON_free);
 }
 
-char *
-store_col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
-void
-store_col_copy(sqlite3_stmt *st, int i, char *out, size_t outlen)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	snprintf(out, outlen, "%s", s ? (const char *)s : "");
-}
-
-cJSON *
-store_col_json(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return s ? cJSON_ParseWithLength(s, (size_t)sqlite3_column_bytes(st, i)) : NULL;
-}
-
-cJSON *
-store_col_view_str(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? cJSON_CreateString((const char *)s) : cJSON_CreateNull();
-}
-
-cJSON *
-store_col_view_int(sqlite3_stmt *st, int i)
-{
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return cJSON_CreateNull();
-	return cJSON_CreateNumber((double)sqlite3_column_int64(st, i));
-}
-
-cJSON *
-store_view_time(int64_t ms)
-{
-	char ts[40];
-
-	if (ms <= 0)
-		return cJSON_CreateNull();
-	time_format_iso(ms, ts, sizeof(ts));
-	return cJSON_CreateString(ts);
-}
-
-cJSON *
-store_col_view_time(sqlite3_stmt *st, int i)
-{
-	return store_view_time(sqlite3_column_int64(st, i));
-}
-
 bool
 store_state_terminal(const char *state)
 {

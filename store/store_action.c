@@ -385,31 +385,17 @@ store_incident_actions(int64_t incident_id, cJSON **out)
 {
 	sqlite3_stmt *st = store_stmt("SELECT id, runbook_id, status, result, risk_level"
 				      " FROM actions WHERE incident_id = ? ORDER BY id");
-	cJSON *arr;
-	int rc;
+	static const struct store_col cols[] = {
+	    {"id", STORE_COL_INT, 0},	      {"runbook", STORE_COL_STR, 1},
+	    {"status", STORE_COL_STR, 2},     {"result", STORE_COL_STR, 3},
+	    {"risk_level", STORE_COL_STR, 4},
+	};
 
 	*out = NULL;
 	if (st == NULL)
 		return STORE_ERROR;
-	arr = cJSON_CreateArray();
 	sqlite3_bind_int64(st, 1, incident_id);
-	while ((rc = store_row(st, "incident actions")) == STORE_OK) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddItemToObject(o, "runbook", store_col_view_str(st, 1));
-		cJSON_AddItemToObject(o, "status", store_col_view_str(st, 2));
-		cJSON_AddItemToObject(o, "result", store_col_view_str(st, 3));
-		cJSON_AddItemToObject(o, "risk_level", store_col_view_str(st, 4));
-		cJSON_AddItemToArray(arr, o);
-	}
-	store_done(st);
-	if (rc != STORE_NOTFOUND) {
-		cJSON_Delete(arr);
-		return rc;
-	}
-	*out = arr;
-	return STORE_OK;
+	return store_cols_array(st, "incident actions", cols, ARRAY_LEN(cols), out);
 }
 
 /* ---- what the policy needs ---- */

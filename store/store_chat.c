@@ -142,8 +142,11 @@ store_chat_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **ou
 	    store_stmt("SELECT a.id, a.at, a.actor, a.kind, a.message, p.name"
 		       " FROM audit a LEFT JOIN people p ON p.user_id = a.actor"
 		       " WHERE a.incident_id = ? AND a.id > ? ORDER BY a.id LIMIT ?");
-	cJSON *arr, *o;
-	int rc;
+	static const struct store_col cols[] = {
+	    {"id", STORE_COL_INT, 0},	   {"at", STORE_COL_TIME, 1},
+	    {"actor", STORE_COL_STR, 2},   {"kind", STORE_COL_STR, 3},
+	    {"message", STORE_COL_STR, 4}, {"actor_name", STORE_COL_STR, 5},
+	};
 
 	*out = NULL;
 	if (st == NULL)
@@ -151,22 +154,5 @@ store_chat_timeline(int64_t incident_id, int64_t after_id, int limit, cJSON **ou
 	sqlite3_bind_int64(st, 1, incident_id);
 	sqlite3_bind_int64(st, 2, after_id);
 	sqlite3_bind_int(st, 3, limit);
-	arr = cJSON_CreateArray();
-	while ((rc = store_row(st, "chat timeline")) == STORE_OK) {
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddItemToObject(o, "at", store_col_view_time(st, 1));
-		cJSON_AddItemToObject(o, "actor", store_col_view_str(st, 2));
-		cJSON_AddItemToObject(o, "kind", store_col_view_str(st, 3));
-		cJSON_AddItemToObject(o, "message", store_col_view_str(st, 4));
-		cJSON_AddItemToObject(o, "actor_name", store_col_view_str(st, 5));
-		cJSON_AddItemToArray(arr, o);
-	}
-	store_done(st);
-	if (rc != STORE_NOTFOUND) {
-		cJSON_Delete(arr);
-		return rc;
-	}
-	*out = arr;
-	return STORE_OK;
+	return store_cols_array(st, "chat timeline", cols, ARRAY_LEN(cols), out);
 }

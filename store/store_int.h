@@ -55,6 +55,41 @@ cJSON *store_col_view_int(sqlite3_stmt *st, int i);
 cJSON *store_col_view_time(sqlite3_stmt *st, int i);
 cJSON *store_view_time(int64_t ms); /* RFC 3339 string, null for ms <= 0 */
 
+/* A view's column table (store_cols.c): the JSON name of each value, its kind, and the
+ * result column it reads. Nullable kinds give null for SQL NULL. */
+enum store_col_type {
+	STORE_COL_INT,	     /* integer */
+	STORE_COL_INT_NULL,  /* integer, or null */
+	STORE_COL_REAL,	     /* number */
+	STORE_COL_REAL_NULL, /* number, or null */
+	STORE_COL_STR,	     /* text, or null */
+	STORE_COL_STR_SET,   /* text; null for NULL and for "" (not decided yet) */
+	STORE_COL_TIME,	     /* epoch ms as RFC 3339, or null for 0 and NULL */
+	STORE_COL_BOOL,	     /* true when not 0 */
+	STORE_COL_NOT,	     /* true when 0 */
+	STORE_COL_OBJECT,    /* JSON text, or {} when NULL or unreadable */
+	STORE_COL_ARRAY,     /* JSON text, or [] when NULL or unreadable */
+	STORE_COL_KEY,	     /* incident id as its key, "INC-42" */
+	STORE_COL_NULL,	     /* no column: null, for the caller to fill */
+	STORE_COL_LIST,	     /* no column: [], for the caller to fill */
+};
+struct store_col {
+	const char *name;
+	enum store_col_type type;
+	int col;
+};
+/* Adds the current row's columns to o, in the table's order. */
+void store_cols_fill(sqlite3_stmt *st, cJSON *o, const struct store_col *cols, size_t ncols);
+/* The current row as a new object. */
+cJSON *store_cols_object(sqlite3_stmt *st, const struct store_col *cols, size_t ncols);
+/* Reads every row of st (bound, not yet stepped) into arr as objects, then resets st.
+ * STORE_OK, or STORE_ERROR (logged with what) with the rows read so far left in arr. */
+int store_cols_rows(sqlite3_stmt *st, const char *what, const struct store_col *cols, size_t ncols,
+		    cJSON *arr);
+/* The same into a new array: *out is the array on STORE_OK, NULL otherwise. */
+int store_cols_array(sqlite3_stmt *st, const char *what, const struct store_col *cols, size_t ncols,
+		     cJSON **out);
+
 bool store_state_terminal(const char *state);
 /* Records one delivery of an alert on an incident (store_incident.c); STORE_DUPLICATE if its
  * dedup_key was seen. */

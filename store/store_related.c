@@ -204,32 +204,16 @@ store_related_view(int64_t id, cJSON **out)
 		       "  WHERE incident_id = ?1 GROUP BY fingerprint) a"
 		       " JOIN alerts f ON f.id = a.first JOIN incidents i ON i.id = a.incident_id"
 		       " ORDER BY a.first");
-	cJSON *arr;
-	int rc;
+	static const struct store_col cols[] = {
+	    {"fingerprint", STORE_COL_STR, 0}, {"title", STORE_COL_STR, 1},
+	    {"resource", STORE_COL_STR, 2},    {"labels", STORE_COL_OBJECT, 3},
+	    {"joined_at", STORE_COL_TIME, 4},  {"occurrences", STORE_COL_INT, 5},
+	    {"cleared", STORE_COL_NOT, 6},     {"first", STORE_COL_BOOL, 7},
+	};
 
 	*out = NULL;
 	if (st == NULL)
 		return STORE_ERROR;
-	arr = cJSON_CreateArray();
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = store_row(st, "related alerts")) == STORE_OK) {
-		cJSON *o = cJSON_CreateObject(), *labels = store_col_json(st, 3);
-
-		cJSON_AddItemToObject(o, "fingerprint", store_col_view_str(st, 0));
-		cJSON_AddItemToObject(o, "title", store_col_view_str(st, 1));
-		cJSON_AddItemToObject(o, "resource", store_col_view_str(st, 2));
-		cJSON_AddItemToObject(o, "labels", labels ? labels : cJSON_CreateObject());
-		cJSON_AddItemToObject(o, "joined_at", store_col_view_time(st, 4));
-		cJSON_AddNumberToObject(o, "occurrences", sqlite3_column_int(st, 5));
-		cJSON_AddBoolToObject(o, "cleared", sqlite3_column_int(st, 6) == 0);
-		cJSON_AddBoolToObject(o, "first", sqlite3_column_int(st, 7) != 0);
-		cJSON_AddItemToArray(arr, o);
-	}
-	store_done(st);
-	if (rc != STORE_NOTFOUND) {
-		cJSON_Delete(arr);
-		return rc;
-	}
-	*out = arr;
-	return STORE_OK;
+	return store_cols_array(st, "related alerts", cols, ARRAY_LEN(cols), out);
 }

@@ -8,41 +8,6 @@
 #include "store_int.h"
 #include "util.h"
 
-static void
-add_key(cJSON *o, int64_t id)
-{
-	char key[32];
-
-	snprintf(key, sizeof(key), "INC-%" PRId64, id);
-	cJSON_AddStringToObject(o, "key", key);
-}
-
-/* Parsed JSON column, or an empty container of the given kind if absent or unreadable. */
-static cJSON *
-col_json_or(sqlite3_stmt *st, int i, bool array)
-{
-	cJSON *j = store_col_json(st, i);
-
-	if (j == NULL)
-		j = array ? cJSON_CreateArray() : cJSON_CreateObject();
-	return j;
-}
-
-static cJSON *
-col_bool(sqlite3_stmt *st, int i)
-{
-	return cJSON_CreateBool(sqlite3_column_int(st, i) != 0);
-}
-
-/* "" in the text columns that default to it means "not decided yet": null in the view. */
-static cJSON *
-col_str_or_null(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s && *s ? cJSON_CreateString((const char *)s) : cJSON_CreateNull();
-}
-
 static int
 view_action(int64_t action_id, cJSON **out)
 {
@@ -51,40 +16,40 @@ view_action(int64_t action_id, cJSON **out)
 	    " risk_reasons, decision, decision_reason, approvals_needed, roles,"
 	    " requester_may_approve, expires_at, autopilot, dry_run, status, result,"
 	    " started_at, finished_at FROM actions WHERE id = ?");
-	cJSON *a;
+	/* runbook_title is the engine's to fill (it knows runbooks), steps too; "" in risk_level
+	 * and decision means "not decided yet" */
+	static const struct store_col cols[] = {
+	    {"id", STORE_COL_INT, 0},
+	    {"runbook", STORE_COL_STR, 1},
+	    {"runbook_title", STORE_COL_NULL, 0},
+	    {"params", STORE_COL_OBJECT, 2},
+	    {"steps", STORE_COL_LIST, 0},
+	    {"cost_usd", STORE_COL_REAL, 3},
+	    {"cost_formula", STORE_COL_STR, 4},
+	    {"risk_score", STORE_COL_INT, 5},
+	    {"risk_level", STORE_COL_STR_SET, 6},
+	    {"risk_reasons", STORE_COL_ARRAY, 7},
+	    {"decision", STORE_COL_STR_SET, 8},
+	    {"decision_reason", STORE_COL_STR, 9},
+	    {"approvals_needed", STORE_COL_INT, 10},
+	    {"roles", STORE_COL_STR, 11},
+	    {"requester_may_approve", STORE_COL_BOOL, 12},
+	    {"expires_at", STORE_COL_TIME, 13},
+	    {"autopilot", STORE_COL_BOOL, 14},
+	    {"dry_run", STORE_COL_BOOL, 15},
+	    {"status", STORE_COL_STR, 16},
+	    {"result", STORE_COL_STR, 17},
+	    {"started_at", STORE_COL_TIME, 18},
+	    {"finished_at", STORE_COL_TIME, 19},
+	};
 	int rc;
 
 	*out = NULL;
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, action_id);
-	if ((rc = store_row(st, "view action")) != STORE_OK)
-		goto out;
-	a = cJSON_CreateObject();
-	cJSON_AddNumberToObject(a, "id", (double)sqlite3_column_int64(st, 0));
-	cJSON_AddItemToObject(a, "runbook", store_col_view_str(st, 1));
-	cJSON_AddNullToObject(a, "runbook_title"); /* the engine knows runbooks */
-	cJSON_AddItemToObject(a, "params", col_json_or(st, 2, false));
-	cJSON_AddItemToObject(a, "steps", cJSON_CreateArray());
-	cJSON_AddNumberToObject(a, "cost_usd", sqlite3_column_double(st, 3));
-	cJSON_AddItemToObject(a, "cost_formula", store_col_view_str(st, 4));
-	cJSON_AddNumberToObject(a, "risk_score", sqlite3_column_int(st, 5));
-	cJSON_AddItemToObject(a, "risk_level", col_str_or_null(st, 6));
-	cJSON_AddItemToObject(a, "risk_reasons", col_json_or(st, 7, true));
-	cJSON_AddItemToObject(a, "decision", col_str_or_null(st, 8));
-	cJSON_AddItemToObject(a, "decision_reason", store_col_view_str(st, 9));
-	cJSON_AddNumberToObject(a, "approvals_needed", sqlite3_column_int(st, 10));
-	cJSON_AddItemToObject(a, "roles", store_col_view_str(st, 11));
-	cJSON_AddItemToObject(a, "requester_may_approve", col_bool(st, 12));
-	cJSON_AddItemToObject(a, "expires_at", store_col_view_time(st, 13));
-	cJSON_AddItemToObject(a, "autopilot", col_bool(st, 14));
-	cJSON_AddItemToObject(a, "dry_run", col_bool(st, 15));
-	cJSON_AddItemToObject(a, "status", store_col_view_str(st, 16));
-	cJSON_AddItemToObject(a, "result", store_col_view_str(st, 17));
-	cJSON_AddItemToObject(a, "started_at", store_col_view_time(st, 18));
-	cJSON_AddItemToObject(a, "finished_at", store_col_view_time(st, 19));
-	*out = a;
-out:
+	if ((rc = store_row(st, "view action")) == STORE_OK)
+		*out = store_cols_object(st, cols, ARRAY_LEN(cols));
 	store_done(st);
 	return rc;
 }
@@ -94,23 +59,16 @@ view_approvals(int64_t action_id, cJSON *arr)
 {
 	sqlite3_stmt *st = store_stmt("SELECT user, roles, decision, reason, at FROM approvals"
 				      " WHERE action_id = ? ORDER BY at, id");
-	cJSON *o;
-	int rc;
+	static const struct store_col cols[] = {
+	    {"user", STORE_COL_STR, 0},	    {"roles", STORE_COL_STR, 1},
+	    {"decision", STORE_COL_STR, 2}, {"reason", STORE_COL_STR, 3},
+	    {"at", STORE_COL_TIME, 4},
+	};
 
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, action_id);
-	while ((rc = store_row(st, "view approvals")) == STORE_OK) {
-		o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "user", store_col_view_str(st, 0));
-		cJSON_AddItemToObject(o, "roles", store_col_view_str(st, 1));
-		cJSON_AddItemToObject(o, "decision", store_col_view_str(st, 2));
-		cJSON_AddItemToObject(o, "reason", store_col_view_str(st, 3));
-		cJSON_AddItemToObject(o, "at", store_col_view_time(st, 4));
-		cJSON_AddItemToArray(arr, o);
-	}
-	store_done(st);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return store_cols_rows(st, "view approvals", cols, ARRAY_LEN(cols), arr);
 }
 
 static int
@@ -120,33 +78,28 @@ view_step_runs(int64_t action_id, cJSON *arr)
 	    store_stmt("SELECT id, phase, idx, name, attempt, status, exit_code, http_status,"
 		       " duration_ms, stdout, stderr, truncated, error, started_at, finished_at"
 		       " FROM step_runs WHERE action_id = ? ORDER BY id");
-	cJSON *o;
-	int rc;
+	static const struct store_col cols[] = {
+	    {"id", STORE_COL_INT, 0},
+	    {"phase", STORE_COL_STR, 1},
+	    {"idx", STORE_COL_INT, 2},
+	    {"name", STORE_COL_STR, 3},
+	    {"attempt", STORE_COL_INT, 4},
+	    {"status", STORE_COL_STR, 5},
+	    {"exit_code", STORE_COL_INT_NULL, 6},
+	    {"http_status", STORE_COL_INT_NULL, 7},
+	    {"duration_ms", STORE_COL_INT_NULL, 8},
+	    {"output", STORE_COL_STR, 9},
+	    {"stderr", STORE_COL_STR, 10},
+	    {"truncated", STORE_COL_BOOL, 11},
+	    {"error", STORE_COL_STR, 12},
+	    {"started_at", STORE_COL_TIME, 13},
+	    {"finished_at", STORE_COL_TIME, 14},
+	};
 
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, action_id);
-	while ((rc = store_row(st, "view step runs")) == STORE_OK) {
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddItemToObject(o, "phase", store_col_view_str(st, 1));
-		cJSON_AddNumberToObject(o, "idx", sqlite3_column_int(st, 2));
-		cJSON_AddItemToObject(o, "name", store_col_view_str(st, 3));
-		cJSON_AddNumberToObject(o, "attempt", sqlite3_column_int(st, 4));
-		cJSON_AddItemToObject(o, "status", store_col_view_str(st, 5));
-		cJSON_AddItemToObject(o, "exit_code", store_col_view_int(st, 6));
-		cJSON_AddItemToObject(o, "http_status", store_col_view_int(st, 7));
-		cJSON_AddItemToObject(o, "duration_ms", store_col_view_int(st, 8));
-		cJSON_AddItemToObject(o, "output", store_col_view_str(st, 9));
-		cJSON_AddItemToObject(o, "stderr", store_col_view_str(st, 10));
-		cJSON_AddItemToObject(o, "truncated", col_bool(st, 11));
-		cJSON_AddItemToObject(o, "error", store_col_view_str(st, 12));
-		cJSON_AddItemToObject(o, "started_at", store_col_view_time(st, 13));
-		cJSON_AddItemToObject(o, "finished_at", store_col_view_time(st, 14));
-		cJSON_AddItemToArray(arr, o);
-	}
-	store_done(st);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return store_cols_rows(st, "view step runs", cols, ARRAY_LEN(cols), arr);
 }
 
 #define VIEW_TIMELINE_MAX 200
@@ -160,25 +113,44 @@ view_timeline(int64_t incident_id, cJSON *arr)
 				      "SELECT at, actor, kind, message, id FROM audit"
 				      " WHERE incident_id = ?1 ORDER BY id DESC LIMIT ?2)"
 				      " ORDER BY id");
-	cJSON *o;
-	int rc;
+	static const struct store_col cols[] = {
+	    {"id", STORE_COL_INT, 4},	{"at", STORE_COL_TIME, 0},     {"actor", STORE_COL_STR, 1},
+	    {"kind", STORE_COL_STR, 2}, {"message", STORE_COL_STR, 3},
+	};
 
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, incident_id);
 	sqlite3_bind_int(st, 2, VIEW_TIMELINE_MAX);
-	while ((rc = store_row(st, "view timeline")) == STORE_OK) {
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 4));
-		cJSON_AddItemToObject(o, "at", store_col_view_time(st, 0));
-		cJSON_AddItemToObject(o, "actor", store_col_view_str(st, 1));
-		cJSON_AddItemToObject(o, "kind", store_col_view_str(st, 2));
-		cJSON_AddItemToObject(o, "message", store_col_view_str(st, 3));
-		cJSON_AddItemToArray(arr, o);
-	}
-	store_done(st);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return store_cols_rows(st, "view timeline", cols, ARRAY_LEN(cols), arr);
 }
+
+/* The incident's own columns, before and after its age. */
+static const struct store_col incident_cols[] = {
+    {"id", STORE_COL_INT, 0},
+    {"key", STORE_COL_KEY, 0},
+    {"version", STORE_COL_INT, 1},
+    {"state", STORE_COL_STR, 2},
+    {"severity", STORE_COL_STR, 3},
+    {"title", STORE_COL_STR, 4},
+    {"resource", STORE_COL_STR, 5},
+    {"source", STORE_COL_STR, 6},
+    {"fingerprint", STORE_COL_STR, 7},
+    {"labels", STORE_COL_OBJECT, 8},
+    {"annotations", STORE_COL_OBJECT, 9},
+    {"occurrences", STORE_COL_INT, 10},
+    {"alert_cleared", STORE_COL_BOOL, 11},
+    {"created_at", STORE_COL_TIME, 12},
+    {"updated_at", STORE_COL_TIME, 13},
+    {"last_seen_at", STORE_COL_TIME, 14},
+    {"resolved_at", STORE_COL_TIME, 15},
+};
+static const struct store_col incident_later_cols[] = {
+    {"acked_by", STORE_COL_STR, 16},  {"acked_at", STORE_COL_TIME, 17},
+    {"assignee", STORE_COL_STR, 18},  {"requester", STORE_COL_STR, 19},
+    {"analysis", STORE_COL_STR, 20},  {"confidence", STORE_COL_REAL_NULL, 21},
+    {"attention", STORE_COL_STR, 22}, {"outcome", STORE_COL_STR, 23},
+};
 
 int
 store_incident_view(int64_t id, cJSON **out)
@@ -204,40 +176,13 @@ store_incident_view(int64_t id, cJSON **out)
 		store_done(st);
 		goto out;
 	}
-	v = cJSON_CreateObject();
-	cJSON_AddNumberToObject(v, "id", (double)id);
-	add_key(v, id);
-	cJSON_AddNumberToObject(v, "version", sqlite3_column_int(st, 1));
-	cJSON_AddItemToObject(v, "state", store_col_view_str(st, 2));
-	cJSON_AddItemToObject(v, "severity", store_col_view_str(st, 3));
-	cJSON_AddItemToObject(v, "title", store_col_view_str(st, 4));
-	cJSON_AddItemToObject(v, "resource", store_col_view_str(st, 5));
-	cJSON_AddItemToObject(v, "source", store_col_view_str(st, 6));
-	cJSON_AddItemToObject(v, "fingerprint", store_col_view_str(st, 7));
-	cJSON_AddItemToObject(v, "labels", col_json_or(st, 8, false));
-	cJSON_AddItemToObject(v, "annotations", col_json_or(st, 9, false));
-	cJSON_AddNumberToObject(v, "occurrences", sqlite3_column_int(st, 10));
-	cJSON_AddItemToObject(v, "alert_cleared", col_bool(st, 11));
-	cJSON_AddItemToObject(v, "created_at", store_col_view_time(st, 12));
-	cJSON_AddItemToObject(v, "updated_at", store_col_view_time(st, 13));
-	cJSON_AddItemToObject(v, "last_seen_at", store_col_view_time(st, 14));
-	cJSON_AddItemToObject(v, "resolved_at", store_col_view_time(st, 15));
+	v = store_cols_object(st, incident_cols, ARRAY_LEN(incident_cols));
 	/* a finished incident's age stops at its resolution: the card shows how long it took */
 	created = sqlite3_column_int64(st, 12);
 	resolved = sqlite3_column_int64(st, 15);
 	cJSON_AddNumberToObject(v, "age_s",
 				(double)(((resolved > 0 ? resolved : now_ms()) - created) / 1000));
-	cJSON_AddItemToObject(v, "acked_by", store_col_view_str(st, 16));
-	cJSON_AddItemToObject(v, "acked_at", store_col_view_time(st, 17));
-	cJSON_AddItemToObject(v, "assignee", store_col_view_str(st, 18));
-	cJSON_AddItemToObject(v, "requester", store_col_view_str(st, 19));
-	cJSON_AddItemToObject(v, "analysis", store_col_view_str(st, 20));
-	if (sqlite3_column_type(st, 21) == SQLITE_NULL)
-		cJSON_AddNullToObject(v, "confidence");
-	else
-		cJSON_AddNumberToObject(v, "confidence", sqlite3_column_double(st, 21));
-	cJSON_AddItemToObject(v, "attention", store_col_view_str(st, 22));
-	cJSON_AddItemToObject(v, "outcome", store_col_view_str(st, 23));
+	store_cols_fill(st, v, incident_later_cols, ARRAY_LEN(incident_later_cols));
 	action_id = sqlite3_column_int64(st, 24);
 	store_done(st);
 
@@ -272,35 +217,20 @@ store_incident_list(bool all, int limit, cJSON **out)
 	    "SELECT id, state, severity, title, resource, occurrences, created_at, updated_at"
 	    " FROM incidents WHERE ?1 OR state NOT IN " STORE_TERMINAL_SQL
 	    " ORDER BY id DESC LIMIT ?2");
-	cJSON *arr, *o;
-	int rc;
+	static const struct store_col cols[] = {
+	    {"id", STORE_COL_INT, 0},	       {"key", STORE_COL_KEY, 0},
+	    {"state", STORE_COL_STR, 1},       {"severity", STORE_COL_STR, 2},
+	    {"title", STORE_COL_STR, 3},       {"resource", STORE_COL_STR, 4},
+	    {"occurrences", STORE_COL_INT, 5}, {"created_at", STORE_COL_TIME, 6},
+	    {"updated_at", STORE_COL_TIME, 7},
+	};
 
 	*out = NULL;
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(st, 1, all);
 	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
-	arr = cJSON_CreateArray();
-	while ((rc = store_row(st, "list incidents")) == STORE_OK) {
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		add_key(o, sqlite3_column_int64(st, 0));
-		cJSON_AddItemToObject(o, "state", store_col_view_str(st, 1));
-		cJSON_AddItemToObject(o, "severity", store_col_view_str(st, 2));
-		cJSON_AddItemToObject(o, "title", store_col_view_str(st, 3));
-		cJSON_AddItemToObject(o, "resource", store_col_view_str(st, 4));
-		cJSON_AddNumberToObject(o, "occurrences", sqlite3_column_int(st, 5));
-		cJSON_AddItemToObject(o, "created_at", store_col_view_time(st, 6));
-		cJSON_AddItemToObject(o, "updated_at", store_col_view_time(st, 7));
-		cJSON_AddItemToArray(arr, o);
-	}
-	store_done(st);
-	if (rc != STORE_NOTFOUND) {
-		cJSON_Delete(arr);
-		return rc;
-	}
-	*out = arr;
-	return STORE_OK;
+	return store_cols_array(st, "list incidents", cols, ARRAY_LEN(cols), out);
 }
 
 /* Fills obj from rows of (name, count) or, with nested, (outer, inner, count). */

@@ -36,6 +36,14 @@ store_incident_page(const struct store_incident_filter *f, int offset, int limit
 	sqlite3_stmt *st = store_stmt("SELECT id, state, severity, title, resource, source,"
 				      " occurrences, created_at, updated_at, acked_by" PAGE_WHERE
 				      " ORDER BY id DESC LIMIT ?4 OFFSET ?5");
+	static const struct store_col cols[] = {
+	    {"id", STORE_COL_INT, 0},	       {"key", STORE_COL_KEY, 0},
+	    {"state", STORE_COL_STR, 1},       {"severity", STORE_COL_STR, 2},
+	    {"title", STORE_COL_STR, 3},       {"resource", STORE_COL_STR, 4},
+	    {"source", STORE_COL_STR, 5},      {"occurrences", STORE_COL_INT, 6},
+	    {"created_at", STORE_COL_TIME, 7}, {"created_ms", STORE_COL_INT, 7},
+	    {"updated_at", STORE_COL_TIME, 8}, {"acked_by", STORE_COL_STR, 9},
+	};
 	cJSON *arr;
 	int rc, n = 0;
 
@@ -50,28 +58,11 @@ store_incident_page(const struct store_incident_filter *f, int offset, int limit
 	sqlite3_bind_int(st, 5, offset > 0 ? offset : 0);
 	arr = cJSON_CreateArray();
 	while ((rc = store_row(st, "page of incidents")) == STORE_OK) {
-		cJSON *o;
-		char key[32];
-
 		if (++n > limit) {
 			*more = true;
 			continue;
 		}
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		snprintf(key, sizeof(key), "INC-%lld", (long long)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "key", key);
-		cJSON_AddItemToObject(o, "state", store_col_view_str(st, 1));
-		cJSON_AddItemToObject(o, "severity", store_col_view_str(st, 2));
-		cJSON_AddItemToObject(o, "title", store_col_view_str(st, 3));
-		cJSON_AddItemToObject(o, "resource", store_col_view_str(st, 4));
-		cJSON_AddItemToObject(o, "source", store_col_view_str(st, 5));
-		cJSON_AddNumberToObject(o, "occurrences", sqlite3_column_int(st, 6));
-		cJSON_AddItemToObject(o, "created_at", store_col_view_time(st, 7));
-		cJSON_AddNumberToObject(o, "created_ms", (double)sqlite3_column_int64(st, 7));
-		cJSON_AddItemToObject(o, "updated_at", store_col_view_time(st, 8));
-		cJSON_AddItemToObject(o, "acked_by", store_col_view_str(st, 9));
-		cJSON_AddItemToArray(arr, o);
+		cJSON_AddItemToArray(arr, store_cols_object(st, cols, ARRAY_LEN(cols)));
 	}
 	store_done(st);
 	if (rc != STORE_NOTFOUND) {

@@ -8,27 +8,14 @@
 
 #include "correlate.h"
 #include "util.h"
-#include <yaml.h>
+#include "yaml_doc.h"
 
+/* The loader's state is the policy file's: its document, where the errors are counted. */
 struct cload {
-	yaml_document_t *doc;
-	const char *file;
-	struct diag_list *errs;
-	int nerr;
+	struct yaml_doc *d;
 };
 
-static void __attribute__((format(printf, 3, 4)))
-cerr(struct cload *c, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(c->errs, c->file, n ? (int)n->start_mark.line + 1 : 1, "%s", msg);
-	c->nerr++;
-}
+#define cerr(c, ...) yaml_doc_err((c)->d, __VA_ARGS__)
 
 static const char *
 scalar(const yaml_node_t *n)
@@ -78,7 +65,7 @@ load_keys(struct cload *c, yaml_node_t *n, const char *where, struct correlate_r
 	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, *it);
+		yaml_node_t *k = yaml_doc_node(c->d, *it);
 		const char *s = scalar(k);
 
 		if (!label_name_ok(s)) {
@@ -116,9 +103,8 @@ load_cause(struct cload *c, yaml_node_t *n, const char *where, struct correlate_
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		const char *key = scalar(k),
-			   *val = scalar(yaml_document_get_node(c->doc, p->value));
+		yaml_node_t *k = yaml_doc_node(c->d, p->key);
+		const char *key = scalar(k), *val = scalar(yaml_doc_node(c->d, p->value));
 		struct label_match m = {0};
 
 		if (!label_name_ok(key) || val == NULL) {
@@ -166,7 +152,7 @@ load_rule(struct cload *c, yaml_node_t *n, const char *where, struct correlate_r
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *k = yaml_doc_node(c->d, p->key);
 		const char *key = scalar(k);
 		size_t i;
 
@@ -179,29 +165,28 @@ load_rule(struct cload *c, yaml_node_t *n, const char *where, struct correlate_r
 			continue;
 		}
 		seen[i] = true;
-		rule_keys[i].load(c, yaml_document_get_node(c->doc, p->value), where, r);
+		rule_keys[i].load(c, yaml_doc_node(c->d, p->value), where, r);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(rule_keys); i++)
 		if (rule_keys[i].required && !seen[i])
 			cerr(c, n, "%s: missing key '%s'", where, rule_keys[i].key);
 }
 
-int
-correlate_load(struct yaml_document_s *doc, struct yaml_node_s *n, const char *file,
-	       struct correlate_rules *out, struct diag_list *errs)
+void
+correlate_load(struct yaml_doc *d, struct yaml_node_s *n, struct correlate_rules *out)
 {
-	struct cload c = {.doc = doc, .file = file, .errs = errs};
+	struct cload c = {d};
 
 	correlate_free(out);
 	if (n->type != YAML_SEQUENCE_NODE) {
 		cerr(&c, n, "correlate: expected a list of rules (write [] for none)");
-		return c.nerr;
+		return;
 	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		yaml_node_t *item = yaml_document_get_node(doc, *it);
+		yaml_node_t *item = yaml_doc_node(d, *it);
 		char where[32];
-		int before = c.nerr;
+		int before = d->nerr;
 
 		if (out->n == CORRELATE_MAX_RULES) {
 			cerr(&c, item, "correlate: too many rules (at most %d)",
@@ -211,12 +196,11 @@ correlate_load(struct yaml_document_s *doc, struct yaml_node_s *n, const char *f
 		snprintf(where, sizeof(where), "correlate[%zu]",
 			 (size_t)(it - n->data.sequence.items.start));
 		load_rule(&c, item, where, &out->v[out->n]);
-		if (c.nerr == before)
+		if (d->nerr == before)
 			out->n++;
 		else
 			rule_free(&out->v[out->n]);
 	}
-	return c.nerr;
 }
 
 static const char *

@@ -28,13 +28,12 @@ struct correlate_rules {
 	size_t n;
 };
 
-/* Reads the `correlate:` list of the policy (doc's node n) into out, replacing what it held.
- * Problems go to errs as "file:line: correlate[i]…"; returns their number (0 = all good).
- * A rule with an error is left out. */
-struct yaml_document_s; /* libyaml's, known only to the policy loader and here */
-struct yaml_node_s;
-int correlate_load(struct yaml_document_s *doc, struct yaml_node_s *n, const char *file,
-		   struct correlate_rules *out, struct diag_list *errs);
+/* Reads the `correlate:` list of the policy (node n of the policy file's document d) into
+ * out, replacing what it held. Problems are d's errors, "file:line: correlate[i]…", counted
+ * in d->nerr. A rule with an error is left out. */
+struct yaml_doc;
+struct yaml_node_s; /* libyaml's, known only to the policy loader and here */
+void correlate_load(struct yaml_doc *d, struct yaml_node_s *n, struct correlate_rules *out);
 void correlate_free(struct correlate_rules *r);
 
 /* The first rule under which an alert with `labels`, seen at at_ms, joins an incident whose

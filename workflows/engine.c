@@ -332,6 +332,23 @@ analysis_refused(int64_t id, const char *kind, const char *why, const char *acto
 }
 
 void
+eng_action_propose(struct action *act, int64_t incident_id, const struct runbook *rb, cJSON *params,
+		   struct estimate *est, char *requester)
+{
+	memset(act, 0, sizeof(*act));
+	act->incident_id = incident_id;
+	act->runbook_id = rb->id;
+	act->params = params;
+	act->cost_usd = est->cost_usd;
+	act->cost_formula = est->cost_formula;
+	act->risk_score = est->risk_score;
+	snprintf(act->risk_level, sizeof(act->risk_level), "%s", risk_level_name(est->risk_level));
+	act->risk_reasons = estimate_reasons_json(est);
+	act->requester = requester;
+	snprintf(act->status, sizeof(act->status), "proposed");
+}
+
+void
 eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double confidence)
 {
 	struct incident inc;
@@ -402,17 +419,7 @@ eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double c
 		free(m);
 		goto out;
 	}
-	memset(&act, 0, sizeof(act));
-	act.incident_id = id;
-	act.runbook_id = rb->id;
-	act.params = params;
-	act.cost_usd = est.cost_usd;
-	act.cost_formula = est.cost_formula;
-	act.risk_score = est.risk_score;
-	snprintf(act.risk_level, sizeof(act.risk_level), "%s", risk_level_name(est.risk_level));
-	act.risk_reasons = estimate_reasons_json(&est);
-	act.requester = inc.requester;
-	snprintf(act.status, sizeof(act.status), "proposed");
+	eng_action_propose(&act, id, rb, params, &est, inc.requester);
 	rc = store_begin();
 	if (rc == 0)
 		rc = store_action_create(&act);

@@ -27,6 +27,12 @@ int eng_transition_action_tx(int64_t id, const char *from, const char *to, const
 			     const char *why, const char *outcome, int64_t action_id,
 			     const char *action_status, const char *action_result);
 
+/* act as a proposal of rb for the incident, with params (borrowed) and the estimate's cost
+ * and risk (cost_formula borrowed from est; risk_reasons new, the caller's to free). */
+struct estimate;
+struct runbook;
+void eng_action_propose(struct action *act, int64_t incident_id, const struct runbook *rb,
+			cJSON *params, struct estimate *est, char *requester);
 /* Analysis of a new incident: choose a runbook (rule match, or `runbook_id` when a human
  * asked for one), bind parameters, estimate, record the action, run diagnostics, decide. */
 void eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double confidence);

@@ -186,16 +186,7 @@ ladder_propose(const struct incident *inc, const struct runbook *rb, int64_t pre
 	};
 	if (estimate_compute(rb, params, &in, &est, e, sizeof(e)) != 0)
 		goto refused;
-	memset(&act, 0, sizeof(act));
-	act.incident_id = inc->id;
-	act.runbook_id = rb->id;
-	act.params = params;
-	act.cost_usd = est.cost_usd;
-	act.cost_formula = est.cost_formula;
-	act.risk_score = est.risk_score;
-	snprintf(act.risk_level, sizeof(act.risk_level), "%s", risk_level_name(est.risk_level));
-	act.risk_reasons = estimate_reasons_json(&est);
-	act.requester = inc->requester;
+	eng_action_propose(&act, inc->id, rb, params, &est, inc->requester);
 	char *m = xasprintf("%s: proposed %s: cost %s, risk %d (%s)", line, rb->id,
 			    est.cost_formula, est.risk_score, act.risk_level);
 	rc = store_begin();

@@ -127,17 +127,7 @@ eng_llm_done(struct llm_job *job)
 	if (rc == 0)
 		rc = store_audit(ENGINE_ACTOR, inc.id, "analysis.llm", audit, NULL);
 	if (rc == 0 && current && adopt) {
-		act.incident_id = inc.id;
-		act.runbook_id = rb->id;
-		act.params = params;
-		act.cost_usd = est.cost_usd;
-		act.cost_formula = est.cost_formula;
-		act.risk_score = est.risk_score;
-		snprintf(act.risk_level, sizeof(act.risk_level), "%s",
-			 risk_level_name(est.risk_level));
-		act.risk_reasons = estimate_reasons_json(&est);
-		act.requester = inc.requester;
-		snprintf(act.status, sizeof(act.status), "proposed");
+		eng_action_propose(&act, inc.id, rb, params, &est, inc.requester);
 		rc = store_action_create(&act);
 		if (rc == 0)
 			rc = store_action_set_status(job->action_id, "cancelled",

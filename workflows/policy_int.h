@@ -2,14 +2,12 @@
 #ifndef HEALER_POLICY_INT_H
 #define HEALER_POLICY_INT_H
 
-#include <yaml.h>
-
 #include "policy.h"
+#include "yaml_doc.h"
 
-/* Reads the `mail:` section (node n of doc) into p->mail_routes; errors as "file:line:
- * message" into errs. Returns the number of errors. */
-int policy_mail_load(yaml_document_t *doc, yaml_node_t *n, struct policy *p, const char *file,
-		     struct diag_list *errs);
+/* Reads the `mail:` section (node n of d) into p->mail_routes; errors as "file:line:
+ * message", counted in d->nerr. */
+void policy_mail_load(struct yaml_doc *d, yaml_node_t *n, struct policy *p);
 /* Frees p's mail routes (policy_free calls it). */
 void policy_mail_free(struct policy *p);
 

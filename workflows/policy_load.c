@@ -1,6 +1,4 @@
 /* policy_load.c — reads and validates the policy YAML file into struct policy (libyaml). */
-#include <errno.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +8,7 @@
 #include "policy.h"
 #include "policy_int.h"
 #include "util.h"
+#include "yaml_doc.h"
 
 #define POLICY_FILE_CAP (1024 * 1024)
 #define POLICY_MAX_USERS 1024
@@ -63,93 +62,20 @@ struct role_ref {
 };
 
 struct loader {
-	const char *file;
-	yaml_document_t *doc;
+	struct yaml_doc d; /* first: the field callbacks get &l->d */
 	struct policy *p;
-	struct diag_list *errs;
-	int nerr;
 	struct role_ref refs[RISK__COUNT * POLICY_MAX_ROLES];
 	size_t nrefs;
 };
 
 typedef void section_fn(struct loader *, yaml_node_t *);
 
-static void __attribute__((format(printf, 3, 4)))
-lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(l->errs, l->file, n != NULL ? (int)n->start_mark.line + 1 : 1, "%s", msg);
-	l->nerr++;
-}
-
-static const char *
-scalar(const yaml_node_t *n)
-{
-	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
+#define lerr(l, n, ...) yaml_doc_err(&(l)->d, (n), __VA_ARGS__)
 
 static yaml_node_t *
 node(struct loader *l, int id)
 {
-	return yaml_document_get_node(l->doc, id);
-}
-
-/* A mapping key as text; "" for a non-scalar key (reported as unknown). */
-static const char *
-key_of(struct loader *l, int id)
-{
-	const char *s = scalar(node(l, id));
-
-	return s != NULL ? s : "";
-}
-
-/* "max_risk, max_cost_usd or max_usd_per_day" for "unknown key" messages. */
-static void
-keys_join(const struct field *f, size_t n, char *out, size_t outlen)
-{
-	size_t i, used = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < n && used < outlen; i++)
-		used += snprintf(out + used, outlen - used, "%s%s",
-				 i == 0	      ? ""
-				 : i == n - 1 ? " or "
-					      : ", ",
-				 f[i].key);
-}
-
-/* Strict numbers: plain decimal only (strtod would also take "inf", "0x1p3", " 5"). */
-static int
-parse_number(const char *s, double *out)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0' || strspn(s, "0123456789.eE+-") != strlen(s))
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end != '\0' || errno != 0 || !isfinite(*out))
-		return -1;
-	return 0;
-}
-
-static int
-parse_int(const char *s, long *out)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0' || strspn(s, "0123456789-") != strlen(s))
-		return -1;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (*end != '\0' || errno != 0 || *out > 1000000 || *out < -1000000)
-		return -1;
-	return 0;
+	return yaml_doc_node(&l->d, id);
 }
 
 static void
@@ -169,7 +95,7 @@ load_roles_list(struct loader *l, yaml_node_t *n, const char *where, struct appr
 	rule->nroles = 0;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		item = node(l, *it);
-		if ((name = scalar(item)) == NULL || *name == '\0') {
+		if ((name = yaml_doc_scalar(item)) == NULL || *name == '\0') {
 			lerr(l, item, "%s: a role must be a name", where);
 			continue;
 		}
@@ -205,10 +131,8 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 		load_roles_list(l, v, where, base);
 		return;
 	}
-	if ((s = scalar(v)) == NULL) {
-		lerr(l, v, "%s must be a single value", where);
+	if ((s = yaml_doc_value(&l->d, v, where)) == NULL)
 		return;
-	}
 	switch (f->type) {
 	case F_RISK:
 		if ((r = risk_level_from_name(s)) < 0)
@@ -220,25 +144,25 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 			*(enum risk_level *)((char *)base + f->off) = (enum risk_level)r;
 		break;
 	case F_USD:
-		if (parse_number(s, &d) < 0 || d < 0)
+		if (yaml_doc_number(s, &d) < 0 || d < 0)
 			lerr(l, v, "%s: '%s' is not a non-negative number", where, s);
 		else
 			*(double *)((char *)base + f->off) = d;
 		break;
 	case F_FRACTION:
-		if (parse_number(s, &d) < 0 || d < 0 || d > 1)
+		if (yaml_doc_number(s, &d) < 0 || d < 0 || d > 1)
 			lerr(l, v, "%s: '%s' is not a number between 0 and 1", where, s);
 		else
 			*(double *)((char *)base + f->off) = d;
 		break;
 	case F_INT:
-		if (parse_int(s, &i) < 0 || i < 0)
+		if (yaml_doc_integer(s, 0, 1000000, &i) < 0)
 			lerr(l, v, "%s: '%s' is not a non-negative integer", where, s);
 		else
 			*(int *)((char *)base + f->off) = (int)i;
 		break;
 	case F_COUNT:
-		if (parse_int(s, &i) < 0 || i < 1)
+		if (yaml_doc_integer(s, 1, 1000000, &i) < 0)
 			lerr(l, v, "%s: '%s' is not an integer >= 1", where, s);
 		else
 			*(int *)((char *)base + f->off) = (int)i;
@@ -250,9 +174,9 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 			lerr(l, v, "%s: '%s' is not true or false", where, s);
 		break;
 	case F_DURATION:
-		if (duration_parse(s, &ms) < 0)
-			lerr(l, v, "%s: bad duration '%s' (e.g. 30s, 5m, 1h30m)", where, s);
-		else if (f->positive && ms <= 0)
+		if (yaml_doc_duration(&l->d, v, where, "30s, 5m, 1h30m", &ms) < 0)
+			break;
+		if (f->positive && ms <= 0)
 			lerr(l, v, "%s: must be longer than 0", where);
 		else
 			*(int64_t *)((char *)base + f->off) = ms;
@@ -262,41 +186,32 @@ load_field(struct loader *l, const struct field *f, const char *section, yaml_no
 	}
 }
 
+/* What load_fields hands each key's callback. */
+struct fields_arg {
+	const struct field *fields;
+	const char *section;
+	void *base;
+};
+
+static void
+field_cb(struct yaml_doc *d, size_t i, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	struct fields_arg *a = arg;
+
+	(void)k;
+	load_field((struct loader *)(void *)d, &a->fields[i], a->section, v, a->base);
+}
+
 /* A mapping whose keys come from a field table; unknown and repeated keys are errors. */
 static void
 load_fields(struct loader *l, yaml_node_t *n, const char *section, const struct field *fields,
 	    size_t nfields, void *base)
 {
-	yaml_node_pair_t *pr, *prev;
-	yaml_node_t *k;
-	const char *key;
-	char keys[160];
-	size_t i;
+	struct fields_arg a = {fields, section, base};
+	struct yaml_doc_fields f = {
+	    .section = section, .table = fields, .nkeys = nfields, .stride = sizeof(*fields)};
 
-	if (n->type != YAML_MAPPING_NODE) {
-		lerr(l, n, "%s must be a mapping", section);
-		return;
-	}
-	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
-		k = node(l, pr->key);
-		key = key_of(l, pr->key);
-		for (prev = n->data.mapping.pairs.start; prev < pr; prev++)
-			if (strcmp(key_of(l, prev->key), key) == 0)
-				break;
-		if (prev < pr) {
-			lerr(l, k, "%s: duplicate key '%s'", section, key);
-			continue;
-		}
-		for (i = 0; i < nfields; i++)
-			if (strcmp(fields[i].key, key) == 0)
-				break;
-		if (i == nfields) {
-			keys_join(fields, nfields, keys, sizeof(keys));
-			lerr(l, k, "%s: unknown key '%s' (expected %s)", section, key, keys);
-			continue;
-		}
-		load_field(l, &fields[i], section, node(l, pr->value), base);
-	}
+	yaml_doc_fields(&l->d, n, &f, field_cb, &a);
 }
 
 static void
@@ -334,7 +249,7 @@ load_approvals(struct loader *l, yaml_node_t *n)
 	}
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		k = node(l, pr->key);
-		key = key_of(l, pr->key);
+		key = yaml_doc_key(&l->d, pr->key);
 		if ((r = risk_level_from_name(key)) < 0) {
 			lerr(l, k,
 			     "approvals: unknown risk level '%s' (expected low, medium, high or "
@@ -374,7 +289,7 @@ load_freeze(struct loader *l, yaml_node_t *n)
 			lerr(l, item, "freeze: too many windows (at most %d)", POLICY_MAX_FREEZE);
 			break;
 		}
-		s = scalar(item);
+		s = yaml_doc_scalar(item);
 		if (freeze_parse(s, &l->p->freeze[l->p->nfreeze]) < 0) {
 			lerr(l, item,
 			     "freeze: bad window '%s' (expected e.g. \"Sat 00:00-Sun 23:59\")",
@@ -398,7 +313,7 @@ load_members(struct loader *l, yaml_node_t *n, struct role_members *rm)
 	}
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		item = node(l, *it);
-		u = scalar(item);
+		u = yaml_doc_scalar(item);
 		if (!policy_user_valid(u)) {
 			lerr(l, item,
 			     "roles.%s: bad user id '%s' (expected slack:…, teams:… or "
@@ -431,7 +346,7 @@ load_roles(struct loader *l, yaml_node_t *n)
 	}
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		k = node(l, pr->key);
-		name = scalar(k);
+		name = yaml_doc_scalar(k);
 		if (name == NULL || *name == '\0') {
 			lerr(l, k, "roles: a role must be a name");
 			continue;
@@ -462,13 +377,13 @@ load_roles(struct loader *l, yaml_node_t *n)
 static void
 load_mail(struct loader *l, yaml_node_t *n)
 {
-	l->nerr += policy_mail_load(l->doc, n, l->p, l->file, l->errs);
+	policy_mail_load(&l->d, n, l->p);
 }
 
 static void
 load_correlate(struct loader *l, yaml_node_t *n)
 {
-	l->nerr += correlate_load(l->doc, n, l->file, &l->p->correlate, l->errs);
+	correlate_load(&l->d, n, &l->p->correlate);
 }
 
 static const struct {
@@ -492,92 +407,57 @@ check_role_refs(struct loader *l)
 				break;
 		if (j < l->p->nroles)
 			continue;
-		diag_add(l->errs, l->file, l->refs[i].line, "%s: role '%s' is not defined in roles",
-			 l->refs[i].where, l->refs[i].role);
-		l->nerr++;
+		diag_add(l->d.errs, l->d.file, l->refs[i].line,
+			 "%s: role '%s' is not defined in roles", l->refs[i].where,
+			 l->refs[i].role);
+		l->d.nerr++;
 	}
+}
+
+static void
+section_cb(struct yaml_doc *d, size_t i, yaml_node_t *k, yaml_node_t *v, void *arg)
+{
+	(void)k;
+	(void)arg;
+	sections[i].fn((struct loader *)(void *)d, v);
 }
 
 static void
 load_root(struct loader *l, yaml_node_t *root)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k;
-	const char *key;
-	bool seen[ARRAY_LEN(sections)] = {false};
-	size_t i;
+	static const struct yaml_doc_fields top = {
+	    .section = "",
+	    YAML_DOC_TABLE(sections),
+	    .expect = "autopilot, approvals, approval_ttl, limits, freeze, roles, mail or "
+		      "correlate",
+	};
 
 	if (root->type != YAML_MAPPING_NODE) {
 		lerr(l, root, "the policy must be a mapping (autopilot, approvals, ...)");
 		return;
 	}
-	for (pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
-		k = node(l, pr->key);
-		key = key_of(l, pr->key);
-		for (i = 0; i < ARRAY_LEN(sections); i++)
-			if (strcmp(sections[i].key, key) == 0)
-				break;
-		if (i == ARRAY_LEN(sections)) {
-			lerr(l, k,
-			     "unknown key '%s' (expected autopilot, approvals, approval_ttl, "
-			     "limits, freeze, roles, mail or correlate)",
-			     key);
-			continue;
-		}
-		if (seen[i]) {
-			lerr(l, k, "duplicate key '%s'", key);
-			continue;
-		}
-		seen[i] = true;
-		sections[i].fn(l, node(l, pr->value));
-	}
+	yaml_doc_fields(&l->d, root, &top, section_cb, NULL);
 	check_role_refs(l);
 }
 
 int
 policy_load(const char *path, bool must_exist, struct policy *out, struct diag_list *errs)
 {
-	struct loader l = {.file = path, .errs = errs};
+	struct loader l = {.p = NULL};
 	struct policy p;
-	yaml_parser_t parser;
-	yaml_document_t doc;
 	yaml_node_t *root;
-	char *data = NULL;
-	size_t len = 0;
-	bool have_doc = false;
 
 	policy_defaults(&p);
 	l.p = &p;
-	if (file_read_all(path, POLICY_FILE_CAP, &data, &len) < 0) {
-		if (errno == ENOENT && !must_exist)
-			goto out;
-		diag_add(errs, path, 0, "cannot read the policy: %s",
-			 errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-		l.nerr++;
-		goto out;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(errs, path, (int)parser.problem_mark.line + 1, "YAML: %s",
-			 parser.problem ? parser.problem : "syntax error");
-		l.nerr++;
-	} else {
-		have_doc = true;
-		l.doc = &doc;
-		if ((root = yaml_document_get_root_node(&doc)) != NULL)
-			load_root(&l, root);
-	}
-	/* the refs borrow strings from doc: checked above, before it goes */
-	if (have_doc)
-		yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-out:
-	free(data);
-	if (l.nerr > 0) {
+	/* the refs borrow strings from the document: checked in load_root, before it goes */
+	if (yaml_doc_open(&l.d, path, POLICY_FILE_CAP, must_exist, "policy", errs) == 0 &&
+	    (root = yaml_doc_root(&l.d)) != NULL)
+		load_root(&l, root);
+	yaml_doc_close(&l.d);
+	if (l.d.nerr > 0) {
 		policy_free(&p);
 		policy_defaults(&p);
 	}
 	*out = p;
-	return l.nerr;
+	return l.d.nerr;
 }

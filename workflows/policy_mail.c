@@ -1,6 +1,5 @@
 /* policy_mail.c — the policy's `mail:` section: routes of recipients by severity and state. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,32 +7,6 @@
 #include "policy_int.h"
 #include "state.h"
 #include "util.h"
-
-struct mload {
-	yaml_document_t *doc;
-	const char *file;
-	struct diag_list *errs;
-	int nerr;
-};
-
-static void __attribute__((format(printf, 3, 4)))
-merr(struct mload *l, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(l->errs, l->file, n != NULL ? (int)n->start_mark.line + 1 : 1, "%s", msg);
-	l->nerr++;
-}
-
-static const char *
-scalar(const yaml_node_t *n)
-{
-	return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
 
 bool
 policy_mail_address_valid(const char *a)
@@ -115,106 +88,110 @@ static const struct {
 };
 
 static void
-load_list(struct mload *l, yaml_node_t *n, size_t k, struct mail_route *r, int idx)
+load_list(struct yaml_doc *l, yaml_node_t *n, size_t k, struct mail_route *r, int idx)
 {
 	yaml_node_item_t *it;
 	yaml_node_t *item;
 	const char *s;
 
 	if (n->type == YAML_SCALAR_NODE) {
-		if (!route_keys[k].ok(scalar(n), r))
-			merr(l, n, "mail.routes[%d].%s: '%s' is not %s", idx, route_keys[k].key,
-			     scalar(n), route_keys[k].expect);
+		if (!route_keys[k].ok(yaml_doc_scalar(n), r))
+			yaml_doc_err(l, n, "mail.routes[%d].%s: '%s' is not %s", idx,
+				     route_keys[k].key, yaml_doc_scalar(n), route_keys[k].expect);
 		return;
 	}
 	if (n->type != YAML_SEQUENCE_NODE) {
-		merr(l, n, "mail.routes[%d].%s must be a list", idx, route_keys[k].key);
+		yaml_doc_err(l, n, "mail.routes[%d].%s must be a list", idx, route_keys[k].key);
 		return;
 	}
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(l->doc, *it);
-		s = scalar(item);
+		item = yaml_doc_node(l, *it);
+		s = yaml_doc_scalar(item);
 		if (s == NULL || !route_keys[k].ok(s, r))
-			merr(l, item, "mail.routes[%d].%s: '%s' is not %s", idx, route_keys[k].key,
-			     s ? s : "", route_keys[k].expect);
+			yaml_doc_err(l, item, "mail.routes[%d].%s: '%s' is not %s", idx,
+				     route_keys[k].key, s ? s : "", route_keys[k].expect);
 	}
 }
 
+struct route_arg {
+	struct mail_route *r;
+	int idx;
+};
+
 static void
-load_route(struct mload *l, yaml_node_t *n, struct mail_route *r, int idx)
+route_key_cb(struct yaml_doc *l, size_t i, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *k;
-	const char *key;
-	size_t i;
+	struct route_arg *a = arg;
+
+	(void)k;
+	load_list(l, v, i, a->r, a->idx);
+}
+
+static void
+load_route(struct yaml_doc *l, yaml_node_t *n, struct mail_route *r, int idx)
+{
+	struct route_arg a = {r, idx};
+	char where[32];
+	struct yaml_doc_fields f = {
+	    .section = where, YAML_DOC_TABLE(route_keys), .repeat_ok = true};
 
 	if (n->type != YAML_MAPPING_NODE) {
-		merr(l, n, "mail.routes[%d] must be a mapping with to, severity and states", idx);
+		yaml_doc_err(l, n, "mail.routes[%d] must be a mapping with to, severity and states",
+			     idx);
 		return;
 	}
-	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
-		k = yaml_document_get_node(l->doc, pr->key);
-		key = scalar(k) ? scalar(k) : "";
-		for (i = 0; i < ARRAY_LEN(route_keys); i++)
-			if (strcmp(route_keys[i].key, key) == 0)
-				break;
-		if (i == ARRAY_LEN(route_keys)) {
-			merr(l, k,
-			     "mail.routes[%d]: unknown key '%s' (expected to, severity or states)",
-			     idx, key);
-			continue;
-		}
-		load_list(l, yaml_document_get_node(l->doc, pr->value), i, r, idx);
-	}
+	snprintf(where, sizeof(where), "mail.routes[%d]", idx);
+	yaml_doc_fields(l, n, &f, route_key_cb, &a);
 	if (r->nto == 0)
-		merr(l, n, "mail.routes[%d]: 'to' needs at least one address", idx);
+		yaml_doc_err(l, n, "mail.routes[%d]: 'to' needs at least one address", idx);
 }
 
 static void
-load_routes(struct mload *l, yaml_node_t *routes, struct policy *p)
+load_routes(struct yaml_doc *l, yaml_node_t *routes, struct policy *p)
 {
 	yaml_node_item_t *it;
 	int idx = 0;
 
 	if (routes->type != YAML_SEQUENCE_NODE) {
-		merr(l, routes, "mail.routes must be a list of routes");
+		yaml_doc_err(l, routes, "mail.routes must be a list of routes");
 		return;
 	}
 	for (it = routes->data.sequence.items.start; it < routes->data.sequence.items.top; it++) {
 		if (p->nmail_routes == POLICY_MAX_MAIL_ROUTES) {
-			merr(l, routes, "mail.routes: too many routes (at most %d)",
-			     POLICY_MAX_MAIL_ROUTES);
+			yaml_doc_err(l, routes, "mail.routes: too many routes (at most %d)",
+				     POLICY_MAX_MAIL_ROUTES);
 			return;
 		}
 		p->mail_routes =
 		    xrealloc(p->mail_routes, (p->nmail_routes + 1) * sizeof(*p->mail_routes));
 		memset(&p->mail_routes[p->nmail_routes], 0, sizeof(*p->mail_routes));
-		load_route(l, yaml_document_get_node(l->doc, *it),
-			   &p->mail_routes[p->nmail_routes++], idx++);
+		load_route(l, yaml_doc_node(l, *it), &p->mail_routes[p->nmail_routes++], idx++);
 	}
 }
 
-int
-policy_mail_load(yaml_document_t *doc, yaml_node_t *n, struct policy *p, const char *file,
-		 struct diag_list *errs)
+static const struct {
+	const char *key;
+} mail_keys[] = {{"routes"}};
+
+static void
+mail_key_cb(struct yaml_doc *l, size_t i, yaml_node_t *k, yaml_node_t *v, void *p)
 {
-	struct mload l = {doc, file, errs, 0};
-	yaml_node_pair_t *pr;
-	yaml_node_t *k;
+	(void)i;
+	(void)k;
+	load_routes(l, v, p);
+}
+
+void
+policy_mail_load(struct yaml_doc *l, yaml_node_t *n, struct policy *p)
+{
+	static const struct yaml_doc_fields f = {
+	    .section = "mail", YAML_DOC_TABLE(mail_keys), .repeat_ok = true};
 
 	if (n->type != YAML_MAPPING_NODE) {
-		merr(&l, n, "mail must be a mapping with routes");
-		return l.nerr;
+		yaml_doc_err(l, n, "mail must be a mapping with routes");
+		return;
 	}
-	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
-		k = yaml_document_get_node(doc, pr->key);
-		if (scalar(k) != NULL && strcmp(scalar(k), "routes") == 0)
-			load_routes(&l, yaml_document_get_node(doc, pr->value), p);
-		else
-			merr(&l, k, "mail: unknown key '%s' (expected routes)",
-			     scalar(k) ? scalar(k) : "");
-	}
-	return l.nerr;
+	yaml_doc_fields(l, n, &f, mail_key_cb, p);
 }
 
 void

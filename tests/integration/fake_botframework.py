@@ -13,6 +13,8 @@ import urllib.parse
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+import fake_http
+
 ISSUER = "https://api.botframework.com"
 
 
@@ -86,21 +88,8 @@ class FakeBotFramework:
         self.next_id = 1000
         fake = self
 
-        class H(http.server.BaseHTTPRequestHandler):
+        class H(fake_http.Handler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def _send(self, status, obj, headers=None):
-                data = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
 
             def _body(self):
                 n = int(self.headers.get("Content-Length") or 0)

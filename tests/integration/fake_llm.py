@@ -15,7 +15,9 @@ usage is always reported (prompt_tokens 1200, completion_tokens 80 unless set)."
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+import fake_http
 
 
 class FakeLLM:
@@ -32,11 +34,8 @@ class FakeLLM:
                       "total_tokens": prompt_tokens + completion_tokens}
         fake = self
 
-        class H(BaseHTTPRequestHandler):
+        class H(fake_http.Handler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
@@ -73,17 +72,6 @@ class FakeLLM:
                     "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}],
                     "usage": fake.usage,
                 })
-
-            def _send(self, status, obj):
-                data = json.dumps(obj).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout tests)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.server.daemon_threads = True

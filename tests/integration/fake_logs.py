@@ -14,6 +14,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+import fake_http
+
 AWS_KEY = "AKIDEXAMPLE0000TEST"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 OS_API_KEY = "os-api-key-0123456789"
@@ -59,22 +61,8 @@ class FakeLogs:
         self.lock = threading.Lock()
         fake = self
 
-        class H(http.server.BaseHTTPRequestHandler):
+        class H(fake_http.Handler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def _send(self, status, obj):
-                data = json.dumps(obj).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the client gave up (a timeout test)
 
             def do_GET(self):
                 u = urllib.parse.urlsplit(self.path)

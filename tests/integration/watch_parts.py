@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import fake_http
+
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
 
@@ -35,17 +37,8 @@ class Exporter:
         self.fixes = 0
         ex = self
 
-        class H(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def _send(self, status, text):
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        class H(fake_http.Handler):
+            content_type = "text/plain; version=0.0.4"
 
             def do_GET(self):
                 if self.path.startswith("/metrics"):
@@ -205,17 +198,8 @@ class FakeCloudWatch:
                 return "signature mismatch"
             return None
 
-        class H(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def _send(self, status, obj):
-                data = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.0")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        class H(fake_http.Handler):
+            content_type = "application/x-amz-json-1.0"
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
@@ -295,7 +279,9 @@ class FakePrometheus:
         self.delay = 0.0  # seconds each answer waits (a slow source)
         fake = self
 
-        class H(http.server.BaseHTTPRequestHandler):
+        class H(fake_http.Handler):
+            compact = True
+
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
@@ -305,20 +291,6 @@ class FakePrometheus:
                 finally:
                     with fake.lock:
                         fake.times.append((t, time.monotonic()))
-
-            def log_message(self, *a):
-                pass
-
-            def _send(self, status, obj):
-                data = json.dumps(obj, separators=(",", ":")).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout under test): nothing to tell it
 
             def answer(self):
                 time.sleep(fake.delay)

@@ -6,6 +6,7 @@
 #include "analysis.h"
 #include "estimate.h"
 #include "metrics.h"
+#include "file_fixture.h"
 
 static const char restart_yaml[] =
     "id: restart-api\n"
@@ -36,18 +37,8 @@ static struct runbook_set rbs;
 static void
 rb_add(const char *text)
 {
-	char path[] = "/tmp/healer-an-XXXXXX.yaml";
-	struct diag_list d = {0};
-	struct runbook *rb = NULL;
-	int fd = mkstemps(path, 5);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	assert_int_equal(runbook_load_file(path, &rb, &d), 0);
-	unlink(path);
 	rbs.v = realloc(rbs.v, (rbs.n + 1) * sizeof(*rbs.v));
-	rbs.v[rbs.n++] = rb;
+	rbs.v[rbs.n++] = fixture_runbook(text);
 }
 
 static int

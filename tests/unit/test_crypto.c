@@ -10,21 +10,9 @@
 
 #include "crypto.h"
 #include "util.h"
+#include "file_fixture.h"
 
 #define DATA "tests/data/sns/"
-
-static char *
-fixture(const char *path, size_t *len)
-{
-	char *s = NULL;
-	size_t n = 0;
-
-	if (file_read_all(path, 1 << 20, &s, &n) != 0)
-		fail_msg("cannot read fixture %s (run from the repository root)", path);
-	if (len)
-		*len = n;
-	return s;
-}
 
 static void
 hex(const uint8_t *v, size_t n, char *out)

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "util.h"
 #include "loop_fixture.h"
+#include "http_fixture.h"
 
 static int port;
 
@@ -109,13 +110,6 @@ stop_done(void *arg)
 }
 
 static void
-work_stop_done(void *arg, enum work_status status)
-{
-	(void)status;
-	stop_done(arg);
-}
-
-static void
 call(struct call *c, const char *method, const char *path, const char *const *headers,
      const char *body, size_t body_len)
 {
@@ -142,25 +136,6 @@ struct raw {
 	bool eof;
 	bool hangup; /* send, then close without reading */
 };
-
-static int
-raw_connect(int p)
-{
-	struct sockaddr_in sa;
-	struct timeval tv = {3, 0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)p);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* True once out[from..] holds one whole response (headers plus Content-Length bytes). */
 static bool

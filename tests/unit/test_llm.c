@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "llm.h"
+#include "file_fixture.h"
 
 static const char restart_yaml[] =
     "id: restart-api\n"
@@ -30,23 +31,6 @@ static const char disk_yaml[] = "id: free-disk\n"
 				"  path: {from: labels.mountpoint, pattern: '^/[a-z/]{0,32}$'}\n"
 				"steps:\n"
 				"  - {name: clean, exec: [/bin/echo, \"{{path}}\"]}\n";
-
-static struct runbook *
-load(const char *text)
-{
-	char path[] = "/tmp/healer-llm-XXXXXX.yaml";
-	struct diag_list d = {0};
-	struct runbook *rb = NULL;
-	int fd = mkstemps(path, 5);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	assert_int_equal(runbook_load_file(path, &rb, &d), 0);
-	unlink(path);
-	diag_free(&d);
-	return rb;
-}
 
 /* A chat-completions body whose message content is `content` (JSON-escaped here). */
 static char *
@@ -319,7 +303,7 @@ answer(struct llm_answer *a, const char *runbook, const char *params)
 static void
 test_guardrails(void **state)
 {
-	struct runbook *restart = load(restart_yaml), *disk = load(disk_yaml);
+	struct runbook *restart = fixture_runbook(restart_yaml), *disk = fixture_runbook(disk_yaml);
 	const struct runbook *cands[] = {restart, disk}, *rb;
 	cJSON *labels = cJSON_Parse("{\"alertname\":\"ApiDown\",\"service\":\"api\"}");
 	cJSON *ann = cJSON_CreateObject(), *params;

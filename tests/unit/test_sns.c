@@ -11,23 +11,11 @@
 #include "ingest.h"
 #include "sns.h"
 #include "util.h"
+#include "file_fixture.h"
 
 #define DATA "tests/data/sns/"
 #define TOPIC "arn:aws:sns:us-east-1:123456789012:healer-alarms"
 #define CERT_URL "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-healer-test.pem"
-
-static char *
-fixture(const char *path, size_t *len)
-{
-	char *s = NULL;
-	size_t n = 0;
-
-	if (file_read_all(path, 1 << 20, &s, &n) != 0)
-		fail_msg("cannot read fixture %s (run from the repository root)", path);
-	if (len)
-		*len = n;
-	return s;
-}
 
 static void
 load(const char *name, struct sns_message *m)

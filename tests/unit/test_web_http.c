@@ -23,6 +23,7 @@
 #include "util.h"
 #include "web.h"
 #include "loop_fixture.h"
+#include "http_fixture.h"
 
 static int port;
 
@@ -75,25 +76,6 @@ struct raw {
 	size_t len;
 };
 
-static int
-raw_connect(int p)
-{
-	struct sockaddr_in sa;
-	struct timeval tv = {3, 0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)p);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* One request with "Connection: close": read until the server hangs up. */
 static void
 raw_work(void *arg)
@@ -112,14 +94,6 @@ raw_work(void *arg)
 }
 
 static void
-stop_done(void *arg, enum work_status status)
-{
-	(void)arg;
-	(void)status;
-	loop_stop();
-}
-
-static void
 get(struct raw *r, const char *path, const char *extra)
 {
 	char *req = xasprintf("GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n%s\r\n", path,
@@ -127,7 +101,7 @@ get(struct raw *r, const char *path, const char *extra)
 
 	memset(r, 0, sizeof(*r));
 	r->req = req;
-	work_submit(WORK_IO, raw_work, stop_done, r);
+	work_submit(WORK_IO, raw_work, work_stop_done, r);
 	run_loop(8000);
 	free(req);
 }
