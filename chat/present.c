@@ -208,6 +208,24 @@ present_run_failed(const cJSON *run)
 	return false;
 }
 
+const char *
+present_run_mark(const char *status)
+{
+	static const struct {
+		const char *status, *mark;
+	} marks[] = {
+	    {"ok", "✅"},
+	    {"running", "⏳"},
+	    /* the daemon stopped while the step ran: not known to have failed */
+	    {"interrupted", "⚠️"},
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(marks); i++)
+		if (strcmp(status, marks[i].status) == 0)
+			return marks[i].mark;
+	return "❌";
+}
+
 char *
 present_stderr_tail(const cJSON *run)
 {

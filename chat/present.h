@@ -64,6 +64,10 @@ char *present_stderr_tail(const cJSON *run);
 /* True when a step run's status is a failure (failed, timeout, error). */
 bool present_run_failed(const cJSON *run);
 
+/* The mark a step run's status shows on every surface: ✅ ok, ⏳ running, ⚠️ interrupted
+ * (the daemon stopped while it ran), ❌ any failure. A string literal. */
+const char *present_run_mark(const char *status);
+
 /* The name to show for a user id ("teams:<aad id>", "slack:U…", "console:alice"): the name
  * the view's "people" map holds for it, else the console name without its prefix, else the
  * id itself. Borrowed from the view or from id. */

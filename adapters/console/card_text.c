@@ -117,16 +117,6 @@ rule(struct buf *b, int width, const char *left, const char *right, const char *
 	buf_printf(b, "%s\n", right);
 }
 
-static const char *
-mark(const char *status)
-{
-	if (strcmp(status, "ok") == 0)
-		return "✅";
-	if (strcmp(status, "running") == 0)
-		return "⏳";
-	return "❌";
-}
-
 /* Cost, risk and the decision: what an approver weighs, right under the title. */
 static void
 render_key_facts(struct buf *b, int width, const cJSON *act)
@@ -195,7 +185,7 @@ render_runs(struct buf *b, int width, const cJSON *view)
 		char d[32] = "";
 		if (cJSON_IsNumber(cJSON_GetObjectItem(it, "duration_ms")))
 			duration_format((int64_t)view_num(it, "duration_ms"), d, sizeof(d));
-		line(b, width, "%s %-10s %s%s%s%s", mark(status), view_str(it, "phase"),
+		line(b, width, "%s %-10s %s%s%s%s", present_run_mark(status), view_str(it, "phase"),
 		     view_str(it, "name"), *d ? " (" : "", d, *d ? ")" : "");
 		if (*view_str(it, "error"))
 			line(b, width, "     %s", view_str(it, "error"));

@@ -110,16 +110,6 @@ similar_block(cJSON *blocks, const cJSON *v)
 	buf_free(&b);
 }
 
-static const char *
-run_mark(const char *status)
-{
-	if (strcmp(status, "ok") == 0)
-		return "✅";
-	if (strcmp(status, "running") == 0)
-		return "⏳";
-	return "❌";
-}
-
 /* The latest run of (phase, idx), or NULL. */
 static const cJSON *
 find_run(const cJSON *runs, const char *phase, int idx)
@@ -139,7 +129,7 @@ run_line(struct buf *b, const cJSON *run)
 {
 	char dur[32];
 
-	buf_printf(b, " %s", run_mark(view_str(run, "status")));
+	buf_printf(b, " %s", present_run_mark(view_str(run, "status")));
 	if (strcmp(view_str(run, "status"), "running") != 0) {
 		duration_format((int64_t)view_num(run, "duration_ms"), dur, sizeof(dur));
 		buf_printf(b, " %s", dur);

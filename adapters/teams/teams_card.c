@@ -195,18 +195,6 @@ render_action(cJSON *body, const cJSON *view, const cJSON *act, const struct pre
 	render_approvals(items, view, act, lv);
 }
 
-static const char *
-run_mark(const char *status)
-{
-	if (strcmp(status, "ok") == 0)
-		return "✅";
-	if (strcmp(status, "running") == 0)
-		return "⏳";
-	if (strcmp(status, "interrupted") == 0)
-		return "⚠️";
-	return "❌";
-}
-
 static void
 render_runs(cJSON *body, const cJSON *view, const struct level *lv)
 {
@@ -228,7 +216,7 @@ render_runs(cJSON *body, const cJSON *view, const struct level *lv)
 			duration_format((int64_t)view_num(it, "duration_ms"), d, sizeof(d));
 		char *name = tc_cut(view_str(it, "name"), 200),
 		     *err = tc_cut(view_str(it, "error"), 300);
-		tc_textf(items, "%s %s · %s%s%s%s%s%s", run_mark(view_str(it, "status")),
+		tc_textf(items, "%s %s · %s%s%s%s%s%s", present_run_mark(view_str(it, "status")),
 			 view_str(it, "phase"), name, *d ? " (" : "", d, *d ? ")" : "",
 			 *err ? " — " : "", err);
 		free(name);

@@ -128,6 +128,18 @@ test_labels_marks_and_tones(void **state)
 }
 
 static void
+test_run_marks(void **state)
+{
+	(void)state;
+	assert_string_equal(present_run_mark("ok"), "✅");
+	assert_string_equal(present_run_mark("running"), "⏳");
+	assert_string_equal(present_run_mark("interrupted"), "⚠️");
+	assert_string_equal(present_run_mark("failed"), "❌");
+	assert_string_equal(present_run_mark("timeout"), "❌");
+	assert_string_equal(present_run_mark(""), "❌");
+}
+
+static void
 test_outcome_and_duration(void **state)
 {
 	struct present p;
@@ -284,6 +296,7 @@ main(void)
 	    cmocka_unit_test(test_terminal_and_buttons),
 	    cmocka_unit_test(test_labels_marks_and_tones),
 	    cmocka_unit_test(test_outcome_and_duration),
+	    cmocka_unit_test(test_run_marks),
 	    cmocka_unit_test(test_similar_runbook),
 	    cmocka_unit_test(test_stderr_tail),
 	    cmocka_unit_test(test_people),

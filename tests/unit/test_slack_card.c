@@ -277,6 +277,27 @@ test_card_content(void **state)
 	cJSON_Delete(v);
 }
 
+/* A step the daemon was running when it stopped is not known to have failed: ⚠️, not ❌. */
+static void
+test_card_interrupted_step(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *msg;
+	char *s;
+
+	(void)state;
+	cJSON_AddItemToArray(cJSON_GetObjectItem(v, "step_runs"),
+			     cJSON_Parse("{\"phase\":\"step\",\"idx\":0,\"name\":\"restart\","
+					 "\"attempt\":1,\"status\":\"interrupted\",\"duration_ms\":900}"));
+	msg = slack_card_render(v, NOW_MS);
+	check_message(msg);
+	s = all_text(msg);
+	assert_non_null(strstr(s, "1. `systemctl restart api` ⚠️"));
+	assert_null(strstr(s, "1. `systemctl restart api` ❌"));
+	free(s);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
 static void
 test_card_running_and_finished(void **state)
 {
@@ -874,6 +895,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_card_content),
 	    cmocka_unit_test(test_card_running_and_finished),
+	    cmocka_unit_test(test_card_interrupted_step),
 	    cmocka_unit_test(test_card_limits_hostile_view),
 	    cmocka_unit_test(test_card_memory),
 	    cmocka_unit_test(test_card_memory_limits),
