@@ -160,12 +160,14 @@ reanalyse(const struct incident *inc, const char *cause_fp, const char *msg, boo
 static bool
 proposal_pending(const struct incident *inc, const struct incident_cause *ic)
 {
-	static const char *const idle[] = {"open", "awaiting_approval", "blocked",
-					   "needs_attention"};
+	static const char *const idle[] = {"open", "awaiting_approval", "blocked"};
 
 	for (size_t i = 0; i < ARRAY_LEN(idle); i++)
 		if (strcmp(inc->state, idle[i]) == 0)
 			return true;
+	/* needs_attention with an action: a run went wrong, a person decides what comes next */
+	if (strcmp(inc->state, "needs_attention") == 0)
+		return inc->action_id == 0;
 	return strcmp(inc->state, "verifying") == 0 && ic->wait_until > 0;
 }
 
@@ -194,7 +196,11 @@ eng_cause_check(int64_t id)
 		reanalyse(&inc, c.fp, msg, ic.wait_until > 0, NULL, NULL);
 		goto out;
 	}
-	if (rb)
+	if (rb && strcmp(inc.state, "needs_attention") == 0)
+		msg = xasprintf("cause changed to %s: its runbook %s waits for a person, as the "
+				"incident needs attention",
+				c.name, rb->id);
+	else if (rb)
 		msg = xasprintf("cause changed to %s: its runbook %s is proposed once the running "
 				"fix ends",
 				c.name, rb->id);
@@ -271,8 +277,13 @@ wait_fire(void *arg)
 		log_warnx("INC-%lld: end of the wait not recorded", (long long)id);
 	/* early, or the store was busy: try again at the end */
 	if (store_cause_get(id, &ic) == 0) {
-		if (ic.wait_until > 0)
-			wait_arm(id, ic.wait_until);
+		struct incident inc;
+
+		if (ic.wait_until > 0 && store_incident_get(id, &inc) == 0) {
+			if (strcmp(inc.state, "verifying") == 0)
+				wait_arm(id, ic.wait_until);
+			incident_free(&inc);
+		}
 		incident_cause_free(&ic);
 	}
 }

@@ -1,0 +1,245 @@
+"""A correlated incident follows its probable cause: a cause that joins late gets its fix
+proposed first (approvals of the withdrawn proposal do not count), or next when a fix is
+already running; and a fix that ended well waits for the incident's other alerts to clear,
+up to the correlate rule's grace period, across a restart too."""
+import re
+
+from conftest import am_alert, audit_kinds, DEFAULT_POLICY
+
+RULES = """\
+correlate:
+  - keys: [cluster, namespace]
+    window: 10m
+    cause: {alertname: "~^Deploy"}
+  - keys: [service]
+    window: 5m
+    grace: @GRACE@
+"""
+
+# medium risk needs two approvals here, so that one given too early can be seen not to count
+TWO_APPROVALS = DEFAULT_POLICY.replace(
+    "medium:   {roles: [engineer, lead, admin], count: 1}",
+    "medium:   {roles: [engineer, lead, admin], count: 2}")
+
+
+def policy(base=DEFAULT_POLICY, grace="10m"):
+    return base + RULES.replace("@GRACE@", grace)
+
+
+def restart_runbook(risk="low", hold=False, verify=False):
+    """restart-api for HighErrors; hold: its step waits for the file "go"; verify: it has a
+    verification step (which passes)."""
+    step = ('["@PY@", "@BIN@/wait_for_file.py", "@TMP@/go", "@TMP@/runs"]' if hold
+            else '["@PY@", "@BIN@/flag.py", "set", "@TMP@/restarted"]')
+    text = """\
+id: restart-api
+title: Restart the API
+match:
+  - labels: {alertname: HighErrors}
+params:
+  service: {from: labels.service, pattern: '^[a-z0-9-]{1,32}$', required: true}
+risk: %s
+steps:
+  - {name: restart, exec: %s, timeout: 60s}
+""" % (risk, step)
+    if verify:
+        text += ('verify:\n  - {name: healthy, exec: ["@PY@", "@BIN@/flag.py", "set", '
+                 '"@TMP@/healthy"], timeout: 10s}\n')
+    return text
+
+
+def rollback_runbook(risk="low"):
+    return """\
+id: rollback-deploy
+title: Roll the last deploy back
+match:
+  - labels: {alertname: "~^Deploy"}
+params:
+  service: {from: labels.service, pattern: '^[a-z0-9-]{1,32}$', required: true}
+risk: %s
+steps:
+  - {name: rollback, exec: ["@PY@", "@BIN@/flag.py", "set", "@TMP@/rolled-back"], timeout: 30s}
+""" % risk
+
+
+def alert(name, status="firing", **labels):
+    labels.setdefault("severity", "warning")
+    return am_alert(name, status=status, labels=labels)
+
+
+def errors(status="firing"):
+    return alert("HighErrors", status, service="api", cluster="eu1", namespace="shop")
+
+
+def deploy(name="DeployFinished"):
+    return alert(name, service="checkout", cluster="eu1", namespace="shop")
+
+
+def approvals(v):
+    return [(a["user"], a["decision"]) for a in v["approvals"]]
+
+
+def card_text(d):
+    """The console's cards as running text: box edges and line wraps removed."""
+    return re.sub(r"\s+", " ", d.console_text().replace("│", " "))
+
+
+def waiting(d, inc):
+    return d.wait_for(lambda: (lambda x: x if x["state"] == "verifying" and
+                               "waiting" in (x["outcome"] or "") else None)(d.view(inc)),
+                      "%s waiting for its alerts to clear" % inc)
+
+
+def test_late_cause_replaces_the_proposal_and_its_approvals(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook("medium"),
+                         "rollback.yaml": rollback_runbook("medium")},
+               policy=policy(TWO_APPROVALS), user="lead1")
+    d.alert(errors())
+    v = d.wait_state("INC-1", "awaiting_approval")
+    assert v["action"]["runbook"] == "restart-api"
+    first_action = v["action"]["id"]
+    d.send("approve INC-1")
+    d.read_until(r"1 of 2")
+    # the deploy behind the errors arrives: its rollback is proposed instead
+    d.alert(deploy())
+    v = d.wait_for(lambda: (lambda x: x if x["state"] == "awaiting_approval" and
+                            x["action"]["runbook"] == "rollback-deploy" else None)(
+        d.view("INC-1")), "the rollback proposed for the deploy")
+    assert v["cause"]["alertname"] == "DeployFinished"
+    assert v["action"]["params"]["service"] == "checkout"  # bound from the cause
+    assert approvals(v) == []
+    assert v["analysis"].startswith("Probable cause DeployFinished (checkout). Matched runbook "
+                                    "rollback-deploy"), v["analysis"]
+    changed = [t["message"] for t in v["timeline"] if t["kind"] == "proposal.changed"]
+    assert changed == ["cause changed to DeployFinished (checkout): rollback-deploy is "
+                       "proposed for it"], changed
+    states = [t["message"] for t in v["timeline"] if t["kind"] == "incident.state"]
+    assert "awaiting_approval → open: cause changed to DeployFinished (checkout): " \
+        "rollback-deploy is proposed for it" in states, states
+    rows = [r for r in d.audit() if r.get("kind") == "proposal.changed"]
+    assert len(rows) == 1 and rows[0]["actor"] == "healer", rows
+    d.wait_for(lambda: "Probable cause DeployFinished (checkout)" in card_text(d),
+               "the console card names the new cause")
+    # lead1's approval was for the withdrawn proposal: lead2's is the first of two
+    d.restart(user="lead2")
+    d.send("approve INC-1")
+    d.read_until(r"1 of 2")
+    assert d.view("INC-1")["state"] == "awaiting_approval"
+    d.restart(user="lead1")
+    d.send("approve INC-1")
+    v = waiting(d, "INC-1")  # the rollback ran; the errors still fire
+    assert (d.root / "rolled-back").exists()
+    assert not (d.root / "restarted").exists()  # the withdrawn proposal never ran
+    assert approvals(v) == [("console:lead2", "approve"), ("console:lead1", "approve")]
+    assert v["outcome"].startswith("Fix done; waiting for 1 related alert to clear"), \
+        v["outcome"]
+    d.alert(errors("resolved"))
+    v = d.wait_state("INC-1", "resolved")
+    assert v["outcome"] == "Done (runbook has no verification) after approval; every " \
+        "related alert cleared", v["outcome"]
+    assert v["action"]["id"] != first_action
+
+
+def test_fix_running_when_the_cause_joins_then_the_cause_fix(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook(hold=True),
+                         "rollback.yaml": rollback_runbook()}, policy=policy())
+    d.alert(errors())
+    d.wait_state("INC-1", "running")
+    d.alert(deploy("DeployStarted"))
+    v = d.wait_for(lambda: (lambda x: x if "cause.changed" in audit_kinds(x["timeline"])
+                            else None)(d.view("INC-1")), "the cause change recorded")
+    msgs = [t["message"] for t in v["timeline"] if t["kind"] == "cause.changed"]
+    assert msgs == ["cause changed to DeployStarted (checkout): its runbook rollback-deploy is "
+                    "proposed once the running fix ends"], msgs
+    assert v["state"] == "running" and v["action"]["runbook"] == "restart-api"
+    assert not (d.root / "rolled-back").exists()  # one fix at a time
+    (d.root / "go").write_text("")
+    v = waiting(d, "INC-1")
+    assert v["action"]["runbook"] == "rollback-deploy"
+    assert (d.root / "rolled-back").exists()
+    assert len((d.root / "runs").read_text().splitlines()) == 1  # the first fix ran once
+    changed = [t["message"] for t in v["timeline"] if t["kind"] == "proposal.changed"]
+    assert changed == ["the fix ended; the probable cause DeployStarted (checkout) is next: "
+                       "rollback-deploy is proposed for it"], changed
+    steps = [s["name"] for s in v["step_runs"] if s["phase"] == "step"]
+    assert steps == ["rollback"], steps  # the view shows the current action's runs
+    # the cause's runbook was tried: a later deploy alert changes nothing, no loop
+    d.alert(deploy("DeployFinished"))
+    v = d.wait_for(lambda: (lambda x: x if "2 related alerts" in x["outcome"] else None)(
+        d.view("INC-1")), "DeployFinished joined and waited for")
+    assert v["state"] == "verifying" and v["action"]["runbook"] == "rollback-deploy"
+    d.alert(errors("resolved"))
+    d.alert(alert("DeployFinished", "resolved", service="checkout", cluster="eu1",
+                  namespace="shop"))
+    v = d.wait_state("INC-1", "resolved")
+    kinds = audit_kinds(v["timeline"])
+    assert kinds.count("analysis.proposed") == 2, kinds
+    assert "Fix done; waiting for 1 related alert" in " ".join(
+        t["message"] for t in v["timeline"] if t["kind"] == "resolution.waiting")
+
+
+def test_verified_fix_waits_for_related_alerts(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook(hold=True, verify=True)},
+               policy=policy())
+    d.alert(alert("HighErrors", service="api"))
+    d.wait_state("INC-1", "running")
+    d.alert(alert("HighLatency", service="api", instance="web-1"))
+    d.wait_for(lambda: d.view("INC-1")["related"], "HighLatency joined")
+    (d.root / "go").write_text("")
+    v = waiting(d, "INC-1")
+    m = re.fullmatch(r"Fix verified; waiting for 1 related alert to clear — resolves at "
+                     r"(\d\d:\d\d) UTC regardless", v["outcome"])
+    assert m, v["outcome"]
+    assert v["action"]["status"] == "succeeded"
+    assert v["wait_until"][11:16] == m.group(1), v["wait_until"]
+    assert [t["message"] for t in v["timeline"] if t["kind"] == "resolution.waiting"] == \
+        [v["outcome"]]
+    d.wait_for(lambda: "Outcome: Fix verified; waiting for 1 related alert to clear" in
+               card_text(d), "the console card says what it waits for")
+    d.alert(alert("HighLatency", "resolved", service="api", instance="web-1"))
+    v = d.wait_state("INC-1", "resolved")
+    assert v["outcome"] == "Resolved by autopilot, verified; every related alert cleared", \
+        v["outcome"]
+    states = [t["message"] for t in v["timeline"] if t["kind"] == "incident.state"]
+    assert states[-1] == "verifying → resolved: every related alert cleared", states
+    assert v["wait_until"] is None
+    # firing again after the resolution: an incident of its own, the normal way
+    again = alert("HighLatency", service="api", instance="web-1")
+    again["startsAt"] = "2026-11-23T10:30:00Z"
+    d.alert(again)
+    v2 = d.wait_for(lambda: (lambda x: x if x.get("state") else None)(d.view("INC-2")),
+                    "INC-2 opened")
+    assert v2["title"].startswith("HighLatency"), v2["title"]
+
+
+def test_grace_resolves_with_alerts_still_firing(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook(hold=True)}, policy=policy(grace="2s"))
+    d.alert(alert("HighErrors", service="api"))
+    d.wait_state("INC-1", "running")
+    d.alert(alert("HighLatency", service="api", instance="web-1"))
+    d.alert(alert("PodRestarts", service="api", instance="web-2"))
+    d.wait_for(lambda: len(d.view("INC-1")["related"]) == 2, "two related alerts")
+    (d.root / "go").write_text("")
+    v = d.wait_state("INC-1", "resolved")
+    assert v["outcome"] == "Done (runbook has no verification) by autopilot; the grace " \
+        "period ended with 2 alerts still firing", v["outcome"]
+    kinds = audit_kinds(v["timeline"])
+    assert "resolution.waiting" in kinds
+    d.wait_for(lambda: "the grace period ended with 2 alerts still firing" in card_text(d),
+               "the console card says what still fired")
+
+
+def test_wait_survives_a_restart(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook(hold=True)}, policy=policy(grace="6s"))
+    d.alert(alert("HighErrors", service="api"))
+    d.wait_state("INC-1", "running")
+    d.alert(alert("HighLatency", service="api", instance="web-1"))
+    d.wait_for(lambda: d.view("INC-1")["related"], "HighLatency joined")
+    (d.root / "go").write_text("")
+    waiting(d, "INC-1")
+    d.restart()
+    v = d.wait_state("INC-1", "resolved")
+    assert v["outcome"].endswith("; the grace period ended with 1 alert still firing"), \
+        v["outcome"]
+    assert len((d.root / "runs").read_text().splitlines()) == 1  # nothing ran again
+    assert [s["phase"] for s in v["step_runs"]].count("step") == 1
