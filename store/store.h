@@ -166,6 +166,9 @@ int store_cause_set_wait(int64_t id, int64_t until);
 /* The first delivery of alert `fingerprint` on incident id: {labels, annotations, resource,
  * title}. Owned. STORE_NOTFOUND when the incident has no such alert. */
 int store_cause_alert(int64_t id, const char *fingerprint, cJSON **out);
+/* When each alert of incident id started, by fingerprint: {fp: ms} from its first delivery
+ * (the source's start time, else when it arrived). Owned. */
+int store_cause_starts(int64_t id, cJSON **out);
 
 /* The incident's actions, oldest first: [{id, runbook, status, result, risk_level}] (the
  * stages of a recovery ladder). Owned array; STORE_OK with [] when there are none. */

@@ -109,3 +109,35 @@ store_cause_alert(int64_t id, const char *fingerprint, cJSON **out)
 	store_done(st);
 	return rc;
 }
+
+int
+store_cause_starts(int64_t id, cJSON **out)
+{
+	/* newest first, so that each fingerprint ends with its first delivery's start */
+	sqlite3_stmt *st = store_stmt("SELECT fingerprint, coalesce(starts_at, received_at)"
+				      " FROM alerts WHERE incident_id = ? ORDER BY id DESC");
+	cJSON *map;
+	int rc;
+
+	*out = NULL;
+	if (st == NULL)
+		return STORE_ERROR;
+	map = cJSON_CreateObject();
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = store_row(st, "alert starts")) == STORE_OK) {
+		const char *fp = (const char *)sqlite3_column_text(st, 0);
+		cJSON *ms = cJSON_CreateNumber((double)sqlite3_column_int64(st, 1));
+
+		if (cJSON_HasObjectItem(map, fp ? fp : ""))
+			cJSON_ReplaceItemInObjectCaseSensitive(map, fp ? fp : "", ms);
+		else
+			cJSON_AddItemToObject(map, fp ? fp : "", ms);
+	}
+	store_done(st);
+	if (rc != STORE_NOTFOUND) {
+		cJSON_Delete(map);
+		return rc;
+	}
+	*out = map;
+	return STORE_OK;
+}

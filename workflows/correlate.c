@@ -388,3 +388,38 @@ correlate_cause(const struct correlate_rules *r, const cJSON *alerts)
 	}
 	return 0;
 }
+
+int
+correlate_cause_started(const struct correlate_rules *r, const cJSON *alerts)
+{
+	int n = cJSON_GetArraySize(alerts), *order, cause;
+	cJSON *labels;
+
+	if (n <= 0)
+		return -1;
+	order = xcalloc((size_t)n, sizeof(*order));
+	/* insertion sort by start: stable, so equal starts keep their arrival order */
+	for (int i = 0; i < n; i++) {
+		double t = cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(cJSON_GetArrayItem(alerts, i), "started_ms"));
+		int j = i;
+
+		for (; j > 0; j--) {
+			double u = cJSON_GetNumberValue(cJSON_GetObjectItem(
+			    cJSON_GetArrayItem(alerts, order[j - 1]), "started_ms"));
+			if (!(u > t))
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+	}
+	labels = cJSON_CreateArray();
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemReferenceToArray(
+		    labels, cJSON_GetObjectItem(cJSON_GetArrayItem(alerts, order[i]), "labels"));
+	cause = correlate_cause(r, labels);
+	cause = cause < 0 ? -1 : order[cause];
+	cJSON_Delete(labels);
+	free(order);
+	return cause;
+}

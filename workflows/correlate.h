@@ -56,6 +56,11 @@ bool correlate_is_cause(const struct correlate_rules *r, const cJSON *labels);
  * there are none. */
 int correlate_cause(const struct correlate_rules *r, const cJSON *alerts);
 
+/* The same over alerts in the order they arrived, each {labels, started_ms}: "oldest" is by
+ * start time (an alert that started earlier but arrived late comes first), then arrival.
+ * Returns the index in arrival order, -1 when there are none. */
+int correlate_cause_started(const struct correlate_rules *r, const cJSON *alerts);
+
 /* The grace of an incident whose alerts (label objects) are `alerts`: the longest grace of
  * the rules under which two of them share every key, else CORRELATE_DEFAULT_GRACE_MS. */
 int64_t correlate_grace(const struct correlate_rules *r, const cJSON *alerts);

@@ -92,7 +92,7 @@ eng_incident_alerts(int64_t id, int *cause)
 {
 	static const struct correlate_rules none;
 	const struct correlate_rules *rules = eng_pol ? &eng_pol->correlate : &none;
-	cJSON *all = NULL, *labels;
+	cJSON *all = NULL, *starts = NULL, *alerts;
 	cJSON *a;
 	int i = 0;
 
@@ -100,13 +100,22 @@ eng_incident_alerts(int64_t id, int *cause)
 	/* before engine_init (a view read by a tool) there are no rules: the earliest alert */
 	if (store_related_view(id, &all) != 0)
 		return NULL;
-	labels = cJSON_CreateArray();
+	if (store_cause_starts(id, &starts) != 0)
+		starts = cJSON_CreateObject(); /* by arrival alone */
+	alerts = cJSON_CreateArray();
 	cJSON_ArrayForEach(a, all)
 	{
-		cJSON_AddItemReferenceToArray(labels, cJSON_GetObjectItem(a, "labels"));
+		cJSON *o = cJSON_CreateObject();
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+		    starts, cJSON_GetStringValue(cJSON_GetObjectItem(a, "fingerprint")));
+
+		cJSON_AddItemReferenceToObject(o, "labels", cJSON_GetObjectItem(a, "labels"));
+		cJSON_AddNumberToObject(o, "started_ms", cJSON_IsNumber(t) ? t->valuedouble : 0);
+		cJSON_AddItemToArray(alerts, o);
 	}
-	*cause = correlate_cause(rules, labels);
-	cJSON_Delete(labels);
+	*cause = correlate_cause_started(rules, alerts);
+	cJSON_Delete(alerts);
+	cJSON_Delete(starts);
 	cJSON_ArrayForEach(a, all)
 	{
 		const char *name = cJSON_GetStringValue(

@@ -243,3 +243,48 @@ def test_wait_survives_a_restart(healer):
         v["outcome"]
     assert len((d.root / "runs").read_text().splitlines()) == 1  # nothing ran again
     assert [s["phase"] for s in v["step_runs"]].count("step") == 1
+
+
+def test_check_config_names_a_bad_grace(healer):
+    text = policy(grace="soon")
+    line = text.splitlines().index("    grace: soon") + 1
+    d = healer(runbooks={"restart.yaml": restart_runbook()}, policy=text, start=False)
+    p = d.cli("check-config", check=False)
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, out
+    assert "policy.yaml:%d: correlate[1].grace: expected a duration from 0s to 24h, e.g. 10m, " \
+        "got 'soon'" % line in out, out
+
+
+SCALE = """\
+id: scale-api
+title: Scale the API out
+match:
+  - labels: {alertname: HighLatency}
+params:
+  service: {from: labels.service, pattern: '^[a-z0-9-]{1,32}$', required: true}
+risk: medium
+steps:
+  - {name: scale, exec: ["@PY@", "@BIN@/flag.py", "set", "@TMP@/scaled"], timeout: 30s}
+"""
+
+
+def test_an_earlier_started_alert_that_arrives_late_is_the_cause(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook("medium"), "scale.yaml": SCALE},
+               policy=policy())
+    late = alert("HighErrors", service="api")
+    late["startsAt"] = "2026-11-23T10:05:00Z"
+    d.alert(late)
+    v = d.wait_state("INC-1", "awaiting_approval")
+    assert v["action"]["runbook"] == "restart-api"
+    early = alert("HighLatency", service="api", instance="web-1")
+    early["startsAt"] = "2026-11-23T10:00:00Z"  # began first, delivered second
+    d.alert(early)
+    v = d.wait_for(lambda: (lambda x: x if x["state"] == "awaiting_approval" and
+                            x["action"]["runbook"] == "scale-api" else None)(d.view("INC-1")),
+                   "the proposal follows the earlier alert")
+    assert v["cause"]["alertname"] == "HighLatency" and v["cause"]["first"] is False
+    changed = [t["message"] for t in v["timeline"] if t["kind"] == "proposal.changed"]
+    assert changed == ["cause changed to HighLatency (api): scale-api is proposed for it"], \
+        changed
+    assert len(d.incidents()) == 1

@@ -109,6 +109,23 @@ test_cause(void **state)
 	cJSON_Delete(alerts);
 	alerts = labels("[]");
 	assert_int_equal(correlate_cause(&p.correlate, alerts), -1);
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), -1);
+	cJSON_Delete(alerts);
+	/* by start time: one that started earlier but arrived late is the oldest */
+	alerts = labels("[{\"labels\":{\"alertname\":\"HighErrors\"},\"started_ms\":500},"
+			"{\"labels\":{\"alertname\":\"HighLatency\"},\"started_ms\":900},"
+			"{\"labels\":{\"alertname\":\"PodRestarts\"},\"started_ms\":100}]");
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), 2);
+	cJSON_Delete(alerts);
+	/* equal starts: the order of arrival; a marked cause wins over an earlier start */
+	alerts = labels("[{\"labels\":{\"alertname\":\"HighErrors\"},\"started_ms\":500},"
+			"{\"labels\":{\"alertname\":\"HighLatency\"},\"started_ms\":500},"
+			"{\"labels\":{\"alertname\":\"DeployFinished\"},\"started_ms\":900},"
+			"{\"labels\":{\"alertname\":\"DeployStarted\"},\"started_ms\":700}]");
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), 3);
+	cJSON_DeleteItemFromArray(alerts, 3);
+	cJSON_DeleteItemFromArray(alerts, 2);
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), 0);
 	cJSON_Delete(alerts);
 	policy_free(&p);
 	diag_free(&errs);
