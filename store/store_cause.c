@@ -56,34 +56,34 @@ cause_update(int64_t id, const char *sql, const char *text, int64_t num, const c
 int
 store_cause_set_fix(int64_t id, const char *fingerprint)
 {
-	return cause_update(id,
-			    "UPDATE incidents SET fix_for = ?1, cause_seen = ?1 WHERE id = ?4",
+	return cause_update(id, "UPDATE incidents SET fix_for = ?1, cause_seen = ?1 WHERE id = ?4",
 			    fingerprint, 0, "set fix_for");
 }
 
 int
 store_cause_set_seen(int64_t id, const char *fingerprint)
 {
-	return cause_update(id,
-			    "UPDATE incidents SET cause_seen = ?1 WHERE id = ?4",
-			    fingerprint, 0, "set cause_seen");
+	return cause_update(id, "UPDATE incidents SET cause_seen = ?1 WHERE id = ?4", fingerprint,
+			    0, "set cause_seen");
 }
 
 int
 store_cause_set_wait(int64_t id, int64_t until)
 {
-	return cause_update(id,
-			    "UPDATE incidents SET wait_until = nullif(?2, 0), version = version + 1,"
-			    " updated_at = ?3 WHERE id = ?4",
-			    NULL, until, "set wait_until");
+	return cause_update(
+	    id,
+	    "UPDATE incidents SET wait_until = nullif(?2, 0), version = version + 1,"
+	    " updated_at = ?3 WHERE id = ?4",
+	    NULL, until, "set wait_until");
 }
 
 int
 store_cause_alert(int64_t id, const char *fingerprint, cJSON **out)
 {
 	/* the first delivery's text: what the alert said when it joined */
-	sqlite3_stmt *st = store_stmt("SELECT labels, annotations, resource, title FROM alerts"
-				      " WHERE incident_id = ? AND fingerprint = ? ORDER BY id LIMIT 1");
+	sqlite3_stmt *st =
+	    store_stmt("SELECT labels, annotations, resource, title FROM alerts"
+		       " WHERE incident_id = ? AND fingerprint = ? ORDER BY id LIMIT 1");
 	int rc;
 
 	*out = NULL;

@@ -189,8 +189,8 @@ load_rule(struct cload *c, yaml_node_t *n, const char *where, struct correlate_r
 			if (key && strcmp(rule_keys[i].key, key) == 0)
 				break;
 		if (i == ARRAY_LEN(rule_keys)) {
-			cerr(c, k, "%s: unknown key '%s' (expected keys, window, cause or grace)", where,
-			     key ? key : "");
+			cerr(c, k, "%s: unknown key '%s' (expected keys, window, cause or grace)",
+			     where, key ? key : "");
 			continue;
 		}
 		seen[i] = true;

@@ -88,7 +88,7 @@ void correlate_wait(const cJSON *alerts, const char *fixed, int64_t now, int64_t
 
 /* The card's line for a wait: "Fix verified; waiting for 2 related alerts to clear —
  * resolves at 03:12 UTC regardless". verified: the runbook had verification steps. */
-void correlate_wait_text(const struct correlate_wait *w, bool verified, int64_t until,
-			 char *out, size_t outlen);
+void correlate_wait_text(const struct correlate_wait *w, bool verified, int64_t until, char *out,
+			 size_t outlen);
 
 #endif

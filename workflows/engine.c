@@ -359,7 +359,8 @@ eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double c
 		return;
 	analysis_setup(eng_rbs);
 	/* a correlated incident is analysed for its probable cause; a human's pick is not */
-	fix_for = runbook_id ? xstrdup(inc.fingerprint) : eng_cause_subject(&inc, note, sizeof(note));
+	fix_for =
+	    runbook_id ? xstrdup(inc.fingerprint) : eng_cause_subject(&inc, note, sizeof(note));
 	if (runbook_id) {
 		rb = runbook_find(eng_rbs, runbook_id);
 		snprintf(why, sizeof(why), "Runbook %s requested by %s", runbook_id,

@@ -35,8 +35,8 @@ static const struct state_def states[ST__COUNT] = {
      * cause changed to an alert with a runbook not tried yet, so the incident is analysed
      * again for it and the proposal it had is withdrawn */
     [ST_AWAITING_APPROVAL] = {"awaiting_approval",
-			      BIT(ST_OPEN) | BIT(ST_APPROVED) | BIT(ST_REJECTED) |
-				  BIT(ST_EXPIRED) | BIT(ST_CLOSED),
+			      BIT(ST_OPEN) | BIT(ST_APPROVED) | BIT(ST_REJECTED) | BIT(ST_EXPIRED) |
+				  BIT(ST_CLOSED),
 			      false, VERB_APPROVE | VERB_REJECT | VERBS_PENDING},
     /* a block ends (cooldown over) with a fresh decision */
     [ST_BLOCKED] = {"blocked",
@@ -66,8 +66,9 @@ static const struct state_def states[ST__COUNT] = {
      * stage, decided like any proposal once the failed stage is rolled back (a stage that
      * is not the last never goes to the final rolled_back) */
     [ST_FAILED] = {"failed",
-		   BIT(ST_OPEN) | BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_AWAITING_APPROVAL) |
-		       BIT(ST_APPROVED) | BIT(ST_BLOCKED) | BIT(ST_CLOSED),
+		   BIT(ST_OPEN) | BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) |
+		       BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_BLOCKED) |
+		       BIT(ST_CLOSED),
 		   false, VERB_ACK | VERB_CLOSE},
     [ST_REJECTED] = {"rejected", 0, true, 0},
     [ST_EXPIRED] = {"expired", 0, true, 0},

@@ -26,40 +26,40 @@ def policy(base=DEFAULT_POLICY, grace="10m"):
     return base + RULES.replace("@GRACE@", grace)
 
 
-def restart_runbook(risk="low", hold=False, verify=False):
-    """restart-api for HighErrors; hold: its step waits for the file "go"; verify: it has a
-    verification step (which passes)."""
-    step = ('["@PY@", "@BIN@/wait_for_file.py", "@TMP@/go", "@TMP@/runs"]' if hold
-            else '["@PY@", "@BIN@/flag.py", "set", "@TMP@/restarted"]')
-    text = """\
-id: restart-api
-title: Restart the API
+def runbook(rbid, title, alertname, risk, step):
+    """A runbook for one alertname, its service bound from the alert, and one step."""
+    return """\
+id: %s
+title: %s
 match:
-  - labels: {alertname: HighErrors}
+  - labels: {alertname: "%s"}
 params:
   service: {from: labels.service, pattern: '^[a-z0-9-]{1,32}$', required: true}
 risk: %s
 steps:
-  - {name: restart, exec: %s, timeout: 60s}
-""" % (risk, step)
+  - %s
+""" % (rbid, title, alertname, risk, step)
+
+
+def flag_step(name, flag):
+    return '{name: %s, exec: ["@PY@", "@BIN@/flag.py", "set", "@TMP@/%s"], timeout: 30s}' % (
+        name, flag)
+
+
+def restart_runbook(risk="low", hold=False, verify=False):
+    """restart-api for HighErrors; hold: its step waits for the file "go"; verify: it has a
+    verification step (which passes)."""
+    step = ('{name: restart, exec: ["@PY@", "@BIN@/wait_for_file.py", "@TMP@/go", '
+            '"@TMP@/runs"], timeout: 60s}' if hold else flag_step("restart", "restarted"))
+    text = runbook("restart-api", "Restart the API", "HighErrors", risk, step)
     if verify:
-        text += ('verify:\n  - {name: healthy, exec: ["@PY@", "@BIN@/flag.py", "set", '
-                 '"@TMP@/healthy"], timeout: 10s}\n')
+        text += "verify:\n  - %s\n" % flag_step("healthy", "healthy")
     return text
 
 
 def rollback_runbook(risk="low"):
-    return """\
-id: rollback-deploy
-title: Roll the last deploy back
-match:
-  - labels: {alertname: "~^Deploy"}
-params:
-  service: {from: labels.service, pattern: '^[a-z0-9-]{1,32}$', required: true}
-risk: %s
-steps:
-  - {name: rollback, exec: ["@PY@", "@BIN@/flag.py", "set", "@TMP@/rolled-back"], timeout: 30s}
-""" % risk
+    return runbook("rollback-deploy", "Roll the last deploy back", "~^Deploy", risk,
+                   flag_step("rollback", "rolled-back"))
 
 
 def alert(name, status="firing", **labels):
@@ -256,17 +256,8 @@ def test_check_config_names_a_bad_grace(healer):
         "got 'soon'" % line in out, out
 
 
-SCALE = """\
-id: scale-api
-title: Scale the API out
-match:
-  - labels: {alertname: HighLatency}
-params:
-  service: {from: labels.service, pattern: '^[a-z0-9-]{1,32}$', required: true}
-risk: medium
-steps:
-  - {name: scale, exec: ["@PY@", "@BIN@/flag.py", "set", "@TMP@/scaled"], timeout: 30s}
-"""
+SCALE = runbook("scale-api", "Scale the API out", "HighLatency", "medium",
+                flag_step("scale", "scaled"))
 
 
 def test_an_earlier_started_alert_that_arrives_late_is_the_cause(healer):

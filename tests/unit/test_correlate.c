@@ -163,10 +163,10 @@ test_errors(void **state)
 			      "    scope: all\n"		 /* 10 */
 			      "  - keys: [service]\n"		 /* 11 */
 			      "    window: 5m\n"
-			      "    grace: soon\n"		 /* 13 */
+			      "    grace: soon\n" /* 13 */
 			      "  - keys: [service]\n"
 			      "    window: 5m\n"
-			      "    grace: 25h\n",		 /* 16 */
+			      "    grace: 25h\n", /* 16 */
 			      &p, &errs),
 			 9);
 	const char *const msgs[] = {
@@ -294,10 +294,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load_and_match),
-	    cmocka_unit_test(test_cause),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_grace),
+	    cmocka_unit_test(test_load_and_match), cmocka_unit_test(test_cause),
+	    cmocka_unit_test(test_errors),	   cmocka_unit_test(test_grace),
 	    cmocka_unit_test(test_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
