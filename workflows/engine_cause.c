@@ -120,8 +120,9 @@ eng_cause_subject(struct incident *inc, char *note, size_t notelen)
 }
 
 /* Withdraws the incident's proposal (or the fix that ended, whose status and result the
- * action gets) and analyses the incident again, for its probable cause. */
-static void
+ * action gets) and analyses the incident again, for its probable cause. False when nothing
+ * could be recorded (the incident is as it was). */
+static bool
 reanalyse(const struct incident *inc, const char *cause_fp, const char *msg, bool finished,
 	  const char *status, const char *result)
 {
@@ -149,11 +150,12 @@ reanalyse(const struct incident *inc, const char *cause_fp, const char *msg, boo
 	free(res);
 	if (eng_commit(rc) != 0) {
 		log_warnx("INC-%lld: cause change not recorded", (long long)inc->id);
-		return;
+		return false;
 	}
 	metrics_inc("healer_cause_changes_total", "Proposals withdrawn for a new probable cause",
 		    NULL);
 	eng_analyze(inc->id, NULL, NULL, CAUSE_CONFIDENCE);
+	return true;
 }
 
 /* No fix runs in these: a new cause's fix replaces the proposal right away. */
@@ -237,8 +239,9 @@ eng_cause_next(int64_t id, const char *from, const char *ended, const char *stat
 	struct incident inc;
 	struct incident_cause ic = {0};
 	struct cause c = {0};
-	const struct runbook *rb = NULL;
+	const struct runbook *rb;
 	char why[160], *msg;
+	bool next = false;
 
 	if (store_incident_get(id, &inc) != 0)
 		return false;
@@ -250,14 +253,14 @@ eng_cause_next(int64_t id, const char *from, const char *ended, const char *stat
 	if ((rb = cause_untried(id, &c, why, sizeof(why))) != NULL) {
 		msg = xasprintf("%s; the probable cause %s is next: %s is proposed for it", ended,
 				c.name, rb->id);
-		reanalyse(&inc, c.fp, msg, true, status, result);
+		next = reanalyse(&inc, c.fp, msg, true, status, result);
 		free(msg);
 	}
 out:
 	cause_free(&c);
 	incident_cause_free(&ic);
 	incident_free(&inc);
-	return rb != NULL;
+	return next;
 }
 
 /* ---- the wait of a fix that ended well ---- */
