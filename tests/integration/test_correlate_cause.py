@@ -279,3 +279,53 @@ def test_an_earlier_started_alert_that_arrives_late_is_the_cause(healer):
     assert changed == ["cause changed to HighLatency (api): scale-api is proposed for it"], \
         changed
     assert len(d.incidents()) == 1
+
+
+def test_failed_fix_is_rolled_back_then_the_cause_fix(healer):
+    text = restart_runbook(hold=True) + (
+        '  - {name: check, exec: ["@PY@", "@BIN@/flag.py", "check", "@TMP@/never"], '
+        'timeout: 10s}\nrollback:\n  - %s\n' % flag_step("undo", "undone"))
+    d = healer(runbooks={"restart.yaml": text, "rollback.yaml": rollback_runbook()},
+               policy=policy())
+    d.alert(errors())
+    d.wait_state("INC-1", "running")
+    d.alert(deploy())
+    d.wait_for(lambda: "cause.changed" in audit_kinds(d.view("INC-1")["timeline"]),
+               "the cause change recorded")
+    (d.root / "go").write_text("")
+    v = waiting(d, "INC-1")  # rolled back, then the deploy's rollback ran
+    assert (d.root / "undone").exists() and (d.root / "rolled-back").exists()
+    states = [t["message"].split(":")[0] for t in v["timeline"]
+              if t["kind"] == "incident.state"]
+    assert "failed → open" in states and "failed → rolled_back" not in states, states
+    changed = [t["message"] for t in v["timeline"] if t["kind"] == "proposal.changed"]
+    assert changed == ["the fix was rolled back; the probable cause DeployFinished (checkout) "
+                       "is next: rollback-deploy is proposed for it"], changed
+    assert v["action"]["runbook"] == "rollback-deploy"
+    # an earlier deploy event turns up: the cause again, but its runbook was tried: no loop
+    earlier = deploy("DeployStarted")
+    earlier["startsAt"] = "2026-11-23T09:50:00Z"
+    d.alert(earlier)
+    v = d.wait_for(lambda: (lambda x: x if "cause.changed" in [
+        t["kind"] for t in x["timeline"][-3:]] else None)(d.view("INC-1")),
+        "the second cause change recorded")
+    msgs = [t["message"] for t in v["timeline"] if t["kind"] == "cause.changed"]
+    assert msgs[-1] == ("cause changed to DeployStarted (checkout), but its runbook "
+                        "rollback-deploy was already tried: the proposal stays as it is"), msgs
+    assert v["state"] == "verifying" and audit_kinds(v["timeline"]).count(
+        "analysis.proposed") == 2
+    assert v["outcome"].startswith("Fix done; waiting for the cause DeployStarted (checkout) "
+                                   "and 1 related alert to clear"), v["outcome"]
+
+
+def test_cause_with_a_runbook_takes_over_an_incident_without_one(healer):
+    d = healer(runbooks={"rollback.yaml": rollback_runbook()}, policy=policy())
+    d.alert(errors())  # no runbook for the errors
+    d.wait_state("INC-1", "needs_attention")
+    d.alert(deploy())
+    v = waiting(d, "INC-1")  # the rollback ran; the errors still fire
+    assert v["action"]["runbook"] == "rollback-deploy"
+    assert (d.root / "rolled-back").exists()
+    states = [t["message"].split(":")[0] for t in v["timeline"]
+              if t["kind"] == "incident.state"]
+    assert "needs_attention → open" in states, states
