@@ -238,6 +238,8 @@ engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char
 		rc = store_audit(user, *new_id, "incident.split", from, NULL);
 	if (rc == 0)
 		rc = store_audit(user, id, "incident.split", to, NULL);
+	if (rc == 0) /* a verified fix may have waited only for the alert that left */
+		rc = eng_wait_check_tx(id);
 	if (rc == 0)
 		rc = eng_notify(id);
 	if (rc == 0)

@@ -329,3 +329,18 @@ def test_cause_with_a_runbook_takes_over_an_incident_without_one(healer):
     states = [t["message"].split(":")[0] for t in v["timeline"]
               if t["kind"] == "incident.state"]
     assert "needs_attention → open" in states, states
+
+
+def test_splitting_the_last_firing_alert_out_ends_the_wait(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook(hold=True)}, policy=policy())
+    d.alert(alert("HighErrors", service="api"))
+    d.wait_state("INC-1", "running")
+    d.alert(alert("HighLatency", service="api", instance="web-1"))
+    fp = d.wait_for(lambda: d.view("INC-1")["related"], "HighLatency joined")[0]["fingerprint"]
+    (d.root / "go").write_text("")
+    waiting(d, "INC-1")
+    d.send("split INC-1 " + fp)
+    d.read_until(r"split out of INC-1 into INC-2")
+    v = d.wait_state("INC-1", "resolved")
+    assert v["outcome"].endswith("; every related alert cleared"), v["outcome"]
+    assert d.view("INC-2")["title"].startswith("HighLatency")
