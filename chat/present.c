@@ -91,7 +91,9 @@ fix_heading(const cJSON *act, bool terminal, const char *state)
 		return "";
 	if (!started)
 		return terminal ? "proposed fix (never ran)" : "proposed fix";
-	if (strcmp(state, "running") == 0 || strcmp(state, "verifying") == 0)
+	/* verifying with a fix that succeeded: it waits for related alerts to clear */
+	if ((strcmp(state, "running") == 0 || strcmp(state, "verifying") == 0) &&
+	    strcmp(view_str(act, "status"), "succeeded") != 0)
 		return "fix (running)";
 	return "fix that ran";
 }

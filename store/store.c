@@ -198,6 +198,13 @@ static const char *const store_migrations[] = {
     " token_id TEXT PRIMARY KEY, incident_id INTEGER, actor TEXT NOT NULL,"
     " verb TEXT NOT NULL, used_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
     "PRAGMA user_version = 6;",
+    /* Correlated incidents: the alert the current proposal was made for, the probable cause
+     * last acted on (fingerprints), and when a verified fix stops waiting for the
+     * incident's other alerts to clear (ms; NULL: not waiting). */
+    "ALTER TABLE incidents ADD COLUMN fix_for TEXT;"
+    "ALTER TABLE incidents ADD COLUMN cause_seen TEXT;"
+    "ALTER TABLE incidents ADD COLUMN wait_until INTEGER;"
+    "PRAGMA user_version = 7;",
 };
 
 static const char *const result_names[] = {

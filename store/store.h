@@ -149,6 +149,27 @@ int store_related_candidates(int64_t since_ms, cJSON **out);
  * labels, joined_at, occurrences, cleared, first}]. Owned. */
 int store_related_view(int64_t id, cJSON **out);
 
+/* ---- what a correlated incident follows (store_cause.c) ---- */
+struct incident_cause {
+	char *fix_for;	    /* fingerprint the current proposal was made for; NULL: the first */
+	char *cause_seen;   /* probable cause last acted on; NULL: the first alert */
+	int64_t wait_until; /* a verified fix waits for alerts to clear until then; 0: not */
+};
+void incident_cause_free(struct incident_cause *c);
+int store_cause_get(int64_t id, struct incident_cause *out);
+/* The proposal was made for this alert, which is also the cause acted on. */
+int store_cause_set_fix(int64_t id, const char *fingerprint);
+/* This probable cause was acted on (announced), without a new proposal. */
+int store_cause_set_seen(int64_t id, const char *fingerprint);
+/* Starts (until > 0) or ends (0) the wait after a verified fix; bumps the version. */
+int store_cause_set_wait(int64_t id, int64_t until);
+/* The first delivery of alert `fingerprint` on incident id: {labels, annotations, resource,
+ * title}. Owned. STORE_NOTFOUND when the incident has no such alert. */
+int store_cause_alert(int64_t id, const char *fingerprint, cJSON **out);
+/* When each alert of incident id started, by fingerprint: {fp: ms} from its first delivery
+ * (the source's start time, else when it arrived). Owned. */
+int store_cause_starts(int64_t id, cJSON **out);
+
 /* The incident's actions, oldest first: [{id, runbook, status, result, risk_level}] (the
  * stages of a recovery ladder). Owned array; STORE_OK with [] when there are none. */
 int store_incident_actions(int64_t incident_id, cJSON **out);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "correlate.h"
 #include "util.h"
@@ -92,6 +93,18 @@ load_window(struct cload *c, yaml_node_t *n, const char *where, struct correlate
 		     where, s ? s : "");
 }
 
+static void
+load_grace(struct cload *c, yaml_node_t *n, const char *where, struct correlate_rule *r)
+{
+	const char *s = scalar(n);
+
+	/* 0s is allowed: resolve as soon as the fix verified, saying what still fires */
+	if (s == NULL || duration_parse(s, &r->grace_ms) != 0 || r->grace_ms < 0 ||
+	    r->grace_ms > CORRELATE_MAX_WINDOW_MS)
+		cerr(c, n, "%s.grace: expected a duration from 0s to 24h, e.g. 10m, got '%s'",
+		     where, s ? s : "");
+}
+
 /* cause: {label: value, label: "~regex"} */
 static void
 load_cause(struct cload *c, yaml_node_t *n, const char *where, struct correlate_rule *r)
@@ -138,6 +151,7 @@ static const struct {
     {"keys", true, load_keys},
     {"window", true, load_window},
     {"cause", false, load_cause},
+    {"grace", false, load_grace},
 };
 
 static void
@@ -146,6 +160,7 @@ load_rule(struct cload *c, yaml_node_t *n, const char *where, struct correlate_r
 	bool seen[ARRAY_LEN(rule_keys)] = {false};
 
 	r->line = (int)n->start_mark.line + 1;
+	r->grace_ms = CORRELATE_DEFAULT_GRACE_MS;
 	if (n->type != YAML_MAPPING_NODE) {
 		cerr(c, n, "%s: expected a mapping {keys: [...], window: 5m}", where);
 		return;
@@ -160,8 +175,8 @@ load_rule(struct cload *c, yaml_node_t *n, const char *where, struct correlate_r
 			if (key && strcmp(rule_keys[i].key, key) == 0)
 				break;
 		if (i == ARRAY_LEN(rule_keys)) {
-			cerr(c, k, "%s: unknown key '%s' (expected keys, window or cause)", where,
-			     key ? key : "");
+			cerr(c, k, "%s: unknown key '%s' (expected keys, window, cause or grace)",
+			     where, key ? key : "");
 			continue;
 		}
 		seen[i] = true;
@@ -209,25 +224,110 @@ label(const cJSON *labels, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(labels, key));
 }
 
+/* True when both label sets have every key of the rule, with the same values. */
+static bool
+keys_equal(const struct correlate_rule *cr, const cJSON *labels, const cJSON *other)
+{
+	bool all = cr->nkeys > 0;
+
+	for (size_t k = 0; all && k < cr->nkeys; k++) {
+		const char *a = label(labels, cr->keys[k]), *b = label(other, cr->keys[k]);
+		/* an empty value says nothing in common: it never correlates */
+		all = a && b && a[0] && strcmp(a, b) == 0;
+	}
+	return all;
+}
+
 int
 correlate_match(const struct correlate_rules *r, const cJSON *labels, int64_t at_ms,
 		const cJSON *other, int64_t first_ms)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		const struct correlate_rule *cr = &r->v[i];
-		bool all = cr->nkeys > 0;
 
 		if (at_ms < first_ms || at_ms - first_ms > cr->window_ms)
 			continue;
-		for (size_t k = 0; all && k < cr->nkeys; k++) {
-			const char *a = label(labels, cr->keys[k]), *b = label(other, cr->keys[k]);
-			/* an empty value says nothing in common: it never correlates */
-			all = a && b && a[0] && strcmp(a, b) == 0;
-		}
-		if (all)
+		if (keys_equal(cr, labels, other))
 			return (int)i;
 	}
 	return -1;
+}
+
+int64_t
+correlate_grace(const struct correlate_rules *r, const cJSON *alerts)
+{
+	int64_t grace = -1;
+	const cJSON *a, *b;
+
+	for (size_t i = 0; i < r->n; i++) {
+		cJSON_ArrayForEach(a, alerts)
+		{
+			for (b = a->next; b && r->v[i].grace_ms > grace; b = b->next)
+				if (keys_equal(&r->v[i], a, b))
+					grace = r->v[i].grace_ms;
+		}
+	}
+	/* alerts brought together by a merge share no rule: the default */
+	return grace < 0 ? CORRELATE_DEFAULT_GRACE_MS : grace;
+}
+
+static const char *
+str_of(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return v ? v : "";
+}
+
+void
+correlate_wait(const cJSON *alerts, const char *fixed, int64_t now, int64_t until,
+	       struct correlate_wait *w)
+{
+	const cJSON *a;
+
+	memset(w, 0, sizeof(*w));
+	cJSON_ArrayForEach(a, alerts)
+	{
+		if (cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ||
+		    strcmp(str_of(a, "fingerprint"), fixed ? fixed : "") == 0)
+			continue;
+		w->firing++;
+		if (cJSON_IsTrue(cJSON_GetObjectItem(a, "cause"))) {
+			w->cause_firing = true;
+			snprintf(w->cause, sizeof(w->cause), "%.80s (%.40s)",
+				 *str_of(a, "alertname") ? str_of(a, "alertname")
+							 : str_of(a, "title"),
+				 *str_of(a, "resource") ? str_of(a, "resource") : "-");
+		}
+	}
+	if (w->firing == 0)
+		w->verdict = CORRELATE_RESOLVE;
+	else if (until > 0 && now >= until)
+		w->verdict = CORRELATE_GRACE_UP;
+	else
+		w->verdict = CORRELATE_WAIT;
+}
+
+void
+correlate_wait_text(const struct correlate_wait *w, bool verified, int64_t until, char *out,
+		    size_t outlen)
+{
+	time_t t = (time_t)(until / 1000);
+	int others = w->firing - (w->cause_firing ? 1 : 0);
+	char at[16] = "", what[200];
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(at, sizeof(at), "%H:%M", &tm);
+	if (w->cause_firing && others > 0)
+		snprintf(what, sizeof(what), "the cause %s and %d related alert%s", w->cause,
+			 others, others == 1 ? "" : "s");
+	else if (w->cause_firing)
+		snprintf(what, sizeof(what), "the cause %s", w->cause);
+	else
+		snprintf(what, sizeof(what), "%d related alert%s", others, others == 1 ? "" : "s");
+	snprintf(out, outlen, "Fix %s; waiting for %s to clear — resolves at %s UTC regardless",
+		 verified ? "verified" : "done", what, at);
 }
 
 static bool
@@ -271,4 +371,39 @@ correlate_cause(const struct correlate_rules *r, const cJSON *alerts)
 		i++;
 	}
 	return 0;
+}
+
+int
+correlate_cause_started(const struct correlate_rules *r, const cJSON *alerts)
+{
+	int n = cJSON_GetArraySize(alerts), *order, cause;
+	cJSON *labels;
+
+	if (n <= 0)
+		return -1;
+	order = xcalloc((size_t)n, sizeof(*order));
+	/* insertion sort by start: stable, so equal starts keep their arrival order */
+	for (int i = 0; i < n; i++) {
+		double t = cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(cJSON_GetArrayItem(alerts, i), "started_ms"));
+		int j = i;
+
+		for (; j > 0; j--) {
+			double u = cJSON_GetNumberValue(cJSON_GetObjectItem(
+			    cJSON_GetArrayItem(alerts, order[j - 1]), "started_ms"));
+			if (!(u > t))
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+	}
+	labels = cJSON_CreateArray();
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemReferenceToArray(
+		    labels, cJSON_GetObjectItem(cJSON_GetArrayItem(alerts, order[i]), "labels"));
+	cause = correlate_cause(r, labels);
+	cause = cause < 0 ? -1 : order[cause];
+	cJSON_Delete(labels);
+	free(order);
+	return cause;
 }

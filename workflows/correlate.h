@@ -13,11 +13,15 @@
 #define CORRELATE_MAX_RULES 16
 #define CORRELATE_MAX_KEYS 8
 #define CORRELATE_MAX_WINDOW_MS (24 * 3600 * 1000LL)
+/* How long a verified fix waits for the incident's other alerts to clear before it resolves
+ * anyway, when a rule sets no grace. */
+#define CORRELATE_DEFAULT_GRACE_MS (10 * 60 * 1000LL)
 
 struct correlate_rule {
 	char *keys[CORRELATE_MAX_KEYS]; /* label names whose values must all be equal */
 	size_t nkeys;
 	int64_t window_ms;	   /* after the incident's first alert */
+	int64_t grace_ms;	   /* wait for related alerts after a verified fix */
 	struct label_match *cause; /* labels of an alert that is the cause when present */
 	size_t ncause;
 	int line;
@@ -50,5 +54,40 @@ bool correlate_is_cause(const struct correlate_rules *r, const cJSON *labels);
  * probable cause: the oldest one a rule marks as a cause, else the oldest (0); -1 when
  * there are none. */
 int correlate_cause(const struct correlate_rules *r, const cJSON *alerts);
+
+/* The same over alerts in the order they arrived, each {labels, started_ms}: "oldest" is by
+ * start time (an alert that started earlier but arrived late comes first), then arrival.
+ * Returns the index in arrival order, -1 when there are none. */
+int correlate_cause_started(const struct correlate_rules *r, const cJSON *alerts);
+
+/* The grace of an incident whose alerts (label objects) are `alerts`: the longest grace of
+ * the rules under which two of them share every key, else CORRELATE_DEFAULT_GRACE_MS. */
+int64_t correlate_grace(const struct correlate_rules *r, const cJSON *alerts);
+
+/* What an incident whose fix ended well waits for before it resolves. */
+enum correlate_verdict {
+	CORRELATE_RESOLVE,  /* nothing left firing: resolve now */
+	CORRELATE_WAIT,	    /* alerts still firing: wait until they clear or the grace ends */
+	CORRELATE_GRACE_UP, /* alerts still firing and the grace period is over: resolve */
+};
+
+struct correlate_wait {
+	enum correlate_verdict verdict;
+	int firing;	   /* alerts the incident still waits for */
+	bool cause_firing; /* the probable cause is one of them (its fix did not run) */
+	char cause[128];   /* "DeployFinished (checkout)" when cause_firing */
+};
+
+/* The pure decision after a fix ended well. alerts: the incident's alerts as the view lists
+ * them (objects with fingerprint, alertname, resource, cleared, cause); fixed: the
+ * fingerprint of the alert the fix was proposed for (it counts as fixed); until: the end of
+ * the grace period (0: not waiting yet, never up). */
+void correlate_wait(const cJSON *alerts, const char *fixed, int64_t now, int64_t until,
+		    struct correlate_wait *w);
+
+/* The card's line for a wait: "Fix verified; waiting for 2 related alerts to clear —
+ * resolves at 03:12 UTC regardless". verified: the runbook had verification steps. */
+void correlate_wait_text(const struct correlate_wait *w, bool verified, int64_t until, char *out,
+			 size_t outlen);
 
 #endif

@@ -122,13 +122,13 @@ eng_transition_action_tx(int64_t id, const char *from, const char *to, const cha
 /* ---- ingest ---- */
 
 static int
-ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, bool *dup)
+ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, int64_t *related, bool *dup)
 {
 	char key[32], msg[512];
 	int64_t id = 0;
 	int rc;
 
-	*new_id = 0;
+	*new_id = *related = 0;
 	*dup = false;
 	if (a->dedup_key && store_alert_seen(a->dedup_key) == STORE_DUPLICATE) {
 		*dup = true;
@@ -137,6 +137,7 @@ ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, bool *dup)
 	rc = store_incident_find_open(a->fingerprint, &id);
 	if (rc == STORE_NOTFOUND && (rc = eng_correlate(a, &id)) == 0) {
 		/* a related alert: eng_correlate recorded it on the incident it belongs with */
+		*related = id;
 	} else if (rc == STORE_NOTFOUND && !a->firing) {
 		/* The source agrees the problem is gone after healer finished: record that on
 		 * the incident it belonged to; a resolved alert never opens anything. */
@@ -188,6 +189,8 @@ ingest_one(const struct alert *a, cJSON *incidents, int64_t *new_id, bool *dup)
 					    id, "Closed: the alert cleared before anything ran");
 			}
 		incident_free(&inc);
+		if (rc == 0) /* a verified fix may have waited for this alert to clear */
+			rc = eng_wait_check_tx(id);
 		if (rc == 0)
 			rc = eng_notify(id);
 	} else {
@@ -223,15 +226,16 @@ int
 engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted, int *duplicates,
 	      int *ignored)
 {
-	int64_t *fresh = xcalloc(batch->n + 1, sizeof(*fresh));
-	size_t nfresh = 0;
+	int64_t *fresh = xcalloc(batch->n + 1, sizeof(*fresh)),
+		*joined = xcalloc(batch->n + 1, sizeof(*joined));
+	size_t nfresh = 0, njoined = 0;
 	int rc = store_begin();
 
 	*accepted = *duplicates = *ignored = 0;
 	for (size_t i = 0; rc == 0 && i < batch->n; i++) {
-		int64_t id;
+		int64_t id, rel;
 		bool dup;
-		int r = ingest_one(&batch->v[i], incidents, &id, &dup);
+		int r = ingest_one(&batch->v[i], incidents, &id, &rel, &dup);
 		if (r < 0) {
 			rc = r;
 			break;
@@ -244,10 +248,13 @@ engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted, 
 			(*accepted)++;
 		if (id)
 			fresh[nfresh++] = id;
+		if (rel)
+			joined[njoined++] = rel;
 	}
 	rc = eng_commit(rc);
 	if (rc != 0) {
 		free(fresh);
+		free(joined);
 		*accepted = *duplicates = *ignored = 0;
 		return ENGINE_ERROR;
 	}
@@ -255,7 +262,11 @@ engine_ingest(const struct alert_batch *batch, cJSON *incidents, int *accepted, 
 	for (size_t i = 0; i < nfresh; i++)
 		if (!logctx_incident_opened(fresh[i], &logs_hooks))
 			eng_analyze(fresh[i], NULL, NULL, RULE_CONFIDENCE);
+	/* a related alert may be the incident's new probable cause */
+	for (size_t i = 0; i < njoined; i++)
+		eng_cause_check(joined[i]);
 	free(fresh);
+	free(joined);
 	return ENGINE_OK;
 }
 
@@ -358,17 +369,26 @@ eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double c
 	cJSON *params = NULL;
 	struct estimate est;
 	struct action act;
+	char note[200] = "", *fix_for;
 	int rc;
 
 	if (store_incident_get(id, &inc) != 0)
 		return;
 	analysis_setup(eng_rbs);
+	/* a correlated incident is analysed for its probable cause; a human's pick is not */
+	fix_for =
+	    runbook_id ? xstrdup(inc.fingerprint) : eng_cause_subject(&inc, note, sizeof(note));
 	if (runbook_id) {
 		rb = runbook_find(eng_rbs, runbook_id);
 		snprintf(why, sizeof(why), "Runbook %s requested by %s", runbook_id,
 			 inc.requester ? inc.requester : "a user");
 	} else {
 		rb = choose_runbook(&inc, why, sizeof(why));
+		if (rb && note[0]) {
+			char *w = xasprintf("%s%s", note, why);
+			snprintf(why, sizeof(why), "%s", w);
+			free(w);
+		}
 	}
 	/* no rule: text search; then similar incidents and what history says */
 	logctx_evidence(id, inc.annotations); /* the log templates' words are searched too */
@@ -426,6 +446,8 @@ eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double c
 	if (rc == 0)
 		rc = store_incident_set_action(id, act.id);
 	if (rc == 0)
+		rc = store_cause_set_fix(id, fix_for);
+	if (rc == 0)
 		rc = store_incident_set_analysis(id, an.why, an.confidence);
 	if (rc == 0)
 		rc = analysis_record(id, &an);
@@ -451,6 +473,7 @@ eng_analyze(int64_t id, const char *runbook_id, const cJSON *overrides, double c
 		eng_llm_pending_add(analysis_llm_prepare(act.id, &an, eng_llm_done));
 	eng_run_diagnostics(act.id);
 out:
+	free(fix_for);
 	cJSON_Delete(params);
 	incident_free(&inc);
 }
@@ -584,6 +607,9 @@ eng_decide(int64_t action_id)
 		action_free(&act);
 		return;
 	}
+	/* withdrawn meanwhile (the probable cause changed): its diagnostics ended late */
+	if (inc.action_id != act.id)
+		goto out;
 	decision_make(&act, &inc, &ctx, &d);
 	next = d.kind == DECIDE_AUTOPILOT  ? "approved"
 	       : d.kind == DECIDE_APPROVAL ? "awaiting_approval"

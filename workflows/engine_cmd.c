@@ -378,11 +378,15 @@ engine_merge(int64_t from, int64_t into, const char *user, char *msg, size_t msg
 		src = store_audit(user, from, "incident.merged", outcome, NULL);
 	if (src == 0)
 		src = store_audit(user, into, "incident.merged", into_msg, NULL);
+	if (src == 0) /* a verified fix on `into` waits for the merged alerts too */
+		src = eng_wait_check_tx(into);
 	if (src == 0)
 		src = eng_notify(into);
 	src = eng_commit(src);
 	free(outcome);
 	free(into_msg);
+	if (src == STORE_OK) /* a merged alert may be the probable cause now */
+		eng_cause_check(into);
 	if (src == STORE_OK)
 		snprintf(msg, msglen, "INC-%lld merged into INC-%lld", (long long)from,
 			 (long long)into);

@@ -19,6 +19,8 @@ joined(int64_t id, const struct alert *a, const char *msg)
 
 	if (rc == 0)
 		rc = store_audit(ENGINE_ACTOR, id, "alert.related", msg, NULL);
+	if (rc == 0) /* a verified fix may have waited for this one to clear */
+		rc = eng_wait_check_tx(id);
 	if (rc == 0)
 		rc = eng_notify(id);
 	return rc;
@@ -85,46 +87,70 @@ out:
 	return rc;
 }
 
-void
-eng_related_view(int64_t id, cJSON *view)
+cJSON *
+eng_incident_alerts(int64_t id, int *cause)
 {
 	static const struct correlate_rules none;
 	const struct correlate_rules *rules = eng_pol ? &eng_pol->correlate : &none;
-	cJSON *all = NULL, *related = cJSON_CreateArray(), *labels = cJSON_CreateArray();
-	const cJSON *a;
-	int cause = -1, i = 0;
+	cJSON *all = NULL, *starts = NULL, *alerts;
+	cJSON *a;
+	int i = 0;
 
+	*cause = -1;
 	/* before engine_init (a view read by a tool) there are no rules: the earliest alert */
-	if (store_related_view(id, &all) == 0) {
-		cJSON_ArrayForEach(a, all)
-		{
-			cJSON_AddItemReferenceToArray(labels, cJSON_GetObjectItem(a, "labels"));
-		}
-		cause = correlate_cause(rules, labels);
+	if (store_related_view(id, &all) != 0)
+		return NULL;
+	if (store_cause_starts(id, &starts) != 0)
+		starts = cJSON_CreateObject(); /* by arrival alone */
+	alerts = cJSON_CreateArray();
+	cJSON_ArrayForEach(a, all)
+	{
+		cJSON *o = cJSON_CreateObject();
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+		    starts, cJSON_GetStringValue(cJSON_GetObjectItem(a, "fingerprint")));
+
+		cJSON_AddItemReferenceToObject(o, "labels", cJSON_GetObjectItem(a, "labels"));
+		cJSON_AddNumberToObject(o, "started_ms", cJSON_IsNumber(t) ? t->valuedouble : 0);
+		cJSON_AddItemToArray(alerts, o);
 	}
+	*cause = correlate_cause_started(rules, alerts);
+	cJSON_Delete(alerts);
+	cJSON_Delete(starts);
+	cJSON_ArrayForEach(a, all)
+	{
+		const char *name = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(a, "labels"), "alertname"));
+
+		cJSON_AddItemToObject(a, "alertname",
+				      name ? cJSON_CreateString(name) : cJSON_CreateNull());
+		cJSON_AddBoolToObject(a, "cause", i++ == *cause);
+	}
+	return all;
+}
+
+void
+eng_related_view(int64_t id, cJSON *view)
+{
+	cJSON *all, *related = cJSON_CreateArray();
+	const cJSON *a;
+	int cause;
+
+	all = eng_incident_alerts(id, &cause);
 	cJSON_ArrayForEach(a, all)
 	{
 		cJSON *o = cJSON_Duplicate(a, 1);
 
-		const char *name = cJSON_GetStringValue(
-		    cJSON_GetObjectItem(cJSON_GetObjectItem(a, "labels"), "alertname"));
-
-		cJSON_AddItemToObject(o, "alertname",
-				      name ? cJSON_CreateString(name) : cJSON_CreateNull());
-		cJSON_AddBoolToObject(o, "cause", i == cause);
 		cJSON_DeleteItemFromObject(o, "labels");
-		if (i == cause)
+		if (cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")))
 			cJSON_AddItemToObject(view, "cause", cJSON_Duplicate(o, 1));
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(a, "first")))
 			cJSON_AddItemToArray(related, o);
 		else
 			cJSON_Delete(o);
-		i++;
 	}
 	if (cause < 0)
 		cJSON_AddNullToObject(view, "cause");
 	cJSON_AddItemToObject(view, "related", related);
-	cJSON_Delete(labels);
 	cJSON_Delete(all);
 }
 
@@ -212,6 +238,8 @@ engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char
 		rc = store_audit(user, *new_id, "incident.split", from, NULL);
 	if (rc == 0)
 		rc = store_audit(user, id, "incident.split", to, NULL);
+	if (rc == 0) /* a verified fix may have waited only for the alert that left */
+		rc = eng_wait_check_tx(id);
 	if (rc == 0)
 		rc = eng_notify(id);
 	if (rc == 0)

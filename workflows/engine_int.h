@@ -85,6 +85,39 @@ struct alert;
 int eng_correlate(const struct alert *a, int64_t *id);
 /* Adds "related" (the incident's other alerts) and "cause" (the probable cause) to a view. */
 void eng_related_view(int64_t id, cJSON *view);
+/* The incident's alerts, one per fingerprint, oldest first (store_related_view's rows with
+ * "alertname" and "cause" added); *cause the index of the probable cause, -1 when there is
+ * no alert. Owned; NULL on a store error. */
+cJSON *eng_incident_alerts(int64_t id, int *cause);
+
+/* engine_cause.c: a correlated incident follows its probable cause. */
+struct incident;
+/* For an analysis: when the probable cause is not the incident's first alert, inc's
+ * labels, annotations, resource and title become the cause's and note "Probable cause X.
+ * " (else ""). Returns the fingerprint analysed for (owned). */
+char *eng_cause_subject(struct incident *inc, char *note, size_t notelen);
+/* After an alert joined incident id (outside a transaction): when the probable cause
+ * changed, a proposal not yet running is withdrawn and the incident analysed again for the
+ * cause (its runbook not tried yet); else the change and why the proposal stays are
+ * recorded (the cause's fix then comes after the running one: eng_cause_next). */
+void eng_cause_check(int64_t id);
+/* At the end of a fix, the incident in state `from` (verifying, failed): when the probable
+ * cause is not what the fix was for, still fires and has a runbook not tried yet, the
+ * action gets status/result (status NULL: as it is), the incident goes back to open and is
+ * analysed for the cause; returns true. False, recording nothing, otherwise. `ended` says
+ * how the fix ended, for the timeline. */
+bool eng_cause_next(int64_t id, const char *from, const char *ended, const char *status,
+		    const char *result);
+/* The action's verification passed (out: its outcome line; verified: it had checks): the
+ * incident resolves when no other alert fires, or the cause's fix comes next, or it waits
+ * in verifying for its alerts to clear until the grace period ends. True when recorded. */
+bool eng_fix_verified(int64_t id, int64_t action_id, const char *out, bool verified);
+/* Inside a transaction, after an alert of incident id was recorded, and when the grace
+ * period ends: a waiting incident resolves when nothing fires any more or its grace is
+ * over, else its card line is brought up to date. 0 or a store error. */
+int eng_wait_check_tx(int64_t id);
+/* At start: re-arms the grace timer of a waiting incident; false when it is not waiting. */
+bool eng_wait_resume(int64_t id);
 
 /* The runbook and the bound params of an action (with the builtins incident/resource). */
 const struct runbook *eng_action_runbook(const struct action *a);

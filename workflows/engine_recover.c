@@ -134,7 +134,9 @@ recover_state(const char *state)
 		} else if (strcmp(state, "running") == 0) {
 			eng_resume(act.id, PH_STEPS, next_index(inc.id, act.id, "step"), 1);
 		} else if (strcmp(state, "verifying") == 0) {
-			eng_resume(act.id, PH_VERIFY, 0, 1);
+			/* a verified fix waiting for alerts to clear: only its timer again */
+			if (!eng_wait_resume(inc.id))
+				eng_resume(act.id, PH_VERIFY, 0, 1);
 		} else if (strcmp(state, "awaiting_approval") == 0) {
 			eng_schedule_expiry(inc.id, act.expires_at);
 		} else if (strcmp(state, "failed") == 0 && strcmp(act.status, "proposed") == 0) {

@@ -344,13 +344,16 @@ phase_done(struct run *r)
 			outcome_line(r, "Done (runbook has no verification)", out, sizeof(out));
 		if (r->rb->nverify)
 			strncat(out, ", verified", sizeof(out) - strlen(out) - 1);
-		if (eng_transition_action_tx(r->incident_id, "verifying", "resolved", ENGINE_ACTOR,
-					     NULL, out, r->action_id, "succeeded", out) == 0)
+		/* resolved, or waiting for the incident's other alerts, or the cause's fix next */
+		if (eng_fix_verified(r->incident_id, r->action_id, out, r->rb->nverify > 0))
 			count_finished(r, "succeeded");
 		break;
 	case PH_ROLLBACK:
 		snprintf(out, sizeof(out), "Rolled back after %s", r->first_failure);
-		if (eng_ladder_escalate(r->incident_id, r->action_id, "rolled_back", out)) {
+		/* one fix at a time: the probable cause's own fix comes before a ladder's next */
+		if (eng_cause_next(r->incident_id, "failed", "the fix was rolled back",
+				   "rolled_back", out) ||
+		    eng_ladder_escalate(r->incident_id, r->action_id, "rolled_back", out)) {
 			count_finished(r, "rolled_back");
 			break;
 		}
@@ -389,8 +392,9 @@ phase_failed(struct run *r, const char *why)
 			run_step(r);
 			return;
 		}
-		/* nothing to undo: the next stage of a ladder, if any, comes now */
-		eng_ladder_escalate(r->incident_id, r->action_id, "failed", out);
+		/* nothing to undo: the cause's fix or the next stage of a ladder, if any, now */
+		if (!eng_cause_next(r->incident_id, "failed", "the fix failed", NULL, NULL))
+			eng_ladder_escalate(r->incident_id, r->action_id, "failed", out);
 		break;
 	case PH_ROLLBACK:
 		snprintf(out, sizeof(out),

@@ -15,6 +15,14 @@ engine_incident_view(int64_t id)
 		return NULL;
 	cJSON_AddItemToObject(view, "ladder", eng_ladder_view(id, view));
 	eng_related_view(id, view);
+	/* a verified fix waiting for related alerts: when it resolves regardless */
+	struct incident_cause ic;
+	char at[40];
+	int64_t until = store_cause_get(id, &ic) == 0 ? ic.wait_until : 0;
+	incident_cause_free(&ic);
+	time_format_iso(until, at, sizeof(at));
+	cJSON_AddItemToObject(view, "wait_until",
+			      until > 0 ? cJSON_CreateString(at) : cJSON_CreateNull());
 	act = cJSON_GetObjectItem(view, "action");
 	if (!cJSON_IsObject(act))
 		return view;

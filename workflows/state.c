@@ -31,17 +31,21 @@ static const struct state_def states[ST__COUNT] = {
 		 BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_BLOCKED) |
 		     BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
 		 false, VERB_ACK | VERB_CLOSE},
+    /* open (here and from blocked, needs_attention, verifying and failed): the probable
+     * cause changed to an alert with a runbook not tried yet, so the incident is analysed
+     * again for it and the proposal it had is withdrawn */
     [ST_AWAITING_APPROVAL] = {"awaiting_approval",
-			      BIT(ST_APPROVED) | BIT(ST_REJECTED) | BIT(ST_EXPIRED) |
+			      BIT(ST_OPEN) | BIT(ST_APPROVED) | BIT(ST_REJECTED) | BIT(ST_EXPIRED) |
 				  BIT(ST_CLOSED),
 			      false, VERB_APPROVE | VERB_REJECT | VERBS_PENDING},
     /* a block ends (cooldown over) with a fresh decision */
-    [ST_BLOCKED] = {"blocked", BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_CLOSED), false,
-		    VERBS_PENDING},
+    [ST_BLOCKED] = {"blocked",
+		    BIT(ST_OPEN) | BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_CLOSED),
+		    false, VERBS_PENDING},
     /* a human picks a runbook (or re-decides) for an incident the bot could not handle */
     [ST_NEEDS_ATTENTION] = {"needs_attention",
-			    BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_BLOCKED) |
-				BIT(ST_CLOSED),
+			    BIT(ST_OPEN) | BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) |
+				BIT(ST_BLOCKED) | BIT(ST_CLOSED),
 			    false, VERBS_PENDING},
     /* needs_attention: its runbook is no longer loaded, so the run cannot start */
     [ST_APPROVED] = {"approved", BIT(ST_RUNNING) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED), false,
@@ -50,17 +54,21 @@ static const struct state_def states[ST__COUNT] = {
     [ST_RUNNING] = {"running",
 		    BIT(ST_VERIFYING) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
 		    false, VERBS_WATCH},
-    /* needs_attention: its runbook is no longer loaded when verification resumes */
+    /* needs_attention: its runbook is no longer loaded when verification resumes. A
+     * verified fix whose incident still waits for related alerts to clear stays here
+     * (store: wait_until) until they clear or the grace period ends. */
     [ST_VERIFYING] = {"verifying",
-		      BIT(ST_RESOLVED) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_CLOSED),
+		      BIT(ST_OPEN) | BIT(ST_RESOLVED) | BIT(ST_FAILED) | BIT(ST_NEEDS_ATTENTION) |
+			  BIT(ST_CLOSED),
 		      false, VERBS_WATCH},
     /* needs_attention: the rollback itself failed or was interrupted, or the last stage of
      * a recovery ladder failed; awaiting_approval, approved, blocked: the ladder's next
      * stage, decided like any proposal once the failed stage is rolled back (a stage that
      * is not the last never goes to the final rolled_back) */
     [ST_FAILED] = {"failed",
-		   BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) | BIT(ST_AWAITING_APPROVAL) |
-		       BIT(ST_APPROVED) | BIT(ST_BLOCKED) | BIT(ST_CLOSED),
+		   BIT(ST_OPEN) | BIT(ST_ROLLED_BACK) | BIT(ST_NEEDS_ATTENTION) |
+		       BIT(ST_AWAITING_APPROVAL) | BIT(ST_APPROVED) | BIT(ST_BLOCKED) |
+		       BIT(ST_CLOSED),
 		   false, VERB_ACK | VERB_CLOSE},
     [ST_REJECTED] = {"rejected", 0, true, 0},
     [ST_EXPIRED] = {"expired", 0, true, 0},

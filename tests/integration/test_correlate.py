@@ -66,7 +66,18 @@ def test_one_outage_one_incident_one_fix(healer):
     assert len(d.incidents()) == 2
     d.read_until(r"Related:   4 alert\(s\)")
     (d.root / "go").write_text("")
-    d.wait_state("INC-1", "resolved")
+    # the fix is done; three related alerts still fire: the incident waits for them
+    v = d.wait_for(lambda: (lambda x: x if "waiting" in (x["outcome"] or "") else None)(
+        d.view("INC-1")), "INC-1 waiting for its related alerts")
+    assert v["state"] == "verifying"
+    assert v["outcome"].startswith("Fix done; waiting for 3 related alerts to clear — "
+                                   "resolves at "), v["outcome"]
+    for name in ("HighLatency", "Http5xxRate", "QueueBacklog"):
+        d.alert(am_alert(name, status="resolved",
+                         labels={"service": "api", "instance": "web-1", "severity": "warning"}))
+    v = d.wait_state("INC-1", "resolved")
+    assert v["outcome"] == "Done (runbook has no verification) by autopilot; every related " \
+        "alert cleared", v["outcome"]
     assert len((d.root / "runs").read_text().splitlines()) == 1  # one fix ran
 
 
@@ -80,6 +91,14 @@ def test_deploy_is_the_cause(healer):
     assert v["cause"]["alertname"] == "DeployStarted"
     assert v["related"][0]["cause"] is True
     assert len(d.incidents()) == 1
+    # the deploy has no runbook: the running fix stays, and the card says why
+    v = d.wait_for(lambda: (lambda x: x if "cause.changed" in audit_kinds(x["timeline"])
+                            else None)(d.view("INC-1")), "the cause change recorded")
+    assert v["analysis"].startswith("Probable cause DeployStarted (deployer): it has no "
+                                    "runbook. "), v["analysis"]
+    msgs = [t["message"] for t in v["timeline"] if t["kind"] == "cause.changed"]
+    assert msgs == ["cause changed to DeployStarted (deployer), but it has no runbook: the "
+                    "proposal stays as it is"], msgs
     (d.root / "go").write_text("")
     # a deploy, then errors in the same namespace: one incident, the deploy its cause
     d.alert(alert("DeployFinished", cluster="us2", namespace="cart", service="ci"))
@@ -211,7 +230,12 @@ def test_split_gives_a_related_alert_its_own_incident(healer):
     assert len(d.view("INC-1")["related"]) == 2
     assert len(d.incidents()) == 2
     (d.root / "go").write_text("")
-    d.wait_state("INC-1", "resolved")
+    # the fix was not for the deploy (it has no runbook): the deploy and the alert left
+    # with it are waited for; the split one is not
+    v = d.wait_for(lambda: (lambda x: x if "waiting" in (x["outcome"] or "") else None)(
+        d.view("INC-1")), "INC-1 waiting")
+    assert v["outcome"].startswith("Fix done; waiting for the cause DeployStarted (deployer) "
+                                   "and 1 related alert to clear"), v["outcome"]
 
 
 def test_split_needs_the_close_role(healer):

@@ -109,6 +109,23 @@ test_cause(void **state)
 	cJSON_Delete(alerts);
 	alerts = labels("[]");
 	assert_int_equal(correlate_cause(&p.correlate, alerts), -1);
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), -1);
+	cJSON_Delete(alerts);
+	/* by start time: one that started earlier but arrived late is the oldest */
+	alerts = labels("[{\"labels\":{\"alertname\":\"HighErrors\"},\"started_ms\":500},"
+			"{\"labels\":{\"alertname\":\"HighLatency\"},\"started_ms\":900},"
+			"{\"labels\":{\"alertname\":\"PodRestarts\"},\"started_ms\":100}]");
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), 2);
+	cJSON_Delete(alerts);
+	/* equal starts: the order of arrival; a marked cause wins over an earlier start */
+	alerts = labels("[{\"labels\":{\"alertname\":\"HighErrors\"},\"started_ms\":500},"
+			"{\"labels\":{\"alertname\":\"HighLatency\"},\"started_ms\":500},"
+			"{\"labels\":{\"alertname\":\"DeployFinished\"},\"started_ms\":900},"
+			"{\"labels\":{\"alertname\":\"DeployStarted\"},\"started_ms\":700}]");
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), 3);
+	cJSON_DeleteItemFromArray(alerts, 3);
+	cJSON_DeleteItemFromArray(alerts, 2);
+	assert_int_equal(correlate_cause_started(&p.correlate, alerts), 0);
 	cJSON_Delete(alerts);
 	policy_free(&p);
 	diag_free(&errs);
@@ -143,19 +160,27 @@ test_errors(void **state)
 			      "    window: 2d\n"		 /* 7 */
 			      "  - window: 5m\n"		 /* 8 */
 			      "    cause: {alertname: \"~(\"}\n" /* 9 */
-			      "    scope: all\n",		 /* 10 */
+			      "    scope: all\n"		 /* 10 */
+			      "  - keys: [service]\n"		 /* 11 */
+			      "    window: 5m\n"
+			      "    grace: soon\n" /* 13 */
+			      "  - keys: [service]\n"
+			      "    window: 5m\n"
+			      "    grace: 25h\n", /* 16 */
 			      &p, &errs),
-			 7);
+			 9);
 	const char *const msgs[] = {
 	    "2: correlate[0].keys: expected a list of label names, e.g. [service]",
 	    "5: correlate[1].window: expected a duration from 1s to 24h, e.g. 5m, got 'forever'",
 	    "6: correlate[2].keys: 'a b' is not a label name",
 	    "7: correlate[2].window: expected a duration from 1s to 24h, e.g. 5m, got '2d'",
 	    "9: correlate[3].cause.alertname: bad regular expression '('",
-	    "10: correlate[3]: unknown key 'scope' (expected keys, window or cause)",
+	    "10: correlate[3]: unknown key 'scope' (expected keys, window, cause or grace)",
 	    "8: correlate[3]: missing key 'keys'",
+	    "13: correlate[4].grace: expected a duration from 0s to 24h, e.g. 10m, got 'soon'",
+	    "16: correlate[5].grace: expected a duration from 0s to 24h, e.g. 10m, got '25h'",
 	};
-	assert_int_equal(errs.n, 7);
+	assert_int_equal(errs.n, 9);
 	for (size_t i = 0; i < errs.n; i++) {
 		const char *m = strchr(errs.msgs[i], ':');
 		snprintf(want, sizeof(want), "%s", msgs[i]);
@@ -172,13 +197,106 @@ test_errors(void **state)
 	diag_free(&errs);
 }
 
+/* The grace of an incident: the longest of the rules two of its alerts share keys under. */
+static void
+test_grace(void **state)
+{
+	struct policy p;
+	struct diag_list errs = {0};
+	cJSON *alerts;
+
+	(void)state;
+	assert_int_equal(load("correlate:\n"
+			      "  - keys: [service]\n"
+			      "    window: 5m\n"
+			      "    grace: 30s\n"
+			      "  - keys: [cluster]\n"
+			      "    window: 5m\n"
+			      "    grace: 0s\n"
+			      "  - keys: [namespace]\n"
+			      "    window: 5m\n",
+			      &p, &errs),
+			 0);
+	assert_int_equal(p.correlate.v[0].grace_ms, 30000);
+	assert_int_equal(p.correlate.v[1].grace_ms, 0);
+	assert_int_equal(p.correlate.v[2].grace_ms, CORRELATE_DEFAULT_GRACE_MS);
+	alerts = labels("[{\"service\":\"api\",\"cluster\":\"eu1\"},{\"service\":\"api\"}]");
+	assert_int_equal(correlate_grace(&p.correlate, alerts), 30000);
+	cJSON_Delete(alerts);
+	alerts = labels("[{\"service\":\"api\",\"cluster\":\"eu1\"},{\"cluster\":\"eu1\"}]");
+	assert_int_equal(correlate_grace(&p.correlate, alerts), 0);
+	cJSON_Delete(alerts);
+	/* by service and by namespace: the longer one */
+	alerts = labels("[{\"service\":\"api\",\"namespace\":\"shop\"},{\"service\":\"api\"},"
+			"{\"namespace\":\"shop\"}]");
+	assert_int_equal(correlate_grace(&p.correlate, alerts), CORRELATE_DEFAULT_GRACE_MS);
+	cJSON_Delete(alerts);
+	/* merged alerts that share no rule, or a lone alert: the default */
+	alerts = labels("[{\"service\":\"api\"},{\"service\":\"db\"}]");
+	assert_int_equal(correlate_grace(&p.correlate, alerts), CORRELATE_DEFAULT_GRACE_MS);
+	cJSON_Delete(alerts);
+	policy_free(&p);
+	diag_free(&errs);
+}
+
+/* What a fix that ended well waits for, and the card's line about it. */
+static void
+test_wait(void **state)
+{
+	struct correlate_wait w;
+	char line[300];
+	/* 2026-11-23 03:02:00 UTC */
+	int64_t now = 1795402920000LL, until = now + 10 * MIN;
+	cJSON *alerts =
+	    labels("[{\"fingerprint\":\"a\",\"alertname\":\"HighErrors\",\"cleared\":false,"
+		   "\"cause\":true,\"resource\":\"api\"},"
+		   "{\"fingerprint\":\"b\",\"alertname\":\"HighLatency\",\"cleared\":false,"
+		   "\"cause\":false},"
+		   "{\"fingerprint\":\"c\",\"alertname\":\"PodRestarts\",\"cleared\":false,"
+		   "\"cause\":false}]");
+
+	(void)state;
+	/* the cause was fixed: the two others still fire */
+	correlate_wait(alerts, "a", now, 0, &w);
+	assert_int_equal(w.verdict, CORRELATE_WAIT);
+	assert_int_equal(w.firing, 2);
+	assert_false(w.cause_firing);
+	correlate_wait_text(&w, true, until, line, sizeof(line));
+	assert_string_equal(line, "Fix verified; waiting for 2 related alerts to clear — "
+				  "resolves at 03:12 UTC regardless");
+	/* grace over */
+	correlate_wait(alerts, "a", until, until, &w);
+	assert_int_equal(w.verdict, CORRELATE_GRACE_UP);
+	correlate_wait(alerts, "a", until - 1, until, &w);
+	assert_int_equal(w.verdict, CORRELATE_WAIT);
+	/* a fix for another alert: the cause is waited for too */
+	correlate_wait(alerts, "b", now, 0, &w);
+	assert_int_equal(w.firing, 2);
+	assert_true(w.cause_firing);
+	correlate_wait_text(&w, false, until, line, sizeof(line));
+	assert_string_equal(line, "Fix done; waiting for the cause HighErrors (api) and 1 related "
+				  "alert to clear — resolves at 03:12 UTC regardless");
+	/* everything else cleared: resolve now */
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(alerts, 1), "cleared", cJSON_CreateTrue());
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(alerts, 2), "cleared", cJSON_CreateTrue());
+	correlate_wait(alerts, "a", now, until, &w);
+	assert_int_equal(w.verdict, CORRELATE_RESOLVE);
+	assert_int_equal(w.firing, 0);
+	correlate_wait(alerts, "b", now, 0, &w);
+	assert_int_equal(w.verdict, CORRELATE_WAIT);
+	correlate_wait_text(&w, true, until, line, sizeof(line));
+	assert_string_equal(line, "Fix verified; waiting for the cause HighErrors (api) to clear — "
+				  "resolves at 03:12 UTC regardless");
+	cJSON_Delete(alerts);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load_and_match),
-	    cmocka_unit_test(test_cause),
-	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_load_and_match), cmocka_unit_test(test_cause),
+	    cmocka_unit_test(test_errors),	   cmocka_unit_test(test_grace),
+	    cmocka_unit_test(test_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

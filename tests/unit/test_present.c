@@ -113,6 +113,16 @@ test_labels_marks_and_tones(void **state)
 	assert_string_equal(p.tone, "attention");
 	assert_string_equal(p.fix_heading, "fix that ran");
 	cJSON_Delete(v);
+	/* verifying: the fix runs its checks, or it succeeded and waits for related alerts */
+	v = view_of("verifying", true, NULL);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(v, "action"), "started_at",
+				  cJSON_CreateString("2026-01-01T10:00:01.000Z"));
+	present_view(v, &p);
+	assert_string_equal(p.fix_heading, "fix (running)");
+	cJSON_AddStringToObject(cJSON_GetObjectItem(v, "action"), "status", "succeeded");
+	present_view(v, &p);
+	assert_string_equal(p.fix_heading, "fix that ran");
+	cJSON_Delete(v);
 	v = view_of("running", false, NULL);
 	present_view(v, &p);
 	assert_string_equal(p.risk_tone, "");

@@ -49,6 +49,12 @@ static const struct edge allowed[] = {
     {ST_FAILED, ST_AWAITING_APPROVAL},
     {ST_FAILED, ST_APPROVED},
     {ST_FAILED, ST_BLOCKED},
+    /* the probable cause changed: analysed again for it */
+    {ST_AWAITING_APPROVAL, ST_OPEN},
+    {ST_BLOCKED, ST_OPEN},
+    {ST_NEEDS_ATTENTION, ST_OPEN},
+    {ST_VERIFYING, ST_OPEN},
+    {ST_FAILED, ST_OPEN},
 };
 
 static bool
