@@ -13,6 +13,7 @@
 #include "store.h"
 #include "ui.h"
 #include "ui_auth.h"
+#include "ui_origin.h"
 #include "util.h"
 #include "web.h"
 
@@ -398,6 +399,12 @@ ui_handler(const struct http_request *req, struct http_response *resp, void *ctx
 	bool ours = false;
 
 	(void)ctx;
+	/* every form of the UI posts to its own origin; a browser says when one does not */
+	if (post && !ui_origin_request_ok(req)) {
+		web_error_page(resp, 403, "Refused",
+			       "This form was posted from another site; nothing was changed.");
+		return HTTP_DONE;
+	}
 	if (strncmp(p, "/ui/static/", 11) == 0)
 		return post ? (web_error_page(resp, 405, "Method not allowed", "GET only."),
 			       HTTP_DONE)

@@ -1,7 +1,8 @@
 /* ui_login.c — signing in to the web UI: the address form (the same answer whether or not the
  * address is known; rate-limited per address and per peer), one-time links (mailed through
  * the SMTP sender, or printed by `healer login-link`) that open a confirmation page whose
- * POST starts the session, and sign-out. */
+ * POST starts the session, and sign-out. Both sign-in forms carry a token bound to a
+ * pre-session cookie, so another site cannot post them (login CSRF). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "store.h"
 #include "ui.h"
 #include "ui_auth.h"
+#include "ui_origin.h"
 #include "util.h"
 #include "web.h"
 
@@ -25,6 +27,11 @@
 #define RATE_PER_PEER 10
 
 static struct ui_rate rate_address, rate_peer;
+static char listening[160]; /* "host:port" the daemon listens on; "" in the CLI */
+
+#define PRE_COOKIE "healer_signin"
+#define PRE_MS (60 * 60 * 1000LL) /* a sign-in form stays usable for an hour */
+#define LISTEN_SETTING "web.listen"
 
 /* ---- the sign-in mail, sent on a WORK_IO worker so a slow server never holds the loop ---- */
 
@@ -111,17 +118,28 @@ mail_link_send(const char *address, const char *url)
 	work_submit(WORK_IO, mail_work, mail_done, j);
 }
 
-/* Where links point: HEALER_PUBLIC_URL, else the listen address over http. */
-static char *
-link_url(const char *token)
+void
+ui_login_listening(const char *listen, int port)
 {
-	const char *listen = cfg.listen ? cfg.listen : "127.0.0.1:8080";
+	const char *colon = strrchr(listen, ':');
+	int hostlen = colon ? (int)(colon - listen) : (int)strlen(listen);
 
-	if (cfg.public_url && *cfg.public_url)
-		return xasprintf("%s/ui/login/link?t=%s", cfg.public_url, token);
-	if (strncmp(listen, "0.0.0.0:", 8) == 0)
-		return xasprintf("http://127.0.0.1:%s/ui/login/link?t=%s", listen + 8, token);
-	return xasprintf("http://%s/ui/login/link?t=%s", listen, token);
+	snprintf(listening, sizeof(listening), "%.*s:%d", hostlen, listen, port);
+	/* for `healer login-link` when HEALER_LISTEN asks for any free port */
+	if (store_setting_set(LISTEN_SETTING, listening) != STORE_OK)
+		log_warnx("web: the listening port could not be recorded for healer login-link");
+}
+
+/* Where links point (ui_origin_link_base): owned, or NULL with *note saying why. */
+static char *
+link_url(const char *token, const char **note)
+{
+	char base[512];
+
+	if (ui_origin_link_base(cfg.public_url, cfg.listen ? cfg.listen : "127.0.0.1:8080",
+				listening, base, sizeof(base), note) != 0)
+		return NULL;
+	return xasprintf("%s/ui/login/link?t=%s", base, token);
 }
 
 static bool
@@ -148,15 +166,17 @@ cookie_secure(void)
 	return !loopback_host(cfg.listen ? cfg.listen : "127.0.0.1");
 }
 
-/* A signed one-time link for user. Owned URL, or NULL (logged) without a key. */
+/* A signed one-time link for user. Owned URL, or NULL (logged) without a key or without
+ * an address to point to. *note: why not, or a warning about the address. */
 static char *
-link_make(const char *user)
+link_make(const char *user, const char **note)
 {
 	const uint8_t *key;
 	size_t keylen;
 	cJSON *claims = cJSON_CreateObject();
 	char *token = NULL, *url = NULL;
 
+	*note = NULL;
 	cJSON_AddStringToObject(claims, "user", user);
 	if (token_key(&key, &keylen) != TOKEN_OK) {
 		log_errorx("web: HEALER_LINK_KEY is unset or shorter than %d bytes: no sign-in "
@@ -164,31 +184,149 @@ link_make(const char *user)
 			   TOKEN_KEY_MIN);
 	} else if (token_sign(key, keylen, "login", claims, now_ms() + UI_LINK_MS, &token) ==
 		   TOKEN_OK) {
-		url = link_url(token);
+		url = link_url(token, note);
 	}
 	free(token);
 	cJSON_Delete(claims);
 	return url;
 }
 
-static void
-login_form(struct http_response *resp, int status, const char *note)
+/* ---- the pre-session: a signed cookie whose id the sign-in forms' tokens are bound to ---- */
+
+/* The id of the request's pre-session cookie, when it is one of ours and not expired. */
+static bool
+pre_id(const struct http_request *req, char id[TOKEN_ID_LEN + 1])
 {
+	char cookie[TOKEN_MAX + 1];
+	const uint8_t *key;
+	size_t keylen;
+	cJSON *claims = NULL;
+	const char *i;
+	bool ok = false;
+
+	if (http_cookie_get(req, PRE_COOKIE, cookie, sizeof(cookie)) == 0 &&
+	    token_key(&key, &keylen) == TOKEN_OK &&
+	    token_verify(key, keylen, "signin", cookie, now_ms(), &claims) == TOKEN_OK &&
+	    (i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"))) != NULL &&
+	    strlen(i) == TOKEN_ID_LEN) {
+		memcpy(id, i, TOKEN_ID_LEN + 1);
+		ok = true;
+	}
+	cJSON_Delete(claims);
+	return ok;
+}
+
+/* The request's pre-session id, or a new pre-session set on resp. false without a key. */
+static bool
+pre_start(const struct http_request *req, struct http_response *resp, char id[TOKEN_ID_LEN + 1])
+{
+	const uint8_t *key;
+	size_t keylen;
+	cJSON *claims;
+	char *cookie = NULL;
+	bool ok;
+
+	/* an open second tab keeps its form working: the cookie is renewed only when absent */
+	if (pre_id(req, id))
+		return true;
+	if (token_key(&key, &keylen) != TOKEN_OK)
+		return false;
+	claims = cJSON_CreateObject();
+	ok = token_sign(key, keylen, "signin", claims, now_ms() + PRE_MS, &cookie) == TOKEN_OK;
+	cJSON_Delete(claims);
+	if (ok) {
+		/* the id token_sign drew is read back from the token itself */
+		claims = NULL;
+		token_verify(key, keylen, "signin", cookie, now_ms(), &claims);
+		const char *i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
+		ok = i != NULL && strlen(i) == TOKEN_ID_LEN &&
+		     web_set_cookie(resp, PRE_COOKIE, cookie, (long)(PRE_MS / 1000),
+				    cookie_secure()) == 0;
+		if (ok)
+			memcpy(id, i, TOKEN_ID_LEN + 1);
+		cJSON_Delete(claims);
+	}
+	free(cookie);
+	return ok;
+}
+
+/* The CSRF token of a sign-in form: bound to the pre-session and, on a link's page, to the
+ * link, so neither another site's post nor another browser's form passes. */
+static void
+pre_csrf(const char *pre, const char *link_id, char out[TOKEN_CSRF_LEN + 1])
+{
+	const uint8_t *key;
+	size_t keylen;
+	char binding[2 * TOKEN_ID_LEN + 16];
+
+	out[0] = '\0';
+	if (token_key(&key, &keylen) != TOKEN_OK)
+		return;
+	snprintf(binding, sizeof(binding), "signin:%s:%s", pre, link_id ? link_id : "");
+	token_csrf(key, keylen, binding, out);
+}
+
+/* Whether a sign-in form's post comes from our own page in this browser (the Origin check
+ * for every POST of the UI is ui_handler's). */
+static bool
+pre_check(const struct http_request *req, const char *link_id)
+{
+	char id[TOKEN_ID_LEN + 1], given[TOKEN_CSRF_LEN + 8];
+	const uint8_t *key;
+	size_t keylen;
+	char binding[2 * TOKEN_ID_LEN + 16];
+
+	if (!pre_id(req, id) ||
+	    http_form_get(req->body, "csrf", given, sizeof(given)) != 0 ||
+	    token_key(&key, &keylen) != TOKEN_OK)
+		return false;
+	snprintf(binding, sizeof(binding), "signin:%s:%s", id, link_id ? link_id : "");
+	return token_csrf_check(key, keylen, binding, given);
+}
+
+static void
+pre_refused(struct http_response *resp, const char *again)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "The sign-in form's security token is missing or wrong, or the form came from "
+		 "another site: %s",
+		 again);
+	web_error_page(resp, 403, "Sign in", msg);
+}
+
+static void
+login_form(const struct http_request *req, struct http_response *resp, int status,
+	   const char *note)
+{
+	char pre[TOKEN_ID_LEN + 1], csrf[TOKEN_CSRF_LEN + 1];
 	struct buf b;
 
 	buf_init(&b, 64 * 1024);
 	ui_head(&b, NULL, "Sign in", NULL, false);
 	buf_printf(&b, "<h1>Sign in</h1>");
+	if (!pre_start(req, resp, pre)) {
+		buf_printf(&b, "<p class=\"message refused\" id=\"note\">Sign-in links are not "
+			       "set up on this server: HEALER_LINK_KEY is unset.</p>");
+		ui_foot(&b);
+		web_html_response(resp, 503, buf_steal(&b));
+		return;
+	}
 	if (note != NULL) {
 		buf_printf(&b, "<p class=\"message\" id=\"note\">");
 		ui_esc(&b, note);
 		buf_printf(&b, "</p>");
 	}
-	buf_printf(&b, "<form method=\"post\" action=\"/ui/login\" class=\"filters\">"
-		       "<label>Your work address<input type=\"email\" name=\"email\" id=\"email\" "
-		       "required maxlength=\"128\" autocomplete=\"email\"></label>"
-		       "<button class=\"primary\" type=\"submit\" id=\"send\">Send me a link"
-		       "</button></form><p>The link works once, for 15 minutes.</p>");
+	pre_csrf(pre, NULL, csrf);
+	buf_printf(&b,
+		   "<form method=\"post\" action=\"/ui/login\" class=\"filters\">"
+		   "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+		   "<label>Your work address<input type=\"email\" name=\"email\" id=\"email\" "
+		   "required maxlength=\"128\" autocomplete=\"email\"></label>"
+		   "<button class=\"primary\" type=\"submit\" id=\"send\">Send me a link"
+		   "</button></form><p>The link works once, for 15 minutes.</p>",
+		   csrf);
 	ui_foot(&b);
 	web_html_response(resp, status, buf_steal(&b));
 }
@@ -199,22 +337,30 @@ login_post(const struct http_request *req, struct http_response *resp)
 	char addr[160], user[UI_USER_MAX], roles[256], note[320];
 	int64_t now = now_ms();
 
+	/* before anything is counted or mailed: another site's post does nothing */
+	if (!pre_check(req, NULL)) {
+		pre_refused(resp, "reload the sign-in page and try again.");
+		return;
+	}
 	if (http_form_get(req->body, "email", addr, sizeof(addr)) != 0 ||
 	    ui_email_user(addr, user, sizeof(user)) != 0) {
-		login_form(resp, 400, "That is not a mail address healer can sign in.");
+		login_form(req, resp, 400, "That is not a mail address healer can sign in.");
 		return;
 	}
 	/* counted whether or not the address is known, so the limit tells nothing either */
 	if (!ui_rate_allow(&rate_peer, req->peer, RATE_PER_PEER, RATE_WINDOW_MS, now) ||
 	    !ui_rate_allow(&rate_address, user, RATE_PER_ADDRESS, RATE_WINDOW_MS, now)) {
-		login_form(resp, 429, "Too many sign-in requests; try again in 15 minutes.");
+		login_form(req, resp, 429, "Too many sign-in requests; try again in 15 minutes.");
 		return;
 	}
 	policy_user_roles(engine_policy(), user, roles, sizeof(roles));
 	if (roles[0] != '\0') {
-		char *url = link_make(user);
+		const char *why;
+		char *url = link_make(user, &why);
 		if (url != NULL)
 			mail_link_send(user + 6, url);
+		if (why != NULL)
+			log_warnx("web: sign-in link for %s: %s", user, why);
 		free(url);
 	} else {
 		log_info("web: sign-in asked for %s, which has no role in the policy", user);
@@ -223,7 +369,7 @@ login_post(const struct http_request *req, struct http_response *resp)
 		 "If %s may use healer, a sign-in link is on its way to it. It works once, for 15 "
 		 "minutes.",
 		 user + 6);
-	login_form(resp, 200, note);
+	login_form(req, resp, 200, note);
 }
 
 /* Checks a link token; fills user and the token's id and expiry. */
@@ -264,22 +410,20 @@ static void
 link_get(const struct http_request *req, struct http_response *resp)
 {
 	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
-	    csrf[TOKEN_CSRF_LEN + 1];
-	const uint8_t *key;
-	size_t keylen;
+	    csrf[TOKEN_CSRF_LEN + 1], pre[TOKEN_ID_LEN + 1];
 	const char *why;
 	int64_t exp;
 	struct buf b;
 
 	if (http_form_get(req->query, "t", token, sizeof(token)) != 0 ||
 	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
-	    token_key(&key, &keylen) != TOKEN_OK) {
+	    !pre_start(req, resp, pre)) {
 		web_error_page(resp, 400, "Sign-in link",
 			       "This sign-in link is not valid or has "
 			       "expired; ask for a new one.");
 		return;
 	}
-	token_csrf(key, keylen, id, csrf);
+	pre_csrf(pre, id, csrf);
 	buf_init(&b, 64 * 1024);
 	ui_head(&b, NULL, "Sign in", NULL, false);
 	buf_printf(&b, "<h1>Sign in</h1><p>Sign in to healer as <b id=\"who\">");
@@ -300,7 +444,7 @@ static void
 link_post(const struct http_request *req, struct http_response *resp)
 {
 	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
-	    csrf[TOKEN_CSRF_LEN + 8], msg[UI_USER_MAX + 64];
+	    msg[UI_USER_MAX + 64];
 	const uint8_t *key;
 	size_t keylen;
 	cJSON *claims;
@@ -317,11 +461,10 @@ link_post(const struct http_request *req, struct http_response *resp)
 			       "expired; ask for a new one.");
 		return;
 	}
-	if (http_form_get(req->body, "csrf", csrf, sizeof(csrf)) != 0 ||
-	    !token_csrf_check(key, keylen, id, csrf)) {
-		web_error_page(
-		    resp, 403, "Sign-in link",
-		    "The form's security token is missing or wrong: open the link again.");
+	/* a link of the attacker's own, posted from their page, would sign the victim in as
+	 * the attacker: the form must come from this browser's visit to the link */
+	if (!pre_check(req, id)) {
+		pre_refused(resp, "open the link again.");
 		return;
 	}
 	if ((rc = store_link_use(id, 0, user, "login", exp)) != STORE_OK) {
@@ -387,7 +530,7 @@ ui_auth_route(const struct http_request *req, struct http_response *resp)
 	bool known = false;
 
 	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/ui/login") == 0) {
-		login_form(resp, 200, NULL);
+		login_form(req, resp, 200, NULL);
 		return true;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
@@ -408,19 +551,35 @@ int
 ui_login_link_cli(int argc, char **argv)
 {
 	char user[UI_USER_MAX];
+	const uint8_t *key;
+	size_t keylen;
+	const char *note;
 	char *url;
 
 	if (argc != 1 || ui_email_user(argv[0], user, sizeof(user)) != 0) {
 		fprintf(stderr, "usage: healer login-link ADDRESS (e.g. alice@example.com)\n");
 		return 2;
 	}
-	if ((url = link_make(user)) == NULL) {
+	if (token_key(&key, &keylen) != TOKEN_OK) {
 		fprintf(stderr,
 			"healer: set HEALER_LINK_KEY (at least %d bytes, e.g. `openssl "
 			"rand -hex 32`) to make sign-in links\n",
 			TOKEN_KEY_MIN);
 		return 1;
 	}
+	/* without HEALER_PUBLIC_URL, the port a running daemon was given when it asked for 0 */
+	if ((cfg.public_url == NULL || *cfg.public_url == '\0') && store_open(cfg.db) == 0) {
+		if (store_setting_get(LISTEN_SETTING, listening, sizeof(listening)) != STORE_OK)
+			listening[0] = '\0';
+		store_close();
+	}
+	if ((url = link_make(user, &note)) == NULL) {
+		fprintf(stderr, "healer: no sign-in link: %s\n",
+			note ? note : "it could not be signed");
+		return 1;
+	}
+	if (note != NULL)
+		fprintf(stderr, "healer: %s\n", note);
 	printf("%s\n", url);
 	fprintf(stderr,
 		"healer: this link signs in %s once, within 15 minutes; the policy "
