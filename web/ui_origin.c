@@ -54,8 +54,12 @@ ui_origin_allowed(const char *origin, const char *fetch_site, const char *host,
 		if (!ok)
 			return false;
 	}
-	if (origin == NULL)
-		return true; /* not a browser, or an old one: the form's token decides */
+	/* no Origin: not a browser, or an old one. "null": what a browser sends from a page
+	 * under Referrer-Policy: no-referrer (healer's own pages) even to that page's origin;
+	 * Sec-Fetch-Site above said where it came from if the browser knows. Either way the
+	 * form's token and its SameSite cookie still decide. */
+	if (origin == NULL || strcmp(origin, "null") == 0)
+		return true;
 	if (origin_is_host(origin, host))
 		return true;
 	/* behind a proxy that rewrites Host, the public address is the page's origin */

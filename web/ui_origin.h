@@ -11,8 +11,9 @@
 /* Whether a form post may come from where the browser says it does: Sec-Fetch-Site, when
  * sent, is "same-origin" or "none"; Origin, when sent, is http(s)://<Host header> or the
  * scheme and authority of public_url (HEALER_PUBLIC_URL, for a proxy that rewrites Host).
- * "Origin: null" is refused. A request with neither header (a script, an old browser) is
- * allowed: the form's CSRF token still decides. Any argument may be NULL. Pure. */
+ * "Origin: null" (sent under Referrer-Policy: no-referrer, which healer's pages use) says
+ * nothing, like no Origin: with neither header (a script, an old browser) the form's CSRF
+ * token decides. Any argument may be NULL. Pure. */
 bool ui_origin_allowed(const char *origin, const char *fetch_site, const char *host,
 		       const char *public_url);
 /* ui_origin_allowed with the request's headers and cfg.public_url. */

@@ -267,7 +267,7 @@ def test_sign_in_form_refuses_posts_from_elsewhere(healer):
     assert other != pre
     assert post(d, "/ui/login", dict(f, email="alice@example.com"), other).status == 403
     # token and cookie, but the browser says the post came from another site
-    for h in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+    for h in ({"Origin": "https://evil.example"}, {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
               {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
               {"Origin": origin + ".evil.example"}):
         r = post(d, "/ui/login", dict(f, email="alice@example.com"), pre, headers=h)
@@ -315,3 +315,36 @@ def test_cross_site_posts_of_actions_and_sign_out_are_refused(healer):
     assert r.status == 403
     assert d.view("INC-1")["state"] == "awaiting_approval"
     assert get(d, "/ui/", cookie).status == 200
+
+
+def test_login_link_prints_a_usable_address_or_says_why_not(healer):
+    def cli(**env):
+        d = web_daemon(healer, start=False, **env)
+        return d.cli("login-link", "alice@example.com", check=False)
+
+    # port 0 and no running daemon: no port can be known
+    for listen in ("127.0.0.1:0", "0.0.0.0:0"):
+        p = cli(HEALER_LISTEN=listen)
+        assert p.returncode == 1 and p.stdout == "", (listen, p)
+        assert "HEALER_PUBLIC_URL" in p.stderr and "port 0" in p.stderr, p.stderr
+    # every address: the link works from this machine, and says so
+    p = cli(HEALER_LISTEN="0.0.0.0:8080")
+    assert p.returncode == 0, p
+    assert p.stdout.startswith("http://127.0.0.1:8080/ui/login/link?t=v1."), p.stdout
+    assert "this machine only" in p.stderr and "HEALER_PUBLIC_URL" in p.stderr
+    p = cli(HEALER_LISTEN="[::]:8080")
+    assert p.stdout.startswith("http://127.0.0.1:8080/ui/login/link?t=v1."), p.stdout
+    # a named host: as configured
+    p = cli(HEALER_LISTEN="healer.internal:8443")
+    assert p.stdout.startswith("http://healer.internal:8443/ui/login/link?t=v1."), p.stdout
+    assert p.stderr.count("HEALER_PUBLIC_URL") == 0
+    # the public address wins, without a doubled slash
+    p = cli(HEALER_LISTEN="0.0.0.0:0", HEALER_PUBLIC_URL="https://healer.example.com/")
+    assert p.returncode == 0
+    assert p.stdout.startswith("https://healer.example.com/ui/login/link?t=v1."), p.stdout
+    # a running daemon that asked for any port: the port it got, and the link signs in
+    d = web_daemon(healer)
+    url = d.cli("login-link", "alice@example.com").stdout.strip()
+    assert url.startswith("http://127.0.0.1:%d/ui/login/link?t=v1." % d.port), url
+    f, pre = link_form(d, link_path(url))
+    assert post(d, "/ui/login/link", f, pre).status == 303
