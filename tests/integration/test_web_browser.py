@@ -45,6 +45,14 @@ def wait_text(drv, css, text, timeout=WAIT_S):
                                                            drv.page_source[:3000]))
 
 
+def page_text(drv):
+    """What a reader sees on an incident page above its timeline (the timeline quotes the
+    transitions and outputs as they happened)."""
+    from selenium.webdriver.common.by import By
+    main = drv.find_element(By.TAG_NAME, "main").text
+    return main.replace(drv.find_element(By.ID, "timeline").text, "")
+
+
 def test_sign_in_dashboard_approve_and_watch_it_resolve(healer, browser):
     from selenium.webdriver.common.by import By
     d = web_daemon(healer)
@@ -66,12 +74,29 @@ def test_sign_in_dashboard_approve_and_watch_it_resolve(healer, browser):
     wait_text(browser, ".windows a[aria-current=page]", "7d")
     # the incident: approve it and watch it resolve (the page refreshes itself)
     browser.get(base(d) + "/ui/incidents/1")
-    wait_text(browser, "#card", "Restart the web service")
-    assert "status of web: stuck" in browser.find_element(By.ID, "steps").text
+    wait_text(browser, "#decision", "Restart the web service")
+    page = page_text(browser)
+    # the state once, the diagnostic's output once, the decision in full
+    assert page.count("awaiting approval") == 1 and "awaiting_approval" not in page, page
+    assert page.count("status of web: stuck") == 1, page
+    decision = browser.find_element(By.ID, "decision").text
+    for seen in ("$0.00", "30/100 medium", "+30 runbook risk medium",
+                 "needs 1 approval from engineer, lead or admin", "0 of 1 given"):
+        assert seen in decision, (seen, decision)
+    steps = browser.find_element(By.ID, "steps").text
+    assert steps.index("status of web: stuck") < steps.index("not run yet")
     browser.find_element(By.ID, "approve").click()
     wait_text(browser, "#state", "resolved")
     assert "approved" in browser.find_element(By.ID, "timeline").text.lower()
     assert not browser.find_elements(By.ID, "approve")
+    page = page_text(browser)
+    assert page.count("resolved") == 1, page
+    steps = browser.find_element(By.ID, "steps").text
+    assert steps.count("status of web: stuck") == 1 and steps.count("restarted web") == 1, steps
+    assert "not run yet" not in steps
+    assert (steps.index("status of web: stuck") < steps.index("restarted web")
+            < steps.index("check"))
+    assert page.count("restarted web") == 1, page
     v = d.view("INC-1")
     assert v["state"] == "resolved"
     assert v["approvals"][0]["user"] == "email:alice@example.com"
