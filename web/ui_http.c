@@ -424,6 +424,11 @@ ui_handler(const struct http_request *req, struct http_response *resp, void *ctx
 		if (post) {
 			web_error_page(resp, 403, "Sign in first",
 				       "This action needs a signed-in session.");
+		} else if (strcmp(p, "/ui/") != 0 && ui_next_ok(p)) {
+			/* a link from a chat card: back to it once signed in */
+			char login[UI_NEXT_MAX + 32];
+			snprintf(login, sizeof(login), "/ui/login?next=%s", p);
+			web_redirect(resp, login);
 		} else {
 			web_redirect(resp, "/ui/login");
 		}

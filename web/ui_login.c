@@ -29,8 +29,6 @@
 static struct ui_rate rate_address, rate_peer;
 static char listening[160]; /* "host:port" the daemon listens on; "" in the CLI */
 
-#define PRE_COOKIE "healer_signin"
-#define PRE_MS (60 * 60 * 1000LL) /* a sign-in form stays usable for an hour */
 #define LISTEN_SETTING "web.listen"
 
 /* ---- the sign-in mail, sent on a WORK_IO worker so a slow server never holds the loop ---- */
@@ -142,34 +140,11 @@ link_url(const char *token, const char **note)
 	return xasprintf("%s/ui/login/link?t=%s", base, token);
 }
 
-static bool
-loopback_host(const char *h)
-{
-	static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
-
-	for (size_t i = 0; i < ARRAY_LEN(hosts); i++) {
-		size_t n = strlen(hosts[i]);
-		if (strncmp(h, hosts[i], n) == 0 && (h[n] == ':' || h[n] == '/' || h[n] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/* Secure cookies everywhere but plain http on loopback (a browser would drop a Secure cookie
- * there, and nothing crosses a network). */
-static bool
-cookie_secure(void)
-{
-	if (cfg.public_url && *cfg.public_url)
-		return !(strncmp(cfg.public_url, "http://", 7) == 0 &&
-			 loopback_host(cfg.public_url + 7));
-	return !loopback_host(cfg.listen ? cfg.listen : "127.0.0.1");
-}
-
-/* A signed one-time link for user. Owned URL, or NULL (logged) without a key or without
- * an address to point to. *note: why not, or a warning about the address. */
+/* A signed one-time link for user, returning to the page next (NULL: the list). Owned URL,
+ * or NULL (logged) without a key or without an address to point to. *note: why not, or a
+ * warning about the address. */
 static char *
-link_make(const char *user, const char **note)
+link_make(const char *user, const char *next, const char **note)
 {
 	const uint8_t *key;
 	size_t keylen;
@@ -178,6 +153,8 @@ link_make(const char *user, const char **note)
 
 	*note = NULL;
 	cJSON_AddStringToObject(claims, "user", user);
+	if (next != NULL && ui_next_ok(next))
+		cJSON_AddStringToObject(claims, "next", next); /* signed: where the link returns */
 	if (token_key(&key, &keylen) != TOKEN_OK) {
 		log_errorx("web: HEALER_LINK_KEY is unset or shorter than %d bytes: no sign-in "
 			   "links",
@@ -189,99 +166,6 @@ link_make(const char *user, const char **note)
 	free(token);
 	cJSON_Delete(claims);
 	return url;
-}
-
-/* ---- the pre-session: a signed cookie whose id the sign-in forms' tokens are bound to ---- */
-
-/* The id of the request's pre-session cookie, when it is one of ours and not expired. */
-static bool
-pre_id(const struct http_request *req, char id[TOKEN_ID_LEN + 1])
-{
-	char cookie[TOKEN_MAX + 1];
-	const uint8_t *key;
-	size_t keylen;
-	cJSON *claims = NULL;
-	const char *i;
-	bool ok = false;
-
-	if (http_cookie_get(req, PRE_COOKIE, cookie, sizeof(cookie)) == 0 &&
-	    token_key(&key, &keylen) == TOKEN_OK &&
-	    token_verify(key, keylen, "signin", cookie, now_ms(), &claims) == TOKEN_OK &&
-	    (i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"))) != NULL &&
-	    strlen(i) == TOKEN_ID_LEN) {
-		memcpy(id, i, TOKEN_ID_LEN + 1);
-		ok = true;
-	}
-	cJSON_Delete(claims);
-	return ok;
-}
-
-/* The request's pre-session id, or a new pre-session set on resp. false without a key. */
-static bool
-pre_start(const struct http_request *req, struct http_response *resp, char id[TOKEN_ID_LEN + 1])
-{
-	const uint8_t *key;
-	size_t keylen;
-	cJSON *claims;
-	char *cookie = NULL;
-	bool ok;
-
-	/* an open second tab keeps its form working: the cookie is renewed only when absent */
-	if (pre_id(req, id))
-		return true;
-	if (token_key(&key, &keylen) != TOKEN_OK)
-		return false;
-	claims = cJSON_CreateObject();
-	ok = token_sign(key, keylen, "signin", claims, now_ms() + PRE_MS, &cookie) == TOKEN_OK;
-	cJSON_Delete(claims);
-	if (ok) {
-		/* the id token_sign drew is read back from the token itself */
-		claims = NULL;
-		token_verify(key, keylen, "signin", cookie, now_ms(), &claims);
-		const char *i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
-		ok = i != NULL && strlen(i) == TOKEN_ID_LEN &&
-		     web_set_cookie(resp, PRE_COOKIE, cookie, (long)(PRE_MS / 1000),
-				    cookie_secure()) == 0;
-		if (ok)
-			memcpy(id, i, TOKEN_ID_LEN + 1);
-		cJSON_Delete(claims);
-	}
-	free(cookie);
-	return ok;
-}
-
-/* The CSRF token of a sign-in form: bound to the pre-session and, on a link's page, to the
- * link, so neither another site's post nor another browser's form passes. */
-static void
-pre_csrf(const char *pre, const char *link_id, char out[TOKEN_CSRF_LEN + 1])
-{
-	const uint8_t *key;
-	size_t keylen;
-	char binding[2 * TOKEN_ID_LEN + 16];
-
-	out[0] = '\0';
-	if (token_key(&key, &keylen) != TOKEN_OK)
-		return;
-	snprintf(binding, sizeof(binding), "signin:%s:%s", pre, link_id ? link_id : "");
-	token_csrf(key, keylen, binding, out);
-}
-
-/* Whether a sign-in form's post comes from our own page in this browser (the Origin check
- * for every POST of the UI is ui_handler's). */
-static bool
-pre_check(const struct http_request *req, const char *link_id)
-{
-	char id[TOKEN_ID_LEN + 1], given[TOKEN_CSRF_LEN + 8];
-	const uint8_t *key;
-	size_t keylen;
-	char binding[2 * TOKEN_ID_LEN + 16];
-
-	if (!pre_id(req, id) ||
-	    http_form_get(req->body, "csrf", given, sizeof(given)) != 0 ||
-	    token_key(&key, &keylen) != TOKEN_OK)
-		return false;
-	snprintf(binding, sizeof(binding), "signin:%s:%s", id, link_id ? link_id : "");
-	return token_csrf_check(key, keylen, binding, given);
 }
 
 static void
@@ -300,13 +184,18 @@ static void
 login_form(const struct http_request *req, struct http_response *resp, int status,
 	   const char *note)
 {
-	char pre[TOKEN_ID_LEN + 1], csrf[TOKEN_CSRF_LEN + 1];
+	char pre[TOKEN_ID_LEN + 1], csrf[TOKEN_CSRF_LEN + 1], next[UI_NEXT_MAX];
 	struct buf b;
 
+	/* the page a signed-out visitor asked for, carried through the form and the link */
+	if (http_form_get(strcmp(req->method, "POST") == 0 ? req->body : req->query, "next", next,
+			  sizeof(next)) != 0 ||
+	    !ui_next_ok(next))
+		next[0] = '\0';
 	buf_init(&b, 64 * 1024);
 	ui_head(&b, NULL, "Sign in", NULL, false);
 	buf_printf(&b, "<h1>Sign in</h1>");
-	if (!pre_start(req, resp, pre)) {
+	if (!ui_pre_start(req, resp, pre)) {
 		buf_printf(&b, "<p class=\"message refused\" id=\"note\">Sign-in links are not "
 			       "set up on this server: HEALER_LINK_KEY is unset.</p>");
 		ui_foot(&b);
@@ -318,15 +207,16 @@ login_form(const struct http_request *req, struct http_response *resp, int statu
 		ui_esc(&b, note);
 		buf_printf(&b, "</p>");
 	}
-	pre_csrf(pre, NULL, csrf);
+	ui_pre_csrf(pre, NULL, csrf);
 	buf_printf(&b,
 		   "<form method=\"post\" action=\"/ui/login\" class=\"filters\">"
 		   "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+		   "<input type=\"hidden\" name=\"next\" value=\"%s\">"
 		   "<label>Your work address<input type=\"email\" name=\"email\" id=\"email\" "
 		   "required maxlength=\"128\" autocomplete=\"email\"></label>"
 		   "<button class=\"primary\" type=\"submit\" id=\"send\">Send me a link"
 		   "</button></form><p>The link works once, for 15 minutes.</p>",
-		   csrf);
+		   csrf, next); /* both checked: base64url, and a path of ui_next_ok's letters */
 	ui_foot(&b);
 	web_html_response(resp, status, buf_steal(&b));
 }
@@ -334,11 +224,11 @@ login_form(const struct http_request *req, struct http_response *resp, int statu
 static void
 login_post(const struct http_request *req, struct http_response *resp)
 {
-	char addr[160], user[UI_USER_MAX], roles[256], note[320];
+	char addr[160], user[UI_USER_MAX], roles[256], note[320], next[UI_NEXT_MAX];
 	int64_t now = now_ms();
 
 	/* before anything is counted or mailed: another site's post does nothing */
-	if (!pre_check(req, NULL)) {
+	if (!ui_pre_check(req, NULL)) {
 		pre_refused(resp, "reload the sign-in page and try again.");
 		return;
 	}
@@ -356,7 +246,9 @@ login_post(const struct http_request *req, struct http_response *resp)
 	policy_user_roles(engine_policy(), user, roles, sizeof(roles));
 	if (roles[0] != '\0') {
 		const char *why;
-		char *url = link_make(user, &why);
+		if (http_form_get(req->body, "next", next, sizeof(next)) != 0)
+			next[0] = '\0';
+		char *url = link_make(user, next, &why);
 		if (url != NULL)
 			mail_link_send(user + 6, url);
 		if (why != NULL)
@@ -372,17 +264,25 @@ login_post(const struct http_request *req, struct http_response *resp)
 	login_form(req, resp, 200, note);
 }
 
-/* Checks a link token; fills user and the token's id and expiry. */
+/* What a sign-in link's token says. */
+struct signin_link {
+	char user[UI_USER_MAX];
+	char id[TOKEN_ID_LEN + 1];
+	char next[UI_NEXT_MAX]; /* "" = the list */
+	int64_t exp;
+};
+
+/* Checks a link token and fills l. 0, or -1 with *why. */
 static int
-link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen, int64_t *exp,
-	   const char **why)
+link_check(const char *token, struct signin_link *l, const char **why)
 {
 	const uint8_t *key;
 	size_t keylen;
 	cJSON *claims = NULL;
-	const char *u, *i;
+	const char *u, *i, *n;
 	int rc;
 
+	memset(l, 0, sizeof(*l));
 	*why = "this sign-in link is not valid";
 	if (token_key(&key, &keylen) != TOKEN_OK)
 		return -1;
@@ -393,11 +293,14 @@ link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen
 	}
 	u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "user"));
 	i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
+	n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "next"));
 	rc = -1;
-	if (u && i && strlen(u) < userlen && strlen(i) < idlen) {
-		snprintf(user, userlen, "%s", u);
-		snprintf(id, idlen, "%s", i);
-		*exp =
+	if (u && i && strlen(u) < sizeof(l->user) && strlen(i) < sizeof(l->id)) {
+		snprintf(l->user, sizeof(l->user), "%s", u);
+		snprintf(l->id, sizeof(l->id), "%s", i);
+		if (n != NULL && ui_next_ok(n))
+			snprintf(l->next, sizeof(l->next), "%s", n);
+		l->exp =
 		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "exp"));
 		rc = 0;
 	}
@@ -409,25 +312,24 @@ link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen
 static void
 link_get(const struct http_request *req, struct http_response *resp)
 {
-	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
-	    csrf[TOKEN_CSRF_LEN + 1], pre[TOKEN_ID_LEN + 1];
+	char token[TOKEN_MAX + 1], csrf[TOKEN_CSRF_LEN + 1], pre[TOKEN_ID_LEN + 1];
+	struct signin_link l;
 	const char *why;
-	int64_t exp;
 	struct buf b;
 
 	if (http_form_get(req->query, "t", token, sizeof(token)) != 0 ||
-	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
-	    !pre_start(req, resp, pre)) {
+	    link_check(token, &l, &why) != 0 ||
+	    !ui_pre_start(req, resp, pre)) {
 		web_error_page(resp, 400, "Sign-in link",
 			       "This sign-in link is not valid or has "
 			       "expired; ask for a new one.");
 		return;
 	}
-	pre_csrf(pre, id, csrf);
+	ui_pre_csrf(pre, l.id, csrf);
 	buf_init(&b, 64 * 1024);
 	ui_head(&b, NULL, "Sign in", NULL, false);
 	buf_printf(&b, "<h1>Sign in</h1><p>Sign in to healer as <b id=\"who\">");
-	ui_esc(&b, user + 6);
+	ui_esc(&b, l.user + 6);
 	buf_printf(&b, "</b>?</p><form method=\"post\" action=\"/ui/login/link\">"
 		       "<input type=\"hidden\" name=\"t\" value=\"");
 	html_attr(&b, token);
@@ -443,18 +345,17 @@ link_get(const struct http_request *req, struct http_response *resp)
 static void
 link_post(const struct http_request *req, struct http_response *resp)
 {
-	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
-	    msg[UI_USER_MAX + 64];
+	char token[TOKEN_MAX + 1], msg[UI_USER_MAX + 64];
+	struct signin_link l;
 	const uint8_t *key;
 	size_t keylen;
 	cJSON *claims;
 	char *session = NULL;
 	const char *why;
-	int64_t exp, now = now_ms();
 	int rc;
 
 	if (http_form_get(req->body, "t", token, sizeof(token)) != 0 ||
-	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
+	    link_check(token, &l, &why) != 0 ||
 	    token_key(&key, &keylen) != TOKEN_OK) {
 		web_error_page(resp, 400, "Sign-in link",
 			       "This sign-in link is not valid or has "
@@ -463,11 +364,11 @@ link_post(const struct http_request *req, struct http_response *resp)
 	}
 	/* a link of the attacker's own, posted from their page, would sign the victim in as
 	 * the attacker: the form must come from this browser's visit to the link */
-	if (!pre_check(req, id)) {
+	if (!ui_pre_check(req, l.id)) {
 		pre_refused(resp, "open the link again.");
 		return;
 	}
-	if ((rc = store_link_use(id, 0, user, "login", exp)) != STORE_OK) {
+	if ((rc = store_link_use(l.id, 0, l.user, "login", l.exp)) != STORE_OK) {
 		web_error_page(resp, rc == STORE_DUPLICATE ? 400 : 503, "Sign-in link",
 			       rc == STORE_DUPLICATE
 				   ? "This sign-in link was already used; ask for a new one."
@@ -475,18 +376,19 @@ link_post(const struct http_request *req, struct http_response *resp)
 		return;
 	}
 	claims = cJSON_CreateObject();
-	cJSON_AddStringToObject(claims, "user", user);
-	rc = token_sign(key, keylen, "session", claims, now + UI_SESSION_MS, &session);
+	cJSON_AddStringToObject(claims, "user", l.user);
+	rc = token_sign(key, keylen, "session", claims, now_ms() + UI_SESSION_MS, &session);
 	cJSON_Delete(claims);
 	if (rc != TOKEN_OK) {
 		web_error_page(resp, 500, "Sign in", "No session could be made.");
 		return;
 	}
 	snprintf(msg, sizeof(msg), "signed in to the web UI from %s", req->peer);
-	ui_auth_audit(user, 0, "web.login", msg);
-	web_redirect(resp, "/ui/");
+	ui_auth_audit(l.user, 0, "web.login", msg);
+	/* back to the page asked for; ui_next_ok held when it was signed and again now */
+	web_redirect(resp, l.next[0] ? l.next : "/ui/");
 	web_set_cookie(resp, UI_SESSION_COOKIE, session, (long)(UI_SESSION_MS / 1000),
-		       cookie_secure());
+		       ui_cookie_secure());
 	free(session);
 }
 
@@ -512,7 +414,7 @@ logout_post(const struct http_request *req, struct http_response *resp)
 		store_link_use(who.sid, 0, who.user, "logout", who.exp);
 	ui_auth_audit(who.user, 0, "web.logout", "signed out of the web UI");
 	web_redirect(resp, "/ui/login");
-	web_set_cookie(resp, UI_SESSION_COOKIE, "", 0, cookie_secure());
+	web_set_cookie(resp, UI_SESSION_COOKIE, "", 0, ui_cookie_secure());
 }
 
 bool
@@ -527,9 +429,12 @@ ui_auth_route(const struct http_request *req, struct http_response *resp)
 	    {"POST", "/ui/login/link", link_post},
 	    {"POST", "/ui/logout", logout_post},
 	};
+	/* HEAD is answered as GET (the server sends no body): a link checker's HEAD gets what
+	 * its GET would, and neither spends anything */
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 	bool known = false;
 
-	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/ui/login") == 0) {
+	if (strcmp(method, "GET") == 0 && strcmp(req->path, "/ui/login") == 0) {
 		login_form(req, resp, 200, NULL);
 		return true;
 	}
@@ -537,7 +442,7 @@ ui_auth_route(const struct http_request *req, struct http_response *resp)
 		if (strcmp(req->path, routes[i].path) != 0)
 			continue;
 		known = true;
-		if (strcmp(req->method, routes[i].method) == 0) {
+		if (strcmp(method, routes[i].method) == 0) {
 			routes[i].fn(req, resp);
 			return true;
 		}
@@ -573,7 +478,7 @@ ui_login_link_cli(int argc, char **argv)
 			listening[0] = '\0';
 		store_close();
 	}
-	if ((url = link_make(user, &note)) == NULL) {
+	if ((url = link_make(user, NULL, &note)) == NULL) {
 		fprintf(stderr, "healer: no sign-in link: %s\n",
 			note ? note : "it could not be signed");
 		return 1;

@@ -233,3 +233,27 @@ def test_refresh_keeps_a_half_written_reason(healer, browser):
     browser.find_element(By.ID, "reject").click()
     wait_text(browser, "#state", "rejected")
     assert d.view("INC-1")["approvals"][0]["reason"] == "wrong host"
+
+
+def test_a_link_from_a_card_returns_to_the_incident_after_sign_in(healer, browser, smtp):
+    from selenium.webdriver.common.by import By
+    d = web_daemon(healer, HEALER_SMTP_URL="smtp://127.0.0.1:%d" % smtp.port,
+                   HEALER_SMTP_TLS="none", HEALER_MAIL_FROM="healer@example.com")
+    d.alert(am_alert("WebDown", labels={"service": "web", "severity": "warning"}))
+    d.wait_state("INC-1", "awaiting_approval")
+    # what a chat card links to, opened signed out: the sign-in form, which still works
+    browser.get(base(d) + "/ui/incidents/1")
+    wait_text(browser, "h1", "Sign in")
+    browser.find_element(By.ID, "email").send_keys("alice@example.com")
+    browser.find_element(By.ID, "send").click()
+    wait_text(browser, "#note", "a sign-in link is on its way")
+    deadline = time.monotonic() + WAIT_S
+    while not smtp.to("alice@example.com") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = smtp.to("alice@example.com")[0].get_body(preferencelist=("plain",)).get_content()
+    url = [ln for ln in text.splitlines() if "/ui/login/link?t=" in ln][0].strip()
+    browser.get(base(d) + url[url.index("/ui/"):])
+    browser.find_element(By.ID, "signin").click()
+    # back on the incident it started from
+    wait_text(browser, "#decision", "Restart the web service")
+    assert browser.current_url == base(d) + "/ui/incidents/1"

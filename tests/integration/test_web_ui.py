@@ -3,6 +3,7 @@ addresses, rate limits), sessions (missing, forged, signed out), the security he
 pages escaping what they show, actions needing the session, the CSRF token and the policy
 (refusals shown and audited), GETs that never act, and the trusted proxy header."""
 import re
+import urllib.parse
 
 from conftest import am_alert
 from webui import (form_fields, get, link_form, link_path, login_form, login_link, post,
@@ -33,7 +34,7 @@ def test_pages_need_a_session_and_carry_strict_headers(healer):
     assert r.headers["x-frame-options"] == "DENY"
     # a forged cookie is no session
     r = get(d, "/ui/dashboard", cookie="healer_session=v1.e30.AAAA")
-    assert r.status == 303 and r.headers["location"] == "/ui/login"
+    assert r.status == 303 and r.headers["location"] == "/ui/login?next=/ui/dashboard"
     cookie = sign_in(d)
     r = get(d, "/ui/", cookie)
     assert r.status == 200 and "Incidents" in r.text
@@ -348,3 +349,61 @@ def test_login_link_prints_a_usable_address_or_says_why_not(healer):
     assert url.startswith("http://127.0.0.1:%d/ui/login/link?t=v1." % d.port), url
     f, pre = link_form(d, link_path(url))
     assert post(d, "/ui/login/link", f, pre).status == 303
+
+
+def test_head_answers_like_get_without_a_body(healer):
+    d = web_daemon(healer)
+    path = link_path(login_link(d, "alice@example.com"))
+    cookie = sign_in(d)
+    for p, c in (("/ui/login", None), (path, None), ("/ui/", cookie), ("/ui/dashboard", cookie),
+                 ("/ui/static/ui.css", None)):
+        g = get(d, p, c)
+        h = d.request("HEAD", p, token=None, headers={"Cookie": c} if c else None)
+        assert h.status == g.status == 200, (p, h.status, g.status)
+        assert h.text == "", p
+        assert h.headers.get("content-type") == g.headers.get("content-type"), p
+    # a HEAD never spends the link
+    f, pre = link_form(d, path)
+    assert post(d, "/ui/login/link", f, pre).status == 303
+
+
+def test_a_link_posted_many_times_at_once_signs_in_once(healer):
+    import threading
+    d = web_daemon(healer)
+    f, pre = link_form(d, link_path(login_link(d, "alice@example.com")))
+    codes, cookies = [], []
+    lock = threading.Lock()
+
+    def spend():
+        r = post(d, "/ui/login/link", f, pre)
+        with lock:
+            codes.append(r.status)
+            if "set-cookie" in r.headers:
+                cookies.append(r.headers["set-cookie"])
+
+    ts = [threading.Thread(target=spend) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert sorted(codes) == [303] + [400] * 7, codes
+    assert len(cookies) == 1
+    assert [a["kind"] for a in d.audit()].count("web.login") == 1
+
+
+def test_sign_in_returns_only_to_pages_of_ours(healer):
+    d = web_daemon(healer)
+    r = get(d, "/ui/incidents/7")
+    assert r.status == 303 and r.headers["location"] == "/ui/login?next=/ui/incidents/7"
+    f, pre = login_form(d)
+    r = get(d, "/ui/login?next=/ui/incidents/7", pre)
+    assert form_fields(r.text)["next"] == "/ui/incidents/7"
+    for i, bad in enumerate(("//evil.example", "https://evil.example", "/\\evil.example", "/ui//evil.example",
+                "/ui/../../x", "/ui/x?y=1", "javascript:alert(1)", "/ui/" + "a" * 200,
+                "/other")):
+        r = get(d, "/ui/login?" + urllib.parse.urlencode({"next": bad}), pre)
+        assert r.status == 200 and form_fields(r.text)["next"] == "", bad
+        assert "evil" not in r.text, bad
+        # posted: the form is answered, the bad value dropped
+        r = post(d, "/ui/login", dict(f, email="u%d@example.com" % i, next=bad), pre)
+        assert r.status == 200 and form_fields(r.text)["next"] == "", bad

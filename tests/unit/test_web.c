@@ -14,6 +14,7 @@
 #include "html.h"
 #include "http_server.h"
 #include "token.h"
+#include "ui_auth.h"
 #include "ui_origin.h"
 #include "util.h"
 
@@ -333,6 +334,29 @@ test_link_base(void **state)
 	assert_string_equal(out, "");
 }
 
+static void
+test_next_only_to_our_pages(void **state)
+{
+	static const char *const bad[] = {
+	    NULL, "", "/", "/ui", "//evil.example", "/\\evil.example", "https://evil.example/ui/",
+	    "/ui//evil.example", "/ui/../x", "/ui/x?next=//e", "/ui/x#y", "/ui/x y",
+	    "/ui/%2F%2Fevil", "javascript:alert(1)", "/ui/\\evil", "/other/ui/"};
+	char big[UI_NEXT_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(ui_next_ok(bad[i]));
+	assert_true(ui_next_ok("/ui/"));
+	assert_true(ui_next_ok("/ui/incidents/12"));
+	assert_true(ui_next_ok("/ui/dashboard"));
+	memcpy(big, "/ui/", 4);
+	memset(big + 4, 'a', sizeof(big) - 5);
+	big[sizeof(big) - 1] = '\0';
+	assert_false(ui_next_ok(big));
+	big[UI_NEXT_MAX - 1] = '\0';
+	assert_true(ui_next_ok(big));
+}
+
 int
 main(void)
 {
@@ -348,6 +372,7 @@ main(void)
 	    cmocka_unit_test(test_header_add_refuses_injection),
 	    cmocka_unit_test(test_origin_allowed),
 	    cmocka_unit_test(test_link_base),
+	    cmocka_unit_test(test_next_only_to_our_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
