@@ -52,27 +52,6 @@ struct ui_rate {
 };
 bool ui_rate_allow(struct ui_rate *t, const char *key, int max, int64_t window_ms, int64_t now);
 
-/* ---- the sign-in forms' pre-session (ui_presession.c) ---- */
-#define UI_PRE_COOKIE "healer_signin"
-#define UI_NEXT_MAX 128
-/* Whether cookies carry Secure: everywhere but plain http on loopback (HEALER_PUBLIC_URL,
- * else HEALER_LISTEN). */
-bool ui_cookie_secure(void);
-/* The request's pre-session id (its UI_PRE_COOKIE, signed, an hour long), or a new one set
- * on resp. false without HEALER_LINK_KEY. */
-bool ui_pre_start(const struct http_request *req, struct http_response *resp,
-		  char id[TOKEN_ID_LEN + 1]);
-/* The CSRF token of a sign-in form in the pre-session `pre`: the address form's (link_id
- * NULL) or a link's confirmation form's (link_id its token id). "" without a key. */
-void ui_pre_csrf(const char *pre, const char *link_id, char out[TOKEN_CSRF_LEN + 1]);
-/* Whether a sign-in form's POST carries the "csrf" field ui_pre_csrf gives for the
- * request's own pre-session cookie and link_id (constant time). */
-bool ui_pre_check(const struct http_request *req, const char *link_id);
-/* Whether `next` is a page of ours a sign-in may return to: "/ui/" followed by letters,
- * digits, '/', '-' and '_' only (no "//", no query, no scheme), shorter than UI_NEXT_MAX.
- * Anything else is never redirected to. Pure. */
-bool ui_next_ok(const char *next);
-
 /* `healer login-link ADDRESS`: prints a one-time sign-in link to HEALER_PUBLIC_URL, else to
  * HEALER_LISTEN (its port 0 replaced by the one a running daemon recorded); exits 1 saying
  * to set HEALER_PUBLIC_URL when no working address can be known. Returns the exit code. */

@@ -1,5 +1,6 @@
-/* ui_origin.h — where the web UI lives: the same-origin check of its form posts and the
- * address its sign-in links point to. */
+/* ui_origin.h — where the web UI's forms come from and where its links go: the same-origin
+ * check of its form posts, the sign-in forms' pre-session and CSRF tokens, Secure cookies,
+ * the pages a sign-in may return to, the address sign-in links point to. Loop thread. */
 #ifndef HEALER_UI_ORIGIN_H
 #define HEALER_UI_ORIGIN_H
 
@@ -7,6 +8,7 @@
 #include <stddef.h>
 
 #include "http_server.h"
+#include "token.h"
 
 /* Whether a form post may come from where the browser says it does: Sec-Fetch-Site, when
  * sent, is "same-origin" or "none"; Origin, when sent, is http(s)://<Host header> or the
@@ -28,5 +30,26 @@ bool ui_origin_request_ok(const struct http_request *req);
  * address with port 0 or a wildcard host. Pure. */
 int ui_origin_link_base(const char *public_url, const char *listen, const char *bound, char *out,
 			size_t outlen, const char **note);
+
+/* ---- the sign-in forms' pre-session ---- */
+#define UI_PRE_COOKIE "healer_signin"
+#define UI_NEXT_MAX 128
+/* Whether cookies carry Secure: everywhere but plain http on loopback (HEALER_PUBLIC_URL,
+ * else HEALER_LISTEN). */
+bool ui_cookie_secure(void);
+/* The request's pre-session id (its UI_PRE_COOKIE, signed, an hour long), or a new one set
+ * on resp. false without HEALER_LINK_KEY. */
+bool ui_pre_start(const struct http_request *req, struct http_response *resp,
+		  char id[TOKEN_ID_LEN + 1]);
+/* The CSRF token of a sign-in form in the pre-session `pre`: the address form's (link_id
+ * NULL) or a link's confirmation form's (link_id its token id). "" without a key. */
+void ui_pre_csrf(const char *pre, const char *link_id, char out[TOKEN_CSRF_LEN + 1]);
+/* Whether a sign-in form's POST carries the "csrf" field ui_pre_csrf gives for the
+ * request's own pre-session cookie and link_id (constant time). */
+bool ui_pre_check(const struct http_request *req, const char *link_id);
+/* Whether `next` is a page of ours a sign-in may return to: "/ui/" followed by letters,
+ * digits, '/', '-' and '_' only (no "//", no query, no scheme), shorter than UI_NEXT_MAX.
+ * Anything else is never redirected to. Pure. */
+bool ui_next_ok(const char *next);
 
 #endif

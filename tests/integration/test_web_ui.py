@@ -61,6 +61,9 @@ def test_session_cookie_attributes(healer):
     f, pre = link_form(d2, url.split("example.com", 1)[1])
     r = post(d2, "/ui/login/link", f, pre)
     assert "Secure" in r.headers["set-cookie"]
+    # served as https: browsers are told to stay on it; plain http loopback is not
+    assert get(d2, "/ui/login").headers["strict-transport-security"] == "max-age=31536000"
+    assert "strict-transport-security" not in get(d, "/ui/login").headers
 
 
 def pre_sc(d, path):

@@ -14,7 +14,6 @@
 #include "html.h"
 #include "http_server.h"
 #include "token.h"
-#include "ui_auth.h"
 #include "ui_origin.h"
 #include "util.h"
 
