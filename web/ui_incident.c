@@ -138,27 +138,8 @@ decision(struct buf *b, const struct ui_ctx *c, const cJSON *v, const cJSON *act
 	ui_esc(b, view_str(act, "status"));
 	buf_printf(b, "%s</span></p><dl class=\"facts\">",
 		   cJSON_IsTrue(cJSON_GetObjectItem(act, "dry_run")) ? " · dry run" : "");
-	snprintf(text, sizeof(text), "$%.2f", view_num(act, "cost_usd"));
-	buf_printf(b, "<dt>Cost</dt><dd>%s", text);
-	if (*view_str(act, "cost_formula")) {
-		buf_printf(b, " <small>(");
-		ui_esc(b, view_str(act, "cost_formula"));
-		buf_printf(b, ")</small>");
-	}
-	buf_printf(b, "</dd><dt>Risk</dt><dd class=\"risk tone-%s\">%d/100 ", p->risk_tone,
-		   (int)view_num(act, "risk_score"));
-	ui_esc(b, view_str(act, "risk_level"));
-	if (cJSON_GetArraySize(cJSON_GetObjectItem(act, "risk_reasons")) > 0) {
-		buf_printf(b, "<ul class=\"reasons\">");
-		cJSON_ArrayForEach(it, cJSON_GetObjectItem(act, "risk_reasons"))
-		{
-			buf_printf(b, "<li>");
-			ui_esc(b, cJSON_GetStringValue(it));
-			buf_printf(b, "</li>");
-		}
-		buf_printf(b, "</ul>");
-	}
-	buf_printf(b, "</dd>");
+	snprintf(text, sizeof(text), "risk tone-%s", p->risk_tone);
+	html_cost_risk(b, act, text);
 	fact(b, "Policy", view_str(act, "decision_reason"));
 	if (strcmp(view_str(act, "decision"), "approval") == 0) {
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(v, "approvals"))

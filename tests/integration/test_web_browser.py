@@ -172,8 +172,22 @@ class Smtp:
         with self.lock:
             return [m for r, m in self.messages if r == rcpt]
 
+    def wait_for(self, rcpt):
+        """The mails to rcpt once there is one (or none after WAIT_S)."""
+        deadline = time.monotonic() + WAIT_S
+        while not self.to(rcpt) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.to(rcpt)
+
     def close(self):
         self.ctl.stop()
+
+
+def signin_path(mail):
+    """The path and query of the sign-in link in a mail's text part."""
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    url = [ln for ln in text.splitlines() if "/ui/login/link?t=" in ln][0].strip()
+    return url[url.index("/ui/"):]
 
 
 @pytest.fixture
@@ -199,15 +213,10 @@ def test_sign_in_through_the_mailed_link(healer, browser, smtp):
     browser.find_element(By.ID, "email").send_keys("mallory@example.com")
     browser.find_element(By.ID, "send").click()
     wait_text(browser, "#note", "a sign-in link is on its way")
-    deadline = time.monotonic() + WAIT_S
-    while not smtp.to("alice@example.com") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    mails = smtp.to("alice@example.com")
+    mails = smtp.wait_for("alice@example.com")
     assert len(mails) == 1, smtp.messages
     assert str(mails[0]["Subject"]) == "Sign in to healer"
-    text = mails[0].get_body(preferencelist=("plain",)).get_content()
-    url = [ln for ln in text.splitlines() if "/ui/login/link?t=" in ln][0].strip()
-    browser.get(base(d) + url[url.index("/ui/"):])
+    browser.get(base(d) + signin_path(mails[0]))
     browser.find_element(By.ID, "signin").click()
     wait_text(browser, "h1", "Incidents")
     assert "email:alice@example.com" in browser.find_element(By.CSS_SELECTOR, "header").text
@@ -247,12 +256,7 @@ def test_a_link_from_a_card_returns_to_the_incident_after_sign_in(healer, browse
     browser.find_element(By.ID, "email").send_keys("alice@example.com")
     browser.find_element(By.ID, "send").click()
     wait_text(browser, "#note", "a sign-in link is on its way")
-    deadline = time.monotonic() + WAIT_S
-    while not smtp.to("alice@example.com") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    text = smtp.to("alice@example.com")[0].get_body(preferencelist=("plain",)).get_content()
-    url = [ln for ln in text.splitlines() if "/ui/login/link?t=" in ln][0].strip()
-    browser.get(base(d) + url[url.index("/ui/"):])
+    browser.get(base(d) + signin_path(smtp.wait_for("alice@example.com")[0]))
     browser.find_element(By.ID, "signin").click()
     # back on the incident it started from
     wait_text(browser, "#decision", "Restart the web service")

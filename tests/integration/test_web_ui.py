@@ -184,12 +184,18 @@ def test_policy_refusal_is_shown_and_audited(healer):
                for a in d.audit())
 
 
-def test_reject_with_reason_and_stale_page(healer):
+def awaiting_and_signed_in(healer):
+    """A daemon with INC-1 awaiting approval, alice's session cookie and the incident page's
+    form fields."""
     d = web_daemon(healer)
     d.alert(web_down())
     d.wait_state("INC-1", "awaiting_approval")
     cookie = sign_in(d)
-    f = form_fields(get(d, "/ui/incidents/1", cookie).text)
+    return d, cookie, form_fields(get(d, "/ui/incidents/1", cookie).text)
+
+
+def test_reject_with_reason_and_stale_page(healer):
+    d, cookie, f = awaiting_and_signed_in(healer)
     r = post(d, "/ui/incidents/1/reject", dict(f, reason=""), cookie)
     assert r.status == 400 and "needs a reason" in r.text
     r = post(d, "/ui/incidents/1/reject", dict(f, reason="not now <b>"), cookie)
@@ -307,11 +313,7 @@ def test_a_link_posted_from_another_browser_signs_no_one_in(healer):
 
 
 def test_cross_site_posts_of_actions_and_sign_out_are_refused(healer):
-    d = web_daemon(healer)
-    d.alert(web_down())
-    d.wait_state("INC-1", "awaiting_approval")
-    cookie = sign_in(d)
-    f = form_fields(get(d, "/ui/incidents/1", cookie).text)
+    d, cookie, f = awaiting_and_signed_in(healer)
     r = post(d, "/ui/incidents/1/approve", f, cookie, headers={"Origin": "https://evil.example"})
     assert r.status == 403 and "another site" in r.text
     r = post(d, "/ui/logout", {"csrf": f["csrf"]}, cookie,
