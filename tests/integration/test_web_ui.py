@@ -412,3 +412,11 @@ def test_sign_in_returns_only_to_pages_of_ours(healer):
         # posted: the form is answered, the bad value dropped
         r = post(d, "/ui/login", dict(f, email="u%d@example.com" % i, next=bad), pre)
         assert r.status == 200 and form_fields(r.text)["next"] == "", bad
+
+
+def test_sign_in_page_says_when_links_are_not_set_up(healer):
+    from webui import POLICY
+    d = healer(policy=POLICY, user="root")  # no HEALER_LINK_KEY
+    r = get(d, "/ui/login")
+    assert r.status == 503 and "HEALER_LINK_KEY" in r.text
+    assert 'id="email"' not in r.text and "set-cookie" not in r.headers
