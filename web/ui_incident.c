@@ -131,7 +131,7 @@ decision(struct buf *b, const struct ui_ctx *c, const cJSON *v, const cJSON *act
 	ui_esc(b, p->fix_heading);
 	buf_printf(b, "</h2><p class=\"fix\"><b>");
 	ui_esc(b, *view_str(act, "runbook_title") ? view_str(act, "runbook_title")
-						   : view_str(act, "runbook"));
+						  : view_str(act, "runbook"));
 	buf_printf(b, "</b> <span class=\"mute\">runbook ");
 	ui_esc(b, view_str(act, "runbook"));
 	buf_printf(b, " · ");
@@ -143,7 +143,9 @@ decision(struct buf *b, const struct ui_ctx *c, const cJSON *v, const cJSON *act
 	fact(b, "Policy", view_str(act, "decision_reason"));
 	if (strcmp(view_str(act, "decision"), "approval") == 0) {
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(v, "approvals"))
-		    given += strcmp(view_str(it, "decision"), "approve") == 0;
+		{
+			given += strcmp(view_str(it, "decision"), "approve") == 0;
+		}
 		buf_printf(b, "<dt>Approvals</dt><dd id=\"approvals\">%d of %d given", given,
 			   (int)view_num(act, "approvals_needed"));
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(v, "approvals"))
@@ -206,8 +208,9 @@ run_item(struct buf *b, const cJSON *s)
 			ui_esc(b, view_str(s, "stderr"));
 		}
 		buf_printf(b, "%s</pre>",
-			   cJSON_IsTrue(cJSON_GetObjectItem(s, "truncated")) ? "\n[output truncated]"
-									     : "");
+			   cJSON_IsTrue(cJSON_GetObjectItem(s, "truncated"))
+			       ? "\n[output truncated]"
+			       : "");
 	}
 	buf_printf(b, "</details></li>");
 }
@@ -286,7 +289,8 @@ related(struct buf *b, const cJSON *v)
 		ui_esc(b, *view_str(a, "resource") ? view_str(a, "resource") : "-");
 		buf_printf(b, ": %d×%s%s</li>", (int)view_num(a, "occurrences"),
 			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "",
-			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? " (probable cause)" : "");
+			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? " (probable cause)"
+									 : "");
 	}
 	buf_printf(b, "</ul>");
 }

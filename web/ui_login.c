@@ -134,8 +134,8 @@ link_url(const char *token, const char **note)
 {
 	char base[512];
 
-	if (ui_origin_link_base(cfg.public_url, cfg.listen ? cfg.listen : "127.0.0.1:8080",
-				listening, base, sizeof(base), note) != 0)
+	if (ui_origin_link_base(cfg.public_url, cfg.listen, listening, base, sizeof(base), note) !=
+	    0)
 		return NULL;
 	return xasprintf("%s/ui/login/link?t=%s", base, token);
 }
@@ -181,8 +181,7 @@ pre_refused(struct http_response *resp, const char *again)
 }
 
 static void
-login_form(const struct http_request *req, struct http_response *resp, int status,
-	   const char *note)
+login_form(const struct http_request *req, struct http_response *resp, int status, const char *note)
 {
 	char pre[TOKEN_ID_LEN + 1], csrf[TOKEN_CSRF_LEN + 1], next[UI_NEXT_MAX];
 	struct buf b;
@@ -318,8 +317,7 @@ link_get(const struct http_request *req, struct http_response *resp)
 	struct buf b;
 
 	if (http_form_get(req->query, "t", token, sizeof(token)) != 0 ||
-	    link_check(token, &l, &why) != 0 ||
-	    !ui_pre_start(req, resp, pre)) {
+	    link_check(token, &l, &why) != 0 || !ui_pre_start(req, resp, pre)) {
 		web_error_page(resp, 400, "Sign-in link",
 			       "This sign-in link is not valid or has "
 			       "expired; ask for a new one.");
@@ -355,8 +353,7 @@ link_post(const struct http_request *req, struct http_response *resp)
 	int rc;
 
 	if (http_form_get(req->body, "t", token, sizeof(token)) != 0 ||
-	    link_check(token, &l, &why) != 0 ||
-	    token_key(&key, &keylen) != TOKEN_OK) {
+	    link_check(token, &l, &why) != 0 || token_key(&key, &keylen) != TOKEN_OK) {
 		web_error_page(resp, 400, "Sign-in link",
 			       "This sign-in link is not valid or has "
 			       "expired; ask for a new one.");
@@ -472,8 +469,11 @@ ui_login_link_cli(int argc, char **argv)
 			TOKEN_KEY_MIN);
 		return 1;
 	}
-	/* without HEALER_PUBLIC_URL, the port a running daemon was given when it asked for 0 */
-	if ((cfg.public_url == NULL || *cfg.public_url == '\0') && store_open(cfg.db) == 0) {
+	/* the port a running daemon was given when HEALER_LISTEN asked for any (port 0): the
+	 * store is opened only then */
+	char base[512];
+	if (ui_origin_link_base(cfg.public_url, cfg.listen, NULL, base, sizeof(base), &note) != 0 &&
+	    store_open(cfg.db) == 0) {
 		if (store_setting_get(LISTEN_SETTING, listening, sizeof(listening)) != STORE_OK)
 			listening[0] = '\0';
 		store_close();

@@ -214,7 +214,8 @@ ui_pre_start(const struct http_request *req, struct http_response *resp, char id
 		/* the id token_sign drew is read back from the token itself */
 		claims = NULL;
 		token_verify(key, keylen, "signin", cookie, now_ms(), &claims);
-		const char *i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
+		const char *i =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
 		ok = i != NULL && strlen(i) == TOKEN_ID_LEN &&
 		     web_set_cookie(resp, UI_PRE_COOKIE, cookie, (long)(PRE_MS / 1000),
 				    ui_cookie_secure()) == 0;
@@ -251,8 +252,7 @@ ui_pre_check(const struct http_request *req, const char *link_id)
 	size_t keylen;
 	char binding[2 * TOKEN_ID_LEN + 16];
 
-	if (!pre_id(req, id) ||
-	    http_form_get(req->body, "csrf", given, sizeof(given)) != 0 ||
+	if (!pre_id(req, id) || http_form_get(req->body, "csrf", given, sizeof(given)) != 0 ||
 	    token_key(&key, &keylen) != TOKEN_OK)
 		return false;
 	snprintf(binding, sizeof(binding), "signin:%s:%s", id, link_id ? link_id : "");

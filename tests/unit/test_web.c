@@ -273,8 +273,8 @@ test_origin_allowed(void **state)
 	assert_true(ui_origin_allowed("null", "same-origin", h, NULL));
 	assert_false(ui_origin_allowed("null", "cross-site", h, NULL));
 	assert_false(ui_origin_allowed("https://evil.example", NULL, h, NULL));
-	assert_false(ui_origin_allowed("http://healer.example.com:8080.evil.example", NULL, h,
-				       NULL));
+	assert_false(
+	    ui_origin_allowed("http://healer.example.com:8080.evil.example", NULL, h, NULL));
 	assert_false(ui_origin_allowed("http://healer.example.com", NULL, h, NULL));
 	assert_false(ui_origin_allowed("ftp://healer.example.com:8080", NULL, h, NULL));
 	assert_false(ui_origin_allowed("http://x", NULL, NULL, NULL));
@@ -294,9 +294,9 @@ test_link_base(void **state)
 	const char *note;
 
 	(void)state;
-	assert_int_equal(ui_origin_link_base("https://h.example/", "0.0.0.0:0", NULL, out,
-					     sizeof(out), &note),
-			 0);
+	assert_int_equal(
+	    ui_origin_link_base("https://h.example/", "0.0.0.0:0", NULL, out, sizeof(out), &note),
+	    0);
 	assert_string_equal(out, "https://h.example");
 	assert_null(note);
 	assert_int_equal(ui_origin_link_base("", "10.1.2.3:8080", NULL, out, sizeof(out), &note),
@@ -314,32 +314,42 @@ test_link_base(void **state)
 			 -1);
 	assert_string_equal(out, "");
 	assert_non_null(strstr(note, "HEALER_PUBLIC_URL"));
-	assert_int_equal(ui_origin_link_base(NULL, "127.0.0.1:0", "127.0.0.1:0", out, sizeof(out),
-					     &note),
-			 -1);
-	assert_int_equal(ui_origin_link_base(NULL, "127.0.0.1:0", "127.0.0.1:41234", out,
-					     sizeof(out), &note),
-			 0);
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "127.0.0.1:0", "127.0.0.1:0", out, sizeof(out), &note), -1);
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "127.0.0.1:0", "127.0.0.1:41234", out, sizeof(out), &note),
+	    0);
 	assert_string_equal(out, "http://127.0.0.1:41234");
-	assert_int_equal(ui_origin_link_base(NULL, "0.0.0.0:0", "0.0.0.0:41234", out, sizeof(out),
-					     &note),
-			 0);
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "0.0.0.0:0", "0.0.0.0:41234", out, sizeof(out), &note), 0);
 	assert_string_equal(out, "http://127.0.0.1:41234");
 	assert_int_equal(ui_origin_link_base(NULL, "localhost", NULL, out, sizeof(out), &note), -1);
 	assert_int_equal(ui_origin_link_base(NULL, "h:99999", NULL, out, sizeof(out), &note), -1);
-	assert_int_equal(ui_origin_link_base(NULL, "a-rather-long-host-name.example:8080", NULL, out,
-					     16, &note),
-			 -1);
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "a-rather-long-host-name.example:8080", NULL, out, 16, &note),
+	    -1);
 	assert_string_equal(out, "");
 }
 
 static void
 test_next_only_to_our_pages(void **state)
 {
-	static const char *const bad[] = {
-	    NULL, "", "/", "/ui", "//evil.example", "/\\evil.example", "https://evil.example/ui/",
-	    "/ui//evil.example", "/ui/../x", "/ui/x?next=//e", "/ui/x#y", "/ui/x y",
-	    "/ui/%2F%2Fevil", "javascript:alert(1)", "/ui/\\evil", "/other/ui/"};
+	static const char *const bad[] = {NULL,
+					  "",
+					  "/",
+					  "/ui",
+					  "//evil.example",
+					  "/\\evil.example",
+					  "https://evil.example/ui/",
+					  "/ui//evil.example",
+					  "/ui/../x",
+					  "/ui/x?next=//e",
+					  "/ui/x#y",
+					  "/ui/x y",
+					  "/ui/%2F%2Fevil",
+					  "javascript:alert(1)",
+					  "/ui/\\evil",
+					  "/other/ui/"};
 	char big[UI_NEXT_MAX + 1];
 
 	(void)state;
