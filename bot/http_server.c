@@ -46,6 +46,10 @@ static const struct hdr_spec {
     {"x-amz-sns-message-type", -1, 64},
     {"x-amz-sns-topic-arn", -1, 512},
     {"x-amz-sns-message-id", -1, 128},
+    /* where a browser's form post comes from: the web UI refuses other sites' */
+    {"host", WSI_TOKEN_HOST, 256},
+    {"origin", WSI_TOKEN_ORIGIN, 256},
+    {"sec-fetch-site", -1, 32},
     {extra_hdr_name, -1, 512},
 };
 #define HDR_COUNT (sizeof(hdr_specs) / sizeof(hdr_specs[0]))

@@ -24,7 +24,7 @@ struct http_request {
 
 /* Header value captured at request start (names case-insensitive): authorization,
  * content-type, user-agent, cookie, x-amz-sns-message-type, x-amz-sns-topic-arn,
- * x-amz-sns-message-id. NULL when absent. */
+ * x-amz-sns-message-id, host, origin, sec-fetch-site. NULL when absent. */
 const char *http_request_header(const struct http_request *req, const char *name);
 /* Captures one more request header (e.g. the trusted proxy's "X-Forwarded-Email", up to 512
  * bytes) for http_request_header. Call before http_server_start. 0, or -1 for a name that is

@@ -224,6 +224,7 @@ cmd_serve(int argc, char **argv)
 		log_errorx("cannot listen on %s", cfg.listen);
 		return 1;
 	}
+	ui_login_listening(cfg.listen, port);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -121,16 +121,12 @@ row(struct buf *b, const char *label, const char *value)
 	raw(b, "</dd>");
 }
 
-static void
-render_action(struct buf *b, const cJSON *view, const cJSON *act)
+void
+html_cost_risk(struct buf *b, const cJSON *act, const char *risk_class)
 {
 	const cJSON *it;
-	char text[256];
-	int approved = 0;
+	char text[64];
 
-	raw(b, "<dl>");
-	row(b, "Runbook", view_str(act, "runbook"));
-	row(b, "What it does", view_str(act, "runbook_title"));
 	snprintf(text, sizeof(text), "$%.2f", view_num(act, "cost_usd"));
 	raw(b, "<dt>Cost</dt><dd>");
 	html_text(b, text);
@@ -141,7 +137,13 @@ render_action(struct buf *b, const cJSON *view, const cJSON *act)
 	}
 	raw(b, "</dd>");
 	snprintf(text, sizeof(text), "%d/100 ", (int)view_num(act, "risk_score"));
-	raw(b, "<dt>Risk</dt><dd>");
+	raw(b, "<dt>Risk</dt><dd");
+	if (risk_class != NULL) {
+		raw(b, " class=\"");
+		html_attr(b, risk_class);
+		raw(b, "\"");
+	}
+	raw(b, ">");
 	html_text(b, text);
 	html_text(b, view_str(act, "risk_level"));
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(act, "risk_reasons")) > 0) {
@@ -155,6 +157,19 @@ render_action(struct buf *b, const cJSON *view, const cJSON *act)
 		raw(b, "</ul>");
 	}
 	raw(b, "</dd>");
+}
+
+static void
+render_action(struct buf *b, const cJSON *view, const cJSON *act)
+{
+	const cJSON *it;
+	char text[256];
+	int approved = 0;
+
+	raw(b, "<dl>");
+	row(b, "Runbook", view_str(act, "runbook"));
+	row(b, "What it does", view_str(act, "runbook_title"));
+	html_cost_risk(b, act, NULL);
 	row(b, "Decision", view_str(act, "decision_reason"));
 	row(b, "Status", view_str(act, "status"));
 	row(b, "Expires", view_str(act, "expires_at"));

@@ -25,6 +25,11 @@ void html_page_begin(struct buf *b, const char *title);
 /* Closes what html_page_begin opened. */
 void html_page_end(struct buf *b);
 
+/* A proposed action's cost ("$12.00" and its formula) and risk ("55/100 high" and its
+ * reasons as a list) as two <dt>/<dd> pairs of a <dl>; risk_class (NULL: none) becomes the
+ * risk <dd>'s class. Every string escaped. */
+void html_cost_risk(struct buf *b, const cJSON *act, const char *risk_class);
+
 /* The incident view (docs/internals/views.md) as one escaped <section class="card">:
  * key, severity, title, state, resource, the proposed action with cost and its formula,
  * risk and its reasons, the decision and approvals, steps with their results, an excerpt

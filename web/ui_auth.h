@@ -52,7 +52,13 @@ struct ui_rate {
 };
 bool ui_rate_allow(struct ui_rate *t, const char *key, int max, int64_t window_ms, int64_t now);
 
-/* `healer login-link ADDRESS`: prints a one-time sign-in link. Returns the exit code. */
+/* `healer login-link ADDRESS`: prints a one-time sign-in link to HEALER_PUBLIC_URL, else to
+ * HEALER_LISTEN (its port 0 replaced by the one a running daemon recorded); exits 1 saying
+ * to set HEALER_PUBLIC_URL when no working address can be known. Returns the exit code. */
 int ui_login_link_cli(int argc, char **argv);
+/* Tells sign-in where the daemon listens (HEALER_LISTEN "host:port" and the port it got):
+ * mailed links use it, and it is recorded in the store's settings for `healer login-link`.
+ * Loop thread, store open. */
+void ui_login_listening(const char *listen, int port);
 
 #endif

@@ -13,6 +13,7 @@
 #include "store.h"
 #include "ui.h"
 #include "ui_auth.h"
+#include "ui_origin.h"
 #include "util.h"
 #include "web.h"
 
@@ -398,6 +399,12 @@ ui_handler(const struct http_request *req, struct http_response *resp, void *ctx
 	bool ours = false;
 
 	(void)ctx;
+	/* every form of the UI posts to its own origin; a browser says when one does not */
+	if (post && !ui_origin_request_ok(req)) {
+		web_error_page(resp, 403, "Refused",
+			       "This form was posted from another site; nothing was changed.");
+		return HTTP_DONE;
+	}
 	if (strncmp(p, "/ui/static/", 11) == 0)
 		return post ? (web_error_page(resp, 405, "Method not allowed", "GET only."),
 			       HTTP_DONE)
@@ -417,6 +424,11 @@ ui_handler(const struct http_request *req, struct http_response *resp, void *ctx
 		if (post) {
 			web_error_page(resp, 403, "Sign in first",
 				       "This action needs a signed-in session.");
+		} else if (strcmp(p, "/ui/") != 0 && ui_next_ok(p)) {
+			/* a link from a chat card: back to it once signed in */
+			char login[UI_NEXT_MAX + 32];
+			snprintf(login, sizeof(login), "/ui/login?next=%s", p);
+			web_redirect(resp, login);
 		} else {
 			web_redirect(resp, "/ui/login");
 		}

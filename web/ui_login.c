@@ -1,7 +1,8 @@
 /* ui_login.c — signing in to the web UI: the address form (the same answer whether or not the
  * address is known; rate-limited per address and per peer), one-time links (mailed through
  * the SMTP sender, or printed by `healer login-link`) that open a confirmation page whose
- * POST starts the session, and sign-out. */
+ * POST starts the session, and sign-out. Both sign-in forms carry a token bound to a
+ * pre-session cookie, so another site cannot post them (login CSRF). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "store.h"
 #include "ui.h"
 #include "ui_auth.h"
+#include "ui_origin.h"
 #include "util.h"
 #include "web.h"
 
@@ -25,6 +27,9 @@
 #define RATE_PER_PEER 10
 
 static struct ui_rate rate_address, rate_peer;
+static char listening[160]; /* "host:port" the daemon listens on; "" in the CLI */
+
+#define LISTEN_SETTING "web.listen"
 
 /* ---- the sign-in mail, sent on a WORK_IO worker so a slow server never holds the loop ---- */
 
@@ -111,60 +116,52 @@ mail_link_send(const char *address, const char *url)
 	work_submit(WORK_IO, mail_work, mail_done, j);
 }
 
-/* Where links point: HEALER_PUBLIC_URL, else the listen address over http. */
+void
+ui_login_listening(const char *listen, int port)
+{
+	const char *colon = strrchr(listen, ':');
+	int hostlen = colon ? (int)(colon - listen) : (int)strlen(listen);
+
+	snprintf(listening, sizeof(listening), "%.*s:%d", hostlen, listen, port);
+	/* for `healer login-link` when HEALER_LISTEN asks for any free port */
+	if (store_setting_set(LISTEN_SETTING, listening) != STORE_OK)
+		log_warnx("web: the listening port could not be recorded for healer login-link");
+}
+
+/* Where links point (ui_origin_link_base): owned, or NULL with *note saying why. */
 static char *
-link_url(const char *token)
+link_url(const char *token, const char **note)
 {
-	const char *listen = cfg.listen ? cfg.listen : "127.0.0.1:8080";
+	char base[512];
 
-	if (cfg.public_url && *cfg.public_url)
-		return xasprintf("%s/ui/login/link?t=%s", cfg.public_url, token);
-	if (strncmp(listen, "0.0.0.0:", 8) == 0)
-		return xasprintf("http://127.0.0.1:%s/ui/login/link?t=%s", listen + 8, token);
-	return xasprintf("http://%s/ui/login/link?t=%s", listen, token);
+	if (ui_origin_link_base(cfg.public_url, cfg.listen, listening, base, sizeof(base), note) !=
+	    0)
+		return NULL;
+	return xasprintf("%s/ui/login/link?t=%s", base, token);
 }
 
-static bool
-loopback_host(const char *h)
-{
-	static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
-
-	for (size_t i = 0; i < ARRAY_LEN(hosts); i++) {
-		size_t n = strlen(hosts[i]);
-		if (strncmp(h, hosts[i], n) == 0 && (h[n] == ':' || h[n] == '/' || h[n] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/* Secure cookies everywhere but plain http on loopback (a browser would drop a Secure cookie
- * there, and nothing crosses a network). */
-static bool
-cookie_secure(void)
-{
-	if (cfg.public_url && *cfg.public_url)
-		return !(strncmp(cfg.public_url, "http://", 7) == 0 &&
-			 loopback_host(cfg.public_url + 7));
-	return !loopback_host(cfg.listen ? cfg.listen : "127.0.0.1");
-}
-
-/* A signed one-time link for user. Owned URL, or NULL (logged) without a key. */
+/* A signed one-time link for user, returning to the page next (NULL: the list). Owned URL,
+ * or NULL (logged) without a key or without an address to point to. *note: why not, or a
+ * warning about the address. */
 static char *
-link_make(const char *user)
+link_make(const char *user, const char *next, const char **note)
 {
 	const uint8_t *key;
 	size_t keylen;
 	cJSON *claims = cJSON_CreateObject();
 	char *token = NULL, *url = NULL;
 
+	*note = NULL;
 	cJSON_AddStringToObject(claims, "user", user);
+	if (next != NULL && ui_next_ok(next))
+		cJSON_AddStringToObject(claims, "next", next); /* signed: where the link returns */
 	if (token_key(&key, &keylen) != TOKEN_OK) {
 		log_errorx("web: HEALER_LINK_KEY is unset or shorter than %d bytes: no sign-in "
 			   "links",
 			   TOKEN_KEY_MIN);
 	} else if (token_sign(key, keylen, "login", claims, now_ms() + UI_LINK_MS, &token) ==
 		   TOKEN_OK) {
-		url = link_url(token);
+		url = link_url(token, note);
 	}
 	free(token);
 	cJSON_Delete(claims);
@@ -172,23 +169,53 @@ link_make(const char *user)
 }
 
 static void
-login_form(struct http_response *resp, int status, const char *note)
+pre_refused(struct http_response *resp, const char *again)
 {
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "The sign-in form's security token is missing or wrong, or the form came from "
+		 "another site: %s",
+		 again);
+	web_error_page(resp, 403, "Sign in", msg);
+}
+
+static void
+login_form(const struct http_request *req, struct http_response *resp, int status, const char *note)
+{
+	char pre[TOKEN_ID_LEN + 1], csrf[TOKEN_CSRF_LEN + 1], next[UI_NEXT_MAX];
 	struct buf b;
 
+	/* the page a signed-out visitor asked for, carried through the form and the link */
+	if (http_form_get(strcmp(req->method, "POST") == 0 ? req->body : req->query, "next", next,
+			  sizeof(next)) != 0 ||
+	    !ui_next_ok(next))
+		next[0] = '\0';
 	buf_init(&b, 64 * 1024);
 	ui_head(&b, NULL, "Sign in", NULL, false);
 	buf_printf(&b, "<h1>Sign in</h1>");
+	if (!ui_pre_start(req, resp, pre)) {
+		buf_printf(&b, "<p class=\"message refused\" id=\"note\">Sign-in links are not "
+			       "set up on this server: HEALER_LINK_KEY is unset.</p>");
+		ui_foot(&b);
+		web_html_response(resp, 503, buf_steal(&b));
+		return;
+	}
 	if (note != NULL) {
 		buf_printf(&b, "<p class=\"message\" id=\"note\">");
 		ui_esc(&b, note);
 		buf_printf(&b, "</p>");
 	}
-	buf_printf(&b, "<form method=\"post\" action=\"/ui/login\" class=\"filters\">"
-		       "<label>Your work address<input type=\"email\" name=\"email\" id=\"email\" "
-		       "required maxlength=\"128\" autocomplete=\"email\"></label>"
-		       "<button class=\"primary\" type=\"submit\" id=\"send\">Send me a link"
-		       "</button></form><p>The link works once, for 15 minutes.</p>");
+	ui_pre_csrf(pre, NULL, csrf);
+	buf_printf(&b,
+		   "<form method=\"post\" action=\"/ui/login\" class=\"filters\">"
+		   "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+		   "<input type=\"hidden\" name=\"next\" value=\"%s\">"
+		   "<label>Your work address<input type=\"email\" name=\"email\" id=\"email\" "
+		   "required maxlength=\"128\" autocomplete=\"email\"></label>"
+		   "<button class=\"primary\" type=\"submit\" id=\"send\">Send me a link"
+		   "</button></form><p>The link works once, for 15 minutes.</p>",
+		   csrf, next); /* both checked: base64url, and a path of ui_next_ok's letters */
 	ui_foot(&b);
 	web_html_response(resp, status, buf_steal(&b));
 }
@@ -196,25 +223,35 @@ login_form(struct http_response *resp, int status, const char *note)
 static void
 login_post(const struct http_request *req, struct http_response *resp)
 {
-	char addr[160], user[UI_USER_MAX], roles[256], note[320];
+	char addr[160], user[UI_USER_MAX], roles[256], note[320], next[UI_NEXT_MAX];
 	int64_t now = now_ms();
 
+	/* before anything is counted or mailed: another site's post does nothing */
+	if (!ui_pre_check(req, NULL)) {
+		pre_refused(resp, "reload the sign-in page and try again.");
+		return;
+	}
 	if (http_form_get(req->body, "email", addr, sizeof(addr)) != 0 ||
 	    ui_email_user(addr, user, sizeof(user)) != 0) {
-		login_form(resp, 400, "That is not a mail address healer can sign in.");
+		login_form(req, resp, 400, "That is not a mail address healer can sign in.");
 		return;
 	}
 	/* counted whether or not the address is known, so the limit tells nothing either */
 	if (!ui_rate_allow(&rate_peer, req->peer, RATE_PER_PEER, RATE_WINDOW_MS, now) ||
 	    !ui_rate_allow(&rate_address, user, RATE_PER_ADDRESS, RATE_WINDOW_MS, now)) {
-		login_form(resp, 429, "Too many sign-in requests; try again in 15 minutes.");
+		login_form(req, resp, 429, "Too many sign-in requests; try again in 15 minutes.");
 		return;
 	}
 	policy_user_roles(engine_policy(), user, roles, sizeof(roles));
 	if (roles[0] != '\0') {
-		char *url = link_make(user);
+		const char *why;
+		if (http_form_get(req->body, "next", next, sizeof(next)) != 0)
+			next[0] = '\0';
+		char *url = link_make(user, next, &why);
 		if (url != NULL)
 			mail_link_send(user + 6, url);
+		if (why != NULL)
+			log_warnx("web: sign-in link for %s: %s", user, why);
 		free(url);
 	} else {
 		log_info("web: sign-in asked for %s, which has no role in the policy", user);
@@ -223,20 +260,28 @@ login_post(const struct http_request *req, struct http_response *resp)
 		 "If %s may use healer, a sign-in link is on its way to it. It works once, for 15 "
 		 "minutes.",
 		 user + 6);
-	login_form(resp, 200, note);
+	login_form(req, resp, 200, note);
 }
 
-/* Checks a link token; fills user and the token's id and expiry. */
+/* What a sign-in link's token says. */
+struct signin_link {
+	char user[UI_USER_MAX];
+	char id[TOKEN_ID_LEN + 1];
+	char next[UI_NEXT_MAX]; /* "" = the list */
+	int64_t exp;
+};
+
+/* Checks a link token and fills l. 0, or -1 with *why. */
 static int
-link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen, int64_t *exp,
-	   const char **why)
+link_check(const char *token, struct signin_link *l, const char **why)
 {
 	const uint8_t *key;
 	size_t keylen;
 	cJSON *claims = NULL;
-	const char *u, *i;
+	const char *u, *i, *n;
 	int rc;
 
+	memset(l, 0, sizeof(*l));
 	*why = "this sign-in link is not valid";
 	if (token_key(&key, &keylen) != TOKEN_OK)
 		return -1;
@@ -247,11 +292,14 @@ link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen
 	}
 	u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "user"));
 	i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
+	n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "next"));
 	rc = -1;
-	if (u && i && strlen(u) < userlen && strlen(i) < idlen) {
-		snprintf(user, userlen, "%s", u);
-		snprintf(id, idlen, "%s", i);
-		*exp =
+	if (u && i && strlen(u) < sizeof(l->user) && strlen(i) < sizeof(l->id)) {
+		snprintf(l->user, sizeof(l->user), "%s", u);
+		snprintf(l->id, sizeof(l->id), "%s", i);
+		if (n != NULL && ui_next_ok(n))
+			snprintf(l->next, sizeof(l->next), "%s", n);
+		l->exp =
 		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(claims, "exp"));
 		rc = 0;
 	}
@@ -263,27 +311,23 @@ link_check(const char *token, char *user, size_t userlen, char *id, size_t idlen
 static void
 link_get(const struct http_request *req, struct http_response *resp)
 {
-	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
-	    csrf[TOKEN_CSRF_LEN + 1];
-	const uint8_t *key;
-	size_t keylen;
+	char token[TOKEN_MAX + 1], csrf[TOKEN_CSRF_LEN + 1], pre[TOKEN_ID_LEN + 1];
+	struct signin_link l;
 	const char *why;
-	int64_t exp;
 	struct buf b;
 
 	if (http_form_get(req->query, "t", token, sizeof(token)) != 0 ||
-	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
-	    token_key(&key, &keylen) != TOKEN_OK) {
+	    link_check(token, &l, &why) != 0 || !ui_pre_start(req, resp, pre)) {
 		web_error_page(resp, 400, "Sign-in link",
 			       "This sign-in link is not valid or has "
 			       "expired; ask for a new one.");
 		return;
 	}
-	token_csrf(key, keylen, id, csrf);
+	ui_pre_csrf(pre, l.id, csrf);
 	buf_init(&b, 64 * 1024);
 	ui_head(&b, NULL, "Sign in", NULL, false);
 	buf_printf(&b, "<h1>Sign in</h1><p>Sign in to healer as <b id=\"who\">");
-	ui_esc(&b, user + 6);
+	ui_esc(&b, l.user + 6);
 	buf_printf(&b, "</b>?</p><form method=\"post\" action=\"/ui/login/link\">"
 		       "<input type=\"hidden\" name=\"t\" value=\"");
 	html_attr(&b, token);
@@ -299,32 +343,29 @@ link_get(const struct http_request *req, struct http_response *resp)
 static void
 link_post(const struct http_request *req, struct http_response *resp)
 {
-	char token[TOKEN_MAX + 1], user[UI_USER_MAX], id[TOKEN_ID_LEN + 1],
-	    csrf[TOKEN_CSRF_LEN + 8], msg[UI_USER_MAX + 64];
+	char token[TOKEN_MAX + 1], msg[UI_USER_MAX + 64];
+	struct signin_link l;
 	const uint8_t *key;
 	size_t keylen;
 	cJSON *claims;
 	char *session = NULL;
 	const char *why;
-	int64_t exp, now = now_ms();
 	int rc;
 
 	if (http_form_get(req->body, "t", token, sizeof(token)) != 0 ||
-	    link_check(token, user, sizeof(user), id, sizeof(id), &exp, &why) != 0 ||
-	    token_key(&key, &keylen) != TOKEN_OK) {
+	    link_check(token, &l, &why) != 0 || token_key(&key, &keylen) != TOKEN_OK) {
 		web_error_page(resp, 400, "Sign-in link",
 			       "This sign-in link is not valid or has "
 			       "expired; ask for a new one.");
 		return;
 	}
-	if (http_form_get(req->body, "csrf", csrf, sizeof(csrf)) != 0 ||
-	    !token_csrf_check(key, keylen, id, csrf)) {
-		web_error_page(
-		    resp, 403, "Sign-in link",
-		    "The form's security token is missing or wrong: open the link again.");
+	/* a link of the attacker's own, posted from their page, would sign the victim in as
+	 * the attacker: the form must come from this browser's visit to the link */
+	if (!ui_pre_check(req, l.id)) {
+		pre_refused(resp, "open the link again.");
 		return;
 	}
-	if ((rc = store_link_use(id, 0, user, "login", exp)) != STORE_OK) {
+	if ((rc = store_link_use(l.id, 0, l.user, "login", l.exp)) != STORE_OK) {
 		web_error_page(resp, rc == STORE_DUPLICATE ? 400 : 503, "Sign-in link",
 			       rc == STORE_DUPLICATE
 				   ? "This sign-in link was already used; ask for a new one."
@@ -332,18 +373,19 @@ link_post(const struct http_request *req, struct http_response *resp)
 		return;
 	}
 	claims = cJSON_CreateObject();
-	cJSON_AddStringToObject(claims, "user", user);
-	rc = token_sign(key, keylen, "session", claims, now + UI_SESSION_MS, &session);
+	cJSON_AddStringToObject(claims, "user", l.user);
+	rc = token_sign(key, keylen, "session", claims, now_ms() + UI_SESSION_MS, &session);
 	cJSON_Delete(claims);
 	if (rc != TOKEN_OK) {
 		web_error_page(resp, 500, "Sign in", "No session could be made.");
 		return;
 	}
 	snprintf(msg, sizeof(msg), "signed in to the web UI from %s", req->peer);
-	ui_auth_audit(user, 0, "web.login", msg);
-	web_redirect(resp, "/ui/");
+	ui_auth_audit(l.user, 0, "web.login", msg);
+	/* back to the page asked for; ui_next_ok held when it was signed and again now */
+	web_redirect(resp, l.next[0] ? l.next : "/ui/");
 	web_set_cookie(resp, UI_SESSION_COOKIE, session, (long)(UI_SESSION_MS / 1000),
-		       cookie_secure());
+		       ui_cookie_secure());
 	free(session);
 }
 
@@ -369,7 +411,7 @@ logout_post(const struct http_request *req, struct http_response *resp)
 		store_link_use(who.sid, 0, who.user, "logout", who.exp);
 	ui_auth_audit(who.user, 0, "web.logout", "signed out of the web UI");
 	web_redirect(resp, "/ui/login");
-	web_set_cookie(resp, UI_SESSION_COOKIE, "", 0, cookie_secure());
+	web_set_cookie(resp, UI_SESSION_COOKIE, "", 0, ui_cookie_secure());
 }
 
 bool
@@ -384,17 +426,20 @@ ui_auth_route(const struct http_request *req, struct http_response *resp)
 	    {"POST", "/ui/login/link", link_post},
 	    {"POST", "/ui/logout", logout_post},
 	};
+	/* HEAD is answered as GET (the server sends no body): a link checker's HEAD gets what
+	 * its GET would, and neither spends anything */
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 	bool known = false;
 
-	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/ui/login") == 0) {
-		login_form(resp, 200, NULL);
+	if (strcmp(method, "GET") == 0 && strcmp(req->path, "/ui/login") == 0) {
+		login_form(req, resp, 200, NULL);
 		return true;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
 		if (strcmp(req->path, routes[i].path) != 0)
 			continue;
 		known = true;
-		if (strcmp(req->method, routes[i].method) == 0) {
+		if (strcmp(method, routes[i].method) == 0) {
 			routes[i].fn(req, resp);
 			return true;
 		}
@@ -408,19 +453,38 @@ int
 ui_login_link_cli(int argc, char **argv)
 {
 	char user[UI_USER_MAX];
+	const uint8_t *key;
+	size_t keylen;
+	const char *note;
 	char *url;
 
 	if (argc != 1 || ui_email_user(argv[0], user, sizeof(user)) != 0) {
 		fprintf(stderr, "usage: healer login-link ADDRESS (e.g. alice@example.com)\n");
 		return 2;
 	}
-	if ((url = link_make(user)) == NULL) {
+	if (token_key(&key, &keylen) != TOKEN_OK) {
 		fprintf(stderr,
 			"healer: set HEALER_LINK_KEY (at least %d bytes, e.g. `openssl "
 			"rand -hex 32`) to make sign-in links\n",
 			TOKEN_KEY_MIN);
 		return 1;
 	}
+	/* the port a running daemon was given when HEALER_LISTEN asked for any (port 0): the
+	 * store is opened only then */
+	char base[512];
+	if (ui_origin_link_base(cfg.public_url, cfg.listen, NULL, base, sizeof(base), &note) != 0 &&
+	    store_open(cfg.db) == 0) {
+		if (store_setting_get(LISTEN_SETTING, listening, sizeof(listening)) != STORE_OK)
+			listening[0] = '\0';
+		store_close();
+	}
+	if ((url = link_make(user, NULL, &note)) == NULL) {
+		fprintf(stderr, "healer: no sign-in link: %s\n",
+			note ? note : "it could not be signed");
+		return 1;
+	}
+	if (note != NULL)
+		fprintf(stderr, "healer: %s\n", note);
 	printf("%s\n", url);
 	fprintf(stderr,
 		"healer: this link signs in %s once, within 15 minutes; the policy "

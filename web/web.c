@@ -14,6 +14,11 @@ web_html_response(struct http_response *resp, int status, char *body)
 	resp->content_type = "text/html; charset=utf-8";
 	free(resp->body);
 	resp->body = body;
+	/* served over https: browsers stay on https, so a session cookie never travels in the
+	 * clear through a downgraded first request */
+	if (web_public_https() &&
+	    (resp->headers == NULL || strstr(resp->headers, "Strict-Transport-Security") == NULL))
+		http_header_add(resp, "Strict-Transport-Security", "max-age=31536000");
 }
 
 void

@@ -10,7 +10,8 @@
 /* Fills resp with an HTML page: status, "text/html; charset=utf-8", body (taken). The
  * server adds Content-Security-Policy (HTTP_HTML_CSP: frame-ancestors 'none', no foreign
  * scripts or form targets), X-Frame-Options: DENY, Referrer-Policy: no-referrer,
- * X-Content-Type-Options: nosniff and Cache-Control: no-store to every text/html answer. */
+ * X-Content-Type-Options: nosniff and Cache-Control: no-store to every text/html answer;
+ * Strict-Transport-Security is added here when HEALER_PUBLIC_URL is https. */
 void web_html_response(struct http_response *resp, int status, char *body);
 
 /* A whole page saying what went wrong: heading and message are escaped here. */

@@ -1,5 +1,5 @@
-"""`make screenshots`: PNGs of each web UI page (sign-in, list, incident, dashboard, and the
-incident and list at phone width) in build/screenshots/, from a daemon with a few incidents,
+"""`make screenshots`: PNGs of each web UI page (sign-in, list, incident awaiting approval
+and resolved, dashboard, and the incident and list at phone width) in build/screenshots/, from a daemon with a few incidents,
 taken by the same headless Chromium the browser tests use."""
 import sys
 import tempfile
@@ -56,6 +56,14 @@ def main():
                 drv.get(base + path)
                 time.sleep(0.3)
                 drv.save_screenshot(str(OUT / (name + ".png")))
+            # the same incident once approved and finished: what ran, with its output
+            drv.set_window_size(1280, 1600)
+            drv.get(base + "/ui/incidents/1")
+            drv.find_element("id", "approve").click()
+            d.wait_state("INC-1", "resolved")
+            drv.get(base + "/ui/incidents/1")
+            time.sleep(0.3)
+            drv.save_screenshot(str(OUT / "incident-resolved.png"))
             del shots
         finally:
             b.quit()

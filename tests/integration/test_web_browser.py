@@ -45,6 +45,14 @@ def wait_text(drv, css, text, timeout=WAIT_S):
                                                            drv.page_source[:3000]))
 
 
+def page_text(drv):
+    """What a reader sees on an incident page above its timeline (the timeline quotes the
+    transitions and outputs as they happened)."""
+    from selenium.webdriver.common.by import By
+    main = drv.find_element(By.TAG_NAME, "main").text
+    return main.replace(drv.find_element(By.ID, "timeline").text, "")
+
+
 def test_sign_in_dashboard_approve_and_watch_it_resolve(healer, browser):
     from selenium.webdriver.common.by import By
     d = web_daemon(healer)
@@ -66,12 +74,29 @@ def test_sign_in_dashboard_approve_and_watch_it_resolve(healer, browser):
     wait_text(browser, ".windows a[aria-current=page]", "7d")
     # the incident: approve it and watch it resolve (the page refreshes itself)
     browser.get(base(d) + "/ui/incidents/1")
-    wait_text(browser, "#card", "Restart the web service")
-    assert "status of web: stuck" in browser.find_element(By.ID, "steps").text
+    wait_text(browser, "#decision", "Restart the web service")
+    page = page_text(browser)
+    # the state once, the diagnostic's output once, the decision in full
+    assert page.count("awaiting approval") == 1 and "awaiting_approval" not in page, page
+    assert page.count("status of web: stuck") == 1, page
+    decision = browser.find_element(By.ID, "decision").text
+    for seen in ("$0.00", "30/100 medium", "+30 runbook risk medium",
+                 "needs 1 approval from engineer, lead or admin", "0 of 1 given"):
+        assert seen in decision, (seen, decision)
+    steps = browser.find_element(By.ID, "steps").text
+    assert steps.index("status of web: stuck") < steps.index("not run yet")
     browser.find_element(By.ID, "approve").click()
     wait_text(browser, "#state", "resolved")
     assert "approved" in browser.find_element(By.ID, "timeline").text.lower()
     assert not browser.find_elements(By.ID, "approve")
+    page = page_text(browser)
+    assert page.count("resolved") == 1, page
+    steps = browser.find_element(By.ID, "steps").text
+    assert steps.count("status of web: stuck") == 1 and steps.count("restarted web") == 1, steps
+    assert "not run yet" not in steps
+    assert (steps.index("status of web: stuck") < steps.index("restarted web")
+            < steps.index("check"))
+    assert page.count("restarted web") == 1, page
     v = d.view("INC-1")
     assert v["state"] == "resolved"
     assert v["approvals"][0]["user"] == "email:alice@example.com"
@@ -147,8 +172,22 @@ class Smtp:
         with self.lock:
             return [m for r, m in self.messages if r == rcpt]
 
+    def wait_for(self, rcpt):
+        """The mails to rcpt once there is one (or none after WAIT_S)."""
+        deadline = time.monotonic() + WAIT_S
+        while not self.to(rcpt) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.to(rcpt)
+
     def close(self):
         self.ctl.stop()
+
+
+def signin_path(mail):
+    """The path and query of the sign-in link in a mail's text part."""
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    url = [ln for ln in text.splitlines() if "/ui/login/link?t=" in ln][0].strip()
+    return url[url.index("/ui/"):]
 
 
 @pytest.fixture
@@ -174,15 +213,10 @@ def test_sign_in_through_the_mailed_link(healer, browser, smtp):
     browser.find_element(By.ID, "email").send_keys("mallory@example.com")
     browser.find_element(By.ID, "send").click()
     wait_text(browser, "#note", "a sign-in link is on its way")
-    deadline = time.monotonic() + WAIT_S
-    while not smtp.to("alice@example.com") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    mails = smtp.to("alice@example.com")
+    mails = smtp.wait_for("alice@example.com")
     assert len(mails) == 1, smtp.messages
     assert str(mails[0]["Subject"]) == "Sign in to healer"
-    text = mails[0].get_body(preferencelist=("plain",)).get_content()
-    url = [ln for ln in text.splitlines() if "/ui/login/link?t=" in ln][0].strip()
-    browser.get(base(d) + url[url.index("/ui/"):])
+    browser.get(base(d) + signin_path(mails[0]))
     browser.find_element(By.ID, "signin").click()
     wait_text(browser, "h1", "Incidents")
     assert "email:alice@example.com" in browser.find_element(By.CSS_SELECTOR, "header").text
@@ -208,3 +242,22 @@ def test_refresh_keeps_a_half_written_reason(healer, browser):
     browser.find_element(By.ID, "reject").click()
     wait_text(browser, "#state", "rejected")
     assert d.view("INC-1")["approvals"][0]["reason"] == "wrong host"
+
+
+def test_a_link_from_a_card_returns_to_the_incident_after_sign_in(healer, browser, smtp):
+    from selenium.webdriver.common.by import By
+    d = web_daemon(healer, HEALER_SMTP_URL="smtp://127.0.0.1:%d" % smtp.port,
+                   HEALER_SMTP_TLS="none", HEALER_MAIL_FROM="healer@example.com")
+    d.alert(am_alert("WebDown", labels={"service": "web", "severity": "warning"}))
+    d.wait_state("INC-1", "awaiting_approval")
+    # what a chat card links to, opened signed out: the sign-in form, which still works
+    browser.get(base(d) + "/ui/incidents/1")
+    wait_text(browser, "h1", "Sign in")
+    browser.find_element(By.ID, "email").send_keys("alice@example.com")
+    browser.find_element(By.ID, "send").click()
+    wait_text(browser, "#note", "a sign-in link is on its way")
+    browser.get(base(d) + signin_path(smtp.wait_for("alice@example.com")[0]))
+    browser.find_element(By.ID, "signin").click()
+    # back on the incident it started from
+    wait_text(browser, "#decision", "Restart the web service")
+    assert browser.current_url == base(d) + "/ui/incidents/1"

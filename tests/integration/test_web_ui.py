@@ -3,9 +3,11 @@ addresses, rate limits), sessions (missing, forged, signed out), the security he
 pages escaping what they show, actions needing the session, the CSRF token and the policy
 (refusals shown and audited), GETs that never act, and the trusted proxy header."""
 import re
+import urllib.parse
 
 from conftest import am_alert
-from webui import form_fields, get, link_path, login_link, post, sign_in, web_daemon
+from webui import (form_fields, get, link_form, link_path, login_form, login_link, post,
+                   post_login, sign_in, web_daemon)
 
 
 def web_down(title_extra=None, **labels):
@@ -32,7 +34,7 @@ def test_pages_need_a_session_and_carry_strict_headers(healer):
     assert r.headers["x-frame-options"] == "DENY"
     # a forged cookie is no session
     r = get(d, "/ui/dashboard", cookie="healer_session=v1.e30.AAAA")
-    assert r.status == 303 and r.headers["location"] == "/ui/login"
+    assert r.status == 303 and r.headers["location"] == "/ui/login?next=/ui/dashboard"
     cookie = sign_in(d)
     r = get(d, "/ui/", cookie)
     assert r.status == 200 and "Incidents" in r.text
@@ -46,8 +48,9 @@ def test_session_cookie_attributes(healer):
     d = web_daemon(healer)
     url = login_link(d, "alice@example.com")
     path = link_path(url)
-    f = form_fields(get(d, path).text)
-    r = post(d, "/ui/login/link", f)
+    f, pre = link_form(d, path)
+    assert "HttpOnly" in pre_sc(d, path) and "SameSite=Strict" in pre_sc(d, path)
+    r = post(d, "/ui/login/link", f, pre)
     assert r.status == 303
     sc = r.headers["set-cookie"]
     assert "HttpOnly" in sc and "SameSite=Strict" in sc and "Path=/" in sc
@@ -55,9 +58,17 @@ def test_session_cookie_attributes(healer):
     d2 = web_daemon(healer, HEALER_PUBLIC_URL="https://healer.example.com")
     url = login_link(d2, "alice@example.com")
     assert url.startswith("https://healer.example.com/ui/login/link?t=")
-    f = form_fields(get(d2, url.split("example.com", 1)[1]).text)
-    r = post(d2, "/ui/login/link", f)
+    f, pre = link_form(d2, url.split("example.com", 1)[1])
+    r = post(d2, "/ui/login/link", f, pre)
     assert "Secure" in r.headers["set-cookie"]
+    # served as https: browsers are told to stay on it; plain http loopback is not
+    assert get(d2, "/ui/login").headers["strict-transport-security"] == "max-age=31536000"
+    assert "strict-transport-security" not in get(d, "/ui/login").headers
+
+
+def pre_sc(d, path):
+    """The whole Set-Cookie of the pre-session a page sets."""
+    return get(d, path).headers["set-cookie"]
 
 
 def test_login_link_is_single_use_and_get_does_not_spend_it(healer):
@@ -66,42 +77,43 @@ def test_login_link_is_single_use_and_get_does_not_spend_it(healer):
     path = link_path(url)
     # a mail scanner's GETs do not spend it
     assert get(d, path).status == 200
-    f = form_fields(get(d, path).text)
-    assert post(d, "/ui/login/link", f).status == 303
-    r = post(d, "/ui/login/link", f)
+    f, pre = link_form(d, path)
+    assert post(d, "/ui/login/link", f, pre).status == 303
+    r = post(d, "/ui/login/link", f, pre)
     assert r.status == 400 and "already used" in r.text
     # a link without its CSRF token does nothing
     url = login_link(d, "alice@example.com")
-    f = form_fields(get(d, link_path(url)).text)
+    f, pre = link_form(d, link_path(url))
     del f["csrf"]
-    r = post(d, "/ui/login/link", f)
+    r = post(d, "/ui/login/link", f, pre)
     assert r.status == 403 and "set-cookie" not in r.headers
     # an altered token is not valid
-    f = form_fields(get(d, path).text)
+    f, pre = link_form(d, path)
     f["t"] = f["t"][:-2] + ("AA" if not f["t"].endswith("AA") else "BB")
-    assert post(d, "/ui/login/link", f).status == 400
+    assert post(d, "/ui/login/link", f, pre).status == 400
 
 
 def test_unknown_address_gets_the_same_answer(healer):
     d = web_daemon(healer)
-    known = post(d, "/ui/login", {"email": "alice@example.com"})
-    unknown = post(d, "/ui/login", {"email": "mallory@example.com"})
+    _, pre = login_form(d)
+    known = post_login(d, "alice@example.com", pre)
+    unknown = post_login(d, "mallory@example.com", pre)
     assert known.status == unknown.status == 200
     norm = lambda r, a: r.text.replace(a, "ADDR")
     assert norm(known, "alice@example.com") == norm(unknown, "mallory@example.com")
     assert "a sign-in link is on its way" in known.text
-    bad = post(d, "/ui/login", {"email": "not an address"})
+    bad = post_login(d, "not an address", pre)
     assert bad.status == 400
 
 
 def test_login_requests_are_rate_limited_per_address_and_peer(healer):
     d = web_daemon(healer)
     for _ in range(3):
-        assert post(d, "/ui/login", {"email": "nobody@example.com"}).status == 200
-    r = post(d, "/ui/login", {"email": "nobody@example.com"})
+        assert post_login(d, "nobody@example.com").status == 200
+    r = post_login(d, "nobody@example.com")
     assert r.status == 429 and "Too many" in r.text
     # per peer: 10 in the window whatever the address
-    codes = [post(d, "/ui/login", {"email": "u%d@example.com" % i}).status for i in range(8)]
+    codes = [post_login(d, "u%d@example.com" % i).status for i in range(8)]
     assert 429 in codes
 
 
@@ -172,12 +184,18 @@ def test_policy_refusal_is_shown_and_audited(healer):
                for a in d.audit())
 
 
-def test_reject_with_reason_and_stale_page(healer):
+def awaiting_and_signed_in(healer):
+    """A daemon with INC-1 awaiting approval, alice's session cookie and the incident page's
+    form fields."""
     d = web_daemon(healer)
     d.alert(web_down())
     d.wait_state("INC-1", "awaiting_approval")
     cookie = sign_in(d)
-    f = form_fields(get(d, "/ui/incidents/1", cookie).text)
+    return d, cookie, form_fields(get(d, "/ui/incidents/1", cookie).text)
+
+
+def test_reject_with_reason_and_stale_page(healer):
+    d, cookie, f = awaiting_and_signed_in(healer)
     r = post(d, "/ui/incidents/1/reject", dict(f, reason=""), cookie)
     assert r.status == 400 and "needs a reason" in r.text
     r = post(d, "/ui/incidents/1/reject", dict(f, reason="not now <b>"), cookie)
@@ -241,3 +259,164 @@ def test_proxy_header_only_from_trusted_peers(healer):
                     HEALER_AUTH_PROXY_FROM="10.0.0.1")
     r = get(d2, "/ui/", headers={"X-Forwarded-Email": "alice@example.com"})
     assert r.status == 303 and r.headers["location"] == "/ui/login"
+
+
+def test_sign_in_form_refuses_posts_from_elsewhere(healer):
+    d = web_daemon(healer)
+    origin = "http://127.0.0.1:%d" % d.port
+    # another site's page posting the address form: no token, no pre-session cookie
+    r = post(d, "/ui/login", {"email": "alice@example.com"})
+    assert r.status == 403 and "security token" in r.text
+    assert "a sign-in link is on its way" not in r.text
+    # the form's token without the cookie it is bound to (a page that copied the form)
+    f, pre = login_form(d)
+    r = post(d, "/ui/login", dict(f, email="alice@example.com"))
+    assert r.status == 403
+    # another browser's cookie with this form's token
+    _, other = login_form(d)
+    assert other != pre
+    assert post(d, "/ui/login", dict(f, email="alice@example.com"), other).status == 403
+    # token and cookie, but the browser says the post came from another site
+    for h in ({"Origin": "https://evil.example"}, {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+              {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+              {"Origin": origin + ".evil.example"}):
+        r = post(d, "/ui/login", dict(f, email="alice@example.com"), pre, headers=h)
+        assert r.status == 403 and "another site" in r.text, h
+    # none of that made a link (or would have mailed one)
+    assert "sign-in link for alice@example.com" not in d.log_tail(400)
+    # the real form, posted from healer's own page
+    r = post(d, "/ui/login", dict(f, email="alice@example.com"), pre,
+             headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+    assert r.status == 200 and "a sign-in link is on its way" in r.text
+    d.wait_for(lambda: "sign-in link for alice@example.com" in d.log_tail(400), "the link")
+
+
+def test_a_link_posted_from_another_browser_signs_no_one_in(healer):
+    """Login CSRF: an attacker opens their own link, then has the victim's browser post its
+    form; the victim must not end up signed in as the attacker."""
+    d = web_daemon(healer)
+    path = link_path(login_link(d, "eve@example.com"))
+    f, _attacker = link_form(d, path)
+    # the victim's browser has no pre-session, or its own from visiting the sign-in page
+    _, victim = login_form(d)
+    for cookie in (None, victim):
+        r = post(d, "/ui/login/link", f, cookie)
+        assert r.status == 403 and "set-cookie" not in r.headers, cookie
+        assert "another site" in r.text
+    # cross-origin post of a complete form: refused before the link is looked at
+    f, pre = link_form(d, path)
+    r = post(d, "/ui/login/link", f, pre, headers={"Origin": "https://evil.example"})
+    assert r.status == 403 and "set-cookie" not in r.headers
+    assert not any(a["kind"] == "web.login" for a in d.audit())
+    # the link is still unspent: its owner can use it
+    assert post(d, "/ui/login/link", f, pre).status == 303
+
+
+def test_cross_site_posts_of_actions_and_sign_out_are_refused(healer):
+    d, cookie, f = awaiting_and_signed_in(healer)
+    r = post(d, "/ui/incidents/1/approve", f, cookie, headers={"Origin": "https://evil.example"})
+    assert r.status == 403 and "another site" in r.text
+    r = post(d, "/ui/logout", {"csrf": f["csrf"]}, cookie,
+             headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status == 403
+    assert d.view("INC-1")["state"] == "awaiting_approval"
+    assert get(d, "/ui/", cookie).status == 200
+
+
+def test_login_link_prints_a_usable_address_or_says_why_not(healer):
+    def cli(**env):
+        d = web_daemon(healer, start=False, **env)
+        return d.cli("login-link", "alice@example.com", check=False)
+
+    # port 0 and no running daemon: no port can be known
+    for listen in ("127.0.0.1:0", "0.0.0.0:0"):
+        p = cli(HEALER_LISTEN=listen)
+        assert p.returncode == 1 and p.stdout == "", (listen, p)
+        assert "HEALER_PUBLIC_URL" in p.stderr and "port 0" in p.stderr, p.stderr
+    # every address: the link works from this machine, and says so
+    p = cli(HEALER_LISTEN="0.0.0.0:8080")
+    assert p.returncode == 0, p
+    assert p.stdout.startswith("http://127.0.0.1:8080/ui/login/link?t=v1."), p.stdout
+    assert "this machine only" in p.stderr and "HEALER_PUBLIC_URL" in p.stderr
+    p = cli(HEALER_LISTEN="[::]:8080")
+    assert p.stdout.startswith("http://127.0.0.1:8080/ui/login/link?t=v1."), p.stdout
+    # a named host: as configured
+    p = cli(HEALER_LISTEN="healer.internal:8443")
+    assert p.stdout.startswith("http://healer.internal:8443/ui/login/link?t=v1."), p.stdout
+    assert p.stderr.count("HEALER_PUBLIC_URL") == 0
+    # the public address wins, without a doubled slash
+    p = cli(HEALER_LISTEN="0.0.0.0:0", HEALER_PUBLIC_URL="https://healer.example.com/")
+    assert p.returncode == 0
+    assert p.stdout.startswith("https://healer.example.com/ui/login/link?t=v1."), p.stdout
+    # a running daemon that asked for any port: the port it got, and the link signs in
+    d = web_daemon(healer)
+    url = d.cli("login-link", "alice@example.com").stdout.strip()
+    assert url.startswith("http://127.0.0.1:%d/ui/login/link?t=v1." % d.port), url
+    f, pre = link_form(d, link_path(url))
+    assert post(d, "/ui/login/link", f, pre).status == 303
+
+
+def test_head_answers_like_get_without_a_body(healer):
+    d = web_daemon(healer)
+    path = link_path(login_link(d, "alice@example.com"))
+    cookie = sign_in(d)
+    for p, c in (("/ui/login", None), (path, None), ("/ui/", cookie), ("/ui/dashboard", cookie),
+                 ("/ui/static/ui.css", None)):
+        g = get(d, p, c)
+        h = d.request("HEAD", p, token=None, headers={"Cookie": c} if c else None)
+        assert h.status == g.status == 200, (p, h.status, g.status)
+        assert h.text == "", p
+        assert h.headers.get("content-type") == g.headers.get("content-type"), p
+    # a HEAD never spends the link
+    f, pre = link_form(d, path)
+    assert post(d, "/ui/login/link", f, pre).status == 303
+
+
+def test_a_link_posted_many_times_at_once_signs_in_once(healer):
+    import threading
+    d = web_daemon(healer)
+    f, pre = link_form(d, link_path(login_link(d, "alice@example.com")))
+    codes, cookies = [], []
+    lock = threading.Lock()
+
+    def spend():
+        r = post(d, "/ui/login/link", f, pre)
+        with lock:
+            codes.append(r.status)
+            if "set-cookie" in r.headers:
+                cookies.append(r.headers["set-cookie"])
+
+    ts = [threading.Thread(target=spend) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert sorted(codes) == [303] + [400] * 7, codes
+    assert len(cookies) == 1
+    assert [a["kind"] for a in d.audit()].count("web.login") == 1
+
+
+def test_sign_in_returns_only_to_pages_of_ours(healer):
+    d = web_daemon(healer)
+    r = get(d, "/ui/incidents/7")
+    assert r.status == 303 and r.headers["location"] == "/ui/login?next=/ui/incidents/7"
+    f, pre = login_form(d)
+    r = get(d, "/ui/login?next=/ui/incidents/7", pre)
+    assert form_fields(r.text)["next"] == "/ui/incidents/7"
+    for i, bad in enumerate(("//evil.example", "https://evil.example", "/\\evil.example", "/ui//evil.example",
+                "/ui/../../x", "/ui/x?y=1", "javascript:alert(1)", "/ui/" + "a" * 200,
+                "/other")):
+        r = get(d, "/ui/login?" + urllib.parse.urlencode({"next": bad}), pre)
+        assert r.status == 200 and form_fields(r.text)["next"] == "", bad
+        assert "evil" not in r.text, bad
+        # posted: the form is answered, the bad value dropped
+        r = post(d, "/ui/login", dict(f, email="u%d@example.com" % i, next=bad), pre)
+        assert r.status == 200 and form_fields(r.text)["next"] == "", bad
+
+
+def test_sign_in_page_says_when_links_are_not_set_up(healer):
+    from webui import POLICY
+    d = healer(policy=POLICY, user="root")  # no HEALER_LINK_KEY
+    r = get(d, "/ui/login")
+    assert r.status == 503 and "HEALER_LINK_KEY" in r.text
+    assert 'id="email"' not in r.text and "set-cookie" not in r.headers

@@ -67,14 +67,35 @@ def form_fields(page):
         r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}
 
 
+def set_cookie(r):
+    """The name=value of a response's Set-Cookie, or None."""
+    sc = r.headers.get("set-cookie")
+    return sc.split(";")[0] if sc else None
+
+
+def link_form(d, path, cookie=None):
+    """Opens a sign-in link's page as a browser would: (its form's fields, the pre-session
+    cookie the page set or the one it was given)."""
+    r = get(d, path, cookie)
+    assert r.status == 200, r
+    return form_fields(r.text), cookie or set_cookie(r)
+
+
+def login_form(d, cookie=None):
+    """The sign-in form's fields and its pre-session cookie."""
+    return link_form(d, "/ui/login", cookie)
+
+
+def post_login(d, address, cookie=None, headers=None):
+    """Posts the sign-in form as a browser would (token and cookie from the form's page)."""
+    f, cookie = login_form(d, cookie)
+    return post(d, "/ui/login", dict(f, email=address), cookie, headers)
+
+
 def sign_in(d, address="alice@example.com"):
     """Signs in through a printed link; returns the Cookie header value."""
-    url = urllib.parse.urlsplit(login_link(d, address))
-    r = d.request("GET", url.path + "?" + url.query, token=None)
-    assert r.status == 200, r
-    f = form_fields(r.text)
-    r = d.request("POST", "/ui/login/link", urllib.parse.urlencode(f), token=None,
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    f, pre = link_form(d, link_path(login_link(d, address)))
+    r = post(d, "/ui/login/link", f, pre)
     assert r.status == 303, r
     cookie = r.headers["set-cookie"].split(";")[0]
     assert cookie.startswith("healer_session=")

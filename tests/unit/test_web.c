@@ -1,4 +1,5 @@
-/* test_web.c — HTML escaping and card_html, signed tokens and CSRF, form fields and headers. */
+/* test_web.c — HTML escaping and card_html, signed tokens and CSRF, form fields and headers,
+ * the web UI's same-origin check and link address. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "html.h"
 #include "http_server.h"
 #include "token.h"
+#include "ui_origin.h"
 #include "util.h"
 
 static const uint8_t key[] = "0123456789abcdef0123456789abcdef";
@@ -253,6 +255,117 @@ test_header_add_refuses_injection(void **state)
 	free(r.headers);
 }
 
+static void
+test_origin_allowed(void **state)
+{
+	const char *h = "healer.example.com:8080";
+
+	(void)state;
+	/* no browser headers: the token decides */
+	assert_true(ui_origin_allowed(NULL, NULL, h, NULL));
+	assert_true(ui_origin_allowed("http://healer.example.com:8080", "same-origin", h, NULL));
+	assert_true(ui_origin_allowed("HTTPS://Healer.Example.com:8080", NULL, h, NULL));
+	assert_true(ui_origin_allowed(NULL, "none", h, NULL));
+	assert_false(ui_origin_allowed(NULL, "cross-site", h, NULL));
+	assert_false(ui_origin_allowed(NULL, "same-site", h, NULL));
+	assert_false(ui_origin_allowed("http://healer.example.com:8080", "cross-site", h, NULL));
+	/* what Chromium sends from a no-referrer page to its own origin */
+	assert_true(ui_origin_allowed("null", "same-origin", h, NULL));
+	assert_false(ui_origin_allowed("null", "cross-site", h, NULL));
+	assert_false(ui_origin_allowed("https://evil.example", NULL, h, NULL));
+	assert_false(
+	    ui_origin_allowed("http://healer.example.com:8080.evil.example", NULL, h, NULL));
+	assert_false(ui_origin_allowed("http://healer.example.com", NULL, h, NULL));
+	assert_false(ui_origin_allowed("ftp://healer.example.com:8080", NULL, h, NULL));
+	assert_false(ui_origin_allowed("http://x", NULL, NULL, NULL));
+	/* behind a proxy that rewrites Host: the public address */
+	assert_true(ui_origin_allowed("https://healer.example.com", NULL, "127.0.0.1:8080",
+				      "https://healer.example.com/base/"));
+	assert_false(ui_origin_allowed("https://healer.example.com.evil", NULL, "127.0.0.1:8080",
+				       "https://healer.example.com"));
+	assert_false(ui_origin_allowed("http://healer.example.com", NULL, "127.0.0.1:8080",
+				       "https://healer.example.com"));
+}
+
+static void
+test_link_base(void **state)
+{
+	char out[128];
+	const char *note;
+
+	(void)state;
+	assert_int_equal(
+	    ui_origin_link_base("https://h.example/", "0.0.0.0:0", NULL, out, sizeof(out), &note),
+	    0);
+	assert_string_equal(out, "https://h.example");
+	assert_null(note);
+	assert_int_equal(ui_origin_link_base("", "10.1.2.3:8080", NULL, out, sizeof(out), &note),
+			 0);
+	assert_string_equal(out, "http://10.1.2.3:8080");
+	assert_null(note);
+	assert_int_equal(ui_origin_link_base(NULL, "0.0.0.0:8080", NULL, out, sizeof(out), &note),
+			 0);
+	assert_string_equal(out, "http://127.0.0.1:8080");
+	assert_non_null(strstr(note, "HEALER_PUBLIC_URL"));
+	assert_int_equal(ui_origin_link_base(NULL, ":8080", NULL, out, sizeof(out), &note), 0);
+	assert_string_equal(out, "http://127.0.0.1:8080");
+	/* port 0: the port the daemon got, or no link */
+	assert_int_equal(ui_origin_link_base(NULL, "127.0.0.1:0", NULL, out, sizeof(out), &note),
+			 -1);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(note, "HEALER_PUBLIC_URL"));
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "127.0.0.1:0", "127.0.0.1:0", out, sizeof(out), &note), -1);
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "127.0.0.1:0", "127.0.0.1:41234", out, sizeof(out), &note),
+	    0);
+	assert_string_equal(out, "http://127.0.0.1:41234");
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "0.0.0.0:0", "0.0.0.0:41234", out, sizeof(out), &note), 0);
+	assert_string_equal(out, "http://127.0.0.1:41234");
+	assert_int_equal(ui_origin_link_base(NULL, "localhost", NULL, out, sizeof(out), &note), -1);
+	assert_int_equal(ui_origin_link_base(NULL, "h:99999", NULL, out, sizeof(out), &note), -1);
+	assert_int_equal(
+	    ui_origin_link_base(NULL, "a-rather-long-host-name.example:8080", NULL, out, 16, &note),
+	    -1);
+	assert_string_equal(out, "");
+}
+
+static void
+test_next_only_to_our_pages(void **state)
+{
+	static const char *const bad[] = {NULL,
+					  "",
+					  "/",
+					  "/ui",
+					  "//evil.example",
+					  "/\\evil.example",
+					  "https://evil.example/ui/",
+					  "/ui//evil.example",
+					  "/ui/../x",
+					  "/ui/x?next=//e",
+					  "/ui/x#y",
+					  "/ui/x y",
+					  "/ui/%2F%2Fevil",
+					  "javascript:alert(1)",
+					  "/ui/\\evil",
+					  "/other/ui/"};
+	char big[UI_NEXT_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(ui_next_ok(bad[i]));
+	assert_true(ui_next_ok("/ui/"));
+	assert_true(ui_next_ok("/ui/incidents/12"));
+	assert_true(ui_next_ok("/ui/dashboard"));
+	memcpy(big, "/ui/", 4);
+	memset(big + 4, 'a', sizeof(big) - 5);
+	big[sizeof(big) - 1] = '\0';
+	assert_false(ui_next_ok(big));
+	big[UI_NEXT_MAX - 1] = '\0';
+	assert_true(ui_next_ok(big));
+}
+
 int
 main(void)
 {
@@ -266,6 +379,9 @@ main(void)
 	    cmocka_unit_test(test_csrf),
 	    cmocka_unit_test(test_form_get),
 	    cmocka_unit_test(test_header_add_refuses_injection),
+	    cmocka_unit_test(test_origin_allowed),
+	    cmocka_unit_test(test_link_base),
+	    cmocka_unit_test(test_next_only_to_our_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

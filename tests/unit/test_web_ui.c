@@ -239,6 +239,70 @@ test_store_detect_summary(void **state)
 	cJSON_Delete(d);
 }
 
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void
+test_incident_page_says_each_thing_once(void **state)
+{
+	cJSON *v = cJSON_Parse(
+	    "{\"id\":5,\"key\":\"INC-5\",\"version\":3,\"state\":\"awaiting_approval\","
+	    "\"severity\":\"sev2\",\"title\":\"disk full\",\"resource\":\"db-1\","
+	    "\"source\":\"alertmanager\",\"occurrences\":2,\"analysis\":\"rule match\","
+	    "\"action\":{\"id\":8,\"runbook\":\"clean-tmp\",\"runbook_title\":\"Clean /tmp\","
+	    "\"cost_usd\":1.5,\"risk_score\":55,\"risk_level\":\"high\","
+	    "\"risk_reasons\":[\"+30 deletes files\"],\"decision\":\"approval\","
+	    "\"decision_reason\":\"needs 2 approvals from lead\",\"approvals_needed\":2,"
+	    "\"steps\":[\"clean: rm -rf /tmp/x\",\"check: df\"]},"
+	    "\"approvals\":[{\"user\":\"email:a@example.com\",\"decision\":\"approve\"}],"
+	    "\"step_runs\":[{\"phase\":\"diagnostic\",\"name\":\"usage\",\"status\":\"ok\","
+	    "\"output\":\"UNIQUE-OUTPUT\",\"attempt\":1},{\"phase\":\"step\",\"name\":\"clean\","
+	    "\"status\":\"failed\",\"output\":\"\",\"stderr\":\"denied <x>\",\"attempt\":2}],"
+	    "\"related\":[{\"title\":\"<rel>\",\"resource\":\"db-2\",\"occurrences\":4}],"
+	    "\"cause\":{\"title\":\"disk full\"},"
+	    "\"ladder\":{\"stages\":[{\"stage\":1,\"runbook\":\"clean-tmp\",\"title\":"
+	    "\"Clean\",\"status\":\"failed\"},{\"stage\":2,\"runbook\":\"grow\",\"title\":"
+	    "\"Grow the volume\",\"current\":true}]},"
+	    "\"log_context\":[{\"summary\":\"logs: app — 3 errors\",\"templates\":"
+	    "[{\"count\":3,\"template\":\"write <*> failed\"}]}],"
+	    "\"timeline\":[{\"at\":\"2026\",\"actor\":\"healer\",\"message\":\"m\"}]}");
+	char *html;
+
+	(void)state;
+	html = ui_incident_html(&ctx, v);
+	/* the state once (the forms carry it as a value, not as text) */
+	assert_int_equal(count(html, "awaiting approval"), 1);
+	assert_int_equal(count(html, ">awaiting_approval<"), 0);
+	assert_int_equal(count(html, "UNIQUE-OUTPUT"), 1);
+	assert_int_equal(count(html, "disk full</h1>"), 1);
+	/* the decision */
+	assert_non_null(strstr(html, "$1.50"));
+	assert_non_null(strstr(html, "55/100 high"));
+	assert_non_null(strstr(html, "+30 deletes files"));
+	assert_non_null(strstr(html, "needs 2 approvals from lead"));
+	assert_non_null(strstr(html, "1 of 2 given"));
+	/* runs in order, the failed step with its attempt and stderr, the step still to run */
+	assert_true(strstr(html, "UNIQUE-OUTPUT") < strstr(html, "denied &lt;x&gt;"));
+	assert_non_null(strstr(html, "attempt 2"));
+	assert_int_equal(count(html, "rm -rf /tmp/x"), 0);
+	assert_non_null(strstr(html, "not run yet · <code>check: df</code>"));
+	/* related alerts, the ladder, log templates: escaped */
+	assert_non_null(strstr(html, "&lt;rel&gt; on db-2"));
+	assert_non_null(strstr(html, "aria-current=\"step\">Grow the volume"));
+	assert_non_null(strstr(html, "write &lt;*&gt; failed"));
+	assert_true(strstr(html, "id=\"decision\"") < strstr(html, "id=\"steps\""));
+	assert_true(strstr(html, "id=\"steps\"") < strstr(html, "id=\"timeline\""));
+	free(html);
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
@@ -246,6 +310,7 @@ main(void)
 	    cmocka_unit_test(test_svg_bars_escape_and_scale),
 	    cmocka_unit_test(test_list_page_escapes_and_pages),
 	    cmocka_unit_test(test_incident_page_forms),
+	    cmocka_unit_test(test_incident_page_says_each_thing_once),
 	    cmocka_unit_test(test_dashboard_figures),
 	    cmocka_unit_test(test_email_user),
 	    cmocka_unit_test(test_rate_limit_window),
