@@ -8,6 +8,7 @@
 #include "correlate.h"
 #include "engine_int.h"
 #include "ingest.h"
+#include "log.h"
 #include "metrics.h"
 #include "state.h"
 #include "util.h"
@@ -24,14 +25,38 @@ joined(int64_t id, const struct alert *a, const char *msg)
 	return rc;
 }
 
+/* The oldest open incident the alert joins under some rule (its index in *rule), through
+ * the store's index: one lookup per rule, whatever the number of open incidents. */
+static int
+candidate(const struct correlate_rules *r, const struct alert *a, int64_t now, int64_t *id,
+	  size_t *rule)
+{
+	int rc = STORE_NOTFOUND;
+
+	for (size_t i = 0; i < r->n; i++) {
+		int64_t c;
+		int got = store_related_lookup(a->labels, (const char *const *)r->v[i].keys,
+					       r->v[i].nkeys, now - r->v[i].window_ms, now, &c);
+
+		if (got == STORE_NOTFOUND)
+			continue;
+		if (got != STORE_OK)
+			return got;
+		if (rc == STORE_NOTFOUND || c < *id) {
+			*id = c;
+			*rule = i;
+			rc = STORE_OK;
+		}
+	}
+	return rc;
+}
+
 int
 eng_correlate(const struct alert *a, int64_t *id)
 {
 	const struct correlate_rules *r = &eng_pol->correlate;
-	int64_t now = now_ms(), maxw = 0;
-	cJSON *cands = NULL;
-	const cJSON *c;
-	char msg[512];
+	char msg[512], keys[200] = "", w[32];
+	size_t k = 0;
 	int rc;
 
 	if (r->n == 0)
@@ -44,44 +69,38 @@ eng_correlate(const struct alert *a, int64_t *id)
 			 a->firing ? "fired again" : "cleared", a->title ? a->title : "");
 		return joined(*id, a, msg);
 	}
-	if (!a->firing)
-		return STORE_NOTFOUND;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].window_ms > maxw)
-			maxw = r->v[i].window_ms;
-	if ((rc = store_related_candidates(now - maxw, &cands)) != 0)
-		return rc;
-	rc = STORE_NOTFOUND;
-	cJSON_ArrayForEach(c, cands)
-	{
-		const cJSON *l;
-		int64_t first = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "created_ms"));
+	if (!a->firing || (rc = candidate(r, a, now_ms(), id, &k)) != STORE_OK)
+		return rc == STORE_OK ? STORE_NOTFOUND : rc;
+	for (size_t j = 0; j < r->v[k].nkeys; j++)
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s", j ? ", " : "",
+			 r->v[k].keys[j]);
+	duration_format(r->v[k].window_ms, w, sizeof(w));
+	snprintf(msg, sizeof(msg), "related alert joined: %s (resource %s; same %s within %s)",
+		 a->title ? a->title : "", a->resource && *a->resource ? a->resource : "-", keys,
+		 w);
+	rc = joined(*id, a, msg);
+	if (rc == 0)
+		metrics_inc("healer_alerts_related_total", "Alerts that joined an open incident",
+			    NULL);
+	return rc;
+}
 
-		cJSON_ArrayForEach(l, cJSON_GetObjectItem(c, "labels"))
-		{
-			int k = correlate_match(r, a->labels, now, l, first);
-			char keys[200] = "", w[32];
+int
+engine_correlate_start(void)
+{
+	const struct correlate_rules *r = &eng_pol->correlate;
+	const char *const *keys[CORRELATE_MAX_RULES];
+	size_t nkeys[CORRELATE_MAX_RULES];
+	bool rebuilt;
+	int rc;
 
-			if (k < 0)
-				continue;
-			for (size_t j = 0; j < r->v[k].nkeys; j++)
-				snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
-					 j ? ", " : "", r->v[k].keys[j]);
-			duration_format(r->v[k].window_ms, w, sizeof(w));
-			*id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "id"));
-			snprintf(msg, sizeof(msg),
-				 "related alert joined: %s (resource %s; same %s within %s)",
-				 a->title ? a->title : "",
-				 a->resource && *a->resource ? a->resource : "-", keys, w);
-			rc = joined(*id, a, msg);
-			if (rc == 0)
-				metrics_inc("healer_alerts_related_total",
-					    "Alerts that joined an open incident", NULL);
-			goto out;
-		}
+	for (size_t i = 0; i < r->n; i++) {
+		keys[i] = (const char *const *)r->v[i].keys;
+		nkeys[i] = r->v[i].nkeys;
 	}
-out:
-	cJSON_Delete(cands);
+	rc = store_related_index_rules(keys, nkeys, r->n, &rebuilt);
+	if (rc == STORE_OK && rebuilt)
+		log_info("correlation index rebuilt for %zu rule(s)", r->n);
 	return rc;
 }
 
