@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "present.h"
 #include "view.h"
 
 #define EXCERPT_LINES 12
@@ -279,8 +280,67 @@ render_similar(struct buf *b, const cJSON *view)
 	raw(b, "</ul>");
 }
 
-char *
-card_html(const cJSON *view)
+/* How many related alerts the web page lists (a card lists PRESENT_RELATED_SHOWN). */
+#define RELATED_PAGE_MAX 500
+
+/* The related alerts: on a card (mail) the short fingerprint `split` takes; on the web page
+ * all of it, the short form in bold. Past the cap, "and N more". */
+static void
+render_related(struct buf *b, const cJSON *view, bool page)
+{
+	const cJSON *a, *rel = cJSON_GetObjectItem(view, "related");
+	int total = cJSON_GetArraySize(rel), n = 0, cap = page ? RELATED_PAGE_MAX
+							    : PRESENT_RELATED_SHOWN;
+	char *more;
+
+	if (total == 0)
+		return;
+	raw(b, "<h3>Related alerts</h3><p>Probable cause: ");
+	html_text(b, view_str(cJSON_GetObjectItem(view, "cause"), "title"));
+	raw(b, ". Split one out with <code>split ");
+	html_text(b, view_str(view, "key"));
+	raw(b, " ID</code>.</p><table class=\"related\"><tr><th>ID</th><th>Alert</th>"
+	       "<th>Resource</th><th>State</th><th>Occurrences</th><th>Joined</th></tr>");
+	cJSON_ArrayForEach(a, rel)
+	{
+		struct present_related r;
+
+		if (n == cap)
+			break;
+		present_related_item(view, a, &r);
+		raw(b, "<tr><td><code class=\"fp\">");
+		if (page) {
+			raw(b, "<b>");
+			html_text(b, r.id);
+			raw(b, "</b>");
+			html_text(b, r.fingerprint + strlen(r.id));
+		} else {
+			html_text(b, r.id);
+		}
+		raw(b, "</code></td><td>");
+		html_text(b, r.name);
+		if (r.cause)
+			raw(b, " <b>(probable cause)</b>");
+		raw(b, "</td><td>");
+		html_text(b, r.resource);
+		raw(b, "</td><td>");
+		html_text(b, r.state);
+		buf_printf(b, "</td><td>%d</td><td>", r.occurrences);
+		html_text(b, r.joined);
+		raw(b, "</td></tr>");
+		n++;
+	}
+	raw(b, "</table>");
+	if ((more = present_related_more(view, total - n)) != NULL) {
+		raw(b, "<p>");
+		html_text(b, more);
+		raw(b, "</p>");
+		free(more);
+	}
+}
+
+static char *
+card_render(const cJSON *view, bool page)
 {
 	const cJSON *act = cJSON_GetObjectItem(view, "action");
 	struct buf b;
@@ -308,7 +368,20 @@ card_html(const cJSON *view)
 	if (cJSON_IsObject(act))
 		render_action(&b, view, act);
 	render_runs(&b, view);
+	render_related(&b, view, page);
 	render_similar(&b, view);
 	raw(&b, "</section>\n");
 	return buf_steal(&b);
+}
+
+char *
+card_html(const cJSON *view)
+{
+	return card_render(view, false);
+}
+
+char *
+card_html_page(const cJSON *view)
+{
+	return card_render(view, true);
 }

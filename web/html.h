@@ -28,8 +28,12 @@ void html_page_end(struct buf *b);
 /* The incident view (docs/internals/views.md) as one escaped <section class="card">:
  * key, severity, title, state, resource, the proposed action with cost and its formula,
  * risk and its reasons, the decision and approvals, steps with their results, an excerpt
- * of the diagnostics' output, and similar incidents. Every string from the view is escaped;
- * missing keys render as empty. Returns an owned string (never NULL). */
+ * of the diagnostics' output, the related alerts (the first PRESENT_RELATED_SHOWN, each by
+ * the short fingerprint `split` takes) and similar incidents. Every string from the view
+ * is escaped; missing keys render as empty. Returns an owned string (never NULL). */
 char *card_html(const cJSON *view);
+/* The same card for the incident's web page: every related alert (up to 500) with its whole
+ * fingerprint, the short form in bold. */
+char *card_html_page(const cJSON *view);
 
 #endif

@@ -236,7 +236,7 @@ ui_incident_html(const struct ui_ctx *c, const cJSON *v)
 	buf_printf(&b, "</h1><p>State <b class=\"state\" id=\"state\">");
 	ui_esc(&b, view_str(v, "state"));
 	buf_printf(&b, "</b></p><div id=\"card\">");
-	card = card_html(v);
+	card = card_html_page(v);
 	buf_append_trunc(&b, card, strlen(card));
 	free(card);
 	buf_printf(&b, "</div>");

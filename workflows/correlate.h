@@ -52,4 +52,23 @@ bool correlate_is_cause(const struct correlate_rules *r, const cJSON *labels);
  * there are none. */
 int correlate_cause(const struct correlate_rules *r, const cJSON *alerts);
 
+/* Short forms of fingerprints, like short commit hashes: a card shows the shortest prefix of
+ * at least CORRELATE_ID_SHOWN characters that no other alert of the incident starts with; a
+ * person may type any prefix of at least CORRELATE_ID_MIN that only one of them starts with. */
+#define CORRELATE_ID_MIN 6
+#define CORRELATE_ID_SHOWN 8
+#define CORRELATE_ID_MAX 129 /* a short form's buffer: longer ones are cut there */
+
+/* The short form of fp among the alerts of an incident view (its "fingerprint" and its
+ * "related" entries' ones) into out: the whole of fp when it is that short, or when
+ * another fingerprint starts with all of it. */
+void correlate_id_short(const cJSON *view, const char *fp, char *out, size_t outlen);
+
+/* The fingerprint of the view's alerts that typed names: the one equal to it, else the only
+ * one starting with it (typed at least CORRELATE_ID_MIN long). *fp is borrowed from view.
+ * Returns 0, or -1 with msg saying why not (too short; ambiguous or unknown, listing the
+ * short forms it could be or the related alerts). */
+int correlate_id_resolve(const cJSON *view, const char *typed, const char **fp, char *msg,
+			 size_t msglen);
+
 #endif

@@ -175,38 +175,14 @@ split_refusal(const cJSON *view, const char *fp)
 	return NULL;
 }
 
-int
-engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char *msg,
-	     size_t msglen)
+/* The split itself, once fp is known to be a related alert of id that may leave. */
+static int
+split_out(int64_t id, const char *fp, const char *user, int64_t *new_id, char *msg,
+	  size_t msglen)
 {
-	struct incident inc;
-	cJSON *view;
 	char why[320];
-	const char *no;
 	int rc;
 
-	*new_id = 0;
-	if (store_incident_get(id, &inc) != 0) {
-		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
-		return ENGINE_NOTFOUND;
-	}
-	if (state_is_terminal_name(inc.state)) {
-		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be split",
-			 (long long)id, inc.state);
-		incident_free(&inc);
-		return ENGINE_REFUSED;
-	}
-	view = cJSON_CreateObject();
-	cJSON_AddStringToObject(view, "fingerprint", inc.fingerprint ? inc.fingerprint : "");
-	incident_free(&inc);
-	eng_related_view(id, view);
-	no = split_refusal(view, fp);
-	cJSON_Delete(view);
-	if (no != NULL) {
-		snprintf(msg, msglen, "cannot split %.128s out of INC-%lld: %s", fp, (long long)id,
-			 no);
-		return ENGINE_REFUSED;
-	}
 	/* the role close needs: the alert leaves the incident's care */
 	if (policy_check_actor(eng_pol, RISK_LOW, user, "split", why, sizeof(why)) != 0) {
 		snprintf(msg, msglen, "%s", why);
@@ -248,4 +224,45 @@ engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char
 	/* analysed like any new alert: runbook matching, then the decision */
 	eng_analyze(*new_id, NULL, NULL, 0.9);
 	return ENGINE_OK;
+}
+
+int
+engine_split(int64_t id, const char *typed, const char *user, int64_t *new_id, char *msg,
+	     size_t msglen)
+{
+	struct incident inc;
+	cJSON *view;
+	char why[1024];
+	const char *no = why, *fp;
+	int rc;
+
+	*new_id = 0;
+	if (store_incident_get(id, &inc) != 0) {
+		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
+		return ENGINE_NOTFOUND;
+	}
+	if (state_is_terminal_name(inc.state)) {
+		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be split",
+			 (long long)id, inc.state);
+		incident_free(&inc);
+		return ENGINE_REFUSED;
+	}
+	view = cJSON_CreateObject();
+	cJSON_AddStringToObject(view, "fingerprint", inc.fingerprint ? inc.fingerprint : "");
+	incident_free(&inc);
+	eng_related_view(id, view);
+	/* the short form a card shows, or any unambiguous prefix, names the alert */
+	if (correlate_id_resolve(view, typed, &fp, why, sizeof(why)) == 0)
+		no = split_refusal(view, fp);
+	if (no != NULL) {
+		snprintf(msg, msglen, "cannot split %.128s out of INC-%lld: %s", typed,
+			 (long long)id, no);
+		cJSON_Delete(view);
+		return ENGINE_REFUSED;
+	}
+	char *full = xstrdup(fp); /* fp is the view's */
+	cJSON_Delete(view);
+	rc = split_out(id, full, user, new_id, msg, msglen);
+	free(full);
+	return rc;
 }

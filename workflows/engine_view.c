@@ -2,6 +2,7 @@
  * of the proposed runbook and its steps bound to the incident's parameters. */
 #include <stdlib.h>
 
+#include "config.h"
 #include "engine_int.h"
 #include "util.h"
 
@@ -15,6 +16,14 @@ engine_incident_view(int64_t id)
 		return NULL;
 	cJSON_AddItemToObject(view, "ladder", eng_ladder_view(id, view));
 	eng_related_view(id, view);
+	/* where a card's "and N more" leads: the incident's web page */
+	if (cfg.public_url && *cfg.public_url) {
+		char *url = xasprintf("%s/ui/incidents/%lld", cfg.public_url, (long long)id);
+		cJSON_AddStringToObject(view, "url", url);
+		free(url);
+	} else {
+		cJSON_AddNullToObject(view, "url");
+	}
 	act = cJSON_GetObjectItem(view, "action");
 	if (!cJSON_IsObject(act))
 		return view;
