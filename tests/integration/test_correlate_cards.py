@@ -140,3 +140,14 @@ def test_index_survives_restart_and_follows_the_policy(healer):
     # the service rule is gone: same service, no pod, its own incident
     d.alert(alert("QueueBacklog", "d00d0002d00d0002", service="api"))
     d.wait_for(lambda: len(d.incidents()) == 2, "QueueBacklog opened INC-2")
+
+
+def test_web_page_shows_whole_fingerprints(healer):
+    from webui import LINK_KEY, get, sign_in
+    d = healer(policy=POLICY, user="root", HEALER_LINK_KEY=LINK_KEY)
+    three(d)
+    r = get(d, "/ui/incidents/1", sign_in(d))
+    assert r.status == 200
+    assert '<code class="fp"><b>c0ffee0001</b>aaaaaa</code>' in r.text, r.text
+    assert '<code class="fp"><b>c0ffee0002</b>bbbbbb</code>' in r.text
+    assert "<code>split INC-1 ID</code>" in r.text
