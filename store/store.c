@@ -196,13 +196,13 @@ static const char *const store_migrations[] = {
     /* The correlation index (store_related_index.c): the values a firing alert of an open
      * incident has for a correlate rule's label names → the incident; the key sets it was
      * built for; a final incident's rows go with its last state change. */
-    "CREATE TABLE related_keys ("
+    "CREATE TABLE IF NOT EXISTS related_keys ("
     " keyset TEXT NOT NULL, vals TEXT NOT NULL,"
     " incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
     " PRIMARY KEY (keyset, vals, incident_id)) WITHOUT ROWID;"
-    "CREATE INDEX related_keys_incident ON related_keys(incident_id);"
-    "CREATE TABLE related_keysets (keyset TEXT PRIMARY KEY);"
-    "CREATE TRIGGER related_keys_final AFTER UPDATE OF state ON incidents"
+    "CREATE INDEX IF NOT EXISTS related_keys_incident ON related_keys(incident_id);"
+    "CREATE TABLE IF NOT EXISTS related_keysets (keyset TEXT PRIMARY KEY);"
+    "CREATE TRIGGER IF NOT EXISTS related_keys_final AFTER UPDATE OF state ON incidents"
     " WHEN new.state IN " STORE_TERMINAL_SQL
     " BEGIN DELETE FROM related_keys WHERE incident_id = new.id; END;"
     "PRAGMA user_version = 7;",
