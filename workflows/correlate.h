@@ -40,7 +40,9 @@ void correlate_free(struct correlate_rules *r);
 /* The first rule under which an alert with `labels`, seen at at_ms, joins an incident whose
  * first alert came at first_ms and one of whose alerts has `other` labels: the alert has
  * every key of the rule, with the same values as `other`, and at_ms - first_ms is within the
- * window. Returns the rule's index, or -1. */
+ * window. Returns the rule's index, or -1. The engine does not scan incidents with it: the
+ * store's correlation index (store_related_lookup) answers the same question for all open
+ * incidents at once, one lookup per rule; this is the rule's statement, for tests. */
 int correlate_match(const struct correlate_rules *r, const cJSON *labels, int64_t at_ms,
 		    const cJSON *other, int64_t first_ms);
 

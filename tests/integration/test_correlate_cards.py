@@ -151,3 +151,25 @@ def test_web_page_shows_whole_fingerprints(healer):
     assert '<code class="fp"><b>c0ffee0001</b>aaaaaa</code>' in r.text, r.text
     assert '<code class="fp"><b>c0ffee0002</b>bbbbbb</code>' in r.text
     assert "<code>split INC-1 ID</code>" in r.text
+
+
+def test_mail_text_and_html_show_short_fingerprints(healer):
+    from test_email import POLICY as MAIL_POLICY, SCALE, Smtp, mail_env, parts
+    smtp = Smtp()
+    try:
+        d = healer(runbooks={"scale.yaml": SCALE}, policy=MAIL_POLICY + CORRELATE,
+                   user="root", **mail_env(smtp))
+        d.alert(alert("WebSlow", "aaaa1111bbbb2222", service="web"))
+        d.wait_state("INC-1", "awaiting_approval")
+        d.alert(alert("HighLatency", "c0ffee0001aaaaaa", service="web", instance="web-1"))
+        d.alert(alert("PodRestarts", "c0ffee0002bbbbbb", service="web", instance="web-2"))
+        d.wait_for(lambda: len(d.view("INC-1")["related"]) == 2, "two related alerts")
+        d.send("approve INC-1")
+        d.wait_state("INC-1", "resolved")
+        text, htm = parts(smtp.wait("team@example.com")[0])
+        assert "c0ffee0001  HighLatency on " in text, text
+        assert "c0ffee0002  PodRestarts on " in text, text
+        assert '<code class="fp">c0ffee0001</code></td><td>HighLatency</td>' in htm, htm
+        assert "c0ffee0001aaaaaa" not in htm
+    finally:
+        smtp.close()
