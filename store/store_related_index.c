@@ -184,6 +184,15 @@ sets_current(bool *same)
 	return STORE_OK;
 }
 
+/* Runs a statement without parameters or rows. */
+static int
+run_plain(const char *sql, const char *what)
+{
+	sqlite3_stmt *st = store_stmt(sql);
+
+	return st ? store_run(st, what) : STORE_ERROR;
+}
+
 /* Every open incident's rows, from its firing alerts, for the key sets registered now. */
 static int
 rebuild(void)
@@ -191,29 +200,25 @@ rebuild(void)
 	sqlite3_stmt *st;
 	cJSON *ids = cJSON_CreateArray();
 	const cJSON *id;
-	int rc = STORE_OK;
+	int rc;
 
-	if ((st = store_stmt("DELETE FROM related_keys")) == NULL ||
-	    (rc = store_run(st, "clear related keys")) != STORE_OK ||
-	    (st = store_stmt("DELETE FROM related_keysets")) == NULL ||
-	    (rc = store_run(st, "clear related key sets")) != STORE_OK) {
-		cJSON_Delete(ids);
-		return rc != STORE_OK ? rc : STORE_ERROR;
-	}
+	if ((rc = run_plain("DELETE FROM related_keys", "clear related keys")) != STORE_OK ||
+	    (rc = run_plain("DELETE FROM related_keysets", "clear related key sets")) != STORE_OK)
+		goto out;
 	for (size_t i = 0; rc == STORE_OK && i < nsets; i++) {
 		if ((st = store_stmt("INSERT INTO related_keysets (keyset) VALUES (?)")) == NULL) {
 			rc = STORE_ERROR;
-			break;
+			goto out;
 		}
 		store_bind_text(st, 1, sets[i].canon);
 		rc = store_run(st, "register related key set");
 	}
-	if (rc != STORE_OK ||
-	    (st = store_stmt("SELECT id FROM incidents WHERE state NOT IN " STORE_TERMINAL_SQL)) ==
-		NULL) {
-		cJSON_Delete(ids);
-		return rc != STORE_OK ? rc : STORE_ERROR;
+	st = store_stmt("SELECT id FROM incidents WHERE state NOT IN " STORE_TERMINAL_SQL);
+	if (rc != STORE_OK || st == NULL) {
+		rc = rc != STORE_OK ? rc : STORE_ERROR;
+		goto out;
 	}
+	/* the ids first: reindexing writes while no statement is stepping */
 	while ((rc = store_row(st, "open incidents")) == STORE_OK)
 		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
 	store_done(st);
@@ -223,6 +228,7 @@ rebuild(void)
 		if (rc == STORE_OK)
 			rc = store_related_reindex((int64_t)id->valuedouble);
 	}
+out:
 	cJSON_Delete(ids);
 	return rc;
 }
