@@ -203,6 +203,10 @@ cmd_serve(int argc, char **argv)
 	load_logs(true, &logs_path);
 	if (open_store() != 0)
 		return 1;
+	if (engine_correlate_start() != 0) {
+		log_errorx("cannot build the correlation index in %s", cfg.db);
+		return 1;
+	}
 	httpc_global_init();
 	chat_prepare();
 	if (loop_init() != 0) {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "correlate.h"
 #include "state.h"
 
 /* Buttons a card may show: the state_verb bits (state.h) of the verbs that have one. */
@@ -83,5 +84,30 @@ char *present_names(const cJSON *view, const char *text);
 /* Display columns of the first n bytes of UTF-8 text on a terminal: East Asian wide
  * characters and emoji count two, combining marks and joiners none. */
 size_t present_cols(const char *s, size_t n);
+
+/* Related alerts on a card (present_related.c): how many a card lists before "and N more". */
+#define PRESENT_RELATED_SHOWN 10
+
+/* One related alert as every surface shows it. Strings borrowed from the view, or inside. */
+struct present_related {
+	char id[CORRELATE_ID_MAX]; /* the short fingerprint a person types (correlate_id_short) */
+	const char *fingerprint;   /* all of it */
+	const char *name;	   /* its alertname, else its title, else "-" */
+	const char *title;
+	const char *resource; /* "-" when none */
+	const char *state;    /* "firing" or "cleared" (its latest delivery said resolved) */
+	int occurrences;
+	bool cause;
+	const char *joined_at; /* RFC 3339, "" when unknown */
+	char joined[32];       /* "14:02:11 UTC" on the day the incident opened, else with date */
+};
+
+/* Fills out from rel, one entry of view's "related". */
+void present_related_item(const cJSON *view, const cJSON *rel, struct present_related *out);
+
+/* The line past a card's cap: "and 12 more: <the view's url>" (the incident's web page), or
+ * naming the CLI command that lists them all when the view has no url. NULL when more <= 0.
+ * Owned, not escaped. */
+char *present_related_more(const cJSON *view, int more);
 
 #endif

@@ -205,6 +205,19 @@ static const char *const store_migrations[] = {
     "ALTER TABLE incidents ADD COLUMN cause_seen TEXT;"
     "ALTER TABLE incidents ADD COLUMN wait_until INTEGER;"
     "PRAGMA user_version = 7;",
+    /* The correlation index (store_related_index.c): the values a firing alert of an open
+     * incident has for a correlate rule's label names → the incident; the key sets it was
+     * built for; a final incident's rows go with its last state change. */
+    "CREATE TABLE IF NOT EXISTS related_keys ("
+    " keyset TEXT NOT NULL, vals TEXT NOT NULL,"
+    " incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    " PRIMARY KEY (keyset, vals, incident_id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS related_keys_incident ON related_keys(incident_id);"
+    "CREATE TABLE IF NOT EXISTS related_keysets (keyset TEXT PRIMARY KEY);"
+    "CREATE TRIGGER IF NOT EXISTS related_keys_final AFTER UPDATE OF state ON incidents"
+    " WHEN new.state IN " STORE_TERMINAL_SQL
+    " BEGIN DELETE FROM related_keys WHERE incident_id = new.id; END;"
+    "PRAGMA user_version = 8;",
 };
 
 static const char *const result_names[] = {

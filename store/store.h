@@ -142,9 +142,27 @@ int store_related_merge(int64_t from, int64_t into);
  * severity, resource and labels are its first delivery's and whose occurrences and cleared
  * state are its own; `id`'s version is bumped. STORE_NOTFOUND if `id` has no such alert. */
 int store_related_split(int64_t id, const char *fingerprint, int64_t *new_id);
-/* Open incidents opened since since_ms with the labels of their firing alerts:
- * [{id, created_ms, labels: [{…}, …]}], oldest first. Owned. */
-int store_related_candidates(int64_t since_ms, cJSON **out);
+/* ---- the correlation index (store_related_index.c) ---- */
+#define STORE_RELATED_SETS 16 /* key sets: one per correlate rule at most */
+#define STORE_RELATED_KEYS 8  /* label names in one key set */
+/* Registers the correlate rules' label names (n lists keys[i] of nkeys[i] names; a list
+ * named twice is kept once), once at start before other threads use the store, and
+ * rebuilds the index from the open incidents' firing alerts when the rows were built for
+ * other lists (*rebuilt). With none registered nothing is indexed. */
+int store_related_index_rules(const char *const *const *keys, const size_t *nkeys, size_t n,
+			      bool *rebuilt);
+/* Indexes one delivery of an alert on incident id (a firing one under every registered
+ * list whose labels it has, non-empty); store_alert_insert calls it. */
+int store_related_index_alert(int64_t id, const struct alert *a);
+/* Inside a transaction: incident id's rows again from its firing alerts (after a split). */
+int store_related_reindex(int64_t id);
+/* Inside a transaction: `from`'s rows become `into`'s (a merge). */
+int store_related_index_merge(int64_t from, int64_t into);
+/* The oldest open incident opened in [since_ms, until_ms] one of whose firing alerts has the
+ * same non-empty values as labels for every one of keys (a registered list); STORE_NOTFOUND
+ * when none. */
+int store_related_lookup(const cJSON *labels, const char *const *keys, size_t nkeys,
+			 int64_t since_ms, int64_t until_ms, int64_t *id);
 /* The incident's alerts by fingerprint, oldest first: [{fingerprint, title, resource,
  * labels, joined_at, occurrences, cleared, first}]. Owned. */
 int store_related_view(int64_t id, cJSON **out);

@@ -92,6 +92,7 @@ store_alert_insert(int64_t incident_id, const struct alert *a, int64_t now)
 	    "INSERT INTO alerts (incident_id, dedup_key, fingerprint, source, firing, title,"
 	    " severity, resource, url, labels, annotations, starts_at, received_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	int rc;
 
 	if (st == NULL)
 		return STORE_ERROR;
@@ -108,7 +109,9 @@ store_alert_insert(int64_t incident_id, const struct alert *a, int64_t now)
 	store_bind_json(st, 11, a->annotations, NULL);
 	store_bind_id(st, 12, a->starts_at_ms);
 	sqlite3_bind_int64(st, 13, now);
-	return store_run(st, "insert alert");
+	if ((rc = store_run(st, "insert alert")) != STORE_OK)
+		return rc;
+	return store_related_index_alert(incident_id, a);
 }
 
 int

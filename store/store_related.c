@@ -61,7 +61,8 @@ store_related_merge(int64_t from, int64_t into)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, into);
 	sqlite3_bind_int64(st, 2, from);
-	if ((rc = store_run(st, "merge alerts")) != STORE_OK)
+	if ((rc = store_run(st, "merge alerts")) != STORE_OK ||
+	    (rc = store_related_index_merge(from, into)) != STORE_OK)
 		return rc;
 	st = store_stmt("UPDATE incidents SET version = version + 1, updated_at = ?1,"
 			" last_seen_at = max(last_seen_at, (SELECT last_seen_at FROM incidents"
@@ -141,51 +142,15 @@ store_related_split(int64_t id, const char *fingerprint, int64_t *new_id)
 		rc = split_step("UPDATE incidents SET version = version + 1, updated_at = ?3"
 				" WHERE id = ?1",
 				id, fingerprint, now, *new_id, "split from");
+	/* the alert's label values now lead to the new incident, and no longer to id unless
+	 * another of its alerts has them too */
+	if (rc == STORE_OK)
+		rc = store_related_reindex(id);
+	if (rc == STORE_OK)
+		rc = store_related_reindex(*new_id);
 	if (rc == STORE_OK)
 		rc = store_incident_fts(*new_id);
 	return rc;
-}
-
-int
-store_related_candidates(int64_t since_ms, cJSON **out)
-{
-	sqlite3_stmt *st =
-	    store_stmt("SELECT i.id, i.created_at, a.labels FROM incidents i"
-		       " JOIN alerts a ON a.incident_id = i.id"
-		       " WHERE i.state NOT IN " STORE_TERMINAL_SQL " AND i.created_at >= ?"
-		       " AND a.firing = 1 ORDER BY i.id, a.id");
-	cJSON *arr, *cur = NULL;
-	int64_t cur_id = 0;
-	int rc;
-
-	*out = NULL;
-	if (st == NULL)
-		return STORE_ERROR;
-	arr = cJSON_CreateArray();
-	sqlite3_bind_int64(st, 1, since_ms);
-	while ((rc = store_row(st, "correlation candidates")) == STORE_OK) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		cJSON *labels = store_col_json(st, 2);
-
-		if (cur == NULL || id != cur_id) {
-			cur = cJSON_CreateObject();
-			cJSON_AddNumberToObject(cur, "id", (double)id);
-			cJSON_AddNumberToObject(cur, "created_ms",
-						(double)sqlite3_column_int64(st, 1));
-			cJSON_AddArrayToObject(cur, "labels");
-			cJSON_AddItemToArray(arr, cur);
-			cur_id = id;
-		}
-		cJSON_AddItemToArray(cJSON_GetObjectItem(cur, "labels"),
-				     labels ? labels : cJSON_CreateObject());
-	}
-	store_done(st);
-	if (rc != STORE_NOTFOUND) {
-		cJSON_Delete(arr);
-		return rc;
-	}
-	*out = arr;
-	return STORE_OK;
 }
 
 int

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "present.h"
 #include "view.h"
 
 #define EXCERPT_LINES 12
@@ -294,6 +295,63 @@ render_similar(struct buf *b, const cJSON *view)
 	raw(b, "</ul>");
 }
 
+/* How many related alerts the web page lists (a card lists PRESENT_RELATED_SHOWN). */
+#define RELATED_PAGE_MAX 500
+
+void
+html_related(struct buf *b, const cJSON *view, bool page)
+{
+	const cJSON *a, *rel = cJSON_GetObjectItem(view, "related");
+	int total = cJSON_GetArraySize(rel), n = 0, cap = page ? RELATED_PAGE_MAX
+							    : PRESENT_RELATED_SHOWN;
+	char *more;
+
+	if (total == 0)
+		return;
+	raw(b, "<p>Probable cause: ");
+	html_text(b, view_str(cJSON_GetObjectItem(view, "cause"), "title"));
+	raw(b, ". Split one out with <code>split ");
+	html_text(b, view_str(view, "key"));
+	raw(b, " ID</code>.</p><table class=\"related\"><tr><th>ID</th><th>Alert</th>"
+	       "<th>Resource</th><th>State</th><th>Occurrences</th><th>Joined</th></tr>");
+	cJSON_ArrayForEach(a, rel)
+	{
+		struct present_related r;
+
+		if (n == cap)
+			break;
+		present_related_item(view, a, &r);
+		raw(b, "<tr><td><code class=\"fp\">");
+		if (page) {
+			raw(b, "<b>");
+			html_text(b, r.id);
+			raw(b, "</b>");
+			html_text(b, r.fingerprint + strlen(r.id));
+		} else {
+			html_text(b, r.id);
+		}
+		raw(b, "</code></td><td>");
+		html_text(b, r.name);
+		if (r.cause)
+			raw(b, " <b>(probable cause)</b>");
+		raw(b, "</td><td>");
+		html_text(b, r.resource);
+		raw(b, "</td><td>");
+		html_text(b, r.state);
+		buf_printf(b, "</td><td>%d</td><td>", r.occurrences);
+		html_text(b, r.joined);
+		raw(b, "</td></tr>");
+		n++;
+	}
+	raw(b, "</table>");
+	if ((more = present_related_more(view, total - n)) != NULL) {
+		raw(b, "<p>");
+		html_text(b, more);
+		raw(b, "</p>");
+		free(more);
+	}
+}
+
 char *
 card_html(const cJSON *view)
 {
@@ -323,6 +381,10 @@ card_html(const cJSON *view)
 	if (cJSON_IsObject(act))
 		render_action(&b, view, act);
 	render_runs(&b, view);
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(view, "related")) > 0) {
+		raw(&b, "<h3>Related alerts</h3>");
+		html_related(&b, view, false);
+	}
 	render_similar(&b, view);
 	raw(&b, "</section>\n");
 	return buf_steal(&b);

@@ -33,8 +33,16 @@ void html_cost_risk(struct buf *b, const cJSON *act, const char *risk_class);
 /* The incident view (docs/internals/views.md) as one escaped <section class="card">:
  * key, severity, title, state, resource, the proposed action with cost and its formula,
  * risk and its reasons, the decision and approvals, steps with their results, an excerpt
- * of the diagnostics' output, and similar incidents. Every string from the view is escaped;
- * missing keys render as empty. Returns an owned string (never NULL). */
+ * of the diagnostics' output, the related alerts (the first PRESENT_RELATED_SHOWN, each by
+ * the short fingerprint `split` takes) and similar incidents. Every string from the view
+ * is escaped; missing keys render as empty. Returns an owned string (never NULL). */
 char *card_html(const cJSON *view);
+
+/* The related alerts of an incident view, without a heading: the probable cause, how to
+ * split one out, and a table of them. On a card (page false) each shows the short
+ * fingerprint `split` takes and the first PRESENT_RELATED_SHOWN are listed; on the
+ * incident's web page (page true) up to 500, each with its whole fingerprint, the short
+ * form in bold. Past the cap, "and N more". Nothing when there are none. */
+void html_related(struct buf *b, const cJSON *view, bool page);
 
 #endif

@@ -270,29 +270,16 @@ steps(struct buf *b, const cJSON *v, const cJSON *act)
 	buf_printf(b, "</ol>");
 }
 
-/* Alerts that joined the incident under a correlate rule. */
+/* Alerts that joined the incident under a correlate rule, each by the fingerprint `split`
+ * takes. */
 static void
 related(struct buf *b, const cJSON *v)
 {
-	const cJSON *a;
-
 	if (cJSON_GetArraySize(cJSON_GetObjectItem(v, "related")) == 0)
 		return;
-	buf_printf(b, "<h2>Related alerts</h2><p>Probable cause: ");
-	ui_esc(b, view_str(cJSON_GetObjectItem(v, "cause"), "title"));
-	buf_printf(b, "</p><ul id=\"related\">");
-	cJSON_ArrayForEach(a, cJSON_GetObjectItem(v, "related"))
-	{
-		buf_printf(b, "<li>");
-		ui_esc(b, view_str(a, "title"));
-		buf_printf(b, " on ");
-		ui_esc(b, *view_str(a, "resource") ? view_str(a, "resource") : "-");
-		buf_printf(b, ": %d×%s%s</li>", (int)view_num(a, "occurrences"),
-			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "",
-			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? " (probable cause)"
-									 : "");
-	}
-	buf_printf(b, "</ul>");
+	buf_printf(b, "<h2>Related alerts</h2><div id=\"related\">");
+	html_related(b, v, true);
+	buf_printf(b, "</div>");
 }
 
 static void

@@ -43,7 +43,9 @@ void correlate_free(struct correlate_rules *r);
 /* The first rule under which an alert with `labels`, seen at at_ms, joins an incident whose
  * first alert came at first_ms and one of whose alerts has `other` labels: the alert has
  * every key of the rule, with the same values as `other`, and at_ms - first_ms is within the
- * window. Returns the rule's index, or -1. */
+ * window. Returns the rule's index, or -1. The engine does not scan incidents with it: the
+ * store's correlation index (store_related_lookup) answers the same question for all open
+ * incidents at once, one lookup per rule; this is the rule's statement, for tests. */
 int correlate_match(const struct correlate_rules *r, const cJSON *labels, int64_t at_ms,
 		    const cJSON *other, int64_t first_ms);
 
@@ -89,5 +91,24 @@ void correlate_wait(const cJSON *alerts, const char *fixed, int64_t now, int64_t
  * resolves at 03:12 UTC regardless". verified: the runbook had verification steps. */
 void correlate_wait_text(const struct correlate_wait *w, bool verified, int64_t until, char *out,
 			 size_t outlen);
+
+/* Short forms of fingerprints, like short commit hashes: a card shows the shortest prefix of
+ * at least CORRELATE_ID_SHOWN characters that no other alert of the incident starts with; a
+ * person may type any prefix of at least CORRELATE_ID_MIN that only one of them starts with. */
+#define CORRELATE_ID_MIN 6
+#define CORRELATE_ID_SHOWN 8
+#define CORRELATE_ID_MAX 129 /* a short form's buffer: longer ones are cut there */
+
+/* The short form of fp among the alerts of an incident view (its "fingerprint" and its
+ * "related" entries' ones) into out: the whole of fp when it is that short, or when
+ * another fingerprint starts with all of it. */
+void correlate_id_short(const cJSON *view, const char *fp, char *out, size_t outlen);
+
+/* The fingerprint of the view's alerts that typed names: the one equal to it, else the only
+ * one starting with it (typed at least CORRELATE_ID_MIN long). *fp is borrowed from view.
+ * Returns 0, or -1 with msg saying why not (too short; ambiguous or unknown, listing the
+ * short forms it could be or the related alerts). */
+int correlate_id_resolve(const cJSON *view, const char *typed, const char **fp, char *msg,
+			 size_t msglen);
 
 #endif

@@ -67,11 +67,18 @@ int engine_close(int64_t id, const char *user, char *msg, size_t msglen);
  * the same incident. */
 /* split: the related alert `fingerprint` leaves incident id and opens its own incident
  * (*new_id), analysed like a new alert, in one transaction, audited "incident.split" on both.
- * Needs the role close needs; refused for the incident's own first alert, its probable
- * cause, a fingerprint it does not have, or a final incident. */
+ * The alert is named by its fingerprint or any prefix of it only it starts with, of at
+ * least CORRELATE_ID_MIN characters (the short form cards show). Needs the role close
+ * needs; refused for the incident's own first alert, its probable cause, a fingerprint it
+ * does not have or a prefix that is too short or ambiguous (listing the candidates), or a
+ * final incident. */
 int engine_split(int64_t id, const char *fingerprint, const char *user, int64_t *new_id,
 		 char *msg, size_t msglen);
 int engine_merge(int64_t from, int64_t into, const char *user, char *msg, size_t msglen);
+/* After store_open, before serving: registers the policy's correlate rules with the store's
+ * correlation index, rebuilding it when the rules changed since it was built. 0 or a
+ * store error. */
+int engine_correlate_start(void);
 /* declare: labels is an object of strings (may be NULL). */
 int engine_declare(const char *user, const char *title, const char *severity, const cJSON *labels,
 		   int64_t *id, char *msg, size_t msglen);

@@ -8,6 +8,7 @@
 #include "correlate.h"
 #include "engine_int.h"
 #include "ingest.h"
+#include "log.h"
 #include "metrics.h"
 #include "state.h"
 #include "util.h"
@@ -26,14 +27,38 @@ joined(int64_t id, const struct alert *a, const char *msg)
 	return rc;
 }
 
+/* The oldest open incident the alert joins under some rule (its index in *rule), through
+ * the store's index: one lookup per rule, whatever the number of open incidents. */
+static int
+candidate(const struct correlate_rules *r, const struct alert *a, int64_t now, int64_t *id,
+	  size_t *rule)
+{
+	int rc = STORE_NOTFOUND;
+
+	for (size_t i = 0; i < r->n; i++) {
+		int64_t c;
+		int got = store_related_lookup(a->labels, (const char *const *)r->v[i].keys,
+					       r->v[i].nkeys, now - r->v[i].window_ms, now, &c);
+
+		if (got == STORE_NOTFOUND)
+			continue;
+		if (got != STORE_OK)
+			return got;
+		if (rc == STORE_NOTFOUND || c < *id) {
+			*id = c;
+			*rule = i;
+			rc = STORE_OK;
+		}
+	}
+	return rc;
+}
+
 int
 eng_correlate(const struct alert *a, int64_t *id)
 {
 	const struct correlate_rules *r = &eng_pol->correlate;
-	int64_t now = now_ms(), maxw = 0;
-	cJSON *cands = NULL;
-	const cJSON *c;
-	char msg[512];
+	char msg[512], keys[200] = "", w[32];
+	size_t k = 0;
 	int rc;
 
 	if (r->n == 0)
@@ -46,44 +71,38 @@ eng_correlate(const struct alert *a, int64_t *id)
 			 a->firing ? "fired again" : "cleared", a->title ? a->title : "");
 		return joined(*id, a, msg);
 	}
-	if (!a->firing)
-		return STORE_NOTFOUND;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].window_ms > maxw)
-			maxw = r->v[i].window_ms;
-	if ((rc = store_related_candidates(now - maxw, &cands)) != 0)
-		return rc;
-	rc = STORE_NOTFOUND;
-	cJSON_ArrayForEach(c, cands)
-	{
-		const cJSON *l;
-		int64_t first = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "created_ms"));
+	if (!a->firing || (rc = candidate(r, a, now_ms(), id, &k)) != STORE_OK)
+		return rc == STORE_OK ? STORE_NOTFOUND : rc;
+	for (size_t j = 0; j < r->v[k].nkeys; j++)
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s", j ? ", " : "",
+			 r->v[k].keys[j]);
+	duration_format(r->v[k].window_ms, w, sizeof(w));
+	snprintf(msg, sizeof(msg), "related alert joined: %s (resource %s; same %s within %s)",
+		 a->title ? a->title : "", a->resource && *a->resource ? a->resource : "-", keys,
+		 w);
+	rc = joined(*id, a, msg);
+	if (rc == 0)
+		metrics_inc("healer_alerts_related_total", "Alerts that joined an open incident",
+			    NULL);
+	return rc;
+}
 
-		cJSON_ArrayForEach(l, cJSON_GetObjectItem(c, "labels"))
-		{
-			int k = correlate_match(r, a->labels, now, l, first);
-			char keys[200] = "", w[32];
+int
+engine_correlate_start(void)
+{
+	const struct correlate_rules *r = &eng_pol->correlate;
+	const char *const *keys[CORRELATE_MAX_RULES];
+	size_t nkeys[CORRELATE_MAX_RULES];
+	bool rebuilt;
+	int rc;
 
-			if (k < 0)
-				continue;
-			for (size_t j = 0; j < r->v[k].nkeys; j++)
-				snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
-					 j ? ", " : "", r->v[k].keys[j]);
-			duration_format(r->v[k].window_ms, w, sizeof(w));
-			*id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "id"));
-			snprintf(msg, sizeof(msg),
-				 "related alert joined: %s (resource %s; same %s within %s)",
-				 a->title ? a->title : "",
-				 a->resource && *a->resource ? a->resource : "-", keys, w);
-			rc = joined(*id, a, msg);
-			if (rc == 0)
-				metrics_inc("healer_alerts_related_total",
-					    "Alerts that joined an open incident", NULL);
-			goto out;
-		}
+	for (size_t i = 0; i < r->n; i++) {
+		keys[i] = (const char *const *)r->v[i].keys;
+		nkeys[i] = r->v[i].nkeys;
 	}
-out:
-	cJSON_Delete(cands);
+	rc = store_related_index_rules(keys, nkeys, r->n, &rebuilt);
+	if (rc == STORE_OK && rebuilt)
+		log_info("correlation index rebuilt for %zu rule(s)", r->n);
 	return rc;
 }
 
@@ -182,38 +201,14 @@ split_refusal(const cJSON *view, const char *fp)
 	return NULL;
 }
 
-int
-engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char *msg,
-	     size_t msglen)
+/* The split itself, once fp is known to be a related alert of id that may leave. */
+static int
+split_out(int64_t id, const char *fp, const char *user, int64_t *new_id, char *msg,
+	  size_t msglen)
 {
-	struct incident inc;
-	cJSON *view;
 	char why[320];
-	const char *no;
 	int rc;
 
-	*new_id = 0;
-	if (store_incident_get(id, &inc) != 0) {
-		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
-		return ENGINE_NOTFOUND;
-	}
-	if (state_is_terminal_name(inc.state)) {
-		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be split",
-			 (long long)id, inc.state);
-		incident_free(&inc);
-		return ENGINE_REFUSED;
-	}
-	view = cJSON_CreateObject();
-	cJSON_AddStringToObject(view, "fingerprint", inc.fingerprint ? inc.fingerprint : "");
-	incident_free(&inc);
-	eng_related_view(id, view);
-	no = split_refusal(view, fp);
-	cJSON_Delete(view);
-	if (no != NULL) {
-		snprintf(msg, msglen, "cannot split %.128s out of INC-%lld: %s", fp, (long long)id,
-			 no);
-		return ENGINE_REFUSED;
-	}
 	/* the role close needs: the alert leaves the incident's care */
 	if (policy_check_actor(eng_pol, RISK_LOW, user, "split", why, sizeof(why)) != 0) {
 		snprintf(msg, msglen, "%s", why);
@@ -257,4 +252,45 @@ engine_split(int64_t id, const char *fp, const char *user, int64_t *new_id, char
 	/* analysed like any new alert: runbook matching, then the decision */
 	eng_analyze(*new_id, NULL, NULL, 0.9);
 	return ENGINE_OK;
+}
+
+int
+engine_split(int64_t id, const char *typed, const char *user, int64_t *new_id, char *msg,
+	     size_t msglen)
+{
+	struct incident inc;
+	cJSON *view;
+	char why[1024];
+	const char *no = why, *fp;
+	int rc;
+
+	*new_id = 0;
+	if (store_incident_get(id, &inc) != 0) {
+		snprintf(msg, msglen, "INC-%lld does not exist", (long long)id);
+		return ENGINE_NOTFOUND;
+	}
+	if (state_is_terminal_name(inc.state)) {
+		snprintf(msg, msglen, "INC-%lld is %s: a final incident cannot be split",
+			 (long long)id, inc.state);
+		incident_free(&inc);
+		return ENGINE_REFUSED;
+	}
+	view = cJSON_CreateObject();
+	cJSON_AddStringToObject(view, "fingerprint", inc.fingerprint ? inc.fingerprint : "");
+	incident_free(&inc);
+	eng_related_view(id, view);
+	/* the short form a card shows, or any unambiguous prefix, names the alert */
+	if (correlate_id_resolve(view, typed, &fp, why, sizeof(why)) == 0)
+		no = split_refusal(view, fp);
+	if (no != NULL) {
+		snprintf(msg, msglen, "cannot split %.128s out of INC-%lld: %s", typed,
+			 (long long)id, no);
+		cJSON_Delete(view);
+		return ENGINE_REFUSED;
+	}
+	char *full = xstrdup(fp); /* fp is the view's */
+	cJSON_Delete(view);
+	rc = split_out(id, full, user, new_id, msg, msglen);
+	free(full);
+	return rc;
 }

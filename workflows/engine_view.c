@@ -2,6 +2,7 @@
  * of the proposed runbook and its steps bound to the incident's parameters. */
 #include <stdlib.h>
 
+#include "config.h"
 #include "engine_int.h"
 #include "util.h"
 
@@ -23,6 +24,14 @@ engine_incident_view(int64_t id)
 	time_format_iso(until, at, sizeof(at));
 	cJSON_AddItemToObject(view, "wait_until",
 			      until > 0 ? cJSON_CreateString(at) : cJSON_CreateNull());
+	/* where a card's "and N more" leads: the incident's web page */
+	if (cfg.public_url && *cfg.public_url) {
+		char *url = xasprintf("%s/ui/incidents/%lld", cfg.public_url, (long long)id);
+		cJSON_AddStringToObject(view, "url", url);
+		free(url);
+	} else {
+		cJSON_AddNullToObject(view, "url");
+	}
 	act = cJSON_GetObjectItem(view, "action");
 	if (!cJSON_IsObject(act))
 		return view;

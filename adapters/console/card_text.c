@@ -281,23 +281,33 @@ render_commands(struct buf *b, int width, const cJSON *view, const struct presen
 		line(b, width, "Actions:   %s", text);
 }
 
-/* Alerts that joined the incident under a correlate rule, and the probable cause. */
+/* Alerts that joined the incident under a correlate rule, each with the short fingerprint
+ * `split` takes, and the probable cause. */
 static void
 render_related(struct buf *b, int width, const cJSON *view)
 {
 	const cJSON *rel = cJSON_GetObjectItem(view, "related"), *a;
 	const cJSON *cause = cJSON_GetObjectItem(view, "cause");
+	int total = cJSON_GetArraySize(rel), n = 0;
+	char *more;
 
 	line(b, width, "Cause:     %s", view_str(cause, "title"));
-	line(b, width, "Related:   %d alert(s)", cJSON_GetArraySize(rel));
+	line(b, width, "Related:   %d alert(s); split one out with: split %s ID", total,
+	     view_str(view, "key"));
 	cJSON_ArrayForEach(a, rel)
 	{
-		line(b, width, "  %s%s on %s: %d×%s",
-		     cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? "(cause) " : "",
-		     view_str(a, "title"), *view_str(a, "resource") ? view_str(a, "resource") : "-",
-		     (int)view_num(a, "occurrences"),
-		     cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "");
+		struct present_related r;
+
+		if (n == PRESENT_RELATED_SHOWN)
+			break;
+		present_related_item(view, a, &r);
+		hline(b, width, 4, "  %s  %s on %s: %s ×%d, joined %s%s", r.id, r.name, r.resource,
+		      r.state, r.occurrences, r.joined, r.cause ? " (probable cause)" : "");
+		n++;
 	}
+	if ((more = present_related_more(view, total - n)) != NULL)
+		hline(b, width, 4, "  %s", more);
+	free(more);
 }
 
 /* The recovery ladder: one line per stage with its outcome, the current one marked. */

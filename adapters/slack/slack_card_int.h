@@ -36,8 +36,10 @@ void sc_add(cJSON *blocks, cJSON *block, int max);
 /* The recovery ladder section (each stage and its outcome, the current one in bold);
  * nothing when the view's "ladder" is null. */
 void sc_ladder_block(cJSON *blocks, const cJSON *v, int max);
-/* The related alerts (how many, each name and resource, which is the probable cause);
- * nothing when the view's "related" is empty. */
+/* The related alerts (slack_related.c): how many, and for each the short fingerprint
+ * `split` takes, name, resource, state, occurrences, when it joined and whether it is the
+ * probable cause; within one section's 3000 characters, "and N more" past them. Nothing
+ * when the view's "related" is empty. */
 void sc_related_block(cJSON *blocks, const cJSON *v, int max);
 
 #endif

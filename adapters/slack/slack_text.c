@@ -287,37 +287,6 @@ sc_ladder_block(cJSON *blocks, const cJSON *v, int max)
 	buf_free(&b);
 }
 
-#define RELATED_SHOWN 10
-
-void
-sc_related_block(cJSON *blocks, const cJSON *v, int max)
-{
-	const cJSON *a, *rel = cJSON_GetObjectItem(v, "related");
-	struct buf b;
-	int n = 0;
-
-	if (cJSON_GetArraySize(rel) == 0)
-		return;
-	buf_init(&b, 0);
-	buf_printf(&b, "*Probable cause:* ");
-	sc_esc(&b, view_str(cJSON_GetObjectItem(v, "cause"), "title"), 200);
-	buf_printf(&b, "\n*Related alerts (%d):*", cJSON_GetArraySize(rel));
-	cJSON_ArrayForEach(a, rel)
-	{
-		if (n++ == RELATED_SHOWN)
-			break;
-		buf_printf(&b, "\n• %s",
-			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cause")) ? "*cause* " : "");
-		sc_esc(&b, view_str(a, "title"), 200);
-		buf_printf(&b, " on `");
-		sc_esc(&b, *view_str(a, "resource") ? view_str(a, "resource") : "-", 100);
-		buf_printf(&b, "` ×%d%s", (int)view_num(a, "occurrences"),
-			   cJSON_IsTrue(cJSON_GetObjectItem(a, "cleared")) ? ", cleared" : "");
-	}
-	sc_add(blocks, sc_section(b.data), max);
-	buf_free(&b);
-}
-
 /* The end of a recovery ladder calls the people who approve its last stage: Slack members
  * are mentioned (notified), anyone else is named. */
 static void

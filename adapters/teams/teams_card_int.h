@@ -20,8 +20,10 @@ char *tc_bullets(const cJSON *arr, int max, bool numbered, size_t each);
 /* The recovery ladder (each stage with its outcome, the current one in bold) as a container
  * in body; nothing when the view's "ladder" is null. */
 void tc_ladder(cJSON *body, const cJSON *view);
-/* The probable cause and the related alerts (count, names, resources) as a container in
- * body; nothing when the view's "related" is empty. */
+/* The probable cause and the related alerts as a container in body: for each the short
+ * fingerprint `split` takes, name, resource, state, occurrences and when it joined, the
+ * first PRESENT_RELATED_SHOWN then "and N more"; nothing when the view's "related" is
+ * empty. */
 void tc_related(cJSON *body, const cJSON *view);
 
 /* Appends a dry-run plan (engine_dryrun's text: a heading line, "section:" lines, numbered

@@ -242,6 +242,46 @@ test_help_aligned(void **state)
 	assert_int_equal(col, 45);
 }
 
+/* Related alerts: each with the short fingerprint split takes, state, count, joined time;
+ * ten of them, then "and N more" with the web page. */
+static void
+test_related(void **state)
+{
+	cJSON *v = cJSON_Parse(VIEW), *rel = cJSON_CreateArray();
+	char *t, *l;
+
+	(void)state;
+	cJSON_AddStringToObject(v, "fingerprint", "aaaa1111bbbb2222");
+	cJSON_AddItemToObject(v, "cause", cJSON_Parse("{\"title\":\"ServiceDown api on web-1\"}"));
+	for (int i = 0; i < 12; i++) {
+		cJSON *r = cJSON_CreateObject();
+		char fp[40];
+
+		snprintf(fp, sizeof(fp), "c0ffee%02d0123456789", i);
+		cJSON_AddStringToObject(r, "fingerprint", fp);
+		cJSON_AddStringToObject(r, "alertname", "HighLatency");
+		cJSON_AddStringToObject(r, "resource", "web-1");
+		cJSON_AddNumberToObject(r, "occurrences", i + 1);
+		cJSON_AddBoolToObject(r, "cleared", i == 1);
+		cJSON_AddStringToObject(r, "joined_at", "2026-01-01T10:02:03.000Z");
+		cJSON_AddItemToArray(rel, r);
+	}
+	cJSON_AddItemToObject(v, "related", rel);
+	cJSON_AddStringToObject(v, "url", "https://healer.example/ui/incidents/7");
+	t = render(v);
+	l = line_of(t, "Related:");
+	assert_non_null(strstr(l, "Related:   12 alert(s); split one out with: split INC-7 ID"));
+	free(l);
+	l = line_of(t, "c0ffee01");
+	assert_non_null(strstr(l, "  c0ffee01  HighLatency on web-1: cleared ×2, joined 10:02:03 UTC"));
+	free(l);
+	assert_non_null(strstr(t, "c0ffee09  HighLatency on web-1: firing ×10"));
+	assert_null(strstr(t, "c0ffee10"));
+	assert_non_null(strstr(t, "and 2 more: https://healer.example/ui/incidents/7"));
+	free(t);
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
@@ -251,6 +291,7 @@ main(void)
 	    cmocka_unit_test(test_failed_step_shows_stderr),
 	    cmocka_unit_test(test_finished_one_duration),
 	    cmocka_unit_test(test_help_aligned),
+	    cmocka_unit_test(test_related),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

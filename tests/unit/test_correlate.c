@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "correlate.h"
 #include "policy.h"
 
 #define MIN 60000LL
@@ -290,13 +291,83 @@ test_wait(void **state)
 	cJSON_Delete(alerts);
 }
 
+/* An incident view: its own first alert and related ones by fingerprint and alertname. */
+static cJSON *
+id_view(void)
+{
+	return cJSON_Parse(
+	    "{\"fingerprint\":\"aaaa1111bbbb2222\",\"related\":["
+	    "{\"fingerprint\":\"c0ffee0001aaaaaa\",\"alertname\":\"DeployStarted\"},"
+	    "{\"fingerprint\":\"c0ffee0002bbbbbb\",\"alertname\":\"HighLatency\"},"
+	    "{\"fingerprint\":\"d00d\",\"alertname\":\"Short\"},"
+	    "{\"fingerprint\":\"d00d1234\",\"alertname\":\"Longer\"}]}");
+}
+
+/* The short form: at least 8 characters, more when another alert shares them. */
+static void
+test_id_short(void **state)
+{
+	cJSON *v = id_view();
+	char id[CORRELATE_ID_MAX], tiny[4];
+
+	(void)state;
+	correlate_id_short(v, "aaaa1111bbbb2222", id, sizeof(id));
+	assert_string_equal(id, "aaaa1111");
+	correlate_id_short(v, "c0ffee0001aaaaaa", id, sizeof(id));
+	assert_string_equal(id, "c0ffee0001");
+	/* a fingerprint that is another's prefix is all of it; shorter than 8, all of it */
+	correlate_id_short(v, "d00d", id, sizeof(id));
+	assert_string_equal(id, "d00d");
+	correlate_id_short(v, "d00d1234", id, sizeof(id));
+	assert_string_equal(id, "d00d1234");
+	correlate_id_short(v, "c0ffee0002bbbbbb", tiny, sizeof(tiny));
+	assert_string_equal(tiny, "c0f");
+	cJSON_Delete(v);
+}
+
+/* What split takes: the whole fingerprint, or a prefix of 6+ that only one starts with. */
+static void
+test_id_resolve(void **state)
+{
+	cJSON *v = id_view();
+	const char *fp;
+	char msg[512];
+
+	(void)state;
+	assert_int_equal(correlate_id_resolve(v, "c0ffee0002", &fp, msg, sizeof(msg)), 0);
+	assert_string_equal(fp, "c0ffee0002bbbbbb");
+	assert_int_equal(correlate_id_resolve(v, "c0ffee0002bbbbbb", &fp, msg, sizeof(msg)), 0);
+	assert_string_equal(fp, "c0ffee0002bbbbbb");
+	assert_int_equal(correlate_id_resolve(v, "aaaa11", &fp, msg, sizeof(msg)), 0);
+	assert_string_equal(fp, "aaaa1111bbbb2222");
+	/* exact wins over prefix, even under the minimum */
+	assert_int_equal(correlate_id_resolve(v, "d00d", &fp, msg, sizeof(msg)), 0);
+	assert_string_equal(fp, "d00d");
+	assert_int_equal(correlate_id_resolve(v, "c0ffe", &fp, msg, sizeof(msg)), -1);
+	assert_null(fp);
+	assert_string_equal(msg, "'c0ffe' is too short: type at least 6 characters of the "
+				 "fingerprint, as the card shows it");
+	assert_int_equal(correlate_id_resolve(v, "c0ffee", &fp, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "'c0ffee' is ambiguous: 2 fingerprints start with it: "
+				 "c0ffee0001 (DeployStarted), c0ffee0002 (HighLatency)");
+	assert_int_equal(correlate_id_resolve(v, "eeeeeeee", &fp, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "the incident has no related alert with that fingerprint (or "
+				 "starting with it); related alerts: c0ffee0001 (DeployStarted), "
+				 "c0ffee0002 (HighLatency), d00d (Short), d00d1234 (Longer)");
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load_and_match), cmocka_unit_test(test_cause),
-	    cmocka_unit_test(test_errors),	   cmocka_unit_test(test_grace),
+	    cmocka_unit_test(test_load_and_match),
+	    cmocka_unit_test(test_cause),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_grace),
 	    cmocka_unit_test(test_wait),
+	    cmocka_unit_test(test_id_short),
+	    cmocka_unit_test(test_id_resolve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -729,7 +729,9 @@ test_ladder(void **state)
 	cJSON_Delete(v);
 }
 
-/* Related alerts: the probable cause, the count, each name and resource, escaped. */
+/* Related alerts: the probable cause, the count, and for each the short fingerprint that
+ * tells it from the incident's other alerts, its name, resource, state, occurrences and
+ * when it joined, escaped. */
 static void
 test_related(void **state)
 {
@@ -739,17 +741,112 @@ test_related(void **state)
 	cJSON_DeleteItemFromObject(v, "related");
 	cJSON_AddItemToObject(
 	    v, "related",
-	    cJSON_Parse("[{\"title\":\"DeployStarted <shop>\",\"resource\":\"ci\","
-			"\"occurrences\":1,\"cleared\":false,\"cause\":true},"
-			"{\"title\":\"HighLatency\",\"resource\":\"api\",\"occurrences\":3,"
-			"\"cleared\":true,\"cause\":false}]"));
+	    cJSON_Parse("[{\"fingerprint\":\"c0ffee0001aaaaaa\",\"title\":\"DeployStarted <shop>\","
+			"\"alertname\":null,\"resource\":\"ci\",\"occurrences\":1,\"cleared\":false,"
+			"\"cause\":true,\"joined_at\":\"2023-11-14T22:15:03.000Z\"},"
+			"{\"fingerprint\":\"c0ffee0002bbbbbb\",\"title\":\"HighLatency on web-1\","
+			"\"alertname\":\"HighLatency\",\"resource\":\"api\",\"occurrences\":3,"
+			"\"cleared\":true,\"cause\":false,\"joined_at\":\"2023-11-14T22:16:00.000Z\"}]"));
 	cJSON_AddItemToObject(v, "cause", cJSON_Parse("{\"title\":\"DeployStarted <shop>\"}"));
 	msg = slack_card_render(v, NOW_MS);
-	assert_int_equal(count_raw(msg, "mrkdwn",
-				   "*Probable cause:* DeployStarted &lt;shop&gt;\n*Related alerts "
-				   "(2):*\n• *cause* DeployStarted &lt;shop&gt; on `ci` ×1\n• "
-				   "HighLatency on `api` ×3, cleared"),
-			 1);
+	/* the two share nine characters: ten tell them apart */
+	assert_int_equal(
+	    count_raw(msg, "mrkdwn",
+		      "*Probable cause:* DeployStarted &lt;shop&gt;\n*Related alerts (2):* split one "
+		      "out with `split INC-7 ID`\n• `c0ffee0001` *DeployStarted &lt;shop&gt;* on "
+		      "`ci`: firing ×1, joined <!date^1700000103^{time_secs}|2023-11-14T22:15:03Z>, "
+		      "*probable cause*\n• `c0ffee0002` *HighLatency* on `api`: cleared ×3, joined "
+		      "<!date^1700000160^{time_secs}|2023-11-14T22:16:00Z>"),
+	    1);
+	assert_int_equal(count_raw(msg, "mrkdwn", "more"), 0);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+}
+
+/* n related alerts named name (fingerprints fp00…, fp01…), the view's url set or not. */
+static cJSON *
+related_view(int n, const char *name, const char *url)
+{
+	cJSON *v = cJSON_Parse(VIEW), *rel = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *r = cJSON_CreateObject();
+		char fp[40];
+
+		snprintf(fp, sizeof(fp), "fp%02d0123456789abcdef", i);
+		cJSON_AddStringToObject(r, "fingerprint", fp);
+		cJSON_AddStringToObject(r, "title", name);
+		cJSON_AddStringToObject(r, "alertname", name);
+		cJSON_AddStringToObject(r, "resource", "api");
+		cJSON_AddNumberToObject(r, "occurrences", 1);
+		cJSON_AddFalseToObject(r, "cleared");
+		cJSON_AddFalseToObject(r, "cause");
+		cJSON_AddStringToObject(r, "joined_at", "2023-11-14T22:15:03.000Z");
+		cJSON_AddItemToArray(rel, r);
+	}
+	cJSON_DeleteItemFromObject(v, "related");
+	cJSON_AddItemToObject(v, "related", rel);
+	cJSON_DeleteItemFromObject(v, "url");
+	cJSON_AddItemToObject(v, "url", url ? cJSON_CreateString(url) : cJSON_CreateNull());
+	return v;
+}
+
+/* The related section text of a rendered card. */
+static const char *
+related_text(const cJSON *msg)
+{
+	const cJSON *b;
+
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(msg, "blocks"))
+	{
+		const char *t = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(b, "text"), "text"));
+		if (t && strstr(t, "*Related alerts"))
+			return t;
+	}
+	fail_msg("no related section");
+	return NULL;
+}
+
+/* Past ten alerts, or past what one section holds, "and N more" with the web page. */
+static void
+test_related_cap(void **state)
+{
+	cJSON *v = related_view(25, "HighLatency", "https://healer.example/ui/incidents/7"), *msg;
+	const char *t;
+	char long_name[400];
+
+	(void)state;
+	msg = slack_card_render(v, NOW_MS);
+	t = related_text(msg);
+	assert_non_null(strstr(t, "*Related alerts (25):*"));
+	assert_non_null(strstr(t, "• `fp090123` *HighLatency*"));
+	assert_null(strstr(t, "`fp100123`"));
+	assert_non_null(strstr(t, "\nand 15 more: https://healer.example/ui/incidents/7"));
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(msg, "blocks")) <= 50);
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+	/* without HEALER_PUBLIC_URL: where the whole list is */
+	v = related_view(11, "HighLatency", NULL);
+	msg = slack_card_render(v, NOW_MS);
+	assert_non_null(strstr(related_text(msg),
+			       "\nand 1 more (all of them: healer incidents show INC-7 --json)"));
+	cJSON_Delete(msg);
+	cJSON_Delete(v);
+	/* names that escape five times longer: whole lines within 3000, the rest counted */
+	memset(long_name, '&', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	v = related_view(10, long_name, NULL);
+	msg = slack_card_render(v, NOW_MS);
+	t = related_text(msg);
+	assert_true(strlen(t) <= 3000);
+	int shown = 0;
+	for (const char *p = t; (p = strstr(p, "\n• `fp")) != NULL; p++)
+		shown++;
+	char more[64];
+	snprintf(more, sizeof(more), "\nand %d more", 10 - shown);
+	assert_true(shown >= 1 && shown < 10);
+	assert_non_null(strstr(t, more));
 	cJSON_Delete(msg);
 	cJSON_Delete(v);
 }
@@ -902,6 +999,7 @@ main(void)
 	    cmocka_unit_test(test_card_minimal_view),
 	    cmocka_unit_test(test_value_round_trip),
 	    cmocka_unit_test(test_thread), cmocka_unit_test(test_ladder), cmocka_unit_test(test_related),
+	    cmocka_unit_test(test_related_cap),
 	    cmocka_unit_test(test_modal_and_home),
 	    cmocka_unit_test(test_text_helpers),
 	    cmocka_unit_test(test_url_split),

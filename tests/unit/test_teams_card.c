@@ -525,24 +525,61 @@ test_ladder(void **state)
 	cJSON_Delete(v);
 }
 
-/* Related alerts: the probable cause and each alert with its resource and count. */
+/* Related alerts: the probable cause and for each the short fingerprint that tells it from
+ * the incident's other alerts, name, resource, state, occurrences and when it joined. */
 static void
 test_related(void **state)
 {
 	cJSON *v = view_with(
-	    "related", cJSON_Parse("[{\"title\":\"DeployStarted\",\"resource\":\"ci\","
-				   "\"occurrences\":1,\"cleared\":false,\"cause\":true},"
-				   "{\"title\":\"HighLatency\",\"resource\":\"api\","
-				   "\"occurrences\":3,\"cleared\":true,\"cause\":false}]"));
+	    "related",
+	    cJSON_Parse("[{\"fingerprint\":\"c0ffee0001aaaaaa\",\"title\":\"DeployStarted\","
+			"\"alertname\":\"DeployStarted\",\"resource\":\"ci\",\"occurrences\":1,"
+			"\"cleared\":false,\"cause\":true,\"joined_at\":\"2023-11-14T22:15:03.000Z\"},"
+			"{\"fingerprint\":\"c0ffee0002bbbbbb\",\"title\":\"HighLatency on web-1\","
+			"\"alertname\":null,\"resource\":\"api\",\"occurrences\":3,\"cleared\":true,"
+			"\"cause\":false,\"joined_at\":\"2023-11-15T01:02:00.000Z\"}]"));
 	char *c;
 
 	(void)state;
+	cJSON_AddStringToObject(v, "created_at", "2023-11-14T22:13:20.000Z");
+	cJSON_AddStringToObject(v, "fingerprint", "aaaa1111bbbb2222");
 	cJSON_AddItemToObject(v, "cause", cJSON_Parse("{\"title\":\"DeployStarted\"}"));
 	c = render(v, true, 0);
 	assert_non_null(strstr(c, "\"**Probable cause:** DeployStarted\""));
-	assert_non_null(strstr(c, "\"**Related alerts (2):**\""));
-	assert_non_null(strstr(c, "\"- **cause** DeployStarted on ci ×1\\r- HighLatency on api ×3, "
-				  "cleared\""));
+	assert_non_null(strstr(c, "\"**Related alerts (2):** split one out with split INC-7 ID\""));
+	/* the two share nine characters: ten tell them apart; another day shows its date */
+	assert_non_null(strstr(c, "\"- c0ffee0001 **DeployStarted** on ci: firing ×1, joined "
+				  "22:15:03 UTC, **probable cause**\\r- c0ffee0002 **HighLatency on "
+				  "web-1** on api: cleared ×3, joined 2023-11-15 01:02 UTC\""));
+	free(c);
+	cJSON_Delete(v);
+}
+
+/* Past ten, "and N more" with the incident's web page. */
+static void
+test_related_cap(void **state)
+{
+	cJSON *rel = cJSON_CreateArray(), *v;
+	char *c;
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		cJSON *r = cJSON_CreateObject();
+		char fp[40];
+
+		snprintf(fp, sizeof(fp), "fp%02d0123456789abcdef", i);
+		cJSON_AddStringToObject(r, "fingerprint", fp);
+		cJSON_AddStringToObject(r, "alertname", "HighLatency");
+		cJSON_AddStringToObject(r, "resource", "api");
+		cJSON_AddNumberToObject(r, "occurrences", 1);
+		cJSON_AddItemToArray(rel, r);
+	}
+	v = view_with("related", rel);
+	cJSON_AddStringToObject(v, "url", "https://healer.example/ui/incidents/7");
+	c = render(v, true, 0);
+	assert_non_null(strstr(c, "\\r- fp090123 **HighLatency** on api: firing ×1, joined -"));
+	assert_null(strstr(c, "fp100123"));
+	assert_non_null(strstr(c, "\\rand 2 more: https://healer.example/ui/incidents/7\""));
 	free(c);
 	cJSON_Delete(v);
 }
@@ -557,6 +594,7 @@ main(void)
 	    cmocka_unit_test(test_card_failed_step_stderr),
 	    cmocka_unit_test(test_card_memory),	  cmocka_unit_test(test_escaping),
 	    cmocka_unit_test(test_size_limits),	  cmocka_unit_test(test_timeline_text), cmocka_unit_test(test_ladder), cmocka_unit_test(test_related),
+	    cmocka_unit_test(test_related_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

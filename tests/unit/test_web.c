@@ -77,6 +77,39 @@ test_card_html_escapes_title(void **state)
 	cJSON_Delete(v);
 }
 
+/* Related alerts: the short fingerprint on a card (mail), all of it on the web page. */
+static void
+test_card_html_related(void **state)
+{
+	cJSON *v = view_fixture("ServiceDown api");
+	struct buf b;
+	char *h;
+
+	(void)state;
+	cJSON_AddStringToObject(v, "fingerprint", "aaaa1111bbbb2222");
+	cJSON_AddItemToObject(
+	    v, "related",
+	    cJSON_Parse("[{\"fingerprint\":\"c0ffee0001aaaaaa\",\"alertname\":\"Deploy<1>\","
+			"\"resource\":\"ci\",\"occurrences\":1,\"cleared\":false,\"cause\":true},"
+			"{\"fingerprint\":\"c0ffee0002bbbbbb\",\"alertname\":\"HighLatency\","
+			"\"resource\":\"api\",\"occurrences\":3,\"cleared\":true}]"));
+	h = card_html(v);
+	assert_non_null(strstr(h, "<code>split INC-7 ID</code>"));
+	assert_non_null(strstr(h, "<tr><td><code class=\"fp\">c0ffee0001</code></td><td>"
+				  "Deploy&lt;1&gt; <b>(probable cause)</b></td><td>ci</td><td>firing"
+				  "</td><td>1</td>"));
+	assert_non_null(strstr(h, "<code class=\"fp\">c0ffee0002</code></td><td>HighLatency</td>"
+				  "<td>api</td><td>cleared</td><td>3</td>"));
+	assert_null(strstr(h, "c0ffee0002bbbbbb"));
+	free(h);
+	buf_init(&b, 1 << 16);
+	html_related(&b, v, true);
+	h = buf_steal(&b);
+	assert_non_null(strstr(h, "<code class=\"fp\"><b>c0ffee0002</b>bbbbbb</code>"));
+	free(h);
+	cJSON_Delete(v);
+}
+
 static void
 test_card_html_content(void **state)
 {
@@ -373,6 +406,7 @@ main(void)
 	    cmocka_unit_test(test_escape_text_and_attr),
 	    cmocka_unit_test(test_card_html_escapes_title),
 	    cmocka_unit_test(test_card_html_content),
+	    cmocka_unit_test(test_card_html_related),
 	    cmocka_unit_test(test_token_roundtrip),
 	    cmocka_unit_test(test_token_forgeries),
 	    cmocka_unit_test(test_token_key_from_config),

@@ -294,7 +294,7 @@ test_incident_page_says_each_thing_once(void **state)
 	assert_int_equal(count(html, "rm -rf /tmp/x"), 0);
 	assert_non_null(strstr(html, "not run yet · <code>check: df</code>"));
 	/* related alerts, the ladder, log templates: escaped */
-	assert_non_null(strstr(html, "&lt;rel&gt; on db-2"));
+	assert_non_null(strstr(html, "<td>&lt;rel&gt;</td><td>db-2</td>"));
 	assert_non_null(strstr(html, "aria-current=\"step\">Grow the volume"));
 	assert_non_null(strstr(html, "write &lt;*&gt; failed"));
 	assert_true(strstr(html, "id=\"decision\"") < strstr(html, "id=\"steps\""));
