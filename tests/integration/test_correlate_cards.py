@@ -165,6 +165,13 @@ def test_mail_text_and_html_show_short_fingerprints(healer):
         d.alert(alert("PodRestarts", "c0ffee0002bbbbbb", service="web", instance="web-2"))
         d.wait_for(lambda: len(d.view("INC-1")["related"]) == 2, "two related alerts")
         d.send("approve INC-1")
+        # the fix verified, the incident waits for its related alerts to clear
+        d.wait_for(lambda: d.view("INC-1")["wait_until"], "the wait for related alerts")
+        for name, fp, inst in (("HighLatency", "c0ffee0001aaaaaa", "web-1"),
+                               ("PodRestarts", "c0ffee0002bbbbbb", "web-2")):
+            cleared = alert(name, fp, service="web", instance=inst)
+            cleared.update(status="resolved", endsAt=cleared["startsAt"].replace("10:", "11:"))
+            d.alert(cleared)
         d.wait_state("INC-1", "resolved")
         text, htm = parts(smtp.wait("team@example.com")[0])
         assert "c0ffee0001  HighLatency on " in text, text
