@@ -331,11 +331,9 @@ static int
 reason_pick(const double zf[4], double u)
 {
 	int best = 0;
-	double need = SCORE_SPAN * detect_default_threshold();
-
 	for (int i = 0; i < 4; i++) {
-		if (u >= need && surprise(zf[i]) >= need)
-			return i;
+		if (u >= SCORE_SPAN / 2 && surprise(zf[i]) >= SCORE_SPAN / 2)
+			return i; /* alone at the default threshold, 0.5 */
 		if (zf[i] > zf[best])
 			best = i;
 	}
@@ -545,31 +543,23 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 			w->why = x >= r.expected ? DETECT_WHY_SPIKE : DETECT_WHY_DIP;
 			w->sigmas = z;
 			break;
-		case 1:
+		case 1: /* the fast mean weighs 0.1 a point: about the last ten */
 			w->why = d->fast >= d->slow ? DETECT_WHY_SHIFT_UP : DETECT_WHY_SHIFT_DOWN;
 			w->sigmas = zsh;
-			w->recent = d->fast;
-			w->usual = d->slow;
-			w->recent_s = 10 * d->dt; /* the fast mean's weight: 0.1 a point */
+			w->recent = d->fast, w->usual = d->slow, w->recent_s = 10 * d->dt;
 			break;
 		case 2:
 			w->why = d->sres >= 0 ? DETECT_WHY_PATTERN_HIGH : DETECT_WHY_PATTERN_LOW;
 			w->sigmas = zs_sust / SRES_WIDEN;
-			w->usual = rref;
-			w->usual_lo = rref - Z_NORMAL * rsig;
-			w->usual_hi = rref + Z_NORMAL * rsig;
-			w->weekly = rweek;
+			w->usual = rref, w->spread = Z_NORMAL * rsig, w->weekly = rweek;
 			break;
 		default:
 			*w = ctx;
 			w->sigmas = zc;
-			break;
 		}
 		w->value = x;
 		if (reset)
 			w->why = DETECT_WHY_RESET;
-	}
-	if (!r.warming) {
 		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
 		if (episode_goes_on(d, ts)) {

@@ -36,16 +36,15 @@ enum detect_why {
  *   - SPIKE, DIP: the forecast is detect_result.expected; recent and usual are 0;
  *   - SHIFT_*: `recent` is the mean of about the last `recent_s` seconds, `usual` the level
  *     before;
- *   - PATTERN_*: `usual` is what this time usually is and `usual_lo`–`usual_hi` its usual
- *     range; `weekly` when the hour-of-week profile (not the time-of-day one) is the
- *     reference;
+ *   - PATTERN_*: `usual` is what this time usually is, `usual` ± `spread` its usual range;
+ *     `weekly` when the hour-of-week profile (not the time-of-day one) is the reference;
  *   - NEW_VOLATILITY: `recent` is the recent mean absolute swing, `usual` the swing of the
  *     nearest behaviour seen before; NEW_LEVEL: the recent level against the nearest one. */
 struct detect_reason {
 	enum detect_why why;
 	double value; /* the point as modelled (a counter's rate per second) */
 	double sigmas;
-	double recent, usual, usual_lo, usual_hi;
+	double recent, usual, spread;
 	double recent_s;
 	bool weekly;
 };

@@ -99,7 +99,7 @@ detect_why_text(const struct detect_result *r, double ts, char *out, size_t outl
 	case DETECT_WHY_PATTERN_LOW:
 		when(ts, w->weekly, t, sizeof(t));
 		snprintf(out, outlen, "is %.4g — %s than usual for %s (usually %.4g–%.4g)",
-			 w->value, words, t, w->usual_lo, w->usual_hi);
+			 w->value, words, t, w->usual - w->spread, w->usual + w->spread);
 		break;
 	case DETECT_WHY_NEW_VOLATILITY:
 	case DETECT_WHY_NEW_LEVEL:
