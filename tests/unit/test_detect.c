@@ -522,6 +522,41 @@ test_why_counter_reset(void **state)
 	detect_free(d);
 }
 
+static void
+test_why_words(void **state)
+{
+	char t[256];
+	struct detect_result r = {.expected = 48, .lo = 40, .hi = 55};
+	(void)state;
+	r.why = (struct detect_reason){DETECT_WHY_SPIKE, .value = 812, .sigmas = 14.2};
+	assert_string_equal(detect_why_text(&r, T0, t, sizeof(t)),
+			    "jumped to 812 — 14× its usual deviation above the forecast 48 "
+			    "(expected 40–55)");
+	r.why = (struct detect_reason){DETECT_WHY_SHIFT_UP, .value = 74, .recent = 71, .usual = 50,
+				       .recent_s = 3000};
+	assert_string_equal(
+	    detect_why_text(&r, T0, t, sizeof(t)),
+	    "is 74 — level shifted up: the last 50 min average 71 against 50 before");
+	/* T0 is a Tuesday: 14:00 is its hour of the week, 14:05 its five minutes of the day */
+	r.why = (struct detect_reason){DETECT_WHY_PATTERN_LOW, .value = 40, .usual = 240,
+				       .spread = 20, .weekly = true};
+	assert_string_equal(detect_why_text(&r, T0 + 14 * 3600 + 420, t, sizeof(t)),
+			    "is 40 — lower than usual for Tuesday 14:00 UTC (usually 220–260)");
+	r.why.weekly = false;
+	assert_non_null(strstr(detect_why_text(&r, T0 + 14 * 3600 + 420, t, sizeof(t)),
+			       "for 14:05 UTC (usually 220–260)"));
+	r.why = (struct detect_reason){DETECT_WHY_NEW_VOLATILITY, .value = 93, .recent = 12,
+				       .usual = 2};
+	assert_string_equal(detect_why_text(&r, T0, t, sizeof(t)),
+			    "is 93 — behaving in a way not seen in the learned history "
+			    "(volatility 6× usual)");
+	/* a short buffer is cut, never overrun */
+	char small[16];
+	detect_why_text(&r, T0, small, sizeof(small));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_string_equal(detect_why_name(DETECT_WHY_NEW_VOLATILITY), "new_volatility");
+}
+
 int
 main(void)
 {
@@ -546,6 +581,7 @@ main(void)
 	    cmocka_unit_test(test_why_missing_daily_peak),
 	    cmocka_unit_test(test_why_new_volatility),
 	    cmocka_unit_test(test_why_counter_reset),
+	    cmocka_unit_test(test_why_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
