@@ -438,7 +438,7 @@ static const struct subcommand subcommands[] = {
 	{"incidents", "show", cmd_incidents_show, "incidents show INC-N [--json]"},
 	{"audit", "verify", cmd_audit_verify, "audit verify                prove the log untouched"},
 	{"audit", "export", cmd_audit_export, "audit export [--since T]    JSON lines"},
-	{"detect", "score", detect_cli_score, "detect score FILE.csv       anomaly score per row"},
+	{"detect", "score", detect_cli_score, "detect score [--why] FILE   anomaly score (and reason) per row"},
 	{"detect", "nab", detect_cli_nab, "detect nab [-v] DIR [RES]   NAB scores of the detector"},
 	{"stats", NULL, stats_cli, "stats [24h|7d|30d] [--json]  how we are doing"},
 	{"login-link", NULL, ui_login_link_cli, "login-link ADDRESS          a one-time web sign-in link"},

@@ -264,14 +264,14 @@ scale_z(struct scale *sc, double f, double alpha, double floor_)
 
 /* How far the recent behaviour is from every kind seen before (0 while learning the scale),
  * then learns it: the nearest prototype moves towards it, or a new kind is remembered in
- * place of the least seen one. */
+ * place of the least seen one. *why gets what differs most from the nearest kind. */
 static double
-context_novelty(struct detector *d, double x, double fl)
+context_novelty(struct detector *d, double x, double fl, struct detect_reason *why)
 {
 	d->cv += 0.1 * (fabs(x - d->cf) - d->cv);
 	d->cf += 0.3 * (x - d->cf);
 	d->cm += 0.05 * (x - d->cm);
-	double gs = 1.2533 * d->s_glob.mad + fl;
+	double gs = 1.2533 * d->s_glob.mad + fl, g0 = d->gmean;
 	float v[PDIM] = {(float)((d->cf - d->gmean) / gs), (float)((d->cm - d->gmean) / gs),
 			 (float)(d->cv / gs)};
 	double a = d->s_glob.n < 500 ? 1.0 / (double)(d->s_glob.n + 1) : 0.002;
@@ -293,6 +293,16 @@ context_novelty(struct detector *d, double x, double fl)
 			weakest = k;
 	}
 	dmin = best < 0 ? 0 : sqrt(dmin);
+	if (best >= 0) {
+		const float *p = d->proto[best];
+		double dl = fmax(fabs(v[0] - p[0]), fabs(v[1] - p[1])), dv = fabs(v[2] - p[2]);
+		/* swings half as large again (or two thirds as small) are the story a reader
+		 * sees first, even when the level moved as many sigmas */
+		bool vol = dv >= dl || (p[2] > 0 && (v[2] >= 1.5 * p[2] || 1.5 * v[2] <= p[2]));
+		why->why = vol ? DETECT_WHY_NEW_VOLATILITY : DETECT_WHY_NEW_LEVEL;
+		why->recent = vol ? d->cv : d->cf;
+		why->usual = vol ? p[2] * gs : p[0] * gs + g0;
+	}
 	/* decaying every count is growing the weight of new uses instead */
 	if (d->pweight == 0)
 		d->pweight = 1;
@@ -312,6 +322,22 @@ context_novelty(struct detector *d, double x, double fl)
 		d->pcount[best] += d->pweight;
 	}
 	return scale_z(&d->s_ctx, dmin, 0.002, 0.05 * VIGILANCE);
+}
+
+/* Which of the four features (deviations zf, simplest story first) explains a point whose
+ * largest deviation's surprise is u: the first that alone reaches the default threshold (a
+ * spike that also moves the recent level is a spike), else the largest. */
+static int
+reason_pick(const double zf[4], double u)
+{
+	int best = 0;
+	for (int i = 0; i < 4; i++) {
+		if (u >= SCORE_SPAN / 2 && surprise(zf[i]) >= SCORE_SPAN / 2)
+			return i; /* alone at the default threshold, 0.5 */
+		if (zf[i] > zf[best])
+			best = i;
+	}
+	return best;
 }
 
 /* The time-of-day bin of ts (the hour-of-week one is bin / 12 + 24 * weekday), or -1 when
@@ -394,7 +420,8 @@ double
 detect_update(struct detector *d, double ts, double value, struct detect_result *out)
 {
 	struct detect_result r = {0};
-	bool skip;
+	struct detect_reason ctx = {0};
+	bool skip, reset = false;
 
 	r.expected = d->level;
 	r.lo = d->level - Z_NORMAL * 1.2533 * d->s_level.mad;
@@ -406,6 +433,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		return 0;
 	}
 	double x = counter_input(d, ts, value, &skip);
+	reset = d->counter && value < d->raw_prev;
 	d->seen++;
 	d->raw_prev = value;
 	double gap = d->n > 0 && ts > d->last_ts ? ts - d->last_ts : 0;
@@ -445,7 +473,8 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		sig = sd * sqrt(steps);
 	}
 	int bin = day_bin(d, ts), wbin = -1;
-	double zs_sust = 0, rs = NAN, rsig = 0;
+	double zs_sust = 0, rs = NAN, rsig = 0, rref = 0;
+	bool rweek = false;
 	if (bin >= 0) {
 		double week = fmod(ts, 7 * 86400.0);
 		wbin = (int)((week < 0 ? week + 7 * 86400.0 : week) / 3600.0) % WEEK_BINS;
@@ -454,6 +483,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		double ss = 1.2533 * d->s_day.mad + fl;
 		rs = x - d->day[bin];
 		rsig = ss;
+		rref = d->day[bin];
 		double zs = scale_z(&d->s_day, rs, 0.01, fl);
 		if (zs < z) {
 			z = zs;
@@ -467,6 +497,8 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		if (isnan(rs) || d->s_week.mad < d->s_day.mad) {
 			rs = rw;
 			rsig = sw;
+			rref = d->week[wbin];
+			rweek = true;
 		}
 		double zw = scale_z(&d->s_week, rw, 0.01, fl);
 		if (zw < z) {
@@ -486,7 +518,7 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 	d->fast += 0.1 * (x - d->fast);
 	d->slow += 0.005 * (x - d->slow);
 	double zsh = scale_z(&d->s_shift, d->fast - d->slow, 0.005, fl);
-	double zc = context_novelty(d, x, fl);
+	double zc = context_novelty(d, x, fl, &ctx);
 	r.warming = d->n < WARMUP;
 	r.lo = r.expected - Z_NORMAL * sig;
 	r.hi = r.expected + Z_NORMAL * sig;
@@ -503,6 +535,31 @@ detect_update(struct detector *d, double ts, double value, struct detect_result 
 		ze = zx;
 	double u = surprise(ze);
 	if (!r.warming) {
+		/* zf in the order of the simplest story: a point, a shift, a pattern, novelty */
+		double zf[] = {zp, zh, zr, zx};
+		struct detect_reason *w = &r.why;
+		switch (reason_pick(zf, u)) {
+		case 0:
+			w->why = x >= r.expected ? DETECT_WHY_SPIKE : DETECT_WHY_DIP;
+			w->sigmas = z;
+			break;
+		case 1: /* the fast mean weighs 0.1 a point: about the last ten */
+			w->why = d->fast >= d->slow ? DETECT_WHY_SHIFT_UP : DETECT_WHY_SHIFT_DOWN;
+			w->sigmas = zsh;
+			w->recent = d->fast, w->usual = d->slow, w->recent_s = 10 * d->dt;
+			break;
+		case 2:
+			w->why = d->sres >= 0 ? DETECT_WHY_PATTERN_HIGH : DETECT_WHY_PATTERN_LOW;
+			w->sigmas = zs_sust / SRES_WIDEN;
+			w->usual = rref, w->spread = Z_NORMAL * rsig, w->weekly = rweek;
+			break;
+		default:
+			*w = ctx;
+			w->sigmas = zc;
+		}
+		w->value = x;
+		if (reset)
+			w->why = DETECT_WHY_RESET;
 		double e = u / SCORE_SPAN;
 		r.score = e > 1 ? 1 : e;
 		if (episode_goes_on(d, ts)) {

@@ -219,27 +219,31 @@ int
 detect_cli_score(int argc, char **argv)
 {
 	struct detect_series s;
+	struct detect_result r;
 	char err[512];
+	bool why = argc == 2 && strcmp(argv[0], "--why") == 0;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: healer detect score FILE.csv\n");
+	if (argc != 1 && !why) {
+		fprintf(stderr, "usage: healer detect score [--why] FILE.csv\n");
 		return 2;
 	}
-	if (detect_csv_read(argv[0], false, &s, err, sizeof(err)) != 0) {
+	if (detect_csv_read(argv[argc - 1], false, &s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "healer: %s\n", err);
 		return 1;
 	}
 	struct detector *d = detect_new();
-	printf("timestamp,value,anomaly_score\n");
+	printf("timestamp,value,anomaly_score%s\n", why ? ",reason" : "");
 	for (size_t i = 0; i < s.n; i++) {
-		double sc = detect_update(d, s.ts[i], s.val[i], NULL);
+		double sc = detect_update(d, s.ts[i], s.val[i], &r);
 		char when[80];
 		time_format(s.ts[i], when, sizeof(when));
 		printf("%s,", when);
 		if (isnan(s.val[i]))
-			printf(",%.8f\n", sc);
+			printf(",%.8f", sc);
 		else
-			printf("%.15g,%.8f\n", s.val[i], sc);
+			printf("%.15g,%.8f", s.val[i], sc);
+		/* the names are plain words: nothing to quote */
+		printf(why ? ",%s\n" : "\n", detect_why_name(r.why.why));
 	}
 	detect_free(d);
 	detect_series_free(&s);

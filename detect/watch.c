@@ -53,12 +53,12 @@ metric_text(const struct watch_rule *r)
 
 /* One anomaly alert for the series' current episode: firing, or cleared. */
 static void
-alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const char *why)
+alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const char *gone)
 {
 	const struct watch_rule *r = j->rt->rule;
 	struct alert *a = ingest_alert_new(&j->alerts, SRC_ANOMALY);
 	double pts[WATCH_SPARK_POINTS];
-	char spark[WATCH_SPARK_POINTS * 3 + 1], when[40];
+	char spark[WATCH_SPARK_POINTS * 3 + 1], when[40], why[224];
 	const cJSON *it;
 	bool nolabels = strcmp(s->key, "{}") == 0;
 
@@ -66,8 +66,13 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	a->fingerprint = xasprintf("watch:%s%s", r->name, s->key);
 	a->dedup_key =
 	    xasprintf("%s@%.3f:%s", a->fingerprint, s->last_ts, firing ? "firing" : "ok");
-	char *base = xasprintf("%s: %.4g (expected %.4g–%.4g) %s%s%s", r->name, s->value, s->res.lo,
-			       s->res.hi, spark, nolabels ? "" : " ", nolabels ? "" : s->key);
+	/* why it fired, on every card: the title is what the console, Slack and Teams show */
+	if (firing)
+		detect_why_text(&s->res, s->last_ts, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", gone);
+	char *base = xasprintf("%s %s %s%s%s", r->name, why, spark, nolabels ? "" : " ",
+			       nolabels ? "" : s->key);
 	a->title = ingest_title(base, NULL);
 	free(base);
 	a->severity = xstrdup(r->severity);
@@ -91,14 +96,20 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	snprintf(score, sizeof(score), "%.3f", s->res.score);
 	time_format_iso(a->starts_at_ms, when, sizeof(when));
 	const char *what = nolabels ? r->name : s->key;
-	char *summary = firing ? xasprintf("%s is %s, outside the expected %s", what, value, range)
-			       : xasprintf("%s %s", what, why);
+	char *summary = xasprintf("%s %s", what, why);
 	const struct {
 		const char *name, *value;
 	} notes[] = {
-	    {"summary", summary},     {"metric", metric},     {"series", s->key},
-	    {"value", value},	      {"expected", expected}, {"expected_range", range},
-	    {"anomaly_score", score}, {"sparkline", spark},   {"anomaly_started_at", when},
+	    {"summary", summary},
+	    {"metric", metric},
+	    {"series", s->key},
+	    {"value", value},
+	    {"expected", expected},
+	    {"expected_range", range},
+	    {"anomaly_score", score},
+	    {"sparkline", spark},
+	    {"anomaly_started_at", when},
+	    {"anomaly_reason", firing ? detect_why_name(s->res.why.why) : "none"},
 	};
 	a->annotations = cJSON_CreateObject();
 	for (size_t i = 0; i < ARRAY_LEN(notes); i++)

@@ -43,6 +43,27 @@ def test_score_writes_one_row_per_input_row(tmp_path):
     assert max(scores[:1200]) < 0.5
 
 
+def test_score_why_appends_the_reason_column(tmp_path):
+    rnd = random.Random(7)
+    values = [50 + rnd.gauss(0, 2) for _ in range(1500)]
+    values[1200] = 95
+    values[700] = None
+    path = tmp_path / "cpu.csv"
+    write_series(path, values)
+    plain = run("detect", "score", path).stdout.splitlines()
+    p = run("detect", "score", "--why", path)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "timestamp,value,anomaly_score,reason"
+    # the same rows as without --why, one column more
+    assert [line.rsplit(",", 1)[0] for line in lines[1:]] == plain[1:]
+    rows = [line.split(",") for line in lines[1:]]
+    assert rows[1200][3] == "spike" and float(rows[1200][2]) >= 0.5
+    assert rows[0][3] == "none" and rows[700][3] == "none"  # warming; a missing point
+    bad = run("detect", "score", "--what", path)
+    assert bad.returncode == 2 and "usage: healer detect score [--why] FILE.csv" in bad.stderr
+
+
 def test_score_a_nightly_job_alarms_on_its_first_night_only():
     # two EC2 hosts of the shipped NAB files run a job at about 03:00 every night (CPU from
     # 0.07 to 1.4, starting anywhere from 03:05 to 03:45). Its first run is news; later
@@ -91,7 +112,7 @@ def test_score_bad_input_names_the_line(tmp_path):
     p = run("detect", "score", tmp_path / "missing.csv")
     assert p.returncode == 1 and "No such file" in p.stderr
     p = run("detect", "score")
-    assert p.returncode == 2 and "usage: healer detect score FILE.csv" in p.stderr
+    assert p.returncode == 2 and "usage: healer detect score [--why] FILE.csv" in p.stderr
 
 
 def test_nab_scores_a_directory_in_nab_layout(tmp_path):

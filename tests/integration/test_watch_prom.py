@@ -100,10 +100,17 @@ def test_spike_opens_incident_autopilot_fixes_and_alert_clears(healer, exporter,
     assert lo < 55 and hi < 100 and lo < float(an["expected"]) < hi, an
     assert an["sparkline"].endswith("█") and set(an["sparkline"]) <= set("▁▂▃▄▅▆▇█ "), an
     assert float(an["anomaly_score"]) >= 0.99, an
-    assert an["summary"] == '%s is 500, outside the expected %s' % (an["series"], an["expected_range"]), an
-    # every card shows the metric: the title carries the value, expected range and sparkline
-    assert "500" in v["title"] and an["sparkline"] in v["title"], v["title"]
-    d.read_until(r"(?s)INC-1 .*%s" % re.escape(an["sparkline"]))  # the console's card
+    # the alert says why it fired: a spike, how many usual deviations above which forecast
+    assert an["anomaly_reason"] == "spike", an
+    why = re.fullmatch(r"jumped to 500 — ([\d.]+)× its usual deviation above the forecast "
+                       r"([\d.]+) \(expected %s\)" % re.escape(an["expected_range"]),
+                       an["summary"][len(an["series"]) + 1:])
+    assert an["summary"].startswith(an["series"] + " ") and why, an
+    assert float(why[1]) >= 5 and abs(float(why[2]) - float(an["expected"])) < 0.01, an
+    # every card shows the metric and the reason: the title carries them with the sparkline
+    assert v["title"].startswith("checkout-latency jumped to 500 — "), v["title"]
+    assert an["sparkline"] in v["title"] and an["expected_range"] in v["title"], v["title"]
+    d.read_until(r"(?s)INC-1 .*jumped to 500 .*%s" % re.escape(an["sparkline"]))  # the console's card
     assert v["action"]["runbook"] == "fix-latency" and v["action"]["autopilot"] is True
     assert v["action"]["status"] == "succeeded"
     assert exporter.fixes == 1
