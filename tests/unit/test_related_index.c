@@ -185,7 +185,7 @@ test_index_survives_restart(void **state)
 	assert_int_equal(store_open(dbpath), STORE_OK);
 	assert_false(rules(2));
 	assert_int_equal(find(svc, 1, "api", "x"), a);
-	assert_int_equal(raw_int("PRAGMA user_version"), 7);
+	assert_int_equal(raw_int("PRAGMA user_version"), 8);
 }
 
 int
