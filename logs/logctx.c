@@ -1,4 +1,4 @@
-/* logctx.c — the log context of new incidents: one fetch per source on WORK_IO workers, a
+/* logctx.c — the log context of new incidents: one fetch per source on WORK_FETCH workers, a
  * deadline timer on the loop, the records on the incident, and the later "after" fetch. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +13,15 @@
 #include "util.h"
 
 #define DEADLINE_MARGIN_MS 300 /* the workers' own timeouts normally end a fetch first */
-/* Fetches on WORK_IO at once. The pool is small and also carries the chat APIs and the
- * model: a slow log source must never hold every worker. */
-#define LOGCTX_IO_MAX 1
+/* Fetches on WORK_FETCH at once: half the pool, at least one. The pool also carries the
+ * metric watcher and the model: hanging log sources must never hold every worker. */
+static int
+fetch_max(void)
+{
+	int n = work_pool_threads(WORK_FETCH) / 2;
+
+	return n >= 1 ? n : 1;
+}
 
 static struct logs_config conf;
 
@@ -398,7 +404,7 @@ job_done_io(void *arg, enum work_status status)
 static void
 queue_pump(void)
 {
-	while (inflight < LOGCTX_IO_MAX && queue_head != NULL) {
+	while (inflight < fetch_max() && queue_head != NULL) {
 		struct job *j = queue_head;
 		if ((queue_head = j->next) == NULL)
 			queue_tail = NULL;
@@ -415,7 +421,7 @@ queue_pump(void)
 			continue;
 		}
 		inflight++;
-		work_submit(WORK_IO, job_work, job_done_io, j);
+		work_submit(WORK_FETCH, job_work, job_done_io, j);
 	}
 }
 

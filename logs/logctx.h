@@ -1,5 +1,5 @@
 /* logctx.h — the log context of a new incident: every configured source is queried around
- * the incident's start on WORK_IO workers, the warnings and errors are grouped into templates,
+ * the incident's start on WORK_FETCH workers, the warnings and errors are grouped into templates,
  * and the top ones are recorded on the incident (a "logs.context" timeline row each, the view
  * key log_context) before the analysis, which waits at most the sources' timeout. Loop thread
  * only. See docs/internals/logs.md. */
