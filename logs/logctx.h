@@ -41,6 +41,11 @@ bool logctx_enabled(void);
  */
 bool logctx_incident_opened(int64_t id, const struct logctx_hooks *hooks);
 
+/* At start, after the store is open: re-arms the second fetches a restart interrupted (kept
+ * in the store when the first fetch was recorded), for the sources still configured with an
+ * `after`; one already due runs at once. hooks->then is never called for them. */
+void logctx_resume(const struct logctx_hooks *hooks);
+
 /* Adds the words of the incident's templates (masks stripped, at most LOGCTX_EVIDENCE_MAX bytes) to
  * annotations under LOGCTX_EVIDENCE_KEY, for the text search; nothing when
  * there are none. */

@@ -356,6 +356,13 @@ int store_view_people(cJSON *view);
 int store_logs_add(int64_t incident_id, const char *message, const cJSON *data);
 /* Adds "log_context" to a view: the data of the incident's logs.context rows, oldest first. */
 int store_view_logs(int64_t id, cJSON *view);
+/* The incident's pending "after" fetch: due at due_at for the sources named in the JSON
+ * array sources. Replaces an earlier one. Joins the caller's transaction. */
+int store_logs_due_set(int64_t incident_id, int64_t due_at, const cJSON *sources);
+/* Forgets it (fetched, or nothing left to fetch); none is not an error. */
+int store_logs_due_clear(int64_t incident_id);
+/* Every pending fetch, soonest first: [{"incident_id", "due_at", "sources": [names]}]. */
+int store_logs_due_list(cJSON **out);
 
 /* Figures over the incidents created in [since_ms, until_ms) (docs/internals/analysis.md):
  * counts by source, severity and state, durations (mean and p90), autopilot share and
