@@ -157,6 +157,9 @@ void chat_sender_kick(struct chat_sender *s);
 /* Stops for good: no new sends; a call in flight finishes and is recorded. */
 void chat_sender_stop(struct chat_sender *s);
 void chat_sender_free(struct chat_sender *s);
+/* The monotonic clock pacing reads (token bucket and sliding windows), mono_ms by default;
+ * NULL restores it. Tests step their own clock to check pacing without timing. Loop thread. */
+void chat_pace_clock(int64_t (*clock_ms)(void));
 
 /* Pure: the delay before retry number attempts+1 (base doubling, capped, jitter up to a
  * quarter taken from r), never less than floor_ms. */

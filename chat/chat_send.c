@@ -62,11 +62,19 @@ count(struct chat_sender *s, const char *result)
 
 /* ---- pacing: a token bucket for new messages and sliding windows for every request ---- */
 
+static int64_t (*pace_clock)(void) = mono_ms;
+
+void
+chat_pace_clock(int64_t (*clock_ms)(void))
+{
+	pace_clock = clock_ms != NULL ? clock_ms : mono_ms;
+}
+
 static void
 tokens_refill(struct chat_sender *s)
 {
 	const struct chat_limits *l = &s->t->limits;
-	int64_t now = mono_ms();
+	int64_t now = pace_clock();
 
 	if (s->tokens_at != 0)
 		s->tokens += (double)(now - s->tokens_at) / 1000.0 * l->per_s;
@@ -80,7 +88,7 @@ static int64_t
 pace_wait(struct chat_sender *s, int n_new, int n_counted)
 {
 	const struct chat_limits *l = &s->t->limits;
-	int64_t now = mono_ms(), wait = 0;
+	int64_t now = pace_clock(), wait = 0;
 
 	if (l->per_s > 0 && n_new > 0) {
 		tokens_refill(s);
@@ -103,7 +111,7 @@ pace_wait(struct chat_sender *s, int n_new, int n_counted)
 static void
 pace_note(struct chat_sender *s, int n_new, int n_counted)
 {
-	int64_t now = mono_ms();
+	int64_t now = pace_clock();
 
 	if (s->t->limits.per_s > 0)
 		s->tokens -= n_new;
