@@ -59,6 +59,7 @@ typedef int (*cfg_parse_fn)(const char *v, char *err, size_t n);
 static int p_listen(const char *, char *, size_t);
 static int p_count(const char *, char *, size_t);
 static int p_workers(const char *, char *, size_t);
+static int p_rate(const char *, char *, size_t);
 static int p_01(const char *, char *, size_t);
 static int p_level(const char *, char *, size_t);
 static int p_duration(const char *, char *, size_t);
@@ -101,6 +102,7 @@ static const struct cfg_key {
     {"HEALER_SMTP_USER", NULL, NULL, false, "email", &cfg.smtp_user, NULL},
     {"HEALER_SMTP_PASSWORD", NULL, NULL, true, "email", &cfg.smtp_password, NULL},
     {"HEALER_MAIL_FROM", NULL, NULL, false, "email", &cfg.mail_from, NULL},
+    {"HEALER_MAIL_PER_S", "10", p_rate, false, "email", NULL, &cfg.mail_per_s},
     {"HEALER_AUTH_PROXY_HEADER", NULL, NULL, false, "web", &cfg.auth_proxy_header, NULL},
     {"HEALER_AUTH_PROXY_FROM", "", NULL, false, "web", &cfg.auth_proxy_from, NULL},
     {"HEALER_ALERT_RETENTION", "30d", p_retention, false, "store", &cfg.alert_retention, NULL},
@@ -200,6 +202,20 @@ p_workers(const char *v, char *err, size_t n)
 
 	if (*end != '\0' || x < 1 || x > 16) {
 		snprintf(err, n, "expected a number of threads from 1 to 16");
+		return -1;
+	}
+	return 0;
+}
+
+/* Mails a second: what an SMTP relay takes from one sender. */
+static int
+p_rate(const char *v, char *err, size_t n)
+{
+	char *end;
+	long x = strtol(v, &end, 10);
+
+	if (*end != '\0' || x < 1 || x > 1000) {
+		snprintf(err, n, "expected mails a second, a whole number from 1 to 1000");
 		return -1;
 	}
 	return 0;

@@ -30,6 +30,7 @@ struct config {
 	char *smtp_user;     /* HEALER_SMTP_USER */
 	char *smtp_password; /* HEALER_SMTP_PASSWORD, redacted in logs */
 	char *mail_from;     /* HEALER_MAIL_FROM */
+	int mail_per_s;	     /* HEALER_MAIL_PER_S: incident mails a second after a burst */
 	char *auth_proxy_header; /* HEALER_AUTH_PROXY_HEADER: the web user's address from a proxy */
 	char *auth_proxy_from;   /* HEALER_AUTH_PROXY_FROM: comma list of proxy addresses trusted */
 };

@@ -90,6 +90,9 @@ struct chat_transport {
 	 * message, *next = the index after the last row used. NULL = nothing to say. Owned. */
 	char *(*line)(const cJSON *view, const cJSON *rows, size_t from, const char *note,
 		      size_t *next);
+	/* Optional, loop thread: how long after it was queued a card for this view may wait,
+	 * so that a later change folds into it (a state that passes in seconds); 0 = now. */
+	int64_t (*hold_ms)(const cJSON *view, const struct chat_ref *ref);
 	void (*post)(const struct chat_dest *d, const char *card, struct chat_result *res);
 	void (*update)(const struct chat_dest *d, const char *card, struct chat_result *res);
 	void (*reply)(const struct chat_dest *d, const char *line, struct chat_result *res);

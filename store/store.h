@@ -224,6 +224,7 @@ struct outbox_item {
 	char kind[16];
 	cJSON *payload; /* owned, may be NULL */
 	int attempts;
+	int64_t created_at; /* epoch ms the item was queued */
 };
 /* The oldest due item for adapter (next_attempt_at <= now). Card items for the same
  * incident are coalesced: every pending card item of that incident is returned as this one
@@ -235,6 +236,8 @@ int store_outbox_next_from(const char *adapter, int64_t now_ms, int64_t min_id,
 			   struct outbox_item *out);
 int store_outbox_done(const struct outbox_item *it);
 int store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const char *error);
+/* Not before at, with no attempt counted: the transport holds the item for a later change. */
+int store_outbox_defer(const struct outbox_item *it, int64_t at);
 /* When the adapter's earliest pending item comes due; STORE_NOTFOUND if none is pending. */
 int store_outbox_due_at(const char *adapter, int64_t *at);
 /* Deletes items sent before before_ms (the outbox is a queue, not a history). */
