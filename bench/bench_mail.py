@@ -215,10 +215,10 @@ def main():
           % (len(got) / max(len(incs), 1)))
     print("paced: %d incidents %.1f s apart, alert POST → first mail p50 %.1f ms, p99 %.1f ms"
           % (PACED, PACED_GAP_S, pct(paced, 50) * 1000, pct(paced, 99) * 1000))
-    print("burst: %d incidents in POSTs of %d alerts; %d mails queued (outbox rows), "
-          "%d delivered before the %d s bound" % (n, BATCH, queued, len(burst_mails),
-                                                   DEADLINE_S))
-    print("  queued    %8.0f mails/s (over %.2f s)" % (queued / max(span_queue, 1e-3),
+    print("burst: %d incidents in POSTs of %d alerts; %d email outbox rows written, "
+          "%d mails delivered before the %d s bound" % (n, BATCH, queued, len(burst_mails),
+                                                         DEADLINE_S))
+    print("  queued    %8.0f rows/s (over %.2f s)" % (queued / max(span_queue, 1e-3),
                                                      span_queue))
     print("  delivered %8.1f mails/s (over %.2f s)" % (len(burst_mails) / max(span_deliver,
                                                                               1e-3),
