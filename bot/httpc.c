@@ -328,7 +328,6 @@ httpc_url_is_loopback(const char *url)
 struct httpc_smtp {
 	CURL *h;	 /* its connection cache holds the SMTP connection */
 	int64_t used_at; /* mono ms of the last mail */
-	int connections;
 };
 
 struct httpc_smtp *
@@ -345,12 +344,6 @@ httpc_smtp_close(struct httpc_smtp *s)
 	if (s->h != NULL)
 		curl_easy_cleanup(s->h);
 	free(s);
-}
-
-int
-httpc_smtp_connections(const struct httpc_smtp *s)
-{
-	return s != NULL ? s->connections : 0;
 }
 
 /* The handle for one mail: the session's (its connection kept, every option reset), or one
@@ -384,7 +377,6 @@ httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen
 	char errbuf[CURL_ERROR_SIZE] = "", addr[512];
 	struct curl_slist *rcpt = NULL;
 	struct mail_src src = {m->message, strlen(m->message)};
-	long nconn = 0;
 	CURLcode cc;
 	CURL *h;
 	int rc = -1;
@@ -424,7 +416,6 @@ httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen
 	}
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
-	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
 	if (cc == CURLE_OK) {
 		rc = 0;
 	} else {
@@ -436,7 +427,6 @@ httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen
 		curl_easy_cleanup(h);
 		return rc;
 	}
-	m->session->connections += (int)nconn;
 	m->session->used_at = mono_ms();
 	/* a refused recipient leaves the session sound; anything else may not have */
 	if (rc != 0 && !(*code >= 500 && *code < 600)) {

@@ -52,8 +52,6 @@ struct httpc_mail {
 struct httpc_smtp;
 struct httpc_smtp *httpc_smtp_open(void);
 void httpc_smtp_close(struct httpc_smtp *s);
-/* Connections the session opened so far (the first mail, after an idle close or a failure). */
-int httpc_smtp_connections(const struct httpc_smtp *s);
 
 /* Sends m (blocking; a worker thread). Returns 0 when the server accepted the message, else
  * -1 with *code the last SMTP reply code (0 when no server answered: connection, TLS or
