@@ -58,6 +58,8 @@ typedef int (*cfg_parse_fn)(const char *v, char *err, size_t n);
 
 static int p_listen(const char *, char *, size_t);
 static int p_count(const char *, char *, size_t);
+static int p_workers(const char *, char *, size_t);
+static int p_rate(const char *, char *, size_t);
 static int p_01(const char *, char *, size_t);
 static int p_level(const char *, char *, size_t);
 static int p_duration(const char *, char *, size_t);
@@ -100,6 +102,7 @@ static const struct cfg_key {
     {"HEALER_SMTP_USER", NULL, NULL, false, "email", &cfg.smtp_user, NULL},
     {"HEALER_SMTP_PASSWORD", NULL, NULL, true, "email", &cfg.smtp_password, NULL},
     {"HEALER_MAIL_FROM", NULL, NULL, false, "email", &cfg.mail_from, NULL},
+    {"HEALER_MAIL_PER_S", "10", p_rate, false, "email", NULL, &cfg.mail_per_s},
     {"HEALER_AUTH_PROXY_HEADER", NULL, NULL, false, "web", &cfg.auth_proxy_header, NULL},
     {"HEALER_AUTH_PROXY_FROM", "", NULL, false, "web", &cfg.auth_proxy_from, NULL},
     {"HEALER_ALERT_RETENTION", "30d", p_retention, false, "store", &cfg.alert_retention, NULL},
@@ -116,6 +119,7 @@ static const struct cfg_key {
     {"HEALER_HTTP_MAX_CONNS_PER_PEER", "64", p_count, false, "http", NULL,
      &cfg.http_max_conns_per_peer},
     {"HEALER_HTTP_IDLE_S", "10", p_count, false, "http", NULL, &cfg.http_idle_s},
+    {"HEALER_FETCH_WORKERS", "4", p_workers, false, "loop", NULL, &cfg.fetch_workers},
     {"LLM_API_URL", NULL, p_url, false, "llm", NULL, NULL},
     {"LLM_API_KEY", NULL, NULL, true, "llm", NULL, NULL},
     {"LLM_MODEL", "gpt-4o-mini", NULL, false, "llm", NULL, NULL},
@@ -184,6 +188,34 @@ p_count(const char *v, char *err, size_t n)
 
 	if (*end != '\0' || x < 1 || x > 1000000) {
 		snprintf(err, n, "expected a whole number from 1 to 1000000");
+		return -1;
+	}
+	return 0;
+}
+
+/* Worker threads: each may be held by a hanging source for its whole timeout. */
+static int
+p_workers(const char *v, char *err, size_t n)
+{
+	char *end;
+	long x = strtol(v, &end, 10);
+
+	if (*end != '\0' || x < 1 || x > 16) {
+		snprintf(err, n, "expected a number of threads from 1 to 16");
+		return -1;
+	}
+	return 0;
+}
+
+/* Mails a second: what an SMTP relay takes from one sender. */
+static int
+p_rate(const char *v, char *err, size_t n)
+{
+	char *end;
+	long x = strtol(v, &end, 10);
+
+	if (*end != '\0' || x < 1 || x > 1000) {
+		snprintf(err, n, "expected mails a second, a whole number from 1 to 1000");
 		return -1;
 	}
 	return 0;

@@ -22,6 +22,7 @@ struct config {
 	int http_max_conns;   /* HEALER_HTTP_MAX_CONNS, open connections in total */
 	int http_max_conns_per_peer; /* HEALER_HTTP_MAX_CONNS_PER_PEER */
 	int http_idle_s;	     /* HEALER_HTTP_IDLE_S, idle connections closed after */
+	int fetch_workers;	     /* HEALER_FETCH_WORKERS: threads for outside reads */
 	char *link_key;      /* HEALER_LINK_KEY: signs links and sessions (>= 32 bytes) */
 	char *public_url;    /* HEALER_PUBLIC_URL: base of every link, no trailing slash */
 	char *smtp_url;      /* HEALER_SMTP_URL: smtp://host:587 (STARTTLS) or smtps://host */
@@ -29,6 +30,7 @@ struct config {
 	char *smtp_user;     /* HEALER_SMTP_USER */
 	char *smtp_password; /* HEALER_SMTP_PASSWORD, redacted in logs */
 	char *mail_from;     /* HEALER_MAIL_FROM */
+	int mail_per_s;	     /* HEALER_MAIL_PER_S: incident mails a second after a burst */
 	char *auth_proxy_header; /* HEALER_AUTH_PROXY_HEADER: the web user's address from a proxy */
 	char *auth_proxy_from;   /* HEALER_AUTH_PROXY_FROM: comma list of proxy addresses trusted */
 };

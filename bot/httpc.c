@@ -323,6 +323,54 @@ httpc_url_is_loopback(const char *url)
 	return strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == n;
 }
 
+#define SMTP_IDLE_MS 30000 /* a kept connection unused this long is closed, not reused */
+
+struct httpc_smtp {
+	CURL *h;	 /* its connection cache holds the SMTP connection */
+	int64_t used_at; /* mono ms of the last mail */
+};
+
+struct httpc_smtp *
+httpc_smtp_open(void)
+{
+	return xcalloc(1, sizeof(struct httpc_smtp));
+}
+
+void
+httpc_smtp_close(struct httpc_smtp *s)
+{
+	if (s == NULL)
+		return;
+	if (s->h != NULL)
+		curl_easy_cleanup(s->h);
+	free(s);
+}
+
+/* The handle for one mail: the session's (its connection kept, every option reset), or one
+ * of its own. */
+static CURL *
+smtp_handle(struct httpc_smtp *s)
+{
+	CURL *h;
+
+	if (s == NULL) {
+		if ((h = curl_easy_init()) == NULL)
+			fatalx("httpc: curl_easy_init failed");
+		return h;
+	}
+	if (s->h != NULL && mono_ms() - s->used_at > SMTP_IDLE_MS) {
+		curl_easy_cleanup(s->h); /* the server has likely closed it: QUIT, then afresh */
+		s->h = NULL;
+	}
+	if (s->h == NULL) {
+		if ((s->h = curl_easy_init()) == NULL)
+			fatalx("httpc: curl_easy_init failed");
+	} else {
+		curl_easy_reset(s->h); /* keeps the connection cache */
+	}
+	return s->h;
+}
+
 int
 httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen)
 {
@@ -339,8 +387,7 @@ httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen
 		snprintf(err, errlen, "plain SMTP is allowed to a loopback server only");
 		return -1;
 	}
-	if ((h = curl_easy_init()) == NULL)
-		fatalx("httpc: curl_easy_init failed");
+	h = smtp_handle(m->session);
 	snprintf(addr, sizeof(addr), "<%s>", m->to);
 	rcpt = curl_slist_append(rcpt, addr);
 	snprintf(addr, sizeof(addr), "<%s>", m->from);
@@ -357,7 +404,8 @@ httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, m->timeout_ms > 0 ? m->timeout_ms : 30000L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	/* smtp:// must upgrade with STARTTLS or fail; never fall back to plain text */
-	curl_easy_setopt(h, CURLOPT_USE_SSL, m->plain ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
+			 m->plain ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	if (ca_file != NULL) {
 		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
 		curl_easy_setopt(h, CURLOPT_CAPATH, HTTPC_SYSTEM_CA_DIR);
@@ -375,6 +423,15 @@ httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen
 			 *code);
 	}
 	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(h);
+	if (m->session == NULL) {
+		curl_easy_cleanup(h);
+		return rc;
+	}
+	m->session->used_at = mono_ms();
+	/* a refused recipient leaves the session sound; anything else may not have */
+	if (rc != 0 && !(*code >= 500 && *code < 600)) {
+		curl_easy_cleanup(h);
+		m->session->h = NULL;
+	}
 	return rc;
 }

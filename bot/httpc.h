@@ -42,7 +42,16 @@ struct httpc_mail {
 	const char *to;       /* envelope recipient, a bare address */
 	const char *message;  /* the whole RFC 5322 message, CRLF line ends */
 	long timeout_ms;      /* default 30000 */
+	struct httpc_smtp *session; /* NULL: a connection of its own, closed after the mail */
 };
+
+/* One SMTP connection kept for several mails: each mail after the first is a new
+ * transaction (MAIL FROM, RCPT TO, DATA) on it, so a burst pays one connection and one TLS
+ * handshake. Used by one thread at a time; closed after 30 s unused, and after a failure
+ * other than a recipient refused, so a retry starts afresh. */
+struct httpc_smtp;
+struct httpc_smtp *httpc_smtp_open(void);
+void httpc_smtp_close(struct httpc_smtp *s);
 
 /* Sends m (blocking; a worker thread). Returns 0 when the server accepted the message, else
  * -1 with *code the last SMTP reply code (0 when no server answered: connection, TLS or

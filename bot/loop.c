@@ -16,7 +16,8 @@
 
 #define TIMER_BUCKETS 256
 #define CLIENT_PROTOCOLS_MAX 8
-#define POOL_THREADS_MAX 4
+#define POOL_THREADS_MAX 16
+#define FETCH_THREADS_DEFAULT 4
 
 /* A one-shot timer; the sul is embedded so lws needs no allocation of its own. */
 struct timer {
@@ -76,6 +77,7 @@ static bool post_open;
 static struct pool pools[WORK__COUNT] = {
     [WORK_IO] = {.name = "io", .nthreads = 2},
     [WORK_EXEC] = {.name = "exec", .nthreads = 4},
+    [WORK_FETCH] = {.name = "fetch", .nthreads = FETCH_THREADS_DEFAULT},
 };
 
 static int loop_callback(struct lws *, enum lws_callback_reasons, void *, void *, size_t);
@@ -283,6 +285,11 @@ loop_init(void)
 	post_open = true;
 	pthread_mutex_unlock(&post_mu);
 
+	/* a source that hangs until its timeout holds a fetch worker for that long: the
+	 * operator sizes this pool for the sources that may hang at once */
+	pools[WORK_FETCH].nthreads = cfg.fetch_workers >= 1 && cfg.fetch_workers <= POOL_THREADS_MAX
+					 ? cfg.fetch_workers
+					 : FETCH_THREADS_DEFAULT;
 	for (i = 0; i < WORK__COUNT; i++)
 		if (pool_start(&pools[i]) != 0)
 			goto fail;
@@ -462,6 +469,14 @@ loop_timer_cancel(uint64_t id)
 	*tp = t->next;
 	lws_sul_cancel(&t->sul);
 	free(t);
+}
+
+int
+work_pool_threads(enum work_pool pool_id)
+{
+	if ((int)pool_id < 0 || pool_id >= WORK__COUNT)
+		return 0;
+	return pools[pool_id].nthreads;
 }
 
 void

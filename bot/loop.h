@@ -42,17 +42,23 @@ void loop_post(loop_fn fn, void *arg);
 uint64_t loop_timer_add(int64_t delay_ms, loop_fn fn, void *arg);
 void loop_timer_cancel(uint64_t id);
 
-/* Worker pools: WORK_IO for network calls (chat APIs, SNS certs, LLM), WORK_EXEC for runbook
- * steps and diagnostics (child processes, HTTP steps, waits). work(arg) runs on a worker
+/* Worker pools: WORK_IO for the calls people wait on (chat APIs, web pages, SNS certs, the
+ * sign-in mail), WORK_EXEC for runbook steps and diagnostics (child processes, HTTP steps,
+ * waits), WORK_FETCH for reads of outside sources that may hang until their timeout (metric
+ * queries, log fetches, the model), so that a slow source never delays a card or a page;
+ * HEALER_FETCH_WORKERS threads (default 4). work(arg) runs on a worker
  * thread; then done(arg, status) runs exactly once:
  *   WORK_DONE      on the loop thread, after work ran;
  *   WORK_CANCELLED when the job or its result was dropped at shutdown (then on the thread
  *                  calling loop_shutdown; work may or may not have run), or at once, before
  *                  work_submit returns, when the pools are not running.
  * A cancelled done must only release arg: the loop, the store and the surfaces may be gone. */
-enum work_pool { WORK_IO, WORK_EXEC, WORK__COUNT };
+enum work_pool { WORK_IO, WORK_EXEC, WORK_FETCH, WORK__COUNT };
 enum work_status { WORK_DONE, WORK_CANCELLED };
 typedef void (*work_done_fn)(void *arg, enum work_status status);
 void work_submit(enum work_pool pool, loop_fn work, work_done_fn done, void *arg);
+/* The number of threads a pool runs (set at loop_init): callers that bound their share of a
+ * pool size it from this. */
+int work_pool_threads(enum work_pool pool);
 
 #endif

@@ -90,6 +90,9 @@ struct chat_transport {
 	 * message, *next = the index after the last row used. NULL = nothing to say. Owned. */
 	char *(*line)(const cJSON *view, const cJSON *rows, size_t from, const char *note,
 		      size_t *next);
+	/* Optional, loop thread: how long after it was queued a card for this view may wait,
+	 * so that a later change folds into it (a state that passes in seconds); 0 = now. */
+	int64_t (*hold_ms)(const cJSON *view, const struct chat_ref *ref);
 	void (*post)(const struct chat_dest *d, const char *card, struct chat_result *res);
 	void (*update)(const struct chat_dest *d, const char *card, struct chat_result *res);
 	void (*reply)(const struct chat_dest *d, const char *line, struct chat_result *res);
@@ -157,6 +160,9 @@ void chat_sender_kick(struct chat_sender *s);
 /* Stops for good: no new sends; a call in flight finishes and is recorded. */
 void chat_sender_stop(struct chat_sender *s);
 void chat_sender_free(struct chat_sender *s);
+/* The monotonic clock pacing reads (token bucket and sliding windows), mono_ms by default;
+ * NULL restores it. Tests step their own clock to check pacing without timing. Loop thread. */
+void chat_pace_clock(int64_t (*clock_ms)(void));
 
 /* Pure: the delay before retry number attempts+1 (base doubling, capped, jitter up to a
  * quarter taken from r), never less than floor_ms. */

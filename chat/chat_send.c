@@ -62,11 +62,19 @@ count(struct chat_sender *s, const char *result)
 
 /* ---- pacing: a token bucket for new messages and sliding windows for every request ---- */
 
+static int64_t (*pace_clock)(void) = mono_ms;
+
+void
+chat_pace_clock(int64_t (*clock_ms)(void))
+{
+	pace_clock = clock_ms != NULL ? clock_ms : mono_ms;
+}
+
 static void
 tokens_refill(struct chat_sender *s)
 {
 	const struct chat_limits *l = &s->t->limits;
-	int64_t now = mono_ms();
+	int64_t now = pace_clock();
 
 	if (s->tokens_at != 0)
 		s->tokens += (double)(now - s->tokens_at) / 1000.0 * l->per_s;
@@ -80,7 +88,7 @@ static int64_t
 pace_wait(struct chat_sender *s, int n_new, int n_counted)
 {
 	const struct chat_limits *l = &s->t->limits;
-	int64_t now = mono_ms(), wait = 0;
+	int64_t now = pace_clock(), wait = 0;
 
 	if (l->per_s > 0 && n_new > 0) {
 		tokens_refill(s);
@@ -103,7 +111,7 @@ pace_wait(struct chat_sender *s, int n_new, int n_counted)
 static void
 pace_note(struct chat_sender *s, int n_new, int n_counted)
 {
-	int64_t now = mono_ms();
+	int64_t now = pace_clock();
 
 	if (s->t->limits.per_s > 0)
 		s->tokens -= n_new;
@@ -259,7 +267,8 @@ job_lines(struct job *j, const cJSON *view, int budget)
 }
 
 /* Fills j for its item. Returns 0 to send, 1 when there is nothing to send, 2 to wait
- * (*wait_ms) for the surface's limits. */
+ * (*wait_ms) for the surface's limits, 3 to hold the item until *wait_ms (epoch ms) for a
+ * later change to fold into it. */
 static int
 job_build(struct job *j, int64_t *wait_ms)
 {
@@ -272,6 +281,7 @@ job_build(struct job *j, int64_t *wait_ms)
 	struct chat_conv conv;
 	cJSON *view;
 	int rc = 1, budget, n_new, n_counted;
+	int64_t hold;
 	size_t next;
 	char *line;
 
@@ -295,6 +305,12 @@ job_build(struct job *j, int64_t *wait_ms)
 	bool want_card = card_kind || (t->update && j->dest.ref.msg_id[0] == '\0');
 	if (want_card && l->post_per_state && strcmp(j->state, j->dest.ref.last_state) == 0)
 		want_card = false; /* that state was posted already */
+	if (want_card && card_kind && t->hold_ms && (hold = t->hold_ms(view, &j->dest.ref)) > 0 &&
+	    j->it.created_at + hold > now_ms()) {
+		*wait_ms = j->it.created_at + hold;
+		rc = 3;
+		goto out;
+	}
 	j->post = t->update == NULL || j->dest.ref.msg_id[0] == '\0';
 	/* a new card and the note must fit now; the thread takes what budget is left */
 	n_new = (want_card && j->post) + (note != NULL);
@@ -442,6 +458,16 @@ drain(struct chat_sender *s)
 		}
 		if ((rc = job_build(j, &wait_ms)) == 1) {
 			store_outbox_done(&j->it);
+			job_free(j);
+			continue;
+		}
+		if (rc == 3) {
+			/* held, not passed over: what comes after it may go first */
+			if (store_outbox_defer(&j->it, wait_ms) != 0)
+				log_warnx("%s: INC-%lld: could not hold a card", s->t->name,
+					  (long long)j->it.incident_id);
+			from_id = j->it.id + 1;
+			wake_at(s, wait_ms);
 			job_free(j);
 			continue;
 		}

@@ -1,4 +1,4 @@
-/* watch.c — the watcher: a timer per rule, its query on a WORK_IO worker, the points through
+/* watch.c — the watcher: a timer per rule, its query on a WORK_FETCH worker, the points through
  * the series' detectors, fires and clears into the engine as `anomaly` alerts, /metrics. */
 #include <malloc.h>
 #include <math.h>
@@ -362,7 +362,7 @@ rule_due(void *arg)
 	j = xcalloc(1, sizeof(*j));
 	j->rt = rt;
 	rt->busy = true; /* the worker owns rt->tab until job_done */
-	work_submit(WORK_IO, job_work, job_done, j);
+	work_submit(WORK_FETCH, job_work, job_done, j);
 }
 
 /* ---- /metrics ---- */

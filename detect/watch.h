@@ -62,7 +62,7 @@ void watch_sparkline(const double *v, size_t n, char *out, size_t outlen);
 char *watch_series_key(const cJSON *labels);
 
 /* Starts the watcher on the loop thread: learns each rule's history, then queries every
- * interval on WORK_IO workers. Takes ownership of conf. Call after engine_start. */
+ * interval on WORK_FETCH workers. Takes ownership of conf. Call after engine_start. */
 void watch_start(struct watch_conf *conf);
 /* Frees the watcher. Call after loop_shutdown (the workers joined, the timers gone with the
  * context): no query is then still feeding a series. */

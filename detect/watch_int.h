@@ -1,5 +1,5 @@
 /* watch_int.h — internal to detect/watch*.c: a rule at run time, one query cycle ("job") and
- * the sources' entry points. A job runs on a WORK_IO worker and owns its rule's series table
+ * the sources' entry points. A job runs on a WORK_FETCH worker and owns its rule's series table
  * while it runs; the loop thread touches the table only when no job of that rule is out. */
 #ifndef HEALER_WATCH_INT_H
 #define HEALER_WATCH_INT_H

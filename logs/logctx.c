@@ -1,4 +1,4 @@
-/* logctx.c — the log context of new incidents: one fetch per source on WORK_IO workers, a
+/* logctx.c — the log context of new incidents: one fetch per source on WORK_FETCH workers, a
  * deadline timer on the loop, the records on the incident, and the later "after" fetch. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +13,15 @@
 #include "util.h"
 
 #define DEADLINE_MARGIN_MS 300 /* the workers' own timeouts normally end a fetch first */
-/* Fetches on WORK_IO at once. The pool is small and also carries the chat APIs and the
- * model: a slow log source must never hold every worker. */
-#define LOGCTX_IO_MAX 1
+/* Fetches on WORK_FETCH at once: half the pool, at least one. The pool also carries the
+ * metric watcher and the model: hanging log sources must never hold every worker. */
+static int
+fetch_max(void)
+{
+	int n = work_pool_threads(WORK_FETCH) / 2;
+
+	return n >= 1 ? n : 1;
+}
 
 static struct logs_config conf;
 
@@ -36,6 +42,7 @@ struct run {
 	int64_t incident_id, start_ms;
 	const struct logctx_hooks *hooks;
 	bool after;	/* the second fetch: no analysis waits for it */
+	int64_t due_at; /* after: when the latest source's `after` has passed */
 	bool finished;	/* recorded (every answer in, or the deadline passed) */
 	uint64_t timer; /* the deadline, or the start of an after run */
 	size_t n, ndone;
@@ -91,153 +98,13 @@ run_free(struct run *r)
 
 /* ---- the record ---- */
 
+static int due_keep(const struct run *after);
+
+/* Records every job of the run in one transaction; the cards are refreshed by the commit.
+ * The first run keeps the second fetch it leaves (after, may be NULL) in the same
+ * transaction; the second run forgets it: a restart finds exactly what is still due. */
 static void
-hhmmss(int64_t ms, char *out, size_t outlen)
-{
-	char iso[40];
-
-	if (ms <= 0) {
-		snprintf(out, outlen, "?");
-		return;
-	}
-	time_format_iso(ms, iso, sizeof(iso));
-	snprintf(out, outlen, "%.8s", iso + 11);
-}
-
-static cJSON *
-iso_or_null(int64_t ms)
-{
-	char iso[40];
-
-	if (ms <= 0)
-		return cJSON_CreateNull();
-	time_format_iso(ms, iso, sizeof(iso));
-	return cJSON_CreateString(iso);
-}
-
-/* The words of a template for the search: masks and punctuation left out. */
-static void
-terms_of(const char *text, struct buf *b)
-{
-	for (const char *p = text; *p;) {
-		if (*p == '<') {
-			const char *e = strchr(p, '>');
-			if (e != NULL && e - p < 8) {
-				p = e + 1;
-				continue;
-			}
-		}
-		char c = *p++;
-		bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '_' || (c & 0x80);
-		if (word)
-			buf_append(b, &c, 1);
-		else if (b->len > 0 && b->data[b->len - 1] != ' ')
-			buf_append(b, " ", 1);
-	}
-	if (b->len > 0 && b->data[b->len - 1] != ' ')
-		buf_append(b, " ", 1);
-}
-
-char *
-logctx_summary(const struct logs_source *src, const struct logs_result *r, const char *setup_error,
-	       bool after, int64_t start_ms, int64_t end_ms, cJSON **data)
-{
-	static const char *const status_names[] = {"ok", "timeout", "error"};
-	static const char *const level_names[] = {"other", "warning", "error"};
-	char when[48] = "", a[16], z[16], secs[32];
-	const struct logtpl *top[LOGCTX_TOP];
-	size_t n = 0, distinct = 0;
-	long seen = 0, kept = 0, dropped = 0;
-	struct buf line, terms;
-	cJSON *d = cJSON_CreateObject(), *arr;
-
-	buf_init(&line, 8192);
-	buf_init(&terms, LOGCTX_EVIDENCE_MAX);
-	if (after) {
-		duration_format(src->after_ms, a, sizeof(a));
-		snprintf(when, sizeof(when), " (again at +%s)", a);
-	}
-	cJSON_AddStringToObject(d, "source", src->name);
-	cJSON_AddStringToObject(d, "backend", logs_kind_name(src->kind));
-	cJSON_AddStringToObject(d, "fetch", after ? "after" : "open");
-	cJSON_AddItemToObject(d, "window_start", iso_or_null(start_ms));
-	cJSON_AddItemToObject(d, "window_end", iso_or_null(end_ms));
-	if (setup_error != NULL) {
-		cJSON_AddStringToObject(d, "status", "error");
-		cJSON_AddStringToObject(d, "error", setup_error);
-		buf_printf(&line, "logs: %s%s not queried: %s", src->name, when, setup_error);
-		goto done;
-	}
-	cJSON_AddStringToObject(d, "status", status_names[r->status]);
-	if (r->status != LOGS_OK)
-		cJSON_AddStringToObject(d, "error", r->error);
-	else
-		cJSON_AddNullToObject(d, "error");
-	if (r->status == LOGS_TIMEOUT) {
-		duration_format(src->timeout_ms, secs, sizeof(secs));
-		buf_printf(&line, "logs: %s%s timed out after %s", src->name, when, secs);
-		goto done;
-	}
-	if (r->status == LOGS_FAILED) {
-		buf_printf(&line, "logs: %s%s failed: %s", src->name, when, r->error);
-		goto done;
-	}
-	logtpl_counts(r->tpl, &seen, &kept, &dropped);
-	n = logtpl_top(r->tpl, top, LOGCTX_TOP, &distinct);
-	cJSON_AddNumberToObject(d, "lines", (double)r->lines);
-	cJSON_AddNumberToObject(d, "matched", (double)kept);
-	cJSON_AddNumberToObject(d, "distinct", (double)distinct);
-	cJSON_AddBoolToObject(d, "capped", r->capped || dropped > 0);
-	cJSON_AddNumberToObject(d, "took_ms", (double)r->took_ms);
-	hhmmss(start_ms, a, sizeof(a));
-	hhmmss(end_ms, z, sizeof(z));
-	if (kept == 0) {
-		buf_printf(&line, "logs: %s%s: no errors or warnings in %ld lines (%s–%s UTC)",
-			   src->name, when, r->lines, a, z);
-	} else {
-		buf_printf(&line,
-			   "logs: %s%s: %ld errors/warnings in %ld lines (%s–%s UTC), %zu "
-			   "pattern%s%s:",
-			   src->name, when, kept, r->lines, a, z, distinct,
-			   distinct == 1 ? "" : "s", distinct > n ? ", the most frequent" : "");
-	}
-	if (r->capped)
-		buf_printf(&line, " [stopped at the cap of %d lines]", src->limit);
-	arr = cJSON_AddArrayToObject(d, "templates");
-	for (size_t i = 0; i < n; i++) {
-		cJSON *t = cJSON_CreateObject();
-		hhmmss(top[i]->first_ms, a, sizeof(a));
-		hhmmss(top[i]->last_ms, z, sizeof(z));
-		buf_printf(&line, "\n  %ld× %s (%s–%s)", top[i]->count, top[i]->text, a, z);
-		cJSON_AddStringToObject(t, "template", top[i]->text);
-		cJSON_AddStringToObject(t, "level", level_names[top[i]->level]);
-		cJSON_AddNumberToObject(t, "count", (double)top[i]->count);
-		cJSON_AddItemToObject(t, "first_seen", iso_or_null(top[i]->first_ms));
-		cJSON_AddItemToObject(t, "last_seen", iso_or_null(top[i]->last_ms));
-		cJSON_AddItemToArray(arr, t);
-		terms_of(top[i]->text, &terms);
-	}
-done:
-	if (!cJSON_HasObjectItem(d, "templates"))
-		cJSON_AddArrayToObject(d, "templates");
-	/* the first line alone is what a card shows above the templates */
-	char *first =
-	    xstrndup(line.data ? line.data : "", strcspn(line.data ? line.data : "", "\n"));
-	if (*first && first[strlen(first) - 1] == ':')
-		first[strlen(first) - 1] = '\0';
-	cJSON_AddStringToObject(d, "summary", first);
-	free(first);
-	char *t = buf_steal(&terms);
-	cJSON_AddStringToObject(d, "terms", t);
-	free(t);
-	*data = d;
-	return buf_steal(&line);
-}
-
-/* Records every job of the run in one transaction; the cards are refreshed by the commit. */
-static void
-run_record(struct run *r)
+run_record(struct run *r, const struct run *after)
 {
 	int rc = store_begin();
 
@@ -263,6 +130,8 @@ run_record(struct run *r)
 		cJSON_Delete(data);
 	}
 	if (rc == 0)
+		rc = r->after ? store_logs_due_clear(r->incident_id) : due_keep(after);
+	if (rc == 0)
 		rc = r->hooks->notify(r->incident_id);
 	if (r->hooks->commit(rc) != 0)
 		log_warnx("INC-%lld: could not record the log context", (long long)r->incident_id);
@@ -282,11 +151,10 @@ after_fire(void *arg)
 }
 
 /* The second fetch of the sources whose `after` has not passed yet, from the first run's
- * queries. */
-static void
-after_schedule(const struct run *first)
+ * queries; NULL when there is none. Not armed yet. */
+static struct run *
+after_build(const struct run *first)
 {
-	int64_t now = now_ms(), latest = 0;
 	struct run *r = xcalloc(1, sizeof(*r));
 
 	r->incident_id = first->incident_id;
@@ -308,29 +176,59 @@ after_schedule(const struct run *first)
 		j->q.query = j->query;
 		j->q.target = j->target;
 		j->q.end_ms = end;
-		if (end > latest)
-			latest = end;
+		if (end > r->due_at)
+			r->due_at = end;
 	}
 	if (r->n == 0) {
 		run_free(r);
-		return;
+		return NULL;
 	}
-	/* one fetch for all: once the latest `after` has passed */
-	r->timer = loop_timer_add(latest - now > 0 ? latest - now : 0, after_fire, r);
+	return r;
+}
+
+/* In the store: when the second fetch is due and of which sources (their queries are made
+ * again from the incident after a restart). */
+static int
+due_keep(const struct run *after)
+{
+	cJSON *names;
+	int rc;
+
+	if (after == NULL)
+		return 0;
+	names = cJSON_CreateArray();
+	for (size_t i = 0; i < after->n; i++)
+		cJSON_AddItemToArray(names, cJSON_CreateString(after->jobs[i].src->name));
+	rc = store_logs_due_set(after->incident_id, after->due_at, names);
+	cJSON_Delete(names);
+	return rc;
+}
+
+/* One fetch for all: once the latest `after` has passed. */
+static void
+after_arm(struct run *r)
+{
+	int64_t now = now_ms();
+
+	r->timer = loop_timer_add(r->due_at - now > 0 ? r->due_at - now : 0, after_fire, r);
 }
 
 static void
 run_finish(struct run *r)
 {
+	struct run *after = NULL;
+
 	r->finished = true;
 	if (r->timer)
 		loop_timer_cancel(r->timer);
 	r->timer = 0;
-	run_record(r);
-	if (!r->after) {
-		after_schedule(r);
+	if (!r->after)
+		after = after_build(r);
+	run_record(r, after);
+	if (after != NULL)
+		after_arm(after);
+	if (!r->after)
 		r->hooks->then(r->incident_id);
-	}
 	if (r->ndone == r->n)
 		run_free(r);
 }
@@ -398,7 +296,7 @@ job_done_io(void *arg, enum work_status status)
 static void
 queue_pump(void)
 {
-	while (inflight < LOGCTX_IO_MAX && queue_head != NULL) {
+	while (inflight < fetch_max() && queue_head != NULL) {
 		struct job *j = queue_head;
 		if ((queue_head = j->next) == NULL)
 			queue_tail = NULL;
@@ -415,7 +313,7 @@ queue_pump(void)
 			continue;
 		}
 		inflight++;
-		work_submit(WORK_IO, job_work, job_done_io, j);
+		work_submit(WORK_FETCH, job_work, job_done_io, j);
 	}
 }
 
@@ -534,4 +432,79 @@ logctx_evidence(int64_t id, cJSON *annotations)
 	}
 	buf_free(&b);
 	cJSON_Delete(tmp);
+}
+
+/* The queries of a kept second fetch, made again from the incident and the sources that are
+ * still configured with an `after`; NULL when none is left. */
+static struct run *
+after_rebuild(const cJSON *due, const struct logctx_hooks *hooks)
+{
+	int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(due, "incident_id"));
+	const cJSON *names = cJSON_GetObjectItem(due, "sources"), *nm;
+	struct incident inc;
+	char key[32];
+	struct run *r;
+
+	if (store_incident_get(id, &inc) != 0)
+		return NULL;
+	snprintf(key, sizeof(key), "INC-%lld", (long long)id);
+	cJSON *vars =
+	    logs_vars(key, inc.title, inc.severity, inc.resource, inc.labels, inc.annotations);
+	r = xcalloc(1, sizeof(*r));
+	r->incident_id = id;
+	r->start_ms = inc.created_at;
+	r->hooks = hooks;
+	r->after = true;
+	r->jobs = xcalloc(conf.n, sizeof(*r->jobs));
+	for (size_t i = 0; i < conf.n; i++) {
+		const struct logs_source *src = &conf.v[i];
+		bool named = false;
+		cJSON_ArrayForEach(nm, names) named |=
+		    cJSON_IsString(nm) && strcmp(nm->valuestring, src->name) == 0;
+		if (!named || src->after_ms <= 0)
+			continue;
+		struct job *j = &r->jobs[r->n++];
+		j->run = r;
+		j->src = src;
+		j->q.src = src;
+		j->q.start_ms = inc.created_at - src->before_ms;
+		j->q.end_ms = inc.created_at + src->after_ms;
+		if (j->q.end_ms > r->due_at)
+			r->due_at = j->q.end_ms;
+		job_prepare(j, vars);
+	}
+	cJSON_Delete(vars);
+	incident_free(&inc);
+	if (r->n == 0) {
+		run_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+logctx_resume(const struct logctx_hooks *hooks)
+{
+	cJSON *due = NULL, *d;
+	struct run *r;
+	int64_t id;
+
+	if (store_logs_due_list(&due) != 0)
+		return;
+	cJSON_ArrayForEach(d, due)
+	{
+		id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(d, "incident_id"));
+		if (conf.n > 0 && (r = after_rebuild(d, hooks)) != NULL) {
+			log_info(
+			    "INC-%lld: log context fetched again in %lld s, as before the "
+			    "restart",
+			    (long long)id,
+			    (long long)((r->due_at > now_ms() ? r->due_at - now_ms() : 0) / 1000));
+			after_arm(r);
+		} else if (store_logs_due_clear(id) != 0) {
+			log_warnx("INC-%lld: could not forget a log fetch no longer due",
+				  (long long)id);
+		}
+	}
+	cJSON_Delete(due);
 }

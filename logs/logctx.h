@@ -1,5 +1,5 @@
 /* logctx.h — the log context of a new incident: every configured source is queried around
- * the incident's start on WORK_IO workers, the warnings and errors are grouped into templates,
+ * the incident's start on WORK_FETCH workers, the warnings and errors are grouped into templates,
  * and the top ones are recorded on the incident (a "logs.context" timeline row each, the view
  * key log_context) before the analysis, which waits at most the sources' timeout. Loop thread
  * only. See docs/internals/logs.md. */
@@ -40,6 +40,11 @@ bool logctx_enabled(void);
  * is gone. `hooks` must stay valid for the life of the process.
  */
 bool logctx_incident_opened(int64_t id, const struct logctx_hooks *hooks);
+
+/* At start, after the store is open: re-arms the second fetches a restart interrupted (kept
+ * in the store when the first fetch was recorded), for the sources still configured with an
+ * `after`; one already due runs at once. hooks->then is never called for them. */
+void logctx_resume(const struct logctx_hooks *hooks);
 
 /* Adds the words of the incident's templates (masks stripped, at most LOGCTX_EVIDENCE_MAX bytes) to
  * annotations under LOGCTX_EVIDENCE_KEY, for the text search; nothing when

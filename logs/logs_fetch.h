@@ -1,6 +1,6 @@
 /* logs_fetch.h — one query of one log source (Loki query_range, OpenSearch/Elasticsearch
  * _search, CloudWatch Logs FilterLogEvents) over a time window, its lines templated as they
- * arrive. Blocking: WORK_IO workers only. */
+ * arrive. Blocking: WORK_FETCH workers only. */
 #ifndef HEALER_LOGS_FETCH_H
 #define HEALER_LOGS_FETCH_H
 

@@ -263,6 +263,7 @@ struct outbox_item {
 	char kind[16];
 	cJSON *payload; /* owned, may be NULL */
 	int attempts;
+	int64_t created_at; /* epoch ms the item was queued */
 };
 /* The oldest due item for adapter (next_attempt_at <= now). Card items for the same
  * incident are coalesced: every pending card item of that incident is returned as this one
@@ -274,6 +275,8 @@ int store_outbox_next_from(const char *adapter, int64_t now_ms, int64_t min_id,
 			   struct outbox_item *out);
 int store_outbox_done(const struct outbox_item *it);
 int store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const char *error);
+/* Not before at, with no attempt counted: the transport holds the item for a later change. */
+int store_outbox_defer(const struct outbox_item *it, int64_t at);
 /* When the adapter's earliest pending item comes due; STORE_NOTFOUND if none is pending. */
 int store_outbox_due_at(const char *adapter, int64_t *at);
 /* Deletes items sent before before_ms (the outbox is a queue, not a history). */
@@ -395,6 +398,13 @@ int store_view_people(cJSON *view);
 int store_logs_add(int64_t incident_id, const char *message, const cJSON *data);
 /* Adds "log_context" to a view: the data of the incident's logs.context rows, oldest first. */
 int store_view_logs(int64_t id, cJSON *view);
+/* The incident's pending "after" fetch: due at due_at for the sources named in the JSON
+ * array sources. Replaces an earlier one. Joins the caller's transaction. */
+int store_logs_due_set(int64_t incident_id, int64_t due_at, const cJSON *sources);
+/* Forgets it (fetched, or nothing left to fetch); none is not an error. */
+int store_logs_due_clear(int64_t incident_id);
+/* Every pending fetch, soonest first: [{"incident_id", "due_at", "sources": [names]}]. */
+int store_logs_due_list(cJSON **out);
 
 /* Figures over the incidents created in [since_ms, until_ms) (docs/internals/analysis.md):
  * counts by source, severity and state, durations (mean and p90), autopilot share and

@@ -55,7 +55,8 @@ store_outbox_next_from(const char *adapter, int64_t now, int64_t min_id, struct 
 	memset(out, 0, sizeof(*out));
 	if (store_tx_enter(&own) != STORE_OK)
 		return STORE_ERROR;
-	st = store_stmt("SELECT id, incident_id, adapter, kind, payload, attempts FROM outbox"
+	st = store_stmt("SELECT id, incident_id, adapter, kind, payload, attempts, created_at"
+			" FROM outbox"
 			" WHERE adapter = ? AND sent_at IS NULL AND merged_into IS NULL"
 			" AND next_attempt_at <= ? AND id >= ? ORDER BY id LIMIT 1");
 	if (st == NULL) {
@@ -72,6 +73,7 @@ store_outbox_next_from(const char *adapter, int64_t now, int64_t min_id, struct 
 		store_col_copy(st, 3, out->kind, sizeof(out->kind));
 		out->payload = store_col_json(st, 4);
 		out->attempts = sqlite3_column_int(st, 5);
+		out->created_at = sqlite3_column_int64(st, 6);
 	}
 	store_done(st);
 	if (rc != STORE_OK || strcmp(out->kind, "card") != 0 || out->incident_id == 0)
@@ -127,6 +129,19 @@ store_outbox_retry(const struct outbox_item *it, int64_t next_attempt_at, const 
 	    sqlite3_changes(store_db) == 0)
 		rc = STORE_NOTFOUND;
 	return rc;
+}
+
+int
+store_outbox_defer(const struct outbox_item *it, int64_t at)
+{
+	sqlite3_stmt *st = store_stmt("UPDATE outbox SET next_attempt_at = ?"
+				      " WHERE id = ? AND sent_at IS NULL");
+
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, it->id);
+	return store_run(st, "hold outbox item");
 }
 
 int

@@ -1,6 +1,6 @@
 /* analysis_llm.c — the LLM pass of an analysis: prepared when the proposal is made, asked
  * once the engine has run the proposal's diagnostics (their output is evidence for the
- * model), one chat-completions call on a WORK_IO worker; the engine's callback merges the
+ * model), one chat-completions call on a WORK_FETCH worker; the engine's callback merges the
  * answer before the policy decides. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,7 +212,7 @@ analysis_llm_ask(struct llm_job *job)
 		return;
 	}
 	job->run->context = context_build(job);
-	work_submit(WORK_IO, llm_work, llm_done, job);
+	work_submit(WORK_FETCH, llm_work, llm_done, job);
 }
 
 struct llm_job *

@@ -7,6 +7,7 @@
 #include "analysis.h"
 #include "engine_int.h"
 #include "log.h"
+#include "logctx.h"
 #include "loop.h"
 #include "util.h"
 
@@ -180,6 +181,9 @@ engine_start(void)
 	for (size_t i = 0; i < ARRAY_LEN(states); i++)
 		recover_state(states[i]);
 	eng_reconsider_blocked();
+	/* the second log fetches need no analysis: notify and commit are all they use */
+	static const struct logctx_hooks after_hooks = {eng_notify, eng_commit, NULL};
+	logctx_resume(&after_hooks);
 	prune_outbox(NULL);
 }
 

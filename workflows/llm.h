@@ -1,6 +1,6 @@
 /* llm.h — an OpenAI-compatible chat-completions client for incident analysis: the request
  * (prompt and JSON schema), the response parser and the guardrails as pure functions, and
- * the blocking call (a WORK_IO worker). The model picks at most one of the candidate
+ * the blocking call (a WORK_FETCH worker). The model picks at most one of the candidate
  * runbooks and fills its declared parameters; it never supplies commands. */
 #ifndef HEALER_LLM_H
 #define HEALER_LLM_H
@@ -82,7 +82,7 @@ int llm_validate(const struct llm_answer *a, const struct runbook *const *candid
 /* Estimated dollars of a call from its tokens and the configured prices. Pure. */
 double llm_cost(const struct llm_config *c, int prompt_tokens, int completion_tokens);
 
-/* Blocking (a WORK_IO worker): posts the request and parses the answer. A 400 to the
+/* Blocking (a WORK_FETCH worker): posts the request and parses the answer. A 400 to the
  * json_schema request is retried once with json_object (servers without structured output),
  * within the same LLM_TIMEOUT budget. */
 enum llm_status llm_call(const struct llm_config *c, const cJSON *context, struct llm_answer *out,

@@ -19,6 +19,9 @@
 #include "view.h"
 
 #define MAIL_RECIPIENTS_MAX 64
+#define MAIL_SETTLE_MS 10000 /* a state that passes within this is told in the next mail */
+#define MAIL_BURST 20
+#define MAIL_PER_S_DEFAULT 10
 #define SENT_MEMORY 1024
 #define OPEN_LINK_TTL_MS (7 * 24 * 3600 * 1000LL)
 
@@ -34,6 +37,8 @@ static struct {
 static uint32_t sent[SENT_MEMORY];
 static size_t nsent;
 static pthread_mutex_t sent_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The kept SMTP connection; only post() uses it, one call at a time (the core's contract). */
+static struct httpc_smtp *session;
 
 static uint32_t
 sent_key(const char *message_id, const char *to)
@@ -75,7 +80,6 @@ email_start(struct chat_transport *t)
 	char hex[65];
 	char *seed;
 
-	(void)t;
 	if (cfg.smtp_url == NULL)
 		return 1;
 	if (strncmp(cfg.smtp_url, "smtp://", 7) != 0 && strncmp(cfg.smtp_url, "smtps://", 8) != 0) {
@@ -95,6 +99,11 @@ email_start(struct chat_transport *t)
 		log_warnx("email: HEALER_MAIL_FROM must be a mail address like healer@example.com");
 		return -1;
 	}
+	/* a relay takes mail in bursts over one connection; HEALER_MAIL_PER_S is its pace */
+	t->limits.per_s = cfg.mail_per_s > 0 ? cfg.mail_per_s : MAIL_PER_S_DEFAULT;
+	t->limits.burst = t->limits.per_s > MAIL_BURST ? t->limits.per_s : MAIL_BURST;
+	if (session == NULL)
+		session = httpc_smtp_open();
 	at = strchr(cfg.mail_from, '@');
 	snprintf(E.domain, sizeof(E.domain), "%s", at + 1);
 	seed = xasprintf("%s\n%s", cfg.mail_from, cfg.db);
@@ -111,6 +120,28 @@ email_start(struct chat_transport *t)
 	else
 		email_act_routes();
 	return 0;
+}
+
+/* The states a human acts on or must know of at once: every other state waits a little,
+ * and a change within that wait is told in the one next mail. */
+static const char *const mail_now_states[] = {
+    "awaiting_approval", "blocked", "needs_attention", "failed", "resolved",
+    "rejected",		 "expired", "rolled_back",     "closed",
+};
+
+/* The first mail of an incident (its opening) and the states above go at once; open,
+ * approved, running and verifying, which pass within seconds on autopilot, are held. */
+static int64_t
+email_hold_ms(const cJSON *view, const struct chat_ref *ref)
+{
+	const char *state = view_str(view, "state");
+
+	if (ref->msg_id[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(mail_now_states); i++)
+		if (strcmp(state, mail_now_states[i]) == 0)
+			return 0;
+	return MAIL_SETTLE_MS;
 }
 
 static int
@@ -311,6 +342,7 @@ email_post(const struct chat_dest *d, const char *card, struct chat_result *res)
 		    .from = cfg.mail_from,
 		    .to = to,
 		    .message = view_str(m, "msg"),
+		    .session = session,
 		};
 		if (httpc_smtp_send(&hm, &code, err, sizeof(err)) == 0) {
 			sent_add(k);
@@ -346,8 +378,8 @@ struct chat_transport email_transport = {
     .name = EMAIL_TRANSPORT,
     .limits =
 	{
-	    .burst = 10,
-	    .per_s = 2,
+	    .burst = MAIL_BURST, /* and per_s from HEALER_MAIL_PER_S, at start */
+	    .per_s = MAIL_PER_S_DEFAULT,
 	    .max_attempts = 0, /* a mail waits for the server as long as it takes */
 	    .backoff_base_ms = 2000,
 	    .backoff_max_ms = 10 * 60 * 1000,
@@ -357,5 +389,6 @@ struct chat_transport email_transport = {
     .start = email_start,
     .target = email_target,
     .card = email_card,
+    .hold_ms = email_hold_ms,
     .post = email_post,
 };

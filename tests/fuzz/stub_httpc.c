@@ -69,6 +69,23 @@ httpc_smtp_send(const struct httpc_mail *m, long *code, char *err, size_t errlen
 	return -1;
 }
 
+/* A session that never connects: every send through it fails as above. */
+struct httpc_smtp {
+	int unused;
+};
+
+struct httpc_smtp *
+httpc_smtp_open(void)
+{
+	return calloc(1, sizeof(struct httpc_smtp));
+}
+
+void
+httpc_smtp_close(struct httpc_smtp *s)
+{
+	free(s);
+}
+
 bool
 httpc_url_is_loopback(const char *url)
 {

@@ -34,8 +34,11 @@ def test_defaults_are_ok(d):
      ["TEAMS_ALLOW_ANONYMOUS", "loopback"]),
     ({"HEALER_HTTP_MAX_CONNS": "lots"}, ["HEALER_HTTP_MAX_CONNS=lots", "whole number"]),
     ({"HEALER_CONSOLE": "yes"}, ["HEALER_CONSOLE=yes", "0 or 1"]),
+    ({"HEALER_FETCH_WORKERS": "64"}, ["HEALER_FETCH_WORKERS=64", "from 1 to 16"]),
+    ({"HEALER_MAIL_PER_S": "fast"}, ["HEALER_MAIL_PER_S=fast", "mails a second"]),
 ], ids=["listen-bogus", "listen-port", "teams-id-alone", "slack-bot-alone",
-        "anonymous-on-every-interface", "max-conns", "console-yes"])
+        "anonymous-on-every-interface", "max-conns", "console-yes", "fetch-workers",
+        "mail-per-s"])
 def test_bad_environment_fails(d, env, words):
     rc, out = check(d, **env)
     assert rc == 1, out

@@ -4,6 +4,7 @@ around its start; the errors and warnings appear as templates with counts in the
 (log_context), on the timeline and the card, and as the analysis's evidence. A slow source
 never holds the decision beyond its timeout; check-config names errors by file:line."""
 import subprocess
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -66,7 +67,7 @@ def api_down(app='shop"} |= "x'):
 
 @pytest.fixture
 def fake():
-    f = FakeLogs(LINES)
+    f = FakeLogs(list(LINES))  # tests add lines of their own
     yield f
     f.close()
 
@@ -218,3 +219,32 @@ def test_source_not_queried_when_the_incident_lacks_a_label(healer, fake, tmp_pa
     assert rows["lambda"]["summary"] == "logs: lambda not queried: the incident has no labels.app"
     assert rows["search"]["status"] == "error"  # its query names labels.app too
     assert fake.seen("loki") == [] and fake.seen("cloudwatch") == []
+
+
+def test_after_fetch_survives_a_restart(healer, fake, tmp_path):
+    """A restart between the first fetch and the `after` one: the second fetch is kept in
+    the store, re-armed at start, and its templates reach the view and the card."""
+    path = tmp_path / "watch.yaml"
+    path.write_text('logs:\n  - name: app\n    loki: {url: "%s", query: \'{service="api"}\'}\n'
+                    '    after: 6s\n' % fake.url)
+    d = healer(runbooks=RUNBOOKS, HEALER_WATCH=str(path))
+    d.alert(api_down(app="shop"))
+    d.wait_state("INC-1", "awaiting_approval")
+    created = datetime.strptime(d.view("INC-1")["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    created_ms = int(created.replace(tzinfo=timezone.utc).timestamp() * 1000)
+    fake.lines.append((created_ms + 1000 - fake.t0, "error", "cache: node 7 evicted"))
+    assert [r["fetch"] for r in d.view("INC-1")["log_context"]] == ["open"]
+    d.restart()
+    assert len(fake.seen("loki")) == 1  # the second fetch is still to come
+    d.wait_for(lambda: len(d.view("INC-1")["log_context"]) == 2, "the second fetch")
+    first, again = d.view("INC-1")["log_context"]
+    assert (first["fetch"], again["fetch"]) == ("open", "after")
+    assert again["window_start"] == first["window_start"]
+    assert again["window_end"] > first["window_end"]
+    assert "cache: node <num> evicted" in [t["template"] for t in again["templates"]]
+    d.read_until(r"again at \+6 s\)")
+    d.read_until(r"1× cache: node <num> evicted")
+    # done once: a second restart finds nothing due
+    d.restart()
+    time.sleep(1.5)
+    assert len(fake.seen("loki")) == 2

@@ -180,12 +180,13 @@ test_index_survives_restart(void **state)
 	(void)state;
 	rules(2);
 	int64_t a = incident_with("fp-a", "api", "ns-a");
+	int64_t version = raw_int("PRAGMA user_version");
 
 	store_close();
 	assert_int_equal(store_open(dbpath), STORE_OK);
 	assert_false(rules(2));
 	assert_int_equal(find(svc, 1, "api", "x"), a);
-	assert_int_equal(raw_int("PRAGMA user_version"), 8);
+	assert_int_equal(raw_int("PRAGMA user_version"), version); /* no migration ran again */
 }
 
 int
