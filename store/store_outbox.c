@@ -38,6 +38,11 @@ outbox_item_free(struct outbox_item *it)
  * those merged earlier into an item now waiting for a retry) and sent with it in
  * store_outbox_done. Card items queued after this call stay pending: they may carry a
  * change the render already in flight does not show.
+ *
+ * A sender that passed over a due card for lack of budget asks again from past it (min_id).
+ * A later card item of that same incident is then not picked: it would take the passed-over
+ * one in, and the incident would lose its place in the queue to incidents queued after it.
+ * Items held or waiting for a retry (not yet due) do not count as passed over.
  */
 int
 store_outbox_next(const char *adapter, int64_t now, struct outbox_item *out)
@@ -57,8 +62,14 @@ store_outbox_next_from(const char *adapter, int64_t now, int64_t min_id, struct 
 		return STORE_ERROR;
 	st = store_stmt("SELECT id, incident_id, adapter, kind, payload, attempts, created_at"
 			" FROM outbox"
-			" WHERE adapter = ? AND sent_at IS NULL AND merged_into IS NULL"
-			" AND next_attempt_at <= ? AND id >= ? ORDER BY id LIMIT 1");
+			" WHERE adapter = ?1 AND sent_at IS NULL AND merged_into IS NULL"
+			" AND next_attempt_at <= ?2 AND id >= ?3"
+			" AND NOT (kind = 'card' AND incident_id != 0 AND EXISTS ("
+			"  SELECT 1 FROM outbox p WHERE p.adapter = ?1"
+			"  AND p.incident_id = outbox.incident_id AND p.kind = 'card'"
+			"  AND p.sent_at IS NULL AND p.merged_into IS NULL"
+			"  AND p.next_attempt_at <= ?2 AND p.id < ?3))"
+			" ORDER BY id LIMIT 1");
 	if (st == NULL) {
 		rc = STORE_ERROR;
 		goto out;

@@ -269,6 +269,37 @@ test_outbox(void **state)
 	outbox_item_free(&it);
 }
 
+/* A card passed over for lack of budget keeps its place: a later card of its incident is not
+ * picked past it (which would take it in and queue the incident behind later ones). */
+static void
+test_outbox_passed_over_keeps_its_place(void **state)
+{
+	int64_t i1 = new_incident("fp-p1", "dp1"), i2 = new_incident("fp-p2", "dp2"), now = now_ms();
+	struct outbox_item a, b, it;
+
+	(void)state;
+	assert_int_equal(store_outbox_add("slack", i1, "card", NULL), STORE_OK);
+	assert_int_equal(store_outbox_add("slack", i2, "card", NULL), STORE_OK);
+	/* the sender passes over i1's card, then i2's, for lack of budget; meanwhile i1 changes */
+	assert_int_equal(store_outbox_next_from("slack", now, 0, &a), STORE_OK);
+	assert_int_equal(a.incident_id, i1);
+	assert_int_equal(store_outbox_add("slack", i1, "card", NULL), STORE_OK);
+	assert_int_equal(store_outbox_next_from("slack", now, a.id + 1, &b), STORE_OK);
+	assert_int_equal(b.incident_id, i2);
+	/* i1's later card is not picked past its passed-over one */
+	assert_int_equal(store_outbox_next_from("slack", now, b.id + 1, &it), STORE_NOTFOUND);
+	/* the next pass: i1 first, with its later card merged in, then i2 */
+	assert_int_equal(store_outbox_next_from("slack", now, 0, &it), STORE_OK);
+	assert_int_equal(it.id, a.id);
+	assert_int_equal(store_outbox_done(&it), STORE_OK);
+	outbox_item_free(&it);
+	assert_int_equal(store_outbox_next_from("slack", now, 0, &it), STORE_OK);
+	assert_int_equal(it.id, b.id);
+	outbox_item_free(&it);
+	outbox_item_free(&a);
+	outbox_item_free(&b);
+}
+
 static void
 test_view(void **state)
 {
@@ -575,6 +606,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_approvals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_passed_over_keeps_its_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chat_migration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_view, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_policy_counts, setup, teardown),
