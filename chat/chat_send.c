@@ -27,6 +27,10 @@ struct chat_sender {
 	int64_t tokens_at; /* mono ms of the last refill */
 	int64_t sent_at[SENT_RING];
 	size_t sent_next;
+	/* this drain pass passed an item over for lack of budget: what comes after it waits
+	 * too, even if a token refills meanwhile, so that the queue keeps its order */
+	bool pass_short;
+	int64_t pass_until; /* pace clock: when the item passed over may go */
 };
 
 struct job {
@@ -90,6 +94,8 @@ pace_wait(struct chat_sender *s, int n_new, int n_counted)
 	const struct chat_limits *l = &s->t->limits;
 	int64_t now = pace_clock(), wait = 0;
 
+	if (s->pass_short && (n_new > 0 || n_counted > 0))
+		return s->pass_until > now ? s->pass_until - now : 1;
 	if (l->per_s > 0 && n_new > 0) {
 		tokens_refill(s);
 		if (s->tokens < n_new)
@@ -435,6 +441,7 @@ drain(struct chat_sender *s)
 	bool passed = false;
 	int rc;
 
+	s->pass_short = false;
 	while (!s->busy && !s->stopped) {
 		if ((now = now_ms()) < s->paused_until) {
 			wake_at(s, s->paused_until);
@@ -475,7 +482,9 @@ drain(struct chat_sender *s)
 			/* out of budget: it keeps its place (pacing is not a failure) and what
 			 * is queued behind it, updates that need no budget, goes on */
 			from_id = j->it.id + 1;
-			passed = true;
+			if (!s->pass_short)
+				s->pass_until = pace_clock() + wait_ms;
+			passed = s->pass_short = true;
 			wake_at(s, now + wait_ms);
 			job_free(j);
 			continue;

@@ -556,6 +556,8 @@ def test_posts_are_paced_and_updates_coalesce(sd, slack):
     assert sorted(m["text"].split(" ")[0] for _, m in slack.cards()) == \
         ["INC-%d" % i for i in range(1, 7)]
     assert len(posts) == 6
+    # in the order the incidents opened: a card passed over for pacing keeps its place
+    assert [c[3]["text"].split(" ")[0] for c in posts] == ["INC-%d" % i for i in range(1, 7)]
     # three tokens in the bucket at most, then one a second: the sixth card cannot go out
     # before three seconds after the alerts arrived (a little less for clock rounding)
     assert posts[5][0] - sent >= 2.95, [round(c[0] - sent, 2) for c in posts]
