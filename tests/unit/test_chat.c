@@ -19,6 +19,7 @@ struct call {
 	char op[8]; /* post | update | reply */
 	char payload[256];
 	char msg_id[256];
+	int64_t incident_id;
 	int64_t at_ms;
 };
 
@@ -71,6 +72,7 @@ record(const char *op, const struct chat_dest *d, const char *payload, struct ch
 		snprintf(c->op, sizeof(c->op), "%s", op);
 		snprintf(c->payload, sizeof(c->payload), "%s", payload);
 		snprintf(c->msg_id, sizeof(c->msg_id), "%s", d->ref.msg_id);
+		c->incident_id = d->incident_id;
 		c->at_ms = mono_ms();
 	}
 	if (res->status == CHAT_OK && strcmp(op, "post") == 0)
@@ -164,6 +166,14 @@ static int64_t
 fake_clock(void)
 {
 	return fake_now;
+}
+
+/* A slow machine: the pacing clock moves on 60 ms at every reading, so a token can refill
+ * between two checks of one drain pass. */
+static int64_t
+drifting_clock(void)
+{
+	return __atomic_add_fetch(&fake_now, 60, __ATOMIC_SEQ_CST);
 }
 
 /* Moves the pacing clock on, wakes the sender and lets the loop run what is now due. */
@@ -372,6 +382,35 @@ test_pacing(void **state)
 	assert_int_equal(raw_int("SELECT max(attempts) FROM outbox"), 0);
 }
 
+/* Cards go out in the order their incidents queued them, even when a token refills between
+ * the check that passed one over and the check of the next. */
+static void
+test_pacing_keeps_order(void **state)
+{
+	int64_t ids[6];
+
+	(void)state;
+	rec.limits.burst = 1;
+	rec.limits.per_s = 5;
+	for (int i = 0; i < 6; i++) {
+		char fp[16];
+		snprintf(fp, sizeof(fp), "fp-k%d", i);
+		ids[i] = new_incident(fp, fp);
+	}
+	chat_pace_clock(drifting_clock);
+	chat_start_with(recs, 1);
+	assert_int_equal(store_begin(), STORE_OK);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(chat_notify(ids[i], CHAT_CARD), STORE_OK);
+	assert_int_equal(store_commit(), STORE_OK);
+	chat_kick();
+	wait_calls(6, 20000);
+	for (int i = 0; i < 6; i++) {
+		assert_string_equal(calls[i].op, "post");
+		assert_int_equal(calls[i].incident_id, ids[i]);
+	}
+}
+
 /* Sliding windows count every request, updates too when asked. */
 static void
 test_window_pacing(void **state)
@@ -526,6 +565,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_note, chat_setup, chat_teardown),
 	    cmocka_unit_test_setup_teardown(test_pacing, chat_setup, chat_teardown),
 	    cmocka_unit_test_setup_teardown(test_window_pacing, chat_setup, chat_teardown),
+	    cmocka_unit_test_setup_teardown(test_pacing_keeps_order, chat_setup, chat_teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_after, chat_setup, chat_teardown),
 	    cmocka_unit_test_setup_teardown(test_fatal_dropped, chat_setup, chat_teardown),
 	    cmocka_unit_test_setup_teardown(test_fatal_halts, chat_setup, chat_teardown),
