@@ -1,8 +1,8 @@
 /* ui_login.c — signing in to the web UI: the address form (the same answer whether or not the
  * address is known; rate-limited per client and, higher, per address), one-time links
  * (mailed through the SMTP sender, or printed by `healer login-link`) that open a
- * confirmation page whose POST starts the session, and sign-out. Both sign-in forms carry a token
- * bound to a pre-session cookie, so another site cannot post them (login CSRF). */
+ * confirmation page whose POST starts the session, and sign-out. Both sign-in forms carry a
+ * token bound to a pre-session cookie, so another site cannot post them (login CSRF). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
