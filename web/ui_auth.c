@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "store.h"
 #include "ui_auth.h"
+#include "ui_origin.h"
 #include "util.h"
 
 /* Whether `peer` is one of the comma-separated addresses in `list`. */
@@ -37,7 +38,6 @@ from_proxy(const struct http_request *req, struct ui_who *who)
 	const uint8_t *key;
 	size_t keylen;
 	const char *v;
-	char binding[UI_USER_MAX + 8];
 
 	if (cfg.auth_proxy_header == NULL || !peer_listed(cfg.auth_proxy_from, req->peer) ||
 	    (v = http_request_header(req, cfg.auth_proxy_header)) == NULL)
@@ -49,9 +49,7 @@ from_proxy(const struct http_request *req, struct ui_who *who)
 	}
 	if (token_key(&key, &keylen) != TOKEN_OK)
 		return -1;
-	/* no session cookie behind the proxy: forms are bound to the user it names */
-	snprintf(binding, sizeof(binding), "proxy:%s", who->user);
-	token_csrf(key, keylen, binding, who->csrf);
+	ui_proxy_csrf(key, keylen, who->user, now_ms(), who->csrf);
 	who->sid[0] = '\0';
 	who->exp = 0;
 	return 0;
@@ -70,7 +68,7 @@ ui_auth(const struct http_request *req, struct ui_who *who)
 	memset(who, 0, sizeof(*who));
 	if (from_proxy(req, who) == 0)
 		return 0;
-	if (http_cookie_get(req, UI_SESSION_COOKIE, cookie, sizeof(cookie)) != 0 ||
+	if (http_cookie_get(req, ui_cookie_name(UI_COOKIE_SESSION), cookie, sizeof(cookie)) != 0 ||
 	    token_key(&key, &keylen) != TOKEN_OK ||
 	    token_verify(key, keylen, "session", cookie, now_ms(), &claims) != TOKEN_OK)
 		goto out;
@@ -107,15 +105,47 @@ ui_auth_csrf_ok(const struct ui_who *who, const char *given)
 {
 	const uint8_t *key;
 	size_t keylen;
-	char binding[UI_USER_MAX + 8];
 
 	if (token_key(&key, &keylen) != TOKEN_OK)
 		return false;
 	if (who->sid[0] == '\0')
-		snprintf(binding, sizeof(binding), "proxy:%s", who->user);
-	else
-		snprintf(binding, sizeof(binding), "%s", who->sid);
-	return token_csrf_check(key, keylen, binding, given);
+		return ui_proxy_csrf_ok(key, keylen, who->user, now_ms(), given);
+	return token_csrf_check(key, keylen, who->sid, given);
+}
+
+/* The proxy's binding for the window `w` (a count of UI_PROXY_CSRF_MS since the epoch). */
+static void
+proxy_binding(const char *user, int64_t w, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "proxy:%s:%lld", user, (long long)w);
+}
+
+void
+ui_proxy_csrf(const uint8_t *key, size_t keylen, const char *user, int64_t now,
+	      char out[TOKEN_CSRF_LEN + 1])
+{
+	char binding[UI_USER_MAX + 32];
+
+	/* no session behind the proxy to bind to: the time window rotates it instead */
+	proxy_binding(user, now / UI_PROXY_CSRF_MS, binding, sizeof(binding));
+	token_csrf(key, keylen, binding, out);
+}
+
+bool
+ui_proxy_csrf_ok(const uint8_t *key, size_t keylen, const char *user, int64_t now,
+		 const char *given)
+{
+	char binding[UI_USER_MAX + 32];
+	int64_t w = now / UI_PROXY_CSRF_MS;
+	bool ok = false;
+
+	/* this window's token or the last one's: a page opened just before the turn still
+	 * posts, and no token outlives two windows (a session's length) */
+	for (int64_t i = w - 1; i <= w; i++) {
+		proxy_binding(user, i, binding, sizeof(binding));
+		ok |= token_csrf_check(key, keylen, binding, given);
+	}
+	return ok;
 }
 
 void
@@ -145,7 +175,8 @@ ui_email_user(const char *addr, char *out, size_t outlen)
 }
 
 bool
-ui_rate_allow(struct ui_rate *t, const char *key, int max, int64_t window_ms, int64_t now)
+ui_rate_allow(struct ui_rate *t, const char *key, int max, int64_t window_ms, int64_t now,
+	      int64_t *retry_ms)
 {
 	size_t i, oldest = 0;
 
@@ -166,8 +197,11 @@ ui_rate_allow(struct ui_rate *t, const char *key, int max, int64_t window_ms, in
 		t->slot[i].start = now;
 		t->slot[i].count = 0;
 	}
-	if (t->slot[i].count >= max)
+	if (t->slot[i].count >= max) {
+		if (retry_ms != NULL)
+			*retry_ms = t->slot[i].start + window_ms - now;
 		return false;
+	}
 	t->slot[i].count++;
 	return true;
 }

@@ -1,8 +1,8 @@
 /* ui_login.c — signing in to the web UI: the address form (the same answer whether or not the
- * address is known; rate-limited per address and per peer), one-time links (mailed through
- * the SMTP sender, or printed by `healer login-link`) that open a confirmation page whose
- * POST starts the session, and sign-out. Both sign-in forms carry a token bound to a
- * pre-session cookie, so another site cannot post them (login CSRF). */
+ * address is known; rate-limited per client and, higher, per address), one-time links
+ * (mailed through the SMTP sender, or printed by `healer login-link`) that open a
+ * confirmation page whose POST starts the session, and sign-out. Both sign-in forms carry a
+ * token bound to a pre-session cookie, so another site cannot post them (login CSRF). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +22,18 @@
 #include "util.h"
 #include "web.h"
 
-#define RATE_WINDOW_MS (15 * 60 * 1000LL)
-#define RATE_PER_ADDRESS 3
-#define RATE_PER_PEER 10
+/*
+ * Sign-in requests are limited per requesting client first, then per address with a ceiling
+ * three clients' worth higher: one client (someone who knows an engineer's address) runs
+ * into its own limit long before the address's, so it cannot lock the owner out; the
+ * address's ceiling only caps how much mail many clients together can send to one inbox.
+ * Windows are short so any limit lifts within minutes.
+ */
+#define RATE_WINDOW_MS (10 * 60 * 1000LL)
+#define RATE_PER_CLIENT 10
+#define RATE_PER_ADDRESS (3 * RATE_PER_CLIENT)
 
-static struct ui_rate rate_address, rate_peer;
+static struct ui_rate rate_address, rate_client;
 static char listening[160]; /* "host:port" the daemon listens on; "" in the CLI */
 
 #define LISTEN_SETTING "web.listen"
@@ -220,11 +227,18 @@ login_form(const struct http_request *req, struct http_response *resp, int statu
 	web_html_response(resp, status, buf_steal(&b));
 }
 
+/* Whole minutes, rounded up, of a wait in ms: "try again in 1 minute", never "in 0". */
+static long long
+minutes_up(int64_t ms)
+{
+	return ms <= 0 ? 1 : (long long)((ms + 59999) / 60000);
+}
+
 static void
 login_post(const struct http_request *req, struct http_response *resp)
 {
 	char addr[160], user[UI_USER_MAX], roles[256], note[320], next[UI_NEXT_MAX];
-	int64_t now = now_ms();
+	int64_t now = now_ms(), wait = 0;
 
 	/* before anything is counted or mailed: another site's post does nothing */
 	if (!ui_pre_check(req, NULL)) {
@@ -236,10 +250,24 @@ login_post(const struct http_request *req, struct http_response *resp)
 		login_form(req, resp, 400, "That is not a mail address healer can sign in.");
 		return;
 	}
-	/* counted whether or not the address is known, so the limit tells nothing either */
-	if (!ui_rate_allow(&rate_peer, req->peer, RATE_PER_PEER, RATE_WINDOW_MS, now) ||
-	    !ui_rate_allow(&rate_address, user, RATE_PER_ADDRESS, RATE_WINDOW_MS, now)) {
-		login_form(req, resp, 429, "Too many sign-in requests; try again in 15 minutes.");
+	/* counted whether or not the address is known, so the limit tells nothing either; a
+	 * client over its own limit spends nothing of the address's */
+	if (!ui_rate_allow(&rate_client, req->peer, RATE_PER_CLIENT, RATE_WINDOW_MS, now, &wait)) {
+		snprintf(note, sizeof(note),
+			 "Too many sign-in requests from this computer: at most %d in %lld "
+			 "minutes. Try again in %lld minute%s.",
+			 RATE_PER_CLIENT, (long long)(RATE_WINDOW_MS / 60000), minutes_up(wait),
+			 minutes_up(wait) == 1 ? "" : "s");
+		login_form(req, resp, 429, note);
+		return;
+	}
+	if (!ui_rate_allow(&rate_address, user, RATE_PER_ADDRESS, RATE_WINDOW_MS, now, &wait)) {
+		snprintf(note, sizeof(note),
+			 "Too many sign-in requests for this address: at most %d in %lld minutes. "
+			 "Try again in %lld minute%s.",
+			 RATE_PER_ADDRESS, (long long)(RATE_WINDOW_MS / 60000), minutes_up(wait),
+			 minutes_up(wait) == 1 ? "" : "s");
+		login_form(req, resp, 429, note);
 		return;
 	}
 	policy_user_roles(engine_policy(), user, roles, sizeof(roles));
@@ -384,8 +412,8 @@ link_post(const struct http_request *req, struct http_response *resp)
 	ui_auth_audit(l.user, 0, "web.login", msg);
 	/* back to the page asked for; ui_next_ok held when it was signed and again now */
 	web_redirect(resp, l.next[0] ? l.next : "/ui/");
-	web_set_cookie(resp, UI_SESSION_COOKIE, session, (long)(UI_SESSION_MS / 1000),
-		       ui_cookie_secure());
+	web_set_cookie(resp, ui_cookie_name(UI_COOKIE_SESSION), session,
+		       (long)(UI_SESSION_MS / 1000), ui_cookie_secure());
 	free(session);
 }
 
@@ -411,7 +439,7 @@ logout_post(const struct http_request *req, struct http_response *resp)
 		store_link_use(who.sid, 0, who.user, "logout", who.exp);
 	ui_auth_audit(who.user, 0, "web.logout", "signed out of the web UI");
 	web_redirect(resp, "/ui/login");
-	web_set_cookie(resp, UI_SESSION_COOKIE, "", 0, ui_cookie_secure());
+	web_set_cookie(resp, ui_cookie_name(UI_COOKIE_SESSION), "", 0, ui_cookie_secure());
 }
 
 bool

@@ -170,6 +170,21 @@ ui_cookie_secure(void)
 	return !loopback_host(cfg.listen ? cfg.listen : "127.0.0.1");
 }
 
+const char *
+ui_cookie_name(enum ui_cookie which)
+{
+	static const struct {
+		const char *plain, *host;
+	} names[] = {
+	    [UI_COOKIE_SESSION] = {"healer_session", "__Host-healer_session"},
+	    [UI_COOKIE_PRE] = {"healer_signin", "__Host-healer_signin"},
+	};
+
+	/* https implies Secure (ui_cookie_secure), and web_set_cookie sets Path=/ and never a
+	 * Domain: the three conditions a browser checks before taking a __Host- cookie */
+	return web_public_https() ? names[which].host : names[which].plain;
+}
+
 /* The id of the request's pre-session cookie, when it is one of ours and not expired. */
 static bool
 pre_id(const struct http_request *req, char id[TOKEN_ID_LEN + 1])
@@ -181,7 +196,7 @@ pre_id(const struct http_request *req, char id[TOKEN_ID_LEN + 1])
 	const char *i;
 	bool ok = false;
 
-	if (http_cookie_get(req, UI_PRE_COOKIE, cookie, sizeof(cookie)) == 0 &&
+	if (http_cookie_get(req, ui_cookie_name(UI_COOKIE_PRE), cookie, sizeof(cookie)) == 0 &&
 	    token_key(&key, &keylen) == TOKEN_OK &&
 	    token_verify(key, keylen, "signin", cookie, now_ms(), &claims) == TOKEN_OK &&
 	    (i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"))) != NULL &&
@@ -217,8 +232,8 @@ ui_pre_start(const struct http_request *req, struct http_response *resp, char id
 		const char *i =
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "id"));
 		ok = i != NULL && strlen(i) == TOKEN_ID_LEN &&
-		     web_set_cookie(resp, UI_PRE_COOKIE, cookie, (long)(PRE_MS / 1000),
-				    ui_cookie_secure()) == 0;
+		     web_set_cookie(resp, ui_cookie_name(UI_COOKIE_PRE), cookie,
+				    (long)(PRE_MS / 1000), ui_cookie_secure()) == 0;
 		if (ok)
 			memcpy(id, i, TOKEN_ID_LEN + 1);
 		cJSON_Delete(claims);

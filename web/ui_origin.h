@@ -31,13 +31,18 @@ bool ui_origin_request_ok(const struct http_request *req);
 int ui_origin_link_base(const char *public_url, const char *listen, const char *bound, char *out,
 			size_t outlen, const char **note);
 
-/* ---- the sign-in forms' pre-session ---- */
-#define UI_PRE_COOKIE "healer_signin"
+/* ---- cookies and the sign-in forms' pre-session ---- */
 #define UI_NEXT_MAX 128
 /* Whether cookies carry Secure: everywhere but plain http on loopback (HEALER_PUBLIC_URL,
  * else HEALER_LISTEN). */
 bool ui_cookie_secure(void);
-/* The request's pre-session id (its UI_PRE_COOKIE, signed, an hour long), or a new one set
+enum ui_cookie { UI_COOKIE_SESSION, UI_COOKIE_PRE };
+/* The name of a cookie of the UI: "__Host-healer_session" / "__Host-healer_signin" when
+ * HEALER_PUBLIC_URL is https (a browser then takes it only with Secure, Path=/ and no
+ * Domain, so a sibling subdomain can neither set nor shadow it), else "healer_session" /
+ * "healer_signin" (plain http cannot carry the prefix). Only that name is ever read. */
+const char *ui_cookie_name(enum ui_cookie which);
+/* The request's pre-session id (its UI_COOKIE_PRE cookie, signed, an hour long), or a new one set
  * on resp. false without HEALER_LINK_KEY. */
 bool ui_pre_start(const struct http_request *req, struct http_response *resp,
 		  char id[TOKEN_ID_LEN + 1]);

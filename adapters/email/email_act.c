@@ -14,6 +14,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "token.h"
+#include "ui_origin.h"
 #include "view.h"
 #include "web.h"
 
@@ -313,6 +314,14 @@ static enum http_handled
 act_handler(const struct http_request *req, struct http_response *resp, void *ctx)
 {
 	(void)ctx;
+	/* the confirmation form posts to its own origin, like every form of /ui/: a browser
+	 * that says another site sent it is refused before the link is looked at */
+	if (strcmp(req->method, "POST") == 0 && !ui_origin_request_ok(req)) {
+		audit(NULL, 0, "refused: link posted from another site");
+		web_error_page(resp, 403, "Refused",
+			       "This form was posted from another site; nothing was changed.");
+		return HTTP_DONE;
+	}
 	if (strcmp(req->method, "POST") == 0)
 		return act_post(req, resp);
 	return act_get(req, resp);

@@ -393,3 +393,24 @@ def test_check_config_reports_mail_routes(healer):
     line = bad.splitlines().index("      states: [resolvd]") + 1
     assert "policy.yaml:%d: mail.routes[1].states: 'resolvd' is not an incident state" % line \
         in p.stderr + p.stdout, p.stderr
+
+
+def test_link_confirmation_posted_from_another_site_changes_nothing(healer, smtp):
+    d = start(healer, smtp)
+    f = form_fields(d.get(links(smtp.wait("oncall@example.com")[0])["Approve"]).text)
+    for h in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+              {"Origin": "null", "Sec-Fetch-Site": "same-site"}):
+        r = d.request("POST", "/ui/act", urllib.parse.urlencode(f), token=None,
+                      headers=dict(h, **{"Content-Type": "application/x-www-form-urlencoded"}))
+        assert r.status == 403 and "another site" in r.text, (h, r)
+    assert d.view("INC-1")["state"] == "awaiting_approval"
+    assert d.view("INC-1")["approvals"] == []
+    assert any("posted from another site" in x["message"] for x in d.audit()
+               if x.get("kind") == "email.link")
+    # from the page itself (the public address is its origin): the link is unspent and acts
+    r = d.request("POST", "/ui/act", urllib.parse.urlencode(f), token=None,
+                  headers={"Content-Type": "application/x-www-form-urlencoded",
+                           "Origin": "http://healer.example.com",
+                           "Sec-Fetch-Site": "same-origin"})
+    assert r.status == 200, r
+    d.wait_state("INC-1", "resolved")

@@ -7,7 +7,7 @@ import pytest
 
 from browser import Browser, missing
 from conftest import WAIT_S, am_alert
-from webui import login_link, web_daemon
+from webui import LINK_KEY, POLICY, RESTART, login_link, web_daemon
 
 why = missing()
 pytestmark = pytest.mark.skipif(why is not None, reason=why or "")
@@ -261,3 +261,23 @@ def test_a_link_from_a_card_returns_to_the_incident_after_sign_in(healer, browse
     # back on the incident it started from
     wait_text(browser, "#decision", "Restart the web service")
     assert browser.current_url == base(d) + "/ui/incidents/1"
+
+
+def test_approve_from_a_mailed_action_link(healer, browser, smtp):
+    """The confirmation page of a mail's Approve link, posted by Chromium, passes the same
+    Origin / Sec-Fetch-Site check as the other forms and approves."""
+    from selenium.webdriver.common.by import By
+    routes = "mail:\n  routes:\n    - to: [alice@example.com]\n      states: [awaiting_approval]\n"
+    d = healer(runbooks={"restart.yaml": RESTART}, policy=POLICY + routes, user="root",
+               HEALER_LINK_KEY=LINK_KEY, HEALER_SMTP_URL="smtp://127.0.0.1:%d" % smtp.port,
+               HEALER_SMTP_TLS="none", HEALER_MAIL_FROM="healer@example.com",
+               HEALER_PUBLIC_URL="http://healer.example.com")
+    d.alert(am_alert("WebDown", labels={"service": "web", "severity": "warning"}))
+    d.wait_state("INC-1", "awaiting_approval")
+    text = smtp.wait_for("alice@example.com")[0].get_body(
+        preferencelist=("plain",)).get_content()
+    url = [ln for ln in text.splitlines() if ln.startswith("Approve: ")][0].split(" ", 1)[1]
+    browser.get(base(d) + url[url.index("/ui/act"):])
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_text(browser, "h1", "INC-1: done")
+    d.wait_state("INC-1", "resolved")

@@ -2,12 +2,17 @@
 addresses, rate limits), sessions (missing, forged, signed out), the security headers,
 pages escaping what they show, actions needing the session, the CSRF token and the policy
 (refusals shown and audited), GETs that never act, and the trusted proxy header."""
+import base64
+import hashlib
+import hmac
+import http.client
 import re
+import time
 import urllib.parse
 
 from conftest import am_alert
-from webui import (form_fields, get, link_form, link_path, login_form, login_link, post,
-                   post_login, sign_in, web_daemon)
+from webui import (LINK_KEY, form_fields, get, link_form, link_path, login_form, login_link,
+                   post, post_login, sign_in, web_daemon)
 
 
 def web_down(title_extra=None, **labels):
@@ -106,15 +111,41 @@ def test_unknown_address_gets_the_same_answer(healer):
     assert bad.status == 400
 
 
-def test_login_requests_are_rate_limited_per_address_and_peer(healer):
+def post_login_from(d, source, address):
+    """The sign-in form posted from another client address (127.0.0.0/8 is all loopback)."""
+    f, pre = login_form(d)
+    c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=15, source_address=(source, 0))
+    try:
+        c.request("POST", "/ui/login", urllib.parse.urlencode(dict(f, email=address)),
+                  {"Content-Type": "application/x-www-form-urlencoded", "Cookie": pre})
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def test_someone_who_knows_an_address_cannot_lock_its_owner_out(healer):
     d = web_daemon(healer)
-    for _ in range(3):
-        assert post_login(d, "nobody@example.com").status == 200
-    r = post_login(d, "nobody@example.com")
-    assert r.status == 429 and "Too many" in r.text
-    # per peer: 10 in the window whatever the address
-    codes = [post_login(d, "u%d@example.com" % i).status for i in range(8)]
-    assert 429 in codes
+    # another client asks for alice's link over and over: its own limit stops it
+    for _ in range(10):
+        assert post_login_from(d, "127.0.0.2", "alice@example.com")[0] == 200
+    st, text = post_login_from(d, "127.0.0.2", "alice@example.com")
+    assert st == 429 and "from this computer" in text, text
+    assert re.search(r"Try again in (9|10) minutes\.", text), text
+    # alice, from her own computer, still gets her link
+    st, text = post_login_from(d, "127.0.0.1", "alice@example.com")
+    assert st == 200 and "a sign-in link is on its way" in text, text
+    # the address's own ceiling is three clients' worth, the same for any address
+    for n, addr in enumerate(("alice@example.com", "nobody@example.com")):
+        for src in range(3):
+            for _ in range(10):
+                post_login_from(d, "127.0.%d.%d" % (n + 1, src + 1), addr)
+        st, text = post_login_from(d, "127.0.%d.9" % (n + 1), addr)
+        assert st == 429 and "for this address" in text, text
+        assert re.search(r"Try again in (9|10) minutes\.", text), text
+        assert addr not in text
+        # the address's limit holds that address only
+        assert post_login_from(d, "127.0.%d.9" % (n + 1), "other@example.com")[0] == 200
 
 
 def test_titles_and_labels_are_escaped(healer):
@@ -420,3 +451,61 @@ def test_sign_in_page_says_when_links_are_not_set_up(healer):
     r = get(d, "/ui/login")
     assert r.status == 503 and "HEALER_LINK_KEY" in r.text
     assert 'id="email"' not in r.text and "set-cookie" not in r.headers
+
+
+def csrf_for(binding):
+    """token_csrf: HMAC-SHA256 of the binding under HEALER_LINK_KEY, base64url."""
+    mac = hmac.new(LINK_KEY.encode(), b"healer-csrf-v1\ncsrf\n" + binding.encode(),
+                   hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def test_proxy_users_csrf_token_rotates(healer):
+    d = web_daemon(healer, HEALER_AUTH_PROXY_HEADER="X-Forwarded-Email",
+                   HEALER_AUTH_PROXY_FROM="127.0.0.1")
+    d.alert(web_down())
+    d.wait_state("INC-1", "awaiting_approval")
+    who = {"X-Forwarded-Email": "alice@example.com"}
+    f = form_fields(get(d, "/ui/incidents/1", headers=who).text)
+    # a token bound to the user alone would work for ever once leaked
+    forever = csrf_for("proxy:email:alice@example.com")
+    assert f["csrf"] != forever
+    window = 4 * 3600 * 1000
+    w = int(time.time() * 1000) // window
+    old = csrf_for("proxy:email:alice@example.com:%d" % (w - 2))
+    for stale in (forever, old):
+        r = post(d, "/ui/incidents/1/approve", dict(f, csrf=stale), headers=who)
+        assert r.status == 403 and "security token" in r.text, r
+    assert d.view("INC-1")["state"] == "awaiting_approval"
+    # the page's own token (this window's, or the last one's) works
+    r = post(d, "/ui/incidents/1/approve", f, headers=who)
+    assert r.status == 303, r
+    d.wait_state("INC-1", "resolved")
+
+
+def test_https_cookies_carry_the_host_prefix_and_only_that_name_counts(healer):
+    d = web_daemon(healer, HEALER_PUBLIC_URL="https://healer.example.com")
+    path = link_path(login_link(d, "alice@example.com"))
+    r = get(d, path)
+    pre_sc = r.headers["set-cookie"]
+    assert pre_sc.startswith("__Host-healer_signin=") and "; Secure" in pre_sc
+    assert "Path=/;" in pre_sc and "domain" not in pre_sc.lower()
+    f, pre = form_fields(r.text), pre_sc.split(";")[0]
+    # the pre-session under its plain name is not read: the form is refused
+    plain_pre = pre.replace("__Host-", "", 1)
+    assert post(d, "/ui/login/link", f, plain_pre).status == 403
+    r = post(d, "/ui/login/link", f, pre)
+    assert r.status == 303, r
+    sc = r.headers["set-cookie"]
+    assert sc.startswith("__Host-healer_session=") and "; Secure" in sc
+    assert "Path=/;" in sc and "domain" not in sc.lower()
+    cookie = sc.split(";")[0]
+    assert get(d, "/ui/", cookie).status == 200
+    # the same session under the plain name (what a sibling subdomain could set) is no one
+    r = get(d, "/ui/", cookie.replace("__Host-", "", 1))
+    assert r.status == 303 and r.headers["location"] == "/ui/login"
+    # on plain http the prefix cannot be used, and a prefixed cookie is not read there
+    d2 = web_daemon(healer)
+    plain = sign_in(d2)
+    assert get(d2, "/ui/", plain).status == 200
+    assert get(d2, "/ui/", "__Host-" + plain).status == 303

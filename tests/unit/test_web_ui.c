@@ -1,5 +1,6 @@
 /* test_web_ui.c — the web UI's pure parts (SVG bars, the list, incident and dashboard pages,
- * addresses, rate limits) and its store reads (a filtered page, time to detect). */
+ * addresses, rate limits, the proxy's rotating CSRF token) and its store reads (a filtered
+ * page, time to detect). */
 #include "store_fixture.h"
 
 #include <cjson/cJSON.h>
@@ -160,15 +161,55 @@ test_rate_limit_window(void **state)
 	(void)state;
 	memset(&t, 0, sizeof(t));
 	for (int i = 0; i < 3; i++)
-		assert_true(ui_rate_allow(&t, "a@x", 3, 1000, 100));
-	assert_false(ui_rate_allow(&t, "a@x", 3, 1000, 200));
-	assert_true(ui_rate_allow(&t, "b@x", 3, 1000, 200));  /* keys are separate */
-	assert_true(ui_rate_allow(&t, "a@x", 3, 1000, 1100)); /* a new window */
+		assert_true(ui_rate_allow(&t, "a@x", 3, 1000, 100, NULL));
+	assert_false(ui_rate_allow(&t, "a@x", 3, 1000, 200, NULL));
+	assert_true(ui_rate_allow(&t, "b@x", 3, 1000, 200, NULL));  /* keys are separate */
+	assert_true(ui_rate_allow(&t, "a@x", 3, 1000, 1100, NULL)); /* a new window */
 	/* a flood of other keys evicts the stalest slots, never fails them */
 	for (int i = 0; i < 2 * UI_RATE_SLOTS; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
-		assert_true(ui_rate_allow(&t, key, 3, 1000, 1200 + i));
+		assert_true(ui_rate_allow(&t, key, 3, 1000, 1200 + i, NULL));
 	}
+}
+
+static void
+test_rate_limit_says_when_to_retry(void **state)
+{
+	static struct ui_rate t;
+	int64_t wait = -1;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_true(ui_rate_allow(&t, "peer", 1, 600000, 1000, &wait));
+	assert_int_equal(wait, -1); /* untouched when allowed */
+	assert_false(ui_rate_allow(&t, "peer", 1, 600000, 61000, &wait));
+	assert_int_equal(wait, 540000); /* the window began at 1000 */
+	assert_true(ui_rate_allow(&t, "peer", 1, 600000, 601000, &wait));
+}
+
+static void
+test_proxy_csrf_rotates(void **state)
+{
+	static const uint8_t key[] = "0123456789abcdef0123456789abcdef";
+	const size_t kl = sizeof(key) - 1;
+	const int64_t w = UI_PROXY_CSRF_MS, t0 = 1764000000000LL / w * w + 1000;
+	char tok[TOKEN_CSRF_LEN + 1], other[TOKEN_CSRF_LEN + 1], forever[TOKEN_CSRF_LEN + 1];
+
+	(void)state;
+	ui_proxy_csrf(key, kl, "email:alice@example.com", t0, tok);
+	assert_true(ui_proxy_csrf_ok(key, kl, "email:alice@example.com", t0, tok));
+	/* the next window still takes it (a page opened just before the turn) */
+	assert_true(ui_proxy_csrf_ok(key, kl, "email:alice@example.com", t0 + w, tok));
+	/* the one after does not: a leaked token lasts at most two windows */
+	assert_false(ui_proxy_csrf_ok(key, kl, "email:alice@example.com", t0 + 2 * w, tok));
+	assert_false(ui_proxy_csrf_ok(key, kl, "email:alice@example.com", t0 - w, tok));
+	/* each window has its own token, each user their own */
+	ui_proxy_csrf(key, kl, "email:alice@example.com", t0 + w, other);
+	assert_string_not_equal(tok, other);
+	assert_false(ui_proxy_csrf_ok(key, kl, "email:bob@example.com", t0, tok));
+	/* the token bound to the user alone is no longer one */
+	token_csrf(key, kl, "proxy:email:alice@example.com", forever);
+	assert_false(ui_proxy_csrf_ok(key, kl, "email:alice@example.com", t0, forever));
 }
 
 static void
@@ -314,6 +355,8 @@ main(void)
 	    cmocka_unit_test(test_dashboard_figures),
 	    cmocka_unit_test(test_email_user),
 	    cmocka_unit_test(test_rate_limit_window),
+	    cmocka_unit_test(test_rate_limit_says_when_to_retry),
+	    cmocka_unit_test(test_proxy_csrf_rotates),
 	    cmocka_unit_test_setup_teardown(test_store_incident_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_detect_summary, setup, teardown),
 	};
