@@ -274,7 +274,9 @@ test_outbox(void **state)
 static void
 test_outbox_passed_over_keeps_its_place(void **state)
 {
-	int64_t i1 = new_incident("fp-p1", "dp1"), i2 = new_incident("fp-p2", "dp2"), now = now_ms();
+	/* a minute on: every item added here is due */
+	int64_t i1 = new_incident("fp-p1", "dp1"), i2 = new_incident("fp-p2", "dp2"),
+		now = now_ms() + 60000;
 	struct outbox_item a, b, it;
 
 	(void)state;
