@@ -448,6 +448,50 @@ done:
 }
 
 bool
+eng_waiting(const struct incident *inc)
+{
+	struct incident_cause ic;
+	bool waiting = false;
+
+	if (strcmp(inc->state, "verifying") == 0 && store_cause_get(inc->id, &ic) == 0) {
+		waiting = ic.wait_until > 0;
+		incident_cause_free(&ic);
+	}
+	return waiting;
+}
+
+int
+eng_wait_close(const struct incident *inc, const char *user)
+{
+	struct incident_cause ic;
+	struct correlate_wait w = {0};
+	int64_t grace;
+	char *out;
+	int rc;
+
+	if (store_cause_get(inc->id, &ic) != 0)
+		return STORE_ERROR;
+	/* the count the person overrode: what still fired when they closed it */
+	if (wait_assess(inc, &ic, ic.wait_until, &w, &grace) != 0)
+		w.firing = 0;
+	incident_cause_free(&ic);
+	if (w.firing)
+		out = xasprintf("Closed by %s; %d alert%s %s still firing", user, w.firing,
+				w.firing == 1 ? "" : "s", w.firing == 1 ? "was" : "were");
+	else
+		out = xasprintf("Closed by %s", user);
+	rc = store_begin();
+	if (rc == 0)
+		rc = eng_transition(inc->id, "verifying", "closed", user, out);
+	if (rc == 0)
+		rc = store_incident_set_outcome(inc->id, out);
+	if (rc == 0) /* the timer and a restart find no wait to end */
+		rc = store_cause_set_wait(inc->id, 0);
+	free(out);
+	return eng_commit(rc);
+}
+
+bool
 eng_wait_resume(int64_t id)
 {
 	struct incident_cause ic;

@@ -118,6 +118,14 @@ bool eng_fix_verified(int64_t id, int64_t action_id, const char *out, bool verif
 int eng_wait_check_tx(int64_t id);
 /* At start: re-arms the grace timer of a waiting incident; false when it is not waiting. */
 bool eng_wait_resume(int64_t id);
+/* True when inc is a verified fix's incident waiting for its alerts to clear: a person may
+ * close it (the run is over), unlike a verifying incident whose checks still run. */
+bool eng_waiting(const struct incident *inc);
+/* A person (user) closes the waiting incident inc: verifying → closed, the wait ended (its
+ * timer, if it fires or is re-armed after a restart, finds nothing to do) and the outcome
+ * "Closed by user; N alerts were still firing". A store result (STORE_CONFLICT: changed
+ * meanwhile). */
+int eng_wait_close(const struct incident *inc, const char *user);
 
 /* The runbook and the bound params of an action (with the builtins incident/resource). */
 const struct runbook *eng_action_runbook(const struct action *a);
