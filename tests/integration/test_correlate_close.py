@@ -71,3 +71,28 @@ def test_close_still_refused_while_the_checks_run(healer):
     d.read_until(r"INC-1 is verifying: wait for the run to finish")
     (d.root / "checked").write_text("")
     d.wait_state("INC-1", "resolved")
+
+
+def test_a_related_alert_that_fires_again_is_waited_for_again(healer):
+    d = healer(runbooks={"restart.yaml": restart_runbook(hold=True)}, policy=policy())
+    v = three_alerts(d)
+    assert v["outcome"].startswith("Fix done; waiting for 2 related alerts"), v["outcome"]
+    d.alert(alert("HighLatency", "resolved", service="api", instance="web-1"))
+    d.wait_for(lambda: d.view("INC-1")["outcome"].startswith(
+        "Fix done; waiting for 1 related alert to clear"), "one related alert cleared")
+    again = alert("HighLatency", service="api", instance="web-1")
+    again["startsAt"] = "2026-11-23T10:30:00Z"  # back again: a new start at the source
+    d.alert(again)
+    v = d.wait_for(lambda: (lambda x: x if x["outcome"].startswith(
+        "Fix done; waiting for 2 related alerts") else None)(d.view("INC-1")),
+        "the alert that fired again is waited for again")
+    # the other one clearing does not resolve it: HighLatency fires
+    d.alert(alert("PodRestarts", "resolved", service="api", instance="web-2"))
+    d.wait_for(lambda: d.view("INC-1")["outcome"].startswith(
+        "Fix done; waiting for 1 related alert to clear"), "PodRestarts cleared")
+    assert d.view("INC-1")["state"] == "verifying"
+    cleared = alert("HighLatency", "resolved", service="api", instance="web-1")
+    cleared["startsAt"] = again["startsAt"]
+    d.alert(cleared)
+    v = d.wait_state("INC-1", "resolved")
+    assert v["outcome"].endswith("; every related alert cleared"), v["outcome"]
