@@ -5,8 +5,11 @@ related alert that clears and fires again during the wait is waited for again.""
 import calendar
 import time
 
-from conftest import am_alert, DEFAULT_POLICY
+import json
+
+from conftest import DEFAULT_POLICY
 from test_correlate_cause import alert, card_text, policy, restart_runbook, waiting
+from test_slack import slack, slash, CHANNEL  # noqa: F401 (fixture)
 
 # close needs the low-risk approvers' roles: here not everyone's
 CLOSERS = DEFAULT_POLICY.replace("low:      {roles: [any], count: 1}",
@@ -56,6 +59,26 @@ def test_a_person_closes_a_waiting_incident(healer):
     assert v["state"] == "closed" and v["outcome"].startswith("Closed by console:eve"), v
     assert "resolved" not in [t["message"] for t in v["timeline"]
                               if t["kind"] == "incident.state"][-1]
+
+
+def test_a_waiting_incident_is_closed_from_slack(healer, slack):
+    text = policy(CLOSERS.replace('engineer: ["console:eve"]',
+                                  'engineer: ["console:eve", "slack:UENG"]'))
+    d = healer(runbooks={"restart.yaml": restart_runbook(hold=True)}, policy=text,
+               SLACK_APP_TOKEN="xapp-1-A0HEALER-test", SLACK_BOT_TOKEN="xoxb-test-token",
+               SLACK_CHANNEL=CHANNEL, SLACK_API_URL=slack.api_url, HEALER_SLACK_PING_S="1")
+    slack.wait_live()
+    three_alerts(d)
+    t = slash(slack, "UNOBODY", "close INC-1")["text"]
+    assert t.startswith(":no_entry_sign: refused: "), t
+    assert d.view("INC-1")["state"] == "verifying"
+    t = slash(slack, "UENG", "close INC-1")["text"]
+    assert t == "INC-1 closed", t
+    v = d.view("INC-1")
+    assert v["state"] == "closed" and v["outcome"] == \
+        "Closed by slack:UENG; 2 alerts were still firing", v["outcome"]
+    slack.wait(lambda: "2 alerts were still firing" in json.dumps(slack.card("INC-1")),
+               "the Slack card says what still fired")
 
 
 def test_close_still_refused_while_the_checks_run(healer):
