@@ -62,9 +62,8 @@ cause_load(int64_t id, struct cause *c)
 static const struct runbook *
 cause_untried(int64_t id, const struct cause *c, char *why, size_t whylen)
 {
-	const cJSON *labels = cJSON_GetObjectItem(c->row, "labels"), *a;
+	const cJSON *labels = cJSON_GetObjectItem(c->row, "labels");
 	const struct runbook *rb = NULL;
-	cJSON *acts = NULL;
 
 	for (size_t i = 0; rb == NULL && eng_rbs && i < eng_rbs->n; i++)
 		if (runbook_matches(eng_rbs->v[i], labels))
@@ -73,21 +72,51 @@ cause_untried(int64_t id, const struct cause *c, char *why, size_t whylen)
 		snprintf(why, whylen, "it has no runbook");
 		return NULL;
 	}
-	if (store_incident_actions(id, &acts) != 0) {
+	switch (eng_runbook_tried(id, rb->id, 0)) {
+	case 0:
+		return rb;
+	case 1:
+		snprintf(why, whylen, "its runbook %s was already tried", rb->id);
+		return NULL;
+	default:
 		snprintf(why, whylen, "the incident's actions could not be read");
 		return NULL;
 	}
+}
+
+int
+eng_runbook_tried(int64_t id, const char *rbid, int64_t except)
+{
+	cJSON *acts = NULL;
+	const cJSON *a;
+	int tried = 0;
+
+	if (store_incident_actions(id, &acts) != 0)
+		return -1;
 	/* never the same fix twice on one incident: a cause does not loop */
 	cJSON_ArrayForEach(a, acts)
 	{
-		if (strcmp(str_of(a, "runbook"), rb->id) == 0) {
-			snprintf(why, whylen, "its runbook %s was already tried", rb->id);
-			rb = NULL;
-			break;
-		}
+		if ((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(a, "id")) != except &&
+		    strcmp(str_of(a, "runbook"), rbid) == 0)
+			tried = 1;
 	}
 	cJSON_Delete(acts);
-	return rb;
+	return tried;
+}
+
+/* inc's labels, annotations, resource and title become those of its alert al (consumed). */
+static void
+subject_take(struct incident *inc, cJSON *al)
+{
+	cJSON_Delete(inc->labels);
+	inc->labels = cJSON_DetachItemFromObject(al, "labels");
+	cJSON_Delete(inc->annotations);
+	inc->annotations = cJSON_DetachItemFromObject(al, "annotations");
+	free(inc->resource);
+	inc->resource = xstrdup(str_of(al, "resource"));
+	free(inc->title);
+	inc->title = xstrdup(str_of(al, "title"));
+	cJSON_Delete(al);
 }
 
 char *
@@ -104,19 +133,25 @@ eng_cause_subject(struct incident *inc, char *note, size_t notelen)
 		return xstrdup(inc->fingerprint);
 	}
 	/* the analysis reads the incident: make it the cause's */
-	cJSON_Delete(inc->labels);
-	inc->labels = cJSON_DetachItemFromObject(al, "labels");
-	cJSON_Delete(inc->annotations);
-	inc->annotations = cJSON_DetachItemFromObject(al, "annotations");
-	free(inc->resource);
-	inc->resource = xstrdup(str_of(al, "resource"));
-	free(inc->title);
-	inc->title = xstrdup(str_of(al, "title"));
+	subject_take(inc, al);
 	snprintf(note, notelen, "Probable cause %s. ", c.name);
 	fp = xstrdup(c.fp);
-	cJSON_Delete(al);
 	cause_free(&c);
 	return fp;
+}
+
+void
+eng_fix_subject(struct incident *inc)
+{
+	struct incident_cause ic;
+	cJSON *al = NULL;
+
+	if (store_cause_get(inc->id, &ic) != 0)
+		return;
+	if (ic.fix_for && strcmp(ic.fix_for, inc->fingerprint) != 0 &&
+	    store_cause_alert(inc->id, ic.fix_for, &al) == 0)
+		subject_take(inc, al);
+	incident_cause_free(&ic);
 }
 
 /* Withdraws the incident's proposal (or the fix that ended, whose status and result the
@@ -445,6 +480,50 @@ done:
 	incident_cause_free(&ic);
 	incident_free(&inc);
 	return ok;
+}
+
+bool
+eng_waiting(const struct incident *inc)
+{
+	struct incident_cause ic;
+	bool waiting = false;
+
+	if (strcmp(inc->state, "verifying") == 0 && store_cause_get(inc->id, &ic) == 0) {
+		waiting = ic.wait_until > 0;
+		incident_cause_free(&ic);
+	}
+	return waiting;
+}
+
+int
+eng_wait_close(const struct incident *inc, const char *user)
+{
+	struct incident_cause ic;
+	struct correlate_wait w = {0};
+	int64_t grace;
+	char *out;
+	int rc;
+
+	if (store_cause_get(inc->id, &ic) != 0)
+		return STORE_ERROR;
+	/* the count the person overrode: what still fired when they closed it */
+	if (wait_assess(inc, &ic, ic.wait_until, &w, &grace) != 0)
+		w.firing = 0;
+	incident_cause_free(&ic);
+	if (w.firing)
+		out = xasprintf("Closed by %s; %d alert%s %s still firing", user, w.firing,
+				w.firing == 1 ? "" : "s", w.firing == 1 ? "was" : "were");
+	else
+		out = xasprintf("Closed by %s", user);
+	rc = store_begin();
+	if (rc == 0)
+		rc = eng_transition(inc->id, "verifying", "closed", user, out);
+	if (rc == 0)
+		rc = store_incident_set_outcome(inc->id, out);
+	if (rc == 0) /* the timer and a restart find no wait to end */
+		rc = store_cause_set_wait(inc->id, 0);
+	free(out);
+	return eng_commit(rc);
 }
 
 bool

@@ -300,7 +300,9 @@ engine_close(int64_t id, const char *user, char *msg, size_t msglen)
 		rc = ENGINE_REFUSED;
 		goto out;
 	}
-	if (!state_allows(inc.state, VERB_CLOSE)) {
+	/* a verified fix waiting for related alerts: the run is over, a person may end it */
+	bool waiting = eng_waiting(&inc);
+	if (!state_allows(inc.state, VERB_CLOSE) && !waiting) {
 		snprintf(msg, msglen, "INC-%lld is %s: wait for the run to finish", (long long)id,
 			 inc.state);
 		rc = ENGINE_REFUSED;
@@ -311,9 +313,13 @@ engine_close(int64_t id, const char *user, char *msg, size_t msglen)
 		rc = refuse(id, user, "command.refused", why);
 		goto out;
 	}
-	char *outcome = xasprintf("Closed by %s", user);
-	rc = eng_transition_tx(id, inc.state, "closed", user, "closed by hand", outcome);
-	free(outcome);
+	if (waiting) {
+		rc = eng_wait_close(&inc, user);
+	} else {
+		char *outcome = xasprintf("Closed by %s", user);
+		rc = eng_transition_tx(id, inc.state, "closed", user, "closed by hand", outcome);
+		free(outcome);
+	}
 	/* a lost compare-and-set and a failed store are different news for the person */
 	if (rc == STORE_OK)
 		snprintf(msg, msglen, "INC-%lld closed", (long long)id);

@@ -96,6 +96,14 @@ struct incident;
  * labels, annotations, resource and title become the cause's and note "Probable cause X.
  * " (else ""). Returns the fingerprint analysed for (owned). */
 char *eng_cause_subject(struct incident *inc, char *note, size_t notelen);
+/* For a ladder's next stage: inc's labels, annotations, resource and title become those of
+ * the alert its fix was proposed for (the probable cause's, when that was not the first
+ * alert); unchanged when they are the incident's own or cannot be read. */
+void eng_fix_subject(struct incident *inc);
+/* 1 when runbook rbid was proposed or run on incident id already (by an action other than
+ * `except`, 0: any): a fix is not proposed twice on one incident. 0 when not, -1 when the
+ * actions could not be read. */
+int eng_runbook_tried(int64_t id, const char *rbid, int64_t except);
 /* After an alert joined incident id (outside a transaction): when the probable cause
  * changed, a proposal not yet running is withdrawn and the incident analysed again for the
  * cause (its runbook not tried yet); else the change and why the proposal stays are
@@ -118,6 +126,14 @@ bool eng_fix_verified(int64_t id, int64_t action_id, const char *out, bool verif
 int eng_wait_check_tx(int64_t id);
 /* At start: re-arms the grace timer of a waiting incident; false when it is not waiting. */
 bool eng_wait_resume(int64_t id);
+/* True when inc is a verified fix's incident waiting for its alerts to clear: a person may
+ * close it (the run is over), unlike a verifying incident whose checks still run. */
+bool eng_waiting(const struct incident *inc);
+/* A person (user) closes the waiting incident inc: verifying → closed, the wait ended (its
+ * timer, if it fires or is re-armed after a restart, finds nothing to do) and the outcome
+ * "Closed by user; N alerts were still firing". A store result (STORE_CONFLICT: changed
+ * meanwhile). */
+int eng_wait_close(const struct incident *inc, const char *user);
 
 /* The runbook and the bound params of an action (with the builtins incident/resource). */
 const struct runbook *eng_action_runbook(const struct action *a);

@@ -14,15 +14,17 @@
 #define PAGE_MAX 32 /* members named in one call for a human */
 
 /*
- * The ladder of an incident is the first action's runbook followed by its escalate list;
- * stage k is the incident's k-th action. Nothing else is stored: the actions are the
- * stages, their statuses the outcomes, so a restart or a view rebuild reads the same ladder.
+ * The ladder of an incident starts at the newest action that does not follow the ladder of
+ * the actions before it (usually the first; a probable cause's fix proposed later starts its
+ * own) and is that action's runbook followed by its escalate list; stage k is the k-th action
+ * from there. Nothing else is stored: the actions are the stages, their statuses the outcomes,
+ * so a restart or a view rebuild reads the same ladder.
  */
 struct ladder {
 	const struct runbook *first;
 	const char *ids[RB_MAX_LADDER + 1]; /* borrowed from the runbooks */
 	size_t n;			    /* 0: the incident has no ladder */
-	cJSON *actions;			    /* store_incident_actions, owned */
+	cJSON *actions;			    /* the ladder's actions (from its first), owned */
 };
 
 static void
@@ -32,24 +34,46 @@ ladder_free(struct ladder *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* The ladder that starts with the runbook rbid (n 0 when it has no escalate list). */
+static void
+ladder_root(struct ladder *l, const char *rbid)
+{
+	l->n = 0;
+	l->first = rbid ? runbook_find(eng_rbs, rbid) : NULL;
+	if (l->first == NULL || l->first->nescalate == 0)
+		return;
+	l->ids[l->n++] = l->first->id;
+	for (size_t i = 0; i < l->first->nescalate && l->n < ARRAY_LEN(l->ids); i++)
+		l->ids[l->n++] = l->first->escalate[i];
+}
+
 static int
 ladder_load(int64_t incident_id, struct ladder *l)
 {
-	const char *rbid;
+	const cJSON *a;
+	int i = 0, start = 0;
+	size_t k = 0;
 
 	memset(l, 0, sizeof(*l));
 	if (eng_rbs == NULL) /* no runbooks loaded (a view read before engine_init) */
 		return 0;
 	if (store_incident_actions(incident_id, &l->actions) != 0)
 		return -1;
-	rbid =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(l->actions, 0), "runbook"));
-	l->first = rbid ? runbook_find(eng_rbs, rbid) : NULL;
-	if (l->first == NULL || l->first->nescalate == 0)
-		return 0;
-	l->ids[l->n++] = l->first->id;
-	for (size_t i = 0; i < l->first->nescalate && l->n < ARRAY_LEN(l->ids); i++)
-		l->ids[l->n++] = l->first->escalate[i];
+	cJSON_ArrayForEach(a, l->actions)
+	{
+		const char *rbid = cJSON_GetStringValue(cJSON_GetObjectItem(a, "runbook"));
+
+		if (i == 0 || k >= l->n || rbid == NULL || strcmp(rbid, l->ids[k]) != 0) {
+			ladder_root(l, rbid);
+			start = i;
+			k = 0;
+		}
+		k++;
+		i++;
+	}
+	/* the stages are counted from the ladder's first action */
+	while (start-- > 0)
+		cJSON_DeleteItemFromArray(l->actions, 0);
 	return 0;
 }
 
@@ -247,6 +271,7 @@ eng_ladder_escalate(int64_t incident_id, int64_t action_id, const char *status, 
 	}
 	if (store_incident_get(incident_id, &inc) != 0)
 		goto out;
+	eng_fix_subject(&inc); /* the next stage is bound from the alert the ladder is for */
 	if (ladder_propose(&inc, next, action_id, status, outcome, line, &new_id, err,
 			   sizeof(err)) != 0)
 		ladder_exhausted(incident_id, &l, k, status, outcome, err);

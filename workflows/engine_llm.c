@@ -75,6 +75,15 @@ eng_llm_done(struct llm_job *job)
 	    llm_validate(a, job->candidates, job->ncandidates, inc.labels, inc.annotations, &rb,
 			 &params, job->why, sizeof(job->why)) != 0)
 		job->status = LLM_DISCARDED;
+	/* the model is held to the rules' "no loop": a fix tried on the incident stays tried */
+	int tried = job->status == LLM_OK && rb ? eng_runbook_tried(inc.id, rb->id, job->action_id)
+						 : 0;
+	if (tried != 0) {
+		snprintf(job->why, sizeof(job->why), "it chose runbook %s, which %s", rb->id,
+			 tried > 0 ? "was already tried on this incident"
+				   : "could not be checked against the incident's actions");
+		job->status = LLM_DISCARDED;
+	}
 	bool adopt = current && job->status == LLM_OK && rb != NULL;
 	if (adopt) {
 		incident_key(inc.id, key, sizeof(key));

@@ -23,7 +23,8 @@ struct state_def {
  * The table. Every non-terminal state may be closed (by a human, or because the alert cleared
  * before anything ran), so ST_CLOSED is in every non-terminal row; but a human may not close
  * while a run is in flight (approved, running, verifying): the run owns the incident until it
- * ends. A state never moves to itself: a compare-and-set from X to X would let two racing
+ * ends. A verifying incident whose fix verified and waits for related alerts is the one
+ * exception, decided by the engine (eng_waiting), as the state alone cannot tell. A state never moves to itself: a compare-and-set from X to X would let two racing
  * clicks both "win". `failed` is not terminal: its rollback (or a human) still moves it.
  */
 static const struct state_def states[ST__COUNT] = {

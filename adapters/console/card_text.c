@@ -267,7 +267,9 @@ render_commands(struct buf *b, int width, const cJSON *view, const struct presen
 	char text[512] = "";
 	size_t off = 0;
 
-	if (state_allows(view_str(view, "state"), VERB_CLOSE))
+	/* a verified fix waiting for related alerts may be closed by a person too */
+	if (state_allows(view_str(view, "state"), VERB_CLOSE) ||
+	    cJSON_IsString(cJSON_GetObjectItem(view, "wait_until")))
 		verbs |= VERB_CLOSE;
 	for (size_t i = 0; i < ARRAY_LEN(cmds); i++) {
 		if (!(verbs & cmds[i].verb) || off >= sizeof(text))
