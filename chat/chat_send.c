@@ -295,12 +295,18 @@ job_build(struct job *j, int64_t *wait_ms)
 		log_warnx("%s: outbox item of unknown kind %s dropped", t->name, kind);
 		return 1;
 	}
+	j->dest.incident_id = j->it.incident_id;
+	store_chatref_get(j->it.incident_id, t->name, &j->dest.ref);
+	/* behind a card passed over for budget, a new card waits too: known without building
+	 * the view, so a long queue under pacing costs a lookup per item, not a render */
+	if (s->pass_short && card_kind && (j->dest.ref.msg_id[0] == '\0' || t->update == NULL)) {
+		*wait_ms = pace_wait(s, 1, 1);
+		return 2;
+	}
 	if ((view = view_for(s, j->it.incident_id)) == NULL)
 		return 1;
 	snprintf(j->state, sizeof(j->state), "%s",
 		 cJSON_GetStringValue(cJSON_GetObjectItem(view, "state")) ?: "");
-	j->dest.incident_id = j->it.incident_id;
-	store_chatref_get(j->it.incident_id, t->name, &j->dest.ref);
 	if (j->dest.ref.channel[0] == '\0' && t->target && t->target(s->t, &j->dest.ref) != 0) {
 		count(s, "no_conversation"); /* the transport said where to fix it */
 		goto out;
@@ -487,6 +493,8 @@ drain(struct chat_sender *s)
 			passed = s->pass_short = true;
 			wake_at(s, now + wait_ms);
 			job_free(j);
+			if (s->t->limits.pace_updates)
+				return; /* every request counts: nothing behind it can go either */
 			continue;
 		}
 		s->busy = true;
