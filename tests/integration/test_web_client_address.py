@@ -92,3 +92,12 @@ def test_check_config_refuses_a_bad_proxy_list(healer):
     out = r.stdout + r.stderr
     assert r.returncode != 0, out
     assert "HEALER_TRUSTED_PROXIES" in out and '"proxy.example" is not an IPv4 or IPv6' in out, out
+
+
+def test_an_overlong_forwarding_chain_is_refused_not_skipped(healer):
+    # were it dropped, the Forwarded header the client also sent would be read in its place
+    d = web_daemon(healer, HEALER_TRUSTED_PROXIES=PROXY)
+    chain = ", ".join("198.51.100.%d" % (i % 250) for i in range(1200)) + ", 203.0.113.1"
+    st, text = sign_in_request(d, PROXY, {"X-Forwarded-For": chain,
+                                          "Forwarded": "for=198.51.100.200"})
+    assert st == 431, (st, text[:200])
