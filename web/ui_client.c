@@ -70,11 +70,12 @@ forwarded_for(struct hop *hop)
 	const char *p = hop->s, *end = hop->s + hop->len;
 
 	while (p < end) {
-		const char *semi = memchr(p, ';', (size_t)(end - p));
+		/* a ';' inside a quoted value (the hop's quotes are balanced) ends no pair */
+		long sl = element_len(p, ';');
+		const char *semi = sl >= 0 && sl < end - p ? p + sl : NULL;
 		const char *pair = p, *eq;
 		size_t plen = (semi ? semi : end) - p;
 
-		/* quoted values hold no ';' healer believes: an address never does */
 		trim(&pair, &plen);
 		eq = memchr(pair, '=', plen);
 		if (eq != NULL && eq - pair == 3 && strncasecmp(pair, "for", 3) == 0) {

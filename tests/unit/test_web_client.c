@@ -128,6 +128,10 @@ test_forwarded(void **state)
 	assert_string_equal(resolve("127.0.0.2", NULL, "for=_hidden", 0), "127.0.0.2");
 	assert_string_equal(resolve("127.0.0.2", NULL, "proto=https", 0), "127.0.0.2");
 	assert_string_equal(resolve("127.0.0.2", NULL, "for=\"203.0.113.1", 0), "127.0.0.2");
+	/* a quoted ';' does not end a pair: no for= is found inside another value */
+	assert_string_equal(resolve("127.0.0.2", NULL, "x=\"a;for=1.2.3.4;b\";for=203.0.113.1", 1),
+			    "203.0.113.1");
+	assert_string_equal(resolve("127.0.0.2", NULL, "x=\"a;for=1.2.3.4;b\"", 0), "127.0.0.2");
 	/* a quoted comma does not split */
 	assert_string_equal(resolve("127.0.0.2", NULL, "for=203.0.113.1;x=\"a,b\"", 1),
 			    "203.0.113.1");
