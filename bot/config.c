@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "config.h"
 #include "httpc.h"
 #include "log.h"
@@ -66,6 +67,7 @@ static int p_duration(const char *, char *, size_t);
 static int p_retention(const char *, char *, size_t);
 static int p_price(const char *, char *, size_t);
 static int p_url(const char *, char *, size_t);
+static int p_cidrs(const char *, char *, size_t);
 
 /*
  * Every variable healer reads. `str`/`num` point at the field of cfg the value lands in; the
@@ -105,6 +107,7 @@ static const struct cfg_key {
     {"HEALER_MAIL_PER_S", "10", p_rate, false, "email", NULL, &cfg.mail_per_s},
     {"HEALER_AUTH_PROXY_HEADER", NULL, NULL, false, "web", &cfg.auth_proxy_header, NULL},
     {"HEALER_AUTH_PROXY_FROM", "", NULL, false, "web", &cfg.auth_proxy_from, NULL},
+    {"HEALER_TRUSTED_PROXIES", "", p_cidrs, false, "web", &cfg.trusted_proxies, NULL},
     {"HEALER_ALERT_RETENTION", "30d", p_retention, false, "store", &cfg.alert_retention, NULL},
     {"HEALER_EXEC_PATH", NULL, NULL, false, "executor", NULL, NULL},
     {"HEALER_WATCH", NULL, NULL, false, "watch", NULL, NULL},
@@ -284,6 +287,12 @@ p_url(const char *v, char *err, size_t n)
 		return 0;
 	snprintf(err, n, "expected an http:// or https:// URL");
 	return -1;
+}
+
+static int
+p_cidrs(const char *v, char *err, size_t n)
+{
+	return cidr_list_check(v, err, n);
 }
 
 /* ---- loading ---- */

@@ -33,6 +33,7 @@ struct config {
 	int mail_per_s;	     /* HEALER_MAIL_PER_S: incident mails a second after a burst */
 	char *auth_proxy_header; /* HEALER_AUTH_PROXY_HEADER: the web user's address from a proxy */
 	char *auth_proxy_from;   /* HEALER_AUTH_PROXY_FROM: comma list of proxy addresses trusted */
+	char *trusted_proxies;   /* HEALER_TRUSTED_PROXIES: proxies whose forwarded client counts */
 };
 
 extern struct config cfg;

@@ -50,6 +50,10 @@ static const struct hdr_spec {
     {"host", WSI_TOKEN_HOST, 256},
     {"origin", WSI_TOKEN_ORIGIN, 256},
     {"sec-fetch-site", -1, 32},
+    /* the client behind a trusted proxy; capped only by the whole header block, so that no
+     * long chain is dropped and another header read in its place */
+    {"x-forwarded-for", WSI_TOKEN_X_FORWARDED_FOR, HTTP_MAX_HEADERS},
+    {"forwarded", -1, HTTP_MAX_HEADERS},
     {extra_hdr_name, -1, 512},
 };
 #define HDR_COUNT (sizeof(hdr_specs) / sizeof(hdr_specs[0]))

@@ -18,6 +18,7 @@
 #include "store.h"
 #include "ui.h"
 #include "ui_auth.h"
+#include "ui_client.h"
 #include "ui_origin.h"
 #include "util.h"
 #include "web.h"
@@ -238,6 +239,7 @@ static void
 login_post(const struct http_request *req, struct http_response *resp)
 {
 	char addr[160], user[UI_USER_MAX], roles[256], note[320], next[UI_NEXT_MAX];
+	char client[CIDR_ADDR_MAX];
 	int64_t now = now_ms(), wait = 0;
 
 	/* before anything is counted or mailed: another site's post does nothing */
@@ -251,8 +253,10 @@ login_post(const struct http_request *req, struct http_response *resp)
 		return;
 	}
 	/* counted whether or not the address is known, so the limit tells nothing either; a
-	 * client over its own limit spends nothing of the address's */
-	if (!ui_rate_allow(&rate_client, req->peer, RATE_PER_CLIENT, RATE_WINDOW_MS, now, &wait)) {
+	 * client over its own limit spends nothing of the address's; behind a trusted proxy
+	 * the client is the one it forwards for, so its users do not share one allowance */
+	ui_client_addr(req, client, sizeof(client));
+	if (!ui_rate_allow(&rate_client, client, RATE_PER_CLIENT, RATE_WINDOW_MS, now, &wait)) {
 		snprintf(note, sizeof(note),
 			 "Too many sign-in requests from this computer: at most %d in %lld "
 			 "minutes. Try again in %lld minute%s.",
@@ -371,7 +375,7 @@ link_get(const struct http_request *req, struct http_response *resp)
 static void
 link_post(const struct http_request *req, struct http_response *resp)
 {
-	char token[TOKEN_MAX + 1], msg[UI_USER_MAX + 64];
+	char token[TOKEN_MAX + 1], msg[160], client[CIDR_ADDR_MAX];
 	struct signin_link l;
 	const uint8_t *key;
 	size_t keylen;
@@ -408,7 +412,12 @@ link_post(const struct http_request *req, struct http_response *resp)
 		web_error_page(resp, 500, "Sign in", "No session could be made.");
 		return;
 	}
-	snprintf(msg, sizeof(msg), "signed in to the web UI from %s", req->peer);
+	ui_client_addr(req, client, sizeof(client));
+	if (strcmp(client, req->peer) == 0)
+		snprintf(msg, sizeof(msg), "signed in to the web UI from %s", client);
+	else
+		snprintf(msg, sizeof(msg), "signed in to the web UI from %s through the proxy %s",
+			 client, req->peer);
 	ui_auth_audit(l.user, 0, "web.login", msg);
 	/* back to the page asked for; ui_next_ok held when it was signed and again now */
 	web_redirect(resp, l.next[0] ? l.next : "/ui/");

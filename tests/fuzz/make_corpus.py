@@ -94,6 +94,11 @@ def file_seeds():
                          ("abcdefghij", "abcabcdefghijdefghij"),
                          ("REDACTED", "a [REDACTED] b REDACTED")]:
         save("log", secret + "\n" + line)
+    for seed in ["127.0.0.2, 10.0.0.0/8 2001:db8::/32\n127.0.0.2\n1.2.3.4, 203.0.113.1, 10.1.1.1\n",
+                 "127.0.0.2\n127.0.0.2\n-\nfor=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https",
+                 "::1 ::ffff:0:0/96\n::1\n[2001:db9::1]:443,::ffff:203.0.113.9\n",
+                 "10.0.0.0/8\n10.0.0.5\n10.9.9.9, 10.2.2.2\nfor=_hidden;x=\"a,b\""]:
+        save("client", seed)
     for content in [{"summary": "disk full", "root_cause": "logs", "runbook": "restart-service",
                      "params": {"service": "api"}, "confidence": 0.8},
                     {"summary": "s", "root_cause": "r", "runbook": None, "params": {},
