@@ -79,8 +79,8 @@ detect_why_text(const struct detect_result *r, double ts, char *out, size_t outl
 }
 
 char *
-detect_why_text_in(const struct detect_result *r, double ts, const struct metric_unit *u,
-		   char *out, size_t outlen)
+detect_why_text_in(const struct detect_result *r, double ts, const struct metric_unit *u, char *out,
+		   size_t outlen)
 {
 	const struct detect_reason *w = &r->why;
 	const char *words = reasons[row(w->why)].words;

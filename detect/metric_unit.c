@@ -34,10 +34,16 @@ static const struct scale bytes[] = {
     {0, 1, " B"},
 };
 static const struct scale per_second[] = {
-    {1e9, 1e9, "G/s"}, {1e6, 1e6, "M/s"}, {1e3, 1e3, "k/s"}, {0, 1, "/s"},
+    {1e9, 1e9, "G/s"},
+    {1e6, 1e6, "M/s"},
+    {1e3, 1e3, "k/s"},
+    {0, 1, "/s"},
 };
 static const struct scale count[] = {
-    {1e9, 1e9, "G"}, {1e6, 1e6, "M"}, {1e3, 1e3, "k"}, {0, 1, ""},
+    {1e9, 1e9, "G"},
+    {1e6, 1e6, "M"},
+    {1e3, 1e3, "k"},
+    {0, 1, ""},
 };
 static const struct scale percent[] = {{0, 1, " %"}};
 static const struct scale ratio[] = {{0, 0.01, " %"}};
@@ -47,12 +53,9 @@ static const struct {
 	const struct scale *v;
 	size_t n;
 } scales[] = {
-    {UNIT_SECONDS, seconds, ARRAY_LEN(seconds)},
-    {UNIT_BYTES, bytes, ARRAY_LEN(bytes)},
-    {UNIT_PERCENT, percent, ARRAY_LEN(percent)},
-    {UNIT_RATIO, ratio, ARRAY_LEN(ratio)},
-    {UNIT_PER_SECOND, per_second, ARRAY_LEN(per_second)},
-    {UNIT_COUNT, count, ARRAY_LEN(count)},
+    {UNIT_SECONDS, seconds, ARRAY_LEN(seconds)},	  {UNIT_BYTES, bytes, ARRAY_LEN(bytes)},
+    {UNIT_PERCENT, percent, ARRAY_LEN(percent)},	  {UNIT_RATIO, ratio, ARRAY_LEN(ratio)},
+    {UNIT_PER_SECOND, per_second, ARRAY_LEN(per_second)}, {UNIT_COUNT, count, ARRAY_LEN(count)},
 };
 
 int

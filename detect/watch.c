@@ -95,7 +95,8 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	snprintf(value, sizeof(value), "%.6g", s->value);
 	metric_unit_format(&r->unit, s->value, value_text, sizeof(value_text));
 	snprintf(expected, sizeof(expected), "%.6g", s->res.expected);
-	snprintf(range, sizeof(range), "%s–%s", metric_unit_format(&r->unit, s->res.lo, lo, sizeof(lo)),
+	snprintf(range, sizeof(range), "%s–%s",
+		 metric_unit_format(&r->unit, s->res.lo, lo, sizeof(lo)),
 		 metric_unit_format(&r->unit, s->res.hi, hi, sizeof(hi)));
 	snprintf(score, sizeof(score), "%.3f", s->res.score);
 	time_format_iso(a->starts_at_ms, when, sizeof(when));

@@ -351,10 +351,10 @@ rule_check(struct yaml_doc *l, yaml_node_t *n, struct watch_rule *r, const char 
 	}
 	/* no unit: given: the metric's own, when its name or AWS's documentation says it */
 	if (!r->unit_set && (int)r->kind != -1)
-		r->unit = r->kind == WATCH_PROMETHEUS
-			      ? metric_unit_prom(r->query)
-			      : metric_unit_cw(r->namespace, r->expression ? NULL : r->metric,
-					       r->stat);
+		r->unit =
+		    r->kind == WATCH_PROMETHEUS
+			? metric_unit_prom(r->query)
+			: metric_unit_cw(r->namespace, r->expression ? NULL : r->metric, r->stat);
 	if (r->severity == NULL)
 		r->severity = xstrdup("sev3");
 	if (r->labels == NULL)

@@ -86,8 +86,8 @@ test_rates_counts_suffixes(void **state)
 static void
 test_nan_is_never_printed(void **state)
 {
-	const char *units[] = {NULL, "seconds", "bytes", "percent", "ratio", "per_second",
-			       "count", "°C"};
+	const char *units[] = {NULL,	"seconds",    "bytes", "percent",
+			       "ratio", "per_second", "count", "°C"};
 	const double bad[] = {NAN, -NAN, INFINITY, -INFINITY};
 	(void)state;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
