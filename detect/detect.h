@@ -69,6 +69,11 @@ const char *detect_why_name(enum detect_why why);
  * (for "usual for Tuesday 14:00 UTC"). Writes at most outlen bytes, always terminated; returns
  * out. Pure. */
 char *detect_why_text(const struct detect_result *r, double ts, char *out, size_t outlen);
+/* The same with every figure in the metric's unit ("jumped to 812 ms — …"); u NULL is bare. A
+ * NaN or infinite figure reads "n/a". Pure. */
+struct metric_unit;
+char *detect_why_text_in(const struct detect_result *r, double ts, const struct metric_unit *u,
+			 char *out, size_t outlen);
 
 /* A new state with the one set of defaults. Never NULL (OOM aborts). */
 struct detector *detect_new(void);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "detect.h"
+#include "metric_unit.h"
 #include "util.h"
 
 /* One row per reason: its name, and the words for it. */
@@ -74,57 +75,72 @@ when(double ts, bool weekly, char *out, size_t outlen)
 char *
 detect_why_text(const struct detect_result *r, double ts, char *out, size_t outlen)
 {
+	return detect_why_text_in(r, ts, NULL, out, outlen);
+}
+
+char *
+detect_why_text_in(const struct detect_result *r, double ts, const struct metric_unit *u, char *out,
+		   size_t outlen)
+{
 	const struct detect_reason *w = &r->why;
 	const char *words = reasons[row(w->why)].words;
-	char k[32], t[48];
+	char k[32], t[48], v[32], a[32], b[32], c[32];
 
 	times(w->sigmas, k, sizeof(k));
+	metric_unit_format(u, w->value, v, sizeof(v));
 	switch (w->why) {
 	case DETECT_WHY_SPIKE:
 	case DETECT_WHY_DIP:
 		snprintf(out, outlen,
-			 "%s to %.4g — %s its usual deviation %s the forecast %.4g (expected "
-			 "%.4g–%.4g)",
-			 w->why == DETECT_WHY_SPIKE ? "jumped" : "dropped", w->value, k, words,
-			 r->expected, r->lo, r->hi);
+			 "%s to %s — %s its usual deviation %s the forecast %s (expected %s–%s)",
+			 w->why == DETECT_WHY_SPIKE ? "jumped" : "dropped", v, k, words,
+			 metric_unit_format(u, r->expected, a, sizeof(a)),
+			 metric_unit_format(u, r->lo, b, sizeof(b)),
+			 metric_unit_format(u, r->hi, c, sizeof(c)));
 		break;
 	case DETECT_WHY_SHIFT_UP:
 	case DETECT_WHY_SHIFT_DOWN:
 		span(w->recent_s, t, sizeof(t));
 		snprintf(out, outlen,
-			 "is %.4g — level shifted %s: the last %s average %.4g against %.4g before",
-			 w->value, words, t, w->recent, w->usual);
+			 "is %s — level shifted %s: the last %s average %s against %s before", v,
+			 words, t, metric_unit_format(u, w->recent, a, sizeof(a)),
+			 metric_unit_format(u, w->usual, b, sizeof(b)));
 		break;
 	case DETECT_WHY_PATTERN_HIGH:
 	case DETECT_WHY_PATTERN_LOW:
 		when(ts, w->weekly, t, sizeof(t));
-		snprintf(out, outlen, "is %.4g — %s than usual for %s (usually %.4g–%.4g)",
-			 w->value, words, t, w->usual - w->spread, w->usual + w->spread);
+		snprintf(out, outlen, "is %s — %s than usual for %s (usually %s–%s)", v, words, t,
+			 metric_unit_format(u, w->usual - w->spread, a, sizeof(a)),
+			 metric_unit_format(u, w->usual + w->spread, b, sizeof(b)));
 		break;
 	case DETECT_WHY_NEW_VOLATILITY:
 	case DETECT_WHY_NEW_LEVEL:
 		if (w->why == DETECT_WHY_NEW_LEVEL || w->usual <= 0)
 			snprintf(out, outlen,
-				 "is %.4g — behaving in a way not seen in the learned history "
-				 "(%s %.4g against %.4g usually)",
-				 w->value, words, w->recent, w->usual);
+				 "is %s — behaving in a way not seen in the learned history "
+				 "(%s %s against %s usually)",
+				 v, words, metric_unit_format(u, w->recent, a, sizeof(a)),
+				 metric_unit_format(u, w->usual, b, sizeof(b)));
 		else {
 			times(w->recent / w->usual, t, sizeof(t));
 			snprintf(out, outlen,
-				 "is %.4g — behaving in a way not seen in the learned history "
+				 "is %s — behaving in a way not seen in the learned history "
 				 "(volatility %s usual)",
-				 w->value, t);
+				 v, t);
 		}
 		break;
 	case DETECT_WHY_RESET:
+		/* the rate of a counter: a per-second unit already says "/s" */
 		snprintf(out, outlen,
 			 "was reset (a counter fell to a lower total, e.g. a restart): its rate is "
-			 "%.4g/s, which is what is watched",
-			 w->value);
+			 "%s%s, which is what is watched",
+			 v, u && u->kind == UNIT_PER_SECOND ? "" : "/s");
 		break;
 	case DETECT_WHY_NONE:
 	default:
-		snprintf(out, outlen, "is %.4g, %s %.4g–%.4g", w->value, words, r->lo, r->hi);
+		snprintf(out, outlen, "is %s, %s %s–%s", v, words,
+			 metric_unit_format(u, r->lo, a, sizeof(a)),
+			 metric_unit_format(u, r->hi, b, sizeof(b)));
 		break;
 	}
 	return out;

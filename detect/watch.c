@@ -58,7 +58,7 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	const struct watch_rule *r = j->rt->rule;
 	struct alert *a = ingest_alert_new(&j->alerts, SRC_ANOMALY);
 	double pts[WATCH_SPARK_POINTS];
-	char spark[WATCH_SPARK_POINTS * 3 + 1], when[40], why[224];
+	char spark[WATCH_SPARK_POINTS * 3 + 1], when[40], why[320];
 	const cJSON *it;
 	bool nolabels = strcmp(s->key, "{}") == 0;
 
@@ -68,7 +68,7 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	    xasprintf("%s@%.3f:%s", a->fingerprint, s->last_ts, firing ? "firing" : "ok");
 	/* why it fired, on every card: the title is what the console, Slack and Teams show */
 	if (firing)
-		detect_why_text(&s->res, s->last_ts, why, sizeof(why));
+		detect_why_text_in(&s->res, s->last_ts, &r->unit, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "%s", gone);
 	char *base = xasprintf("%s %s %s%s%s", r->name, why, spark, nolabels ? "" : " ",
@@ -89,10 +89,15 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	cJSON_DeleteItemFromObjectCaseSensitive(a->labels, "watch_rule");
 	cJSON_AddStringToObject(a->labels, "watch_rule", r->name);
 
-	char value[32], expected[32], range[72], score[16], *metric = metric_text(r);
+	char value[32], value_text[40], expected[32], lo[32], hi[32], range[72], score[16];
+	char *metric = metric_text(r);
+	/* value and expected stay raw numbers for machines; the rest is for people */
 	snprintf(value, sizeof(value), "%.6g", s->value);
+	metric_unit_format(&r->unit, s->value, value_text, sizeof(value_text));
 	snprintf(expected, sizeof(expected), "%.6g", s->res.expected);
-	snprintf(range, sizeof(range), "%.4g–%.4g", s->res.lo, s->res.hi);
+	snprintf(range, sizeof(range), "%s–%s",
+		 metric_unit_format(&r->unit, s->res.lo, lo, sizeof(lo)),
+		 metric_unit_format(&r->unit, s->res.hi, hi, sizeof(hi)));
 	snprintf(score, sizeof(score), "%.3f", s->res.score);
 	time_format_iso(a->starts_at_ms, when, sizeof(when));
 	const char *what = nolabels ? r->name : s->key;
@@ -104,6 +109,7 @@ alert_add(struct watch_job *j, const struct watch_series *s, bool firing, const 
 	    {"metric", metric},
 	    {"series", s->key},
 	    {"value", value},
+	    {"value_text", value_text},
 	    {"expected", expected},
 	    {"expected_range", range},
 	    {"anomaly_score", score},

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
+#include "metric_unit.h"
+
 struct diag_list;
 
 #define WATCH_MAX_RULES 256
@@ -36,6 +38,8 @@ struct watch_rule {
 	cJSON *labels;	   /* object of strings, owned; has "alertname" */
 	double threshold;  /* [0,1] */
 	int resolve_after; /* normal intervals before the alert clears */
+	struct metric_unit unit; /* unit:, or inferred from the metric; UNIT_NONE = bare */
+	bool unit_set;		 /* unit: was given (nothing is inferred) */
 };
 
 struct watch_conf {

@@ -31,6 +31,7 @@ enum ftype {
 	F_PERIOD,   /* CloudWatch period: 1, 5, 10, 30 or a multiple of 60 seconds */
 	F_PROM,	    /* the prometheus: mapping */
 	F_CW,	    /* the cloudwatch: mapping */
+	F_UNIT,	    /* a metric_unit name or a suffix */
 };
 
 struct field {
@@ -51,6 +52,7 @@ static const struct field rule_fields[] = {
     {"labels", F_STRMAP, R(labels)},
     {"threshold", F_FRACTION, R(threshold)},
     {"resolve_after", F_COUNT, R(resolve_after)},
+    {"unit", F_UNIT, R(unit)},
 };
 
 static const struct field prom_fields[] = {
@@ -215,6 +217,15 @@ load_field(struct yaml_doc *l, const struct field *f, const char *section, yaml_
 		else
 			*(double *)(base + f->off) = d;
 		break;
+	case F_UNIT:
+		if (metric_unit_parse(s, (struct metric_unit *)(base + f->off)) < 0)
+			yaml_doc_err(l, v,
+				     "%s: '%s' is not a unit: use one of %s, or a suffix of up to "
+				     "15 bytes (e.g. \"°C\", \"req/s\")",
+				     where, s, metric_unit_names);
+		else
+			r->unit_set = true;
+		break;
 	case F_COUNT:
 	case F_PERIOD:
 		if (yaml_doc_integer(s, 1, f->type == F_COUNT ? 1000 : 86400, &i) < 0)
@@ -338,6 +349,12 @@ rule_check(struct yaml_doc *l, yaml_node_t *n, struct watch_rule *r, const char 
 			yaml_doc_err(l, n, "%s.cloudwatch: no 'region' and AWS_REGION is not set",
 				     where);
 	}
+	/* no unit: given: the metric's own, when its name or AWS's documentation says it */
+	if (!r->unit_set && (int)r->kind != -1)
+		r->unit =
+		    r->kind == WATCH_PROMETHEUS
+			? metric_unit_prom(r->query)
+			: metric_unit_cw(r->namespace, r->expression ? NULL : r->metric, r->stat);
 	if (r->severity == NULL)
 		r->severity = xstrdup("sev3");
 	if (r->labels == NULL)

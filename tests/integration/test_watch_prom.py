@@ -39,6 +39,7 @@ rules:
     threshold: 0.99
     resolve_after: 3
     timeout: 5s
+    unit: ms
 """
 
 
@@ -95,22 +96,23 @@ def test_spike_opens_incident_autopilot_fixes_and_alert_clears(healer, exporter,
     assert lab["job"] == "checkout" and lab["watch_rule"] == "checkout-latency", lab
     an = v["annotations"]
     assert an["metric"] == 'checkout_latency{job="checkout"}', an
-    assert float(an["value"]) == 500, an
-    lo, hi = (float(x) for x in an["expected_range"].split("–"))
+    # the value stays a number for machines; people read it in the rule's unit
+    assert float(an["value"]) == 500 and an["value_text"] == "500 ms", an
+    lo, hi = (float(x.removesuffix(" ms")) for x in an["expected_range"].split("–"))
     assert lo < 55 and hi < 100 and lo < float(an["expected"]) < hi, an
     assert an["sparkline"].endswith("█") and set(an["sparkline"]) <= set("▁▂▃▄▅▆▇█ "), an
     assert float(an["anomaly_score"]) >= 0.99, an
     # the alert says why it fired: a spike, how many usual deviations above which forecast
     assert an["anomaly_reason"] == "spike", an
-    why = re.fullmatch(r"jumped to 500 — ([\d.]+)× its usual deviation above the forecast "
-                       r"([\d.]+) \(expected %s\)" % re.escape(an["expected_range"]),
+    why = re.fullmatch(r"jumped to 500 ms — ([\d.]+)× its usual deviation above the forecast "
+                       r"([\d.]+) ms \(expected %s\)" % re.escape(an["expected_range"]),
                        an["summary"][len(an["series"]) + 1:])
     assert an["summary"].startswith(an["series"] + " ") and why, an
-    assert float(why[1]) >= 5 and abs(float(why[2]) - float(an["expected"])) < 0.01, an
+    assert float(why[1]) >= 5 and abs(float(why[2]) - float(an["expected"])) < 0.1, an  # three digits
     # every card shows the metric and the reason: the title carries them with the sparkline
-    assert v["title"].startswith("checkout-latency jumped to 500 — "), v["title"]
+    assert v["title"].startswith("checkout-latency jumped to 500 ms — "), v["title"]
     assert an["sparkline"] in v["title"] and an["expected_range"] in v["title"], v["title"]
-    d.read_until(r"(?s)INC-1 .*jumped to 500 .*%s" % re.escape(an["sparkline"]))  # the console's card
+    d.read_until(r"(?s)INC-1 .*jumped to 500 ms .*%s" % re.escape(an["sparkline"]))  # the console's card
     assert v["action"]["runbook"] == "fix-latency" and v["action"]["autopilot"] is True
     assert v["action"]["status"] == "succeeded"
     assert exporter.fixes == 1

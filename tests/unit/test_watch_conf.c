@@ -127,7 +127,55 @@ test_full_example(void **state)
 	assert_int_equal(w->history_ms, 86400000);
 	assert_string_equal(cJSON_GetObjectItem(w->labels, "alertname")->valuestring, "Anomaly");
 	assert_int_equal(w->resolve_after, 5);
+	/* no unit: the recording rule's name says none; CPUUtilization is a percentage */
+	assert_int_equal(p->unit.kind, UNIT_NONE);
+	assert_int_equal(w->unit.kind, UNIT_PERCENT);
 	watch_conf_free(&c);
+}
+
+/* unit: names a unit or a suffix, wins over the inferred one; a wrong one names the line and
+ * the allowed names. */
+static void
+test_units(void **state)
+{
+	struct watch_conf c;
+	char *msgs;
+	(void)state;
+
+	assert_int_equal(load("rules:\n"
+			      "  - name: lat\n"
+			      "    prometheus: {url: \"http://x\", query: rpc_duration_seconds}\n"
+			      "  - name: mem\n"
+			      "    prometheus: {url: \"http://x\", query: mem_bytes}\n"
+			      "    unit: ratio\n"
+			      "  - name: temp\n"
+			      "    prometheus: {url: \"http://x\", query: temp}\n"
+			      "    unit: \"°C\"\n"
+			      "  - name: cpu\n"
+			      "    cloudwatch: {namespace: AWS/EC2, metric: CPUUtilization, stat: "
+			      "SampleCount}\n",
+			      &c, &msgs),
+			 0);
+	assert_string_equal(msgs, "");
+	free(msgs);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.v[0].unit.kind, UNIT_SECONDS);
+	assert_int_equal(c.v[1].unit.kind, UNIT_RATIO);
+	assert_int_equal(c.v[2].unit.kind, UNIT_SUFFIX);
+	assert_string_equal(c.v[2].unit.suffix, "°C");
+	assert_int_equal(c.v[3].unit.kind, UNIT_COUNT);
+	watch_conf_free(&c);
+
+	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
+		     "    unit: second\n",
+		     "P:4: rules[0].unit: 'second' is not a unit: use one of seconds, bytes, "
+		     "percent, ratio, per_second, count, or a suffix of up to 15 bytes");
+	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
+		     "    unit: \"kilowatt-hours/day\"\n",
+		     "P:4: rules[0].unit: 'kilowatt-hours/day' is not a unit");
+	expect_error("rules:\n  - name: a\n    prometheus: {url: \"http://x\", query: up}\n"
+		     "    unit: [ms]\n",
+		     "P:4: rules[0].unit must be a single non-empty value");
 }
 
 static void
@@ -343,6 +391,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_full_example, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_and_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_units, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_name_the_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secrets_stay_out_of_the_file, setup, teardown),
 	    cmocka_unit_test(test_sparkline),
