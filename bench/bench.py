@@ -111,7 +111,7 @@ def bench_card_latency(d, n=300):
         resp = conn.getresponse()
         body = json.loads(resp.read())
         key = body["incidents"][0].encode()
-        r = d.read_until(b"\xe2\x95\xad\xe2\x94\x80 " + key + b" ")  # "╭─ INC-n "
+        r = d.read_until(b" " + key + b" \xc2\xb7 ")  # the card's top rule: "╭─ 🚨 INC-n · "
         if r is None:
             raise SystemExit(f"no card for {key!r}")
         lat.append(r - t0)
